@@ -1,0 +1,16 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'src/gen/**', 'coverage/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Only src/kube talks to the Kubernetes client library; everything else goes through its ports.
+      'no-restricted-imports': ['error', { paths: [{ name: '@kubernetes/client-node', message: 'Import through src/kube/ only.' }] }],
+    },
+  },
+  { files: ['src/kube/**', 'test/**'], rules: { 'no-restricted-imports': 'off' } },
+);

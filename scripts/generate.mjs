@@ -1,0 +1,8 @@
+// Regenerates everything generated: protobuf code (src/gen) and the CRD (crds/). One entry point, `npm run generate`.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
+if (existsSync('scripts/generate-proto.mjs')) run('node', ['scripts/generate-proto.mjs']);
+run('npx', ['tsc', '-p', 'tsconfig.build.json']);
+run('node', ['dist/scripts/generate-crd.js']);

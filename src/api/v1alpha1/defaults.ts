@@ -1,0 +1,153 @@
+import type {
+  DcgmExporterRef,
+  EngineSpec,
+  GuardsSpec,
+  InferenceModePolicy,
+  ModeSpec,
+  PodSettings,
+  RouterSpec,
+  Toleration,
+} from './types.js';
+
+/** vLLM image every mode runs unless the policy names another; pinned so a rollout is never a surprise. */
+export const DEFAULT_ENGINE_IMAGE = 'vllm/vllm-openai:v0.11.0';
+/** The ModeSwitch image (operator and router share it). */
+export const DEFAULT_ROUTER_IMAGE = 'ghcr.io/modeswitch/modeswitch:0.1.0';
+export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
+export const ENGINE_PORT = 8000;
+
+/** The NVIDIA GPU Operator taints GPU nodes this way; without the toleration no mode pod schedules there. */
+export const DEFAULT_GPU_TOLERATIONS: Toleration[] = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
+
+export const DEFAULT_GUARDS: Required<Omit<GuardsSpec, 'maxGpuPowerWatts'>> & Pick<GuardsSpec, 'maxGpuPowerWatts'> = {
+  maxQueueDepth: 32,
+  maxKvCacheUsage: 0.95,
+  telemetryMaxAgeSeconds: 5,
+};
+
+/** dcgm-exporter as the NVIDIA GPU Operator installs it. */
+export const DEFAULT_DCGM_EXPORTER: Required<Omit<DcgmExporterRef, 'url'>> = {
+  namespace: 'gpu-operator',
+  service: 'nvidia-dcgm-exporter',
+  port: 9400,
+  path: '/metrics',
+};
+
+export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources'>> = {
+  replicas: 2,
+  image: DEFAULT_ROUTER_IMAGE,
+  grpcPort: 9000,
+  httpPort: 8080,
+  metricsPort: 9090,
+  logLevel: 'info',
+};
+
+/** A mode with the engine defaults merged in: what its pods actually run. */
+export interface ResolvedMode extends Omit<ModeSpec, keyof PodSettings | 'replicas' | 'weights' | 'prefixCaching'> {
+  replicas: number;
+  weights: string;
+  prefixCaching: boolean;
+  image: string;
+  gpus: number;
+  gpuResource: string;
+  nodeSelector: Record<string, string>;
+  tolerations: Toleration[];
+  runtimeClassName?: string;
+  priorityClassName?: string;
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  maxModelLen?: number;
+  gpuMemoryUtilization?: number;
+  tensorParallelSize?: number;
+  extraArgs: string[];
+  env: NonNullable<PodSettings['env']>;
+}
+
+export interface ResolvedPolicy {
+  name: string;
+  namespace: string;
+  uid?: string;
+  generation?: number;
+  model: string;
+  engine: EngineSpec & { shmSize: string; startupTimeoutSeconds: number; imagePullPolicy: NonNullable<EngineSpec['imagePullPolicy']> };
+  modes: ResolvedMode[];
+  routing: {
+    defaultMode: string;
+    rules: NonNullable<InferenceModePolicy['spec']['routing']['rules']>;
+    guards: GuardsSpec & typeof DEFAULT_GUARDS;
+    fallback: string[];
+  };
+  telemetry: { dcgmExporter: DcgmExporterRef & typeof DEFAULT_DCGM_EXPORTER; intervalMs: number };
+  router: typeof DEFAULT_ROUTER & Pick<RouterSpec, 'tls' | 'resources'>;
+}
+
+/** Parses a Kubernetes-style short duration (`500ms`, `1s`, `2m`) into milliseconds. */
+export function parseDurationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!match) throw new Error(`invalid duration "${text}": use a number followed by ms, s or m`);
+  const value = Number(match[1]);
+  const unit = match[2];
+  return unit === 'ms' ? value : unit === 's' ? value * 1000 : value * 60_000;
+}
+
+function resolveMode(mode: ModeSpec, model: string, engine: EngineSpec): ResolvedMode {
+  return {
+    ...mode,
+    replicas: mode.replicas ?? 1,
+    weights: mode.weights ?? model,
+    prefixCaching: mode.prefixCaching ?? false,
+    image: mode.image ?? engine.image ?? DEFAULT_ENGINE_IMAGE,
+    gpus: mode.gpus ?? engine.gpus ?? 1,
+    gpuResource: mode.gpuResource ?? engine.gpuResource ?? DEFAULT_GPU_RESOURCE,
+    nodeSelector: { ...engine.nodeSelector, ...mode.nodeSelector },
+    tolerations: mode.tolerations ?? engine.tolerations ?? DEFAULT_GPU_TOLERATIONS,
+    runtimeClassName: mode.runtimeClassName ?? engine.runtimeClassName,
+    priorityClassName: mode.priorityClassName ?? engine.priorityClassName,
+    resources: {
+      requests: { ...engine.resources?.requests, ...mode.resources?.requests },
+      limits: { ...engine.resources?.limits, ...mode.resources?.limits },
+    },
+    maxModelLen: mode.maxModelLen ?? engine.maxModelLen,
+    gpuMemoryUtilization: mode.gpuMemoryUtilization ?? engine.gpuMemoryUtilization,
+    tensorParallelSize: mode.tensorParallelSize ?? engine.tensorParallelSize,
+    // Engine-wide args first so a mode's own flag, appearing later, wins in vLLM's argument parser.
+    extraArgs: [...(engine.extraArgs ?? []), ...(mode.extraArgs ?? [])],
+    env: mergeEnv(engine.env ?? [], mode.env ?? []),
+  };
+}
+
+function mergeEnv(base: NonNullable<PodSettings['env']>, override: NonNullable<PodSettings['env']>) {
+  const byName = new Map(base.map((e) => [e.name, e]));
+  for (const e of override) byName.set(e.name, e);
+  return [...byName.values()];
+}
+
+/** Fills every default; the input must already be valid (see validation.ts). Pure. */
+export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
+  const { spec, metadata } = policy;
+  const engine = spec.engine ?? {};
+  return {
+    name: metadata.name,
+    namespace: metadata.namespace ?? 'default',
+    uid: metadata.uid,
+    generation: metadata.generation,
+    model: spec.model,
+    engine: {
+      ...engine,
+      shmSize: engine.shmSize ?? '4Gi',
+      startupTimeoutSeconds: engine.startupTimeoutSeconds ?? 1800,
+      imagePullPolicy: engine.imagePullPolicy ?? 'IfNotPresent',
+    },
+    modes: spec.modes.map((m) => resolveMode(m, spec.model, engine)),
+    routing: {
+      defaultMode: spec.routing.defaultMode,
+      rules: spec.routing.rules ?? [],
+      guards: { ...DEFAULT_GUARDS, ...spec.routing.guards },
+      fallback: spec.routing.fallback ?? [],
+    },
+    telemetry: {
+      dcgmExporter: { ...DEFAULT_DCGM_EXPORTER, ...spec.telemetry?.dcgmExporter },
+      intervalMs: parseDurationMs(spec.telemetry?.interval ?? '1s'),
+    },
+    router: { ...DEFAULT_ROUTER, ...spec.router },
+  };
+}

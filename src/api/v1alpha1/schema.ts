@@ -1,0 +1,365 @@
+/**
+ * OpenAPI v3 schema of InferenceModePolicy, with the CEL rules the API server enforces. `crds/` is generated from this
+ * (scripts/generate-crd.ts) and `validation.ts` checks policies against it, so the CLI, the operator and the API
+ * server reject the same things with the same messages.
+ */
+
+export interface JsonSchema {
+  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  additionalProperties?: JsonSchema | boolean;
+  enum?: (string | number)[];
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: boolean;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  default?: unknown;
+  format?: string;
+  'x-kubernetes-validations'?: { rule: string; message: string; fieldPath?: string }[];
+  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  'x-kubernetes-list-map-keys'?: string[];
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+}
+
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$';
+const DURATION = '^[0-9]+(\\.[0-9]+)?(ms|s|m)$';
+
+const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', description, ...extra });
+const int = (description: string, minimum?: number, maximum?: number): JsonSchema => ({
+  type: 'integer',
+  description,
+  ...(minimum === undefined ? {} : { minimum }),
+  ...(maximum === undefined ? {} : { maximum }),
+});
+const stringMap = (description: string): JsonSchema => ({ type: 'object', description, additionalProperties: { type: 'string' } });
+
+const tolerations: JsonSchema = {
+  type: 'array',
+  description: 'Tolerations for the pods; defaults to tolerating the nvidia.com/gpu taint.',
+  items: {
+    type: 'object',
+    properties: {
+      key: str('Taint key.'),
+      operator: str('Exists or Equal.', { enum: ['Exists', 'Equal'] }),
+      value: str('Taint value (with Equal).'),
+      effect: str('Taint effect.', { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] }),
+      tolerationSeconds: int('How long a NoExecute taint is tolerated.'),
+    },
+  },
+};
+
+const keyRef: JsonSchema = {
+  type: 'object',
+  required: ['name', 'key'],
+  properties: { name: str('Object name.'), key: str('Key in the object.'), optional: { type: 'boolean' } },
+};
+
+const env: JsonSchema = {
+  type: 'array',
+  description: 'Extra environment variables for the container.',
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': ['name'],
+  items: {
+    type: 'object',
+    required: ['name'],
+    properties: {
+      name: str('Variable name.', { minLength: 1 }),
+      value: str('Literal value.'),
+      valueFrom: {
+        type: 'object',
+        properties: {
+          secretKeyRef: keyRef,
+          configMapKeyRef: keyRef,
+          fieldRef: { type: 'object', required: ['fieldPath'], properties: { fieldPath: str('Pod field path.') } },
+        },
+      },
+    },
+  },
+};
+
+const resources: JsonSchema = {
+  type: 'object',
+  description: 'CPU and memory requests and limits (the GPU limit comes from gpus/gpuResource).',
+  properties: {
+    requests: { type: 'object', additionalProperties: { type: 'string', pattern: QUANTITY } },
+    limits: { type: 'object', additionalProperties: { type: 'string', pattern: QUANTITY } },
+  },
+};
+
+/** Settings a mode may override; the engine block gives the defaults. */
+const podSettings: Record<string, JsonSchema> = {
+  image: str('vLLM OpenAI server image.', { minLength: 1 }),
+  gpus: int('GPUs per replica (the GPU resource limit).', 1, 16),
+  gpuResource: str('GPU extended resource: nvidia.com/gpu, or a MIG profile such as nvidia.com/mig-3g.40gb.', {
+    pattern: '^nvidia\\.com/(gpu|mig-[0-9]+g\\.[0-9]+gb)$',
+  }),
+  nodeSelector: stringMap('Node labels, e.g. GPU Feature Discovery nvidia.com/gpu.product.'),
+  tolerations,
+  runtimeClassName: str('RuntimeClass, e.g. nvidia where the NVIDIA runtime is not the default.'),
+  priorityClassName: str('PriorityClass of the pods.'),
+  resources,
+  maxModelLen: int('vLLM --max-model-len.', 16, 10_000_000),
+  gpuMemoryUtilization: { type: 'number', description: 'vLLM --gpu-memory-utilization (0..1].', minimum: 0.05, maximum: 1 },
+  tensorParallelSize: int('vLLM --tensor-parallel-size.', 1, 16),
+  extraArgs: { type: 'array', description: 'Extra vLLM arguments, appended last.', items: { type: 'string' } },
+  env,
+};
+
+const speculative: JsonSchema = {
+  type: 'object',
+  description: "Speculative decoding, passed to vLLM as --speculative-config (snake_case keys).",
+  required: ['method', 'numSpeculativeTokens'],
+  properties: {
+    method: str('Proposer.', { enum: ['ngram', 'eagle', 'eagle3', 'medusa', 'mlp_speculator', 'draft_model', 'mtp'] }),
+    model: str('Draft model or speculator weights (not used by ngram).'),
+    numSpeculativeTokens: int('Tokens proposed per step.', 1, 16),
+    promptLookupMax: int('ngram: longest n-gram to match.', 1, 16),
+    promptLookupMin: int('ngram: shortest n-gram to match.', 1, 16),
+    draftTensorParallelSize: int('Tensor parallel size of the draft model.', 1, 16),
+  },
+  'x-kubernetes-validations': [
+    {
+      rule: "self.method in ['ngram', 'mtp'] || has(self.model)",
+      message: 'speculative.model is required for every method but ngram and mtp',
+    },
+    {
+      rule: '!has(self.promptLookupMin) || !has(self.promptLookupMax) || self.promptLookupMin <= self.promptLookupMax',
+      message: 'promptLookupMin must not exceed promptLookupMax',
+    },
+  ],
+};
+
+const mode: JsonSchema = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: str('Mode name (DNS label); its objects are named <policy>-<mode>.', { pattern: DNS_LABEL, maxLength: 30 }),
+    replicas: int('Pods of this mode.', 0, 64),
+    weights: str('Separate (e.g. quantized) checkpoint; defaults to spec.model.'),
+    dtype: str('vLLM --dtype.', { enum: ['auto', 'half', 'float16', 'bfloat16', 'float', 'float32'] }),
+    quantization: str('vLLM --quantization method (fp8, awq_marlin, gptq_marlin, compressed-tensors, ...).', {
+      pattern: '^[a-z0-9_-]+$',
+      maxLength: 40,
+    }),
+    kvCacheDtype: str('vLLM --kv-cache-dtype.', { enum: ['auto', 'fp8', 'fp8_e4m3', 'fp8_e5m2'] }),
+    prefixCaching: { type: 'boolean', description: 'vLLM --enable-prefix-caching (off unless set).' },
+    speculative,
+    ...podSettings,
+  },
+};
+
+const engine: JsonSchema = {
+  type: 'object',
+  description: 'Defaults for every mode pod.',
+  properties: {
+    ...podSettings,
+    imagePullPolicy: str('Image pull policy.', { enum: ['Always', 'IfNotPresent', 'Never'] }),
+    imagePullSecrets: { type: 'array', items: { type: 'string' }, description: 'Secrets for a private registry.' },
+    shmSize: str('Size of the /dev/shm volume.', { pattern: QUANTITY }),
+    modelCache: {
+      type: 'object',
+      description: 'Where downloaded weights are cached; an emptyDir when unset.',
+      properties: {
+        persistentVolumeClaim: str('Existing PVC name.'),
+        hostPath: str('Node path holding the cache.', { pattern: '^/' }),
+        sizeLimit: str('emptyDir size limit.', { pattern: QUANTITY }),
+        mountPath: str('Mount path; HF_HOME points here.', { pattern: '^/' }),
+      },
+      'x-kubernetes-validations': [
+        { rule: '!(has(self.persistentVolumeClaim) && has(self.hostPath))', message: 'set persistentVolumeClaim or hostPath, not both' },
+      ],
+    },
+    huggingFaceTokenSecret: {
+      type: 'object',
+      description: 'Secret with a Hugging Face token (exposed as HF_TOKEN).',
+      required: ['name'],
+      properties: { name: str('Secret name.', { minLength: 1 }), key: str('Key in the Secret (default token).') },
+    },
+    startupTimeoutSeconds: int('How long weights may take to download and load.', 60, 86_400),
+    podAnnotations: stringMap('Extra pod annotations.'),
+    podLabels: stringMap('Extra pod labels.'),
+    serviceAccountName: str('ServiceAccount of the mode pods.'),
+  },
+};
+
+const rule: JsonSchema = {
+  type: 'object',
+  required: ['name', 'when', 'mode'],
+  properties: {
+    name: str('Rule name, reported with each decision.', { pattern: DNS_LABEL, maxLength: 63 }),
+    when: str('CEL condition over request.* and modes[...].* (docs/rules.md).', { minLength: 1, maxLength: 4096 }),
+    mode: str('Mode to use when the condition holds.', { maxLength: 30 }),
+  },
+};
+
+const routing: JsonSchema = {
+  type: 'object',
+  required: ['defaultMode'],
+  properties: {
+    defaultMode: str('Mode used when no rule matches.', { maxLength: 30 }),
+    rules: {
+      type: 'array',
+      description: 'Evaluated in order; the first match wins.',
+      maxItems: 64,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      items: rule,
+    },
+    guards: {
+      type: 'object',
+      description: 'Limits that move a decision down the fallback chain.',
+      properties: {
+        maxQueueDepth: int('Waiting requests per mode above which it is skipped.', 0),
+        maxKvCacheUsage: { type: 'number', description: 'KV-cache use (0..1) above which a mode is skipped.', minimum: 0, maximum: 1 },
+        maxGpuPowerWatts: { type: 'number', description: 'GPU power per mode above which it is skipped.', minimum: 0 },
+        telemetryMaxAgeSeconds: { type: 'number', description: 'Older telemetry counts as unknown.', minimum: 0.1 },
+      },
+    },
+    fallback: {
+      type: 'array',
+      description: 'Modes tried in order when the chosen one is guarded off or down.',
+      'x-kubernetes-list-type': 'set',
+      maxItems: 16,
+      items: { type: 'string', maxLength: 30 },
+    },
+  },
+};
+
+const telemetry: JsonSchema = {
+  type: 'object',
+  properties: {
+    dcgmExporter: {
+      type: 'object',
+      description: 'dcgm-exporter to read GPU power and energy from.',
+      properties: {
+        namespace: str('Namespace of its Service.'),
+        service: str('Service name.'),
+        port: int('Port.', 1, 65535),
+        path: str('Metrics path.', { pattern: '^/' }),
+        url: str('Direct URL; wins over namespace/service.', { pattern: '^https?://' }),
+      },
+    },
+    interval: str('Scrape interval (e.g. 1s, 500ms).', { pattern: DURATION }),
+  },
+};
+
+const router: JsonSchema = {
+  type: 'object',
+  properties: {
+    replicas: int('Router pods.', 0, 32),
+    image: str('ModeSwitch image.'),
+    grpcPort: int('gRPC port.', 1024, 65535),
+    httpPort: int('OpenAI HTTP port.', 1024, 65535),
+    metricsPort: int('Metrics and health port.', 1024, 65535),
+    resources,
+    tls: {
+      type: 'object',
+      required: ['secretName'],
+      properties: {
+        secretName: str('kubernetes.io/tls Secret (ca.crt too for client certificates).'),
+        requireClientCertificate: { type: 'boolean' },
+      },
+    },
+    logLevel: str('Log level.', { enum: ['error', 'warn', 'info', 'debug'] }),
+  },
+};
+
+const condition: JsonSchema = {
+  type: 'object',
+  required: ['type', 'status'],
+  properties: {
+    type: str('Condition type.'),
+    status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
+    reason: str('Machine-readable reason.'),
+    message: str('Human-readable message.'),
+    lastTransitionTime: str('Last change of status.', { format: 'date-time' }),
+    observedGeneration: { type: 'integer' },
+  },
+};
+
+const replicaStatus = (extra: Record<string, JsonSchema>): JsonSchema => ({
+  type: 'object',
+  properties: { replicas: { type: 'integer' }, readyReplicas: { type: 'integer' }, service: { type: 'string' }, ...extra },
+});
+
+export const specSchema: JsonSchema = {
+  type: 'object',
+  required: ['model', 'modes', 'routing'],
+  properties: {
+    model: str('Model name clients ask for; the weights every mode loads unless it names its own.', { minLength: 1 }),
+    engine,
+    modes: {
+      type: 'array',
+      description: 'Ways of serving the model; one Deployment and Service each.',
+      minItems: 1,
+      maxItems: 16,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      items: mode,
+    },
+    routing,
+    telemetry,
+    router,
+  },
+  'x-kubernetes-validations': [
+    {
+      // The router's objects are <policy>-router.
+      rule: "self.modes.all(m, m.name != 'router')",
+      message: "mode name 'router' is reserved",
+    },
+    {
+      rule: 'self.modes.exists(m, m.name == self.routing.defaultMode)',
+      message: 'routing.defaultMode must name a mode in spec.modes',
+    },
+    {
+      rule: '!has(self.routing.rules) || self.routing.rules.all(r, self.modes.exists(m, m.name == r.mode))',
+      message: 'every routing.rules[].mode must name a mode in spec.modes',
+    },
+    {
+      rule: '!has(self.routing.fallback) || self.routing.fallback.all(f, self.modes.exists(m, m.name == f))',
+      message: 'every routing.fallback entry must name a mode in spec.modes',
+    },
+  ],
+};
+
+export const statusSchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    observedGeneration: { type: 'integer' },
+    conditions: {
+      type: 'array',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+      items: condition,
+    },
+    modes: { type: 'array', items: replicaStatus({ name: { type: 'string' } }) },
+    router: replicaStatus({}),
+  },
+};
+
+export const policySchema: JsonSchema = {
+  type: 'object',
+  required: ['spec'],
+  properties: {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { type: 'object' },
+    spec: specSchema,
+    status: statusSchema,
+  },
+  'x-kubernetes-validations': [
+    {
+      // Deployment and Service names are <policy>-<mode> and must stay DNS labels (63 characters).
+      rule: 'self.spec.modes.all(m, size(self.metadata.name) + size(m.name) <= 62)',
+      message: 'metadata.name and each mode name together must not exceed 62 characters',
+    },
+  ],
+};

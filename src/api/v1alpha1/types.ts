@@ -1,0 +1,233 @@
+/**
+ * InferenceModePolicy modeswitch.io/v1alpha1: the TypeScript side of the single source of truth.
+ * `schema.ts` beside this file holds the matching OpenAPI schema; `test/api` fails if the two disagree,
+ * and `crds/` is generated from the schema (`npm run generate`).
+ */
+
+export const GROUP = 'modeswitch.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'InferenceModePolicy';
+export const PLURAL = 'inferencemodepolicies';
+export const SINGULAR = 'inferencemodepolicy';
+export const SHORT_NAME = 'imp';
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+}
+
+export interface InferenceModePolicy {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta;
+  spec: PolicySpec;
+  status?: PolicyStatus;
+}
+
+export interface PolicySpec {
+  /** The model name clients ask for (OpenAI `model`), and the weights every mode loads unless it names its own. */
+  model: string;
+  /** Defaults for every mode's vLLM pods. */
+  engine?: EngineSpec;
+  modes: ModeSpec[];
+  routing: RoutingSpec;
+  telemetry?: TelemetrySpec;
+  router?: RouterSpec;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    secretKeyRef?: { name: string; key: string; optional?: boolean };
+    configMapKeyRef?: { name: string; key: string; optional?: boolean };
+    fieldRef?: { fieldPath: string };
+  };
+}
+
+export interface ResourceRequirements {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+/** Where downloaded weights are cached across restarts; without it they live in an emptyDir. */
+export interface ModelCacheSpec {
+  /** An existing PersistentVolumeClaim (ReadWriteMany if modes share it). */
+  persistentVolumeClaim?: string;
+  /** A node path (pre-seeded weights on GPU nodes). */
+  hostPath?: string;
+  /** emptyDir size limit when neither of the above is set. */
+  sizeLimit?: string;
+  /** Mounted here; HF_HOME points at it. */
+  mountPath?: string;
+}
+
+export interface SecretKeyRef {
+  name: string;
+  key?: string;
+}
+
+/** vLLM's `--speculative-config`, field for field (camelCase here, snake_case on the command line). */
+export interface SpeculativeSpec {
+  method: 'ngram' | 'eagle' | 'eagle3' | 'medusa' | 'mlp_speculator' | 'draft_model' | 'mtp';
+  /** Draft model or speculator weights; not used by ngram. */
+  model?: string;
+  numSpeculativeTokens: number;
+  promptLookupMax?: number;
+  promptLookupMin?: number;
+  draftTensorParallelSize?: number;
+}
+
+/** Settings that a mode may override; `engine` gives the policy-wide defaults. */
+export interface PodSettings {
+  image?: string;
+  /** GPUs per replica (the value of the GPU resource limit). */
+  gpus?: number;
+  /** Extended resource to request: `nvidia.com/gpu`, or a MIG profile such as `nvidia.com/mig-3g.40gb`. */
+  gpuResource?: string;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  runtimeClassName?: string;
+  priorityClassName?: string;
+  resources?: ResourceRequirements;
+  maxModelLen?: number;
+  gpuMemoryUtilization?: number;
+  tensorParallelSize?: number;
+  extraArgs?: string[];
+  env?: EnvVar[];
+}
+
+export interface EngineSpec extends PodSettings {
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  imagePullSecrets?: string[];
+  /** Size of the /dev/shm emptyDir (NCCL and tensor parallelism need more than the container default). */
+  shmSize?: string;
+  modelCache?: ModelCacheSpec;
+  /** Secret holding a Hugging Face token; exposed to vLLM as HF_TOKEN, never logged. */
+  huggingFaceTokenSecret?: SecretKeyRef;
+  /** How long a pod may take to download and load weights before the startup probe gives up. */
+  startupTimeoutSeconds?: number;
+  podAnnotations?: Record<string, string>;
+  podLabels?: Record<string, string>;
+  serviceAccountName?: string;
+}
+
+export type Dtype = 'auto' | 'half' | 'float16' | 'bfloat16' | 'float' | 'float32';
+export type KvCacheDtype = 'auto' | 'fp8' | 'fp8_e4m3' | 'fp8_e5m2';
+
+export interface ModeSpec extends PodSettings {
+  /** DNS label; the mode's Deployment and Service are `<policy>-<mode>`. */
+  name: string;
+  replicas?: number;
+  /** A separate (quantized) checkpoint; defaults to spec.model. */
+  weights?: string;
+  dtype?: Dtype;
+  /** vLLM `--quantization` method (fp8, awq_marlin, gptq_marlin, compressed-tensors, bitsandbytes, ...). */
+  quantization?: string;
+  kvCacheDtype?: KvCacheDtype;
+  prefixCaching?: boolean;
+  speculative?: SpeculativeSpec;
+}
+
+export interface RoutingRule {
+  name: string;
+  /** CEL expression over `request` and `modes` (docs/rules.md). */
+  when: string;
+  mode: string;
+}
+
+export interface GuardsSpec {
+  maxQueueDepth?: number;
+  maxKvCacheUsage?: number;
+  maxGpuPowerWatts?: number;
+  telemetryMaxAgeSeconds?: number;
+}
+
+export interface RoutingSpec {
+  defaultMode: string;
+  rules?: RoutingRule[];
+  guards?: GuardsSpec;
+  /** Modes tried in order when the chosen one is guarded off or has no ready pod. */
+  fallback?: string[];
+}
+
+export interface DcgmExporterRef {
+  namespace?: string;
+  service?: string;
+  port?: number;
+  path?: string;
+  /** Direct URL, for a router outside the cluster or a sidecar; wins over namespace/service. */
+  url?: string;
+}
+
+export interface TelemetrySpec {
+  dcgmExporter?: DcgmExporterRef;
+  /** Scrape interval, a duration such as `1s` or `500ms`. */
+  interval?: string;
+}
+
+export interface RouterTlsSpec {
+  /** kubernetes.io/tls Secret with tls.crt and tls.key (and ca.crt for client certificates). */
+  secretName: string;
+  requireClientCertificate?: boolean;
+}
+
+export interface RouterSpec {
+  replicas?: number;
+  image?: string;
+  grpcPort?: number;
+  httpPort?: number;
+  metricsPort?: number;
+  resources?: ResourceRequirements;
+  tls?: RouterTlsSpec;
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+export type ConditionType = 'Ready' | 'Progressing' | 'Degraded' | 'PolicyValid';
+
+export interface Condition {
+  type: ConditionType;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface ModeStatus {
+  name: string;
+  replicas: number;
+  readyReplicas: number;
+  service: string;
+}
+
+export interface RouterStatus {
+  replicas: number;
+  readyReplicas: number;
+  service: string;
+}
+
+export interface PolicyStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  modes?: ModeStatus[];
+  router?: RouterStatus;
+}

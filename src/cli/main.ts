@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import { processIO, type CommandIO } from './io.js';
+
+type Command = (argv: string[], io: CommandIO) => Promise<number>;
+
+/** Subcommands load lazily, so `modeswitch validate` does not pay for the router's or the simulator's imports. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  render: { summary: 'print the Kubernetes objects a policy becomes', load: async () => (await import('./render.js')).runRender },
+  validate: { summary: 'check policies and report every problem with its field path', load: async () => (await import('./validate.js')).runValidate },
+};
+
+export const USAGE = [
+  'usage: modeswitch <command> [flags]',
+  '',
+  'commands:',
+  ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+].join('\n');
+
+export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`unknown command "${name}"\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (err) {
+    io.err(`modeswitch ${name}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+// Run only as the program, not when a test imports main().
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

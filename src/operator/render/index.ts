@@ -1,0 +1,33 @@
+import { resolvePolicy } from '../../api/v1alpha1/defaults.js';
+import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
+import { renderModeDeployment, renderModeService } from './mode-deployment.js';
+import type { KubeObject } from './object.js';
+import { renderRouterConfigMap } from './router-config.js';
+import {
+  renderRouterDeployment,
+  renderRouterRole,
+  renderRouterRoleBinding,
+  renderRouterService,
+  renderRouterServiceAccount,
+} from './router-workload.js';
+
+export type { KubeObject, OwnerReference } from './object.js';
+export * from './labels.js';
+
+/**
+ * Everything a valid policy asks for, in apply order (RBAC and config before the workloads that use them).
+ * Pure: the same policy always yields the same objects.
+ */
+export function renderPolicy(policy: InferenceModePolicy): KubeObject[] {
+  const resolved = resolvePolicy(policy);
+  const configMap = renderRouterConfigMap(resolved);
+  return [
+    ...resolved.modes.flatMap((m) => [renderModeService(resolved, m), renderModeDeployment(resolved, m)]),
+    renderRouterServiceAccount(resolved),
+    renderRouterRole(resolved),
+    renderRouterRoleBinding(resolved),
+    configMap,
+    renderRouterService(resolved),
+    renderRouterDeployment(resolved, configMap),
+  ];
+}

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
+import {
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_MAX_REQUEST_BYTES,
+  ROUTER_CONFIG_FILE,
+  type RouterConfig,
+} from '../../api/v1alpha1/router-config.js';
+import { COMPONENT_ROUTER, objectMeta, routerObjectName } from './labels.js';
+import type { KubeObject } from './object.js';
+
+export const ROUTER_TLS_MOUNT = '/etc/modeswitch/tls';
+
+export function dcgmExporterUrl(policy: ResolvedPolicy): string {
+  const d = policy.telemetry.dcgmExporter;
+  return d.url ?? `http://${d.service}.${d.namespace}.svc:${d.port}${d.path}`;
+}
+
+/** What the router of this policy runs with. Pure. */
+export function routerConfig(policy: ResolvedPolicy): RouterConfig {
+  const tls = policy.router.tls;
+  return {
+    policyRef: { namespace: policy.namespace, name: policy.name },
+    listen: { host: '0.0.0.0', grpcPort: policy.router.grpcPort, httpPort: policy.router.httpPort, metricsPort: policy.router.metricsPort },
+    telemetry: { dcgmUrls: [dcgmExporterUrl(policy)], intervalMs: policy.telemetry.intervalMs },
+    ...(tls
+      ? {
+          tls: {
+            certFile: `${ROUTER_TLS_MOUNT}/tls.crt`,
+            keyFile: `${ROUTER_TLS_MOUNT}/tls.key`,
+            ...(tls.requireClientCertificate ? { caFile: `${ROUTER_TLS_MOUNT}/ca.crt` } : {}),
+            requireClientCertificate: tls.requireClientCertificate ?? false,
+          },
+        }
+      : {}),
+    logLevel: policy.router.logLevel,
+    maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
+    drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS,
+  };
+}
+
+export function renderRouterConfigMap(policy: ResolvedPolicy): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: objectMeta(policy, routerObjectName(policy.name), COMPONENT_ROUTER),
+    data: { [ROUTER_CONFIG_FILE]: stringify(routerConfig(policy)) },
+  };
+}
+
+/** Changes when the config does, so the router Deployment rolls to pick it up. */
+export function configHash(configMap: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(configMap['data'])).digest('hex').slice(0, 16);
+}
