@@ -62,3 +62,10 @@ describe('InferenceModePolicy schema', () => {
     expect(untyped).toEqual([]);
   });
 });
+
+describe('docs/policy.md', () => {
+  it('is generated from the schema (run `npm run generate` after changing src/api)', async () => {
+    const { policyReferenceMarkdown } = await import('../../../src/api/v1alpha1/reference.js');
+    expect(readFileSync(join(repoRoot(), 'docs', 'policy.md'), 'utf8')).toBe(policyReferenceMarkdown());
+  });
+});
