@@ -1,0 +1,44 @@
+import { dashboardQueries, loadDashboard } from './support/dashboard.js';
+
+const dashboard = loadDashboard();
+const queries = dashboardQueries(dashboard);
+const titles = queries.map((q) => q.panel);
+
+describe('Grafana dashboard', () => {
+  it('has policy and mode variables fed from the router metrics', () => {
+    const variables = dashboard.templating.list.map((v) => v.name);
+    expect(variables).toEqual(['datasource', 'policy', 'mode']);
+    expect(JSON.stringify(dashboard.templating.list)).toContain('label_values(modeswitch_requests_total{policy=~\\"$policy\\"}, mode)');
+  });
+
+  it.each([
+    ['Joules per output token by mode', /rate\(modeswitch_energy_joules_total.*\/ sum by \(mode\) \(rate\(modeswitch_tokens_total\{.*kind="output"/],
+    ['GPU power by mode', /modeswitch_gpu_power_watts/],
+    ['Energy per hour by mode', /increase\(modeswitch_energy_joules_total.*\[1h\]/],
+    ['Requests by mode', /modeswitch_requests_total/],
+    ['Share of requests by mode', /group_left/],
+    ['Rule hits', /modeswitch_rule_hits_total/],
+    ['Fallbacks by reason', /by \(from, to, reason\).*modeswitch_fallbacks_total/],
+    ['Request latency p50 / p95 by mode', /histogram_quantile\(0\.95, .*modeswitch_request_duration_seconds_bucket/],
+    ['Time to first token p50 / p95 by mode', /modeswitch_time_to_first_token_seconds_bucket/],
+    ['Queue depth by mode', /modeswitch_queue_depth/],
+    ['KV-cache use by mode', /modeswitch_kv_cache_usage/],
+    ['Telemetry age', /modeswitch_telemetry_age_seconds/],
+    ['Ready pods by mode', /modeswitch_ready_pods/],
+    ['Operator reconciles', /modeswitch_reconcile_errors_total/],
+  ])('has the panel "%s"', (title, pattern) => {
+    expect(titles).toContain(title);
+    expect(queries.filter((q) => q.panel === title).map((q) => q.expr).join('\n')).toMatch(pattern);
+  });
+
+  it('filters every per-mode router query by the selected policy and mode', () => {
+    const perMode = queries.filter((q) => /by \(mode/.test(q.expr));
+    expect(perMode.length).toBeGreaterThan(5);
+    for (const q of perMode) expect({ panel: q.panel, filtered: q.expr.includes('policy=~"$policy",mode=~"$mode"') }).toEqual({ panel: q.panel, filtered: true });
+  });
+
+  it('gives every panel a description, so readers know what they look at', () => {
+    const undocumented = dashboard.panels.filter((p) => p.type !== 'row' && !p.description).map((p) => p.title);
+    expect(undocumented).toEqual([]);
+  });
+});
