@@ -1,0 +1,104 @@
+import { badRequest, OpenAiError } from './openai-errors.js';
+import { encode, encodeCompletionPrompt, renderLlama31Chat, type ChatMessage } from './tokens.js';
+
+export type ApiKind = 'completion' | 'chat';
+
+/** A validated OpenAI request reduced to what the simulator needs. */
+export interface ParsedRequest {
+  kind: ApiKind;
+  model: string;
+  promptTokenIds: number[];
+  /** max_tokens (or max_completion_tokens); undefined lets the context window decide. */
+  maxTokens?: number;
+  minTokens: number;
+  ignoreEos: boolean;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+function optionalInteger(body: Json, key: string, min: number): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw badRequest(`${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function optionalNumberIn(body: Json, key: string, min: number, max: number): void {
+  const v = body[key];
+  if (v === undefined || v === null) return;
+  if (typeof v !== 'number' || v < min || v > max) throw badRequest(`${key} must be a number between ${min} and ${max}, got ${JSON.stringify(v)}`);
+}
+
+function optionalBoolean(body: Json, key: string): boolean {
+  const v = body[key];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw badRequest(`${key} must be a boolean`);
+  return v;
+}
+
+function messageText(content: unknown, index: number): string {
+  if (typeof content === 'string') return content;
+  if (content === null || content === undefined) return '';
+  if (Array.isArray(content)) {
+    return content
+      .map((part: unknown) => {
+        const p = part as Json;
+        if (p && p['type'] === 'text' && typeof p['text'] === 'string') return p['text'];
+        throw badRequest(`messages[${index}].content: only text parts are supported by this model`);
+      })
+      .join('\n');
+  }
+  throw badRequest(`messages[${index}].content must be a string or an array of text parts`);
+}
+
+function chatPrompt(body: Json): number[] {
+  const messages = body['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) throw badRequest('messages must be a non-empty array');
+  const parsed: ChatMessage[] = messages.map((m: unknown, i) => {
+    const msg = m as Json;
+    if (!msg || typeof msg !== 'object' || typeof msg['role'] !== 'string') throw badRequest(`messages[${i}].role must be a string`);
+    return { role: msg['role'], content: messageText(msg['content'], i) };
+  });
+  return encode(renderLlama31Chat(parsed));
+}
+
+function completionPrompt(body: Json): number[] {
+  const prompt = body['prompt'];
+  if (typeof prompt === 'string') return encodeCompletionPrompt(prompt);
+  if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((t) => Number.isInteger(t) && (t as number) >= 0)) return prompt as number[];
+  if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === 'string') return encodeCompletionPrompt(prompt[0]);
+  throw badRequest('prompt must be a string, a one-element array of strings, or an array of token ids');
+}
+
+/** Validates an OpenAI completions / chat body against the served model; throws OpenAiError (400/404). */
+export function parseOpenAiRequest(kind: ApiKind, raw: unknown, servedModel: string, maxModelLen: number): ParsedRequest {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw badRequest('request body must be a JSON object');
+  const body = raw as Json;
+  const model = body['model'];
+  if (typeof model !== 'string') throw badRequest('model must be a string');
+  if (model !== servedModel) throw new OpenAiError(404, `The model \`${model}\` does not exist.`);
+  const n = optionalInteger(body, 'n', 1);
+  if (n !== undefined && n !== 1) throw badRequest('n > 1 is not supported by the simulator');
+  optionalNumberIn(body, 'temperature', 0, 2);
+  optionalNumberIn(body, 'top_p', 0, 1);
+  const maxTokens = optionalInteger(body, 'max_completion_tokens', 1) ?? optionalInteger(body, 'max_tokens', 1);
+  const minTokens = optionalInteger(body, 'min_tokens', 0) ?? 0;
+  if (maxTokens !== undefined && minTokens > maxTokens) throw badRequest(`min_tokens (${minTokens}) must be <= max_tokens (${maxTokens})`);
+  const stream = optionalBoolean(body, 'stream');
+  const streamOptions = body['stream_options'];
+  if (streamOptions !== undefined && streamOptions !== null && !stream) throw badRequest('stream_options can only be set if stream is true');
+  const includeUsage = !!(streamOptions && typeof streamOptions === 'object' && (streamOptions as Json)['include_usage'] === true);
+  const promptTokenIds = kind === 'chat' ? chatPrompt(body) : completionPrompt(body);
+  const requested = promptTokenIds.length + (maxTokens ?? 0);
+  if (requested > maxModelLen || promptTokenIds.length >= maxModelLen) {
+    throw badRequest(
+      `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${requested} tokens ` +
+        `(${promptTokenIds.length} in the messages, ${maxTokens ?? 0} in the completion). Please reduce the length of the messages or completion.`,
+    );
+  }
+  const parsed: ParsedRequest = { kind, model, promptTokenIds, minTokens, ignoreEos: optionalBoolean(body, 'ignore_eos'), stream, includeUsage };
+  if (maxTokens !== undefined) parsed.maxTokens = maxTokens;
+  return parsed;
+}

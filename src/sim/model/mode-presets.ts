@@ -1,0 +1,36 @@
+import { profileFromModeFlags, type ModeFlags } from './mode-profile.js';
+import type { ModeProfile } from './types.js';
+
+/** Named modes for the CLI's --mode flag; each is the vLLM flags a user would run. */
+export const MODE_PRESETS: Readonly<Record<string, ModeFlags>> = {
+  fp16: { dtype: 'float16' },
+  bf16: { dtype: 'bfloat16' },
+  fp8: { quantization: 'fp8' },
+  'fp8-kv': { dtype: 'float16', kvCacheDtype: 'fp8' },
+  int8: { quantization: 'compressed-tensors', weights: 'Llama-3.1-8B-Instruct-quantized.w8a8' },
+  int4: { quantization: 'awq_marlin' },
+  'int4-awq': { quantization: 'awq_marlin' },
+  'int4-gptq': { quantization: 'gptq_marlin' },
+  awq: { quantization: 'awq' },
+  gptq: { quantization: 'gptq' },
+  nf4: { quantization: 'bitsandbytes' },
+  'spec-ngram': { dtype: 'float16', speculative: { method: 'ngram', numSpeculativeTokens: 4 } },
+  'spec-eagle': { dtype: 'float16', speculative: { method: 'eagle', numSpeculativeTokens: 3 } },
+  'spec-eagle3': { dtype: 'float16', speculative: { method: 'eagle3', numSpeculativeTokens: 3 } },
+  'spec-draft': { dtype: 'float16', speculative: { method: 'draft_model', numSpeculativeTokens: 4, model: 'meta-llama/Llama-3.2-1B-Instruct' } },
+  'fp16-prefix': { dtype: 'float16', prefixCaching: true },
+  'fp8-prefix': { quantization: 'fp8', prefixCaching: true },
+  'int4-prefix': { quantization: 'gptq_marlin', prefixCaching: true },
+};
+
+/** Resolves a preset name, or explicit flags layered on a preset, into a mode profile. */
+export function resolveMode(preset: string | undefined, overrides: ModeFlags = {}): ModeProfile {
+  let base: ModeFlags = {};
+  if (preset !== undefined) {
+    const found = MODE_PRESETS[preset];
+    if (!found) throw new Error(`unknown mode preset '${preset}'; known: ${Object.keys(MODE_PRESETS).join(', ')}`);
+    base = found;
+  }
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as ModeFlags;
+  return profileFromModeFlags({ name: preset ?? 'custom', ...base, ...defined });
+}

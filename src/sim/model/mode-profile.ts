@@ -1,0 +1,111 @@
+import type { KernelFamily, ModeProfile, QualityClass, SpeculativeMethod, SpeculativeProfile, ComputeDtype } from './types.js';
+
+/** The vLLM flags of a mode, shaped like the policy API's spec.modes[] fields (all optional). */
+export interface ModeFlags {
+  name?: string;
+  dtype?: string;
+  quantization?: string | null;
+  /** Quantized checkpoint name; used to tell compressed-tensors schemes apart (w4a16, w8a8, fp8). */
+  weights?: string;
+  kvCacheDtype?: string;
+  prefixCaching?: boolean;
+  speculative?: { method: string; numSpeculativeTokens?: number; model?: string } | null;
+}
+
+interface WeightScheme {
+  bytes: number;
+  compute: ComputeDtype;
+  kernel: KernelFamily;
+  quality: QualityClass;
+}
+
+/** 4-bit with one fp16 scale (and a 4-bit zero point for AWQ) per group of 128 weights. */
+const INT4_BYTES = 0.5 + 2 / 128 + 0.5 / 128;
+
+const FP16: WeightScheme = { bytes: 2, compute: 'fp16', kernel: 'dense', quality: 'fp16' };
+const FP8: WeightScheme = { bytes: 1, compute: 'fp8', kernel: 'fp8-w8a8', quality: 'fp8' };
+const INT8: WeightScheme = { bytes: 1, compute: 'int8', kernel: 'int8-w8a8', quality: 'int8' };
+const INT4_MARLIN: WeightScheme = { bytes: INT4_BYTES, compute: 'fp16', kernel: 'marlin', quality: 'int4' };
+
+const SCHEMES: Readonly<Record<string, WeightScheme>> = {
+  fp8: FP8,
+  fbgemm_fp8: FP8,
+  modelopt: FP8,
+  awq: { ...INT4_MARLIN, kernel: 'awq-gemm' },
+  awq_marlin: INT4_MARLIN,
+  gptq: { ...INT4_MARLIN, kernel: 'gptq-exllama' },
+  gptq_marlin: INT4_MARLIN,
+  marlin: INT4_MARLIN,
+  bitsandbytes: { bytes: INT4_BYTES, compute: 'fp16', kernel: 'bitsandbytes', quality: 'nf4' },
+};
+
+function compressedTensorsScheme(weights: string | undefined): WeightScheme {
+  const w = (weights ?? '').toLowerCase();
+  if (/w4a16|int4|4bit|w4a4/.test(w)) return INT4_MARLIN;
+  if (/fp8/.test(w)) return FP8;
+  if (/w8a8|int8/.test(w)) return INT8;
+  if (/w8a16/.test(w)) return { ...INT8, compute: 'fp16', kernel: 'marlin' };
+  throw new Error(
+    `quantization 'compressed-tensors' needs a 'weights' checkpoint name that says its scheme (w4a16, w8a8, fp8), got '${weights ?? ''}'`,
+  );
+}
+
+function weightScheme(flags: ModeFlags): WeightScheme {
+  const q = flags.quantization ?? undefined;
+  if (q === undefined || q === 'none' || q === '') {
+    const dtype = (flags.dtype ?? 'auto').toLowerCase();
+    if (!['auto', 'float16', 'half', 'bfloat16', 'fp16', 'bf16'].includes(dtype)) {
+      throw new Error(`dtype '${flags.dtype}' is not modelled; use auto, float16 or bfloat16`);
+    }
+    return FP16;
+  }
+  if (q === 'compressed-tensors') return compressedTensorsScheme(flags.weights);
+  const scheme = SCHEMES[q];
+  if (!scheme) throw new Error(`quantization '${q}' is not modelled; known: ${[...Object.keys(SCHEMES), 'compressed-tensors'].join(', ')}`);
+  return scheme;
+}
+
+function kvBytes(kvCacheDtype: string | undefined): number {
+  const d = (kvCacheDtype ?? 'auto').toLowerCase();
+  if (d === 'auto' || d === 'float16' || d === 'bfloat16') return 2;
+  if (d.startsWith('fp8')) return 1;
+  throw new Error(`kvCacheDtype '${kvCacheDtype}' is not modelled; use auto or fp8`);
+}
+
+/** Draft cost per proposed token relative to one target decode step; see docs/calibration.md. */
+const DRAFT_COST: Readonly<Record<SpeculativeMethod, number>> = {
+  ngram: 0,
+  eagle: 0.06,
+  eagle3: 0.06,
+  medusa: 0.03,
+  draft_model: 0.155,
+  mtp: 0.05,
+};
+
+const METHOD_ALIASES: Readonly<Record<string, SpeculativeMethod>> = { deepseek_mtp: 'mtp', 'draft-model': 'draft_model' };
+
+function speculativeProfile(spec: ModeFlags['speculative']): SpeculativeProfile | undefined {
+  if (!spec) return undefined;
+  const method = (METHOD_ALIASES[spec.method] ?? spec.method) as SpeculativeMethod;
+  if (!(method in DRAFT_COST)) throw new Error(`speculative method '${spec.method}' is not modelled; known: ${Object.keys(DRAFT_COST).join(', ')}`);
+  const k = spec.numSpeculativeTokens ?? 4;
+  if (!Number.isInteger(k) || k < 1 || k > 16) throw new Error(`numSpeculativeTokens must be an integer 1..16, got ${k}`);
+  return { method, numSpeculativeTokens: k, draftCostFraction: DRAFT_COST[method] };
+}
+
+/** Derives the performance/quality profile of a mode from the vLLM flags it runs with. */
+export function profileFromModeFlags(flags: ModeFlags): ModeProfile {
+  const scheme = weightScheme(flags);
+  const speculative = speculativeProfile(flags.speculative);
+  const profile: ModeProfile = {
+    name: flags.name ?? 'custom',
+    weightBytesPerParam: scheme.bytes,
+    computeDtype: scheme.compute,
+    kernel: scheme.kernel,
+    kvBytesPerElement: kvBytes(flags.kvCacheDtype),
+    prefixCaching: flags.prefixCaching ?? false,
+    qualityClass: scheme.quality,
+  };
+  if (speculative) profile.speculative = speculative;
+  return profile;
+}

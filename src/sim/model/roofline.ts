@@ -1,0 +1,119 @@
+import { KERNEL_EFFICIENCY, type KernelEfficiency } from './kernels.js';
+import { blockParams, kvBytesPerToken, lmHeadParams } from './models.js';
+import type { GpuSpec, ModeProfile, ModelSpec } from './types.js';
+
+/** Fixed per-iteration host cost of vLLM (scheduling, input prep, sampling launch); docs/calibration.md. */
+export const STEP_OVERHEAD_SECONDS = 0.0015;
+/** Per-sequence host cost per iteration (detokenise, stop checks, output processing). */
+export const PER_SEQUENCE_OVERHEAD_SECONDS = 40e-6;
+/** FlashAttention / paged-attention achieved fractions (attention is never quantized here). */
+export const ATTENTION_EFFICIENCY: KernelEfficiency = { memory: 0.6, compute: 0.5 };
+/** Tensor parallelism: fraction of linear scaling kept, and latency of one all-reduce over NVLink. */
+export const TP_SCALING_EFFICIENCY = 0.9;
+export const TP_ALLREDUCE_SECONDS = 8e-6;
+
+export interface HardwareContext {
+  gpu: GpuSpec;
+  model: ModelSpec;
+  profile: ModeProfile;
+  tensorParallel: number;
+}
+
+/** What one engine iteration computes. Token counts are totals over the batch. */
+export interface StepWork {
+  /** Prompt tokens computed (cached prefix tokens excluded). */
+  prefillTokens: number;
+  /** Sum over computed prompt tokens of the context each attends to. */
+  prefillAttention: number;
+  /** Sequences with a prompt chunk in this step. */
+  prefillSeqs: number;
+  /** Sequences in decode this step. */
+  decodeSeqs: number;
+  /** Sum over decoding sequences of their KV length (tokens read per query). */
+  decodeContext: number;
+}
+
+export interface StepCost {
+  seconds: number;
+  /** Time of each phase bound by memory traffic and by tensor math (the phase takes the larger). */
+  memorySeconds: number;
+  computeSeconds: number;
+  draftSeconds: number;
+  overheadSeconds: number;
+}
+
+interface Peaks {
+  linearFlops: number;
+  linearEff: KernelEfficiency;
+}
+
+/** FP8 checkpoints on GPUs without FP8 tensor cores (Ampere) run weight-only through Marlin, as vLLM does. */
+function linearPeaks(gpu: GpuSpec, profile: ModeProfile): Peaks {
+  if (profile.computeDtype === 'fp8') {
+    if (gpu.fp8Flops > 0) return { linearFlops: gpu.fp8Flops, linearEff: KERNEL_EFFICIENCY[profile.kernel] };
+    return { linearFlops: gpu.fp16Flops, linearEff: KERNEL_EFFICIENCY.marlin };
+  }
+  if (profile.computeDtype === 'int8') return { linearFlops: gpu.int8Ops, linearEff: KERNEL_EFFICIENCY[profile.kernel] };
+  return { linearFlops: gpu.fp16Flops, linearEff: KERNEL_EFFICIENCY[profile.kernel] };
+}
+
+/** Bytes of weights streamed per forward pass, whole model (all GPUs together). */
+export function weightBytesPerPass(model: ModelSpec, profile: ModeProfile): number {
+  return blockParams(model) * profile.weightBytesPerParam + lmHeadParams(model) * 2;
+}
+
+interface PhaseTimes {
+  memory: number;
+  compute: number;
+}
+
+function forwardPhases(hw: HardwareContext, queryTokens: number, attention: number, kvRead: number): PhaseTimes[] {
+  const { gpu, model, profile } = hw;
+  const scale = hw.tensorParallel * (hw.tensorParallel > 1 ? TP_SCALING_EFFICIENCY : 1);
+  const bw = gpu.memoryBandwidth * scale;
+  const peaks = linearPeaks(gpu, profile);
+  const linearFlops = 2 * (blockParams(model) + lmHeadParams(model)) * queryTokens;
+  const linear: PhaseTimes = {
+    memory: weightBytesPerPass(model, profile) / (bw * peaks.linearEff.memory),
+    compute: linearFlops / (peaks.linearFlops * scale * peaks.linearEff.compute),
+  };
+  const kvPerToken = kvBytesPerToken(model, profile.kvBytesPerElement);
+  const attentionFlops = 4 * model.layers * model.heads * model.headDim * attention;
+  const attn: PhaseTimes = {
+    memory: ((kvRead + queryTokens) * kvPerToken) / (bw * ATTENTION_EFFICIENCY.memory),
+    compute: attentionFlops / (gpu.fp16Flops * scale * ATTENTION_EFFICIENCY.compute),
+  };
+  return [linear, attn];
+}
+
+const phaseTime = (p: PhaseTimes): number => Math.max(p.memory, p.compute);
+
+/**
+ * Roofline time of one continuous-batching iteration: linear layers and attention each take the larger of their
+ * memory and compute time; speculative modes verify k+1 tokens per decoding sequence and pay the drafter's cost;
+ * host overhead is added on top (vLLM overlaps little of it at small batch).
+ */
+export function stepCost(hw: HardwareContext, work: StepWork): StepCost {
+  const spec = hw.profile.speculative;
+  const tokensPerDecode = spec ? spec.numSpeculativeTokens + 1 : 1;
+  const queryTokens = work.prefillTokens + work.decodeSeqs * tokensPerDecode;
+  if (queryTokens === 0) return { seconds: 0, memorySeconds: 0, computeSeconds: 0, draftSeconds: 0, overheadSeconds: 0 };
+  const decodeAttention = work.decodeContext * tokensPerDecode + work.decodeSeqs * (tokensPerDecode * (tokensPerDecode - 1)) / 2;
+  const phases = forwardPhases(hw, queryTokens, work.prefillAttention + decodeAttention, work.decodeContext);
+  const forward = phases.reduce((s, p) => s + phaseTime(p), 0);
+  let draftSeconds = 0;
+  if (spec && work.decodeSeqs > 0 && spec.draftCostFraction > 0) {
+    const plainDecode = forwardPhases(hw, work.decodeSeqs, work.decodeContext, work.decodeContext).reduce((s, p) => s + phaseTime(p), 0);
+    draftSeconds = spec.numSpeculativeTokens * spec.draftCostFraction * plainDecode;
+  }
+  const seqs = work.decodeSeqs + work.prefillSeqs;
+  const tp = hw.tensorParallel > 1 ? 2 * hw.model.layers * TP_ALLREDUCE_SECONDS : 0;
+  const overheadSeconds = STEP_OVERHEAD_SECONDS + PER_SEQUENCE_OVERHEAD_SECONDS * seqs + tp;
+  return {
+    seconds: forward + draftSeconds + overheadSeconds,
+    memorySeconds: phases.reduce((s, p) => s + p.memory, 0),
+    computeSeconds: phases.reduce((s, p) => s + p.compute, 0),
+    draftSeconds,
+    overheadSeconds,
+  };
+}

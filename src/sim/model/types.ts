@@ -1,0 +1,72 @@
+/** Request categories the router classifies into; quality and speculative acceptance vary by category. */
+export const REQUEST_TYPES = ['chat', 'code', 'math', 'summarise', 'extract', 'reasoning'] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+
+export function isRequestType(value: unknown): value is RequestType {
+  return typeof value === 'string' && (REQUEST_TYPES as readonly string[]).includes(value);
+}
+
+/** One GPU model's datasheet figures and power envelope (per GPU). */
+export interface GpuSpec {
+  id: string;
+  /** Name as NVML/DCGM reports it (dcgm-exporter `modelName` label). */
+  modelName: string;
+  memoryGiB: number;
+  /** Peak HBM/GDDR bandwidth, bytes per second. */
+  memoryBandwidth: number;
+  /** Dense tensor-core peaks, operations per second (no sparsity). */
+  fp16Flops: number;
+  /** 0 where the GPU has no FP8 tensor cores (Ampere): FP8 checkpoints then run weight-only. */
+  fp8Flops: number;
+  int8Ops: number;
+  /** Board power of an idle GPU with a CUDA context, watts. */
+  idleWatts: number;
+  /** Board power limit (TDP), watts. */
+  maxWatts: number;
+}
+
+/** Decoder-only transformer shape (Llama family, grouped-query attention). */
+export interface ModelSpec {
+  id: string;
+  /** Hugging Face repository name, the default served model name. */
+  hfName: string;
+  layers: number;
+  hidden: number;
+  intermediate: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  maxModelLen: number;
+}
+
+export type ComputeDtype = 'fp16' | 'fp8' | 'int8';
+
+/** Kernel family a mode's linear layers run on; sets achieved fractions of the roofline. */
+export type KernelFamily = 'dense' | 'fp8-w8a8' | 'int8-w8a8' | 'marlin' | 'awq-gemm' | 'gptq-exllama' | 'bitsandbytes';
+
+export type SpeculativeMethod = 'ngram' | 'eagle' | 'eagle3' | 'medusa' | 'draft_model' | 'mtp';
+
+export interface SpeculativeProfile {
+  method: SpeculativeMethod;
+  numSpeculativeTokens: number;
+  /** Cost of proposing one draft token, as a fraction of one target-model decode step (memory traffic). */
+  draftCostFraction: number;
+}
+
+/** Everything the step-time, memory and quality models need to know about a mode. */
+export interface ModeProfile {
+  name: string;
+  /** Bytes per weight of the transformer blocks (embeddings and lm_head stay 16-bit in every checkpoint). */
+  weightBytesPerParam: number;
+  computeDtype: ComputeDtype;
+  kernel: KernelFamily;
+  /** Bytes per KV-cache element (2 for fp16/bf16, 1 for fp8). */
+  kvBytesPerElement: number;
+  prefixCaching: boolean;
+  speculative?: SpeculativeProfile;
+  /** Precision class for the quality table. */
+  qualityClass: QualityClass;
+}
+
+export type QualityClass = 'fp16' | 'fp8' | 'int8' | 'int4' | 'nf4';

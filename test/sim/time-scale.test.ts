@@ -1,0 +1,59 @@
+import { ScaledClock, type WallClock } from '../../src/sim/engine/clock.js';
+import { createEngineCore } from '../../src/sim/engine/core.js';
+import { LiveDriver } from '../../src/sim/engine/live-driver.js';
+import type { RequestResult } from '../../src/sim/engine/core-types.js';
+import { resolveMode } from '../../src/sim/model/mode-presets.js';
+
+/** A wall clock moved by hand: timers fire only when the test advances it. */
+class ManualWallClock implements WallClock {
+  private ms = 0;
+  private timers: Array<{ at: number; fn: () => void }> = [];
+  nowMs(): number {
+    return this.ms;
+  }
+  setTimer(fn: () => void, delayMs: number): () => void {
+    const timer = { at: this.ms + delayMs, fn };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  }
+  advance(ms: number): void {
+    const end = this.ms + ms;
+    for (let guard = 0; guard < 100_000; guard += 1) {
+      const next = this.timers.sort((a, b) => a.at - b.at)[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.ms = next.at;
+      next.fn();
+    }
+    this.ms = end;
+  }
+}
+
+function runAt(timeScale: number) {
+  const wall = new ManualWallClock();
+  const core = createEngineCore({ gpu: 'h100-80gb', model: 'llama-3.1-8b-instruct', mode: resolveMode('fp16') });
+  const driver = new LiveDriver(core, new ScaledClock(wall, timeScale), wall);
+  let result: RequestResult | undefined;
+  core.submit({ id: 'a', promptTokens: 500, outputTokens: 100, maxTokens: 100 }, (e) => {
+    if (e.type === 'done') result = e.result;
+  });
+  driver.schedule();
+  let wallMs = 0;
+  while (!result && wallMs < 60_000) {
+    wall.advance(1);
+    wallMs += 1;
+  }
+  return { simSeconds: result!.finishTime, wallMs };
+}
+
+describe('time scale', () => {
+  it('runs the same simulated schedule in 1/scale of the wall time', () => {
+    const real = runAt(1);
+    const fast = runAt(50);
+    expect(fast.simSeconds).toBeCloseTo(real.simSeconds, 9);
+    expect(real.wallMs).toBe(Math.ceil(real.simSeconds * 1000));
+    expect(fast.wallMs).toBe(Math.ceil((real.simSeconds * 1000) / 50));
+  });
+});
