@@ -7,6 +7,9 @@ type Command = (argv: string[], io: CommandIO) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   render: { summary: 'print the Kubernetes objects a policy becomes', load: async () => (await import('./render.js')).runRender },
   validate: { summary: 'check policies and report every problem with its field path', load: async () => (await import('./validate.js')).runValidate },
+  operator: { summary: 'run the operator (reconciles InferenceModePolicies)', load: async () => (await import('./operator.js')).runOperator },
+  router: { summary: 'run a router (gRPC + OpenAI HTTP) for one policy', load: async () => (await import('./router.js')).runRouter },
+  sim: { summary: 'simulated vLLM engines, dcgm-exporter and what-if runs', load: async () => (await import('./sim.js')).runSim },
 };
 
 export const USAGE = [

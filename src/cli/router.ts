@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from '../api/v1alpha1/router-config.js';
+import type { RouterConfig } from '../api/v1alpha1/router-config.js';
+import { createLogger } from '../observability/logger.js';
+import { parseRouterConfig } from '../router/config/parse-router-config.js';
+import { routerFromConfig } from '../router/config/start-from-config.js';
+
+const USAGE = `Usage: modeswitch router --config router.yaml
+       modeswitch router --policy policy.yaml --endpoint MODE=URL[#NAMESPACE/POD] ... [flags]
+
+Serves the gRPC API and the OpenAI-compatible HTTP API of one policy, routing each request to a mode.
+
+  --config PATH           router config file (what the operator mounts); the flags below are for standalone use
+  --policy PATH           policy file (standalone: no Kubernetes)
+  --endpoint MODE=URL     a pod of MODE; repeat for more pods and modes. #NAMESPACE/POD joins dcgm-exporter labels
+  --dcgm URL              dcgm-exporter metrics URL; repeatable
+  --host HOST             listen address (default 127.0.0.1)
+  --http-port N           OpenAI HTTP API (default 8080)
+  --grpc-port N           gRPC API (default 9000)
+  --metrics-port N        /metrics, /healthz, /readyz (default 9090)
+  --interval-ms N         telemetry scrape interval (default 1000)
+  --tls-cert PATH, --tls-key PATH, --tls-ca PATH, --require-client-cert
+  --log-level LEVEL       error, warn, info or debug (default info)
+  -h, --help              this text
+`;
+
+function port(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be a port number, got "${text}"`);
+  return n;
+}
+
+/** The config a standalone command line describes. */
+function configFromFlags(v: Record<string, string | string[] | boolean | undefined>): RouterConfig {
+  const endpoints: Record<string, string[]> = {};
+  for (const e of (v['endpoint'] as string[] | undefined) ?? []) {
+    const eq = e.indexOf('=');
+    if (eq <= 0) throw new Error(`--endpoint must be MODE=URL, got "${e}"`);
+    (endpoints[e.slice(0, eq)] ??= []).push(e.slice(eq + 1));
+  }
+  const raw: Record<string, unknown> = {
+    policyFile: v['policy'],
+    endpoints,
+    listen: { host: v['host'] ?? '127.0.0.1', httpPort: port(v['http-port'] as string, '--http-port', 8080), grpcPort: port(v['grpc-port'] as string, '--grpc-port', 9000), metricsPort: port(v['metrics-port'] as string, '--metrics-port', 9090) },
+    telemetry: { dcgmUrls: v['dcgm'] ?? [], intervalMs: v['interval-ms'] === undefined ? 1000 : Number(v['interval-ms']) },
+    logLevel: v['log-level'] ?? 'info',
+    maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
+    drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS,
+  };
+  if (v['tls-cert'] || v['tls-key']) raw['tls'] = { certFile: v['tls-cert'], keyFile: v['tls-key'], caFile: v['tls-ca'], requireClientCertificate: v['require-client-cert'] === true };
+  return parseRouterConfig(raw);
+}
+
+/** `modeswitch router`: serves until SIGTERM/SIGINT, then drains (exit 0); 2 on bad flags or config, 1 on start failure. */
+export async function runRouter(argv: string[]): Promise<number> {
+  let config: RouterConfig;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        policy: { type: 'string' },
+        endpoint: { type: 'string', multiple: true },
+        dcgm: { type: 'string', multiple: true },
+        host: { type: 'string' },
+        'http-port': { type: 'string' },
+        'grpc-port': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        'interval-ms': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-ca': { type: 'string' },
+        'require-client-cert': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if ((values.config === undefined) === (values.policy === undefined)) throw new Error('give either --config or --policy');
+    config = values.config ? parseRouterConfig(parse(readFileSync(values.config, 'utf8'))) : configFromFlags(values);
+  } catch (err) {
+    process.stderr.write(`modeswitch router: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const logger = createLogger('router', { level: config.logLevel });
+  const router = await routerFromConfig(config, {
+    logger,
+    kubeDiscovery: async (ref) => {
+      const [{ connectKube }, { routerKubeDiscovery }, { systemClock }] = await Promise.all([import('../kube/connect.js'), import('../kube/router-discovery.js'), import('../kube/clock.js')]);
+      return routerKubeDiscovery({ source: connectKube().source, policyRef: ref, clock: systemClock, logger });
+    },
+  });
+  await router.start();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info('signal received; draining', { signal });
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await router.stop();
+  return 0;
+}

@@ -1,0 +1,57 @@
+import { API_VERSION, KIND } from '../api/v1alpha1/types.js';
+import type { InferenceModePolicy } from '../api/v1alpha1/types.js';
+import { validatePolicy } from '../api/v1alpha1/validation.js';
+import type { Logger } from '../observability/logger.js';
+import type { DiscoveryListener, DiscoverySource } from '../router/discovery/discovery-source.js';
+import type { Clock } from './clock.js';
+import { Informer } from './informer.js';
+import { endpointsFromSlices, LABEL_POLICY } from './router-endpoints.js';
+import type { WatchSource } from './watch-source.js';
+
+export interface RouterKubeDiscoveryOptions {
+  source: WatchSource;
+  policyRef: { namespace: string; name: string };
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * In a cluster: watches the router's policy and the EndpointSlices of its mode Services. Each change is handed to
+ * the router, which swaps the policy between requests, so requests in flight keep the decision they were made with.
+ */
+export function routerKubeDiscovery(o: RouterKubeDiscoveryOptions): DiscoverySource {
+  const { namespace, name } = o.policyRef;
+  const policies = new Informer({ source: o.source, query: { apiVersion: API_VERSION, kind: KIND, namespace }, clock: o.clock, logger: o.logger });
+  const slices = new Informer({
+    source: o.source,
+    query: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace, labelSelector: `${LABEL_POLICY}=${name}` },
+    clock: o.clock,
+    logger: o.logger,
+  });
+  let modes: string[] = [];
+  let generation: number | undefined;
+  return {
+    async start(listener: DiscoveryListener) {
+      const pushEndpoints = () => listener.endpoints(endpointsFromSlices(slices.list(), name, modes));
+      const onPolicy = (obj: { metadata: { name: string; generation?: number } }) => {
+        if (obj.metadata.name !== name || obj.metadata.generation === generation) return;
+        const { policy, problems } = validatePolicy(obj);
+        if (!policy) {
+          o.logger.error('policy is invalid; keeping the previous one', { policy: `${namespace}/${name}`, problems });
+          return;
+        }
+        generation = obj.metadata.generation;
+        modes = policy.spec.modes.map((m) => m.name);
+        listener.policy(policy as InferenceModePolicy);
+        pushEndpoints();
+      };
+      policies.on({ add: onPolicy, update: (_old, obj) => onPolicy(obj) });
+      slices.on({ add: pushEndpoints, update: pushEndpoints, delete: pushEndpoints });
+      policies.start();
+      slices.start();
+    },
+    async stop() {
+      await Promise.all([policies.stop(), slices.stop()]);
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ModeState } from '../../api/v1alpha1/rule-env.js';
+
+/** Live values the gauges read when Prometheus scrapes (never on the request path). */
+export interface GaugeSources {
+  policy: () => string;
+  modeStates: () => ReadonlyMap<string, ModeState>;
+  telemetryAge: (source: 'vllm' | 'dcgm') => number | undefined;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const DECISION_BUCKETS = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3];
+
+/** The modeswitch_* router metrics (docs/router.md). Joules per output token per mode is energy / output tokens. */
+export function createRouterMetrics(sources: GaugeSources) {
+  const registry = new Registry();
+  const registers = [registry];
+  const m = {
+    registry,
+    requests: new Counter({ name: 'modeswitch_requests_total', help: 'Requests by the mode that served them, the rule that chose it and the result code.', labelNames: ['policy', 'mode', 'rule', 'code'], registers }),
+    duration: new Histogram({ name: 'modeswitch_request_duration_seconds', help: 'Request time from arrival to the last byte.', labelNames: ['policy', 'mode'], buckets: LATENCY_BUCKETS, registers }),
+    ttft: new Histogram({ name: 'modeswitch_time_to_first_token_seconds', help: 'Time from arrival to the first byte of the answer.', labelNames: ['policy', 'mode'], buckets: LATENCY_BUCKETS, registers }),
+    tokens: new Counter({ name: 'modeswitch_tokens_total', help: 'Tokens as the engines reported them.', labelNames: ['policy', 'mode', 'kind'], registers }),
+    energy: new Counter({ name: 'modeswitch_energy_joules_total', help: 'GPU energy of the pods of each mode (DCGM energy deltas, reset-safe).', labelNames: ['policy', 'mode'], registers }),
+    fallbacks: new Counter({ name: 'modeswitch_fallbacks_total', help: 'Decisions moved from one mode to the next, by reason.', labelNames: ['policy', 'from', 'to', 'reason'], registers }),
+    ruleHits: new Counter({ name: 'modeswitch_rule_hits_total', help: 'Decisions by the rule that matched (default when none did).', labelNames: ['policy', 'rule'], registers }),
+    decision: new Histogram({ name: 'modeswitch_decision_duration_seconds', help: 'Time to classify and decide one request (tokenization included).', buckets: DECISION_BUCKETS, registers }),
+  };
+  const perMode = (name: string, help: string, field: keyof ModeState) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['policy', 'mode'],
+      registers,
+      collect() {
+        this.reset();
+        const policy = sources.policy();
+        for (const [mode, state] of sources.modeStates()) {
+          const v = state[field];
+          if (v !== undefined) this.set({ policy, mode }, Number(v));
+        }
+      },
+    });
+  perMode('modeswitch_gpu_power_watts', 'GPU power of each mode (sum over its GPUs); absent when unknown.', 'powerWatts');
+  perMode('modeswitch_queue_depth', 'Requests waiting in the engines of each mode; absent when unknown.', 'queueDepth');
+  perMode('modeswitch_kv_cache_usage', 'Highest KV-cache use among the pods of each mode (0..1); absent when unknown.', 'kvCacheUsage');
+  perMode('modeswitch_ready_pods', 'Ready pods of each mode.', 'readyPods');
+  new Gauge({
+    name: 'modeswitch_telemetry_age_seconds',
+    help: 'Seconds since the last successful scrape of each telemetry source.',
+    labelNames: ['source'],
+    registers,
+    collect() {
+      this.reset();
+      for (const source of ['vllm', 'dcgm'] as const) {
+        const age = sources.telemetryAge(source);
+        if (age !== undefined) this.set({ source }, age);
+      }
+    },
+  });
+  return m;
+}
+
+export type RouterMetrics = ReturnType<typeof createRouterMetrics>;

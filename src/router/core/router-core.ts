@@ -1,0 +1,105 @@
+import type { RequestFeatures } from '../../api/v1alpha1/rule-env.js';
+import { classify } from '../classify/features.js';
+import type { NormalizedRequest } from '../classify/normalized-request.js';
+import { PrefixTracker } from '../classify/prefix-tracker.js';
+import { TokenCounter } from '../classify/token-counter.js';
+import type { CompiledPolicy } from '../decide/compile-policy.js';
+import { decide } from '../decide/decide.js';
+import type { Decision } from '../decide/decide.js';
+import type { PodRegistry } from '../discovery/pod-registry.js';
+import { buildModeView } from '../telemetry/mode-view.js';
+import type { ModeView } from '../telemetry/mode-view.js';
+import type { TelemetryStore } from '../telemetry/telemetry-store.js';
+
+/** Ages move even without new scrapes; rebuilding this often keeps staleness exact to a quarter second. */
+const VIEW_MAX_AGE_MS = 250;
+
+export interface RouterCoreOptions {
+  registry: PodRegistry;
+  store: TelemetryStore;
+  now: () => number;
+  tokens?: TokenCounter;
+  prefixes?: PrefixTracker;
+}
+
+export interface Routed {
+  features: RequestFeatures;
+  decision: Decision;
+  /** The policy that decided; an in-flight request keeps it even if the policy changes meanwhile. */
+  policy: CompiledPolicy;
+}
+
+/** Classify and decide: the cheap, synchronous part of every request. Holds the current policy and mode view. */
+export class RouterCore {
+  readonly tokens: TokenCounter;
+  private readonly prefixes: PrefixTracker;
+  private current: CompiledPolicy | undefined;
+  private view: ModeView | undefined;
+  private viewKey = '';
+  private viewAt = 0;
+
+  constructor(private readonly o: RouterCoreOptions) {
+    this.tokens = o.tokens ?? new TokenCounter();
+    this.prefixes = o.prefixes ?? new PrefixTracker();
+  }
+
+  get policy(): CompiledPolicy | undefined {
+    return this.current;
+  }
+
+  /** Swaps the policy atomically: requests already routed keep the one they were decided with. */
+  setPolicy(policy: CompiledPolicy): void {
+    this.current = policy;
+    this.view = undefined;
+  }
+
+  /** The mode view, rebuilt when pods or telemetry changed or it aged. */
+  modeView(now = this.o.now()): ModeView | undefined {
+    const policy = this.current;
+    if (!policy) return undefined;
+    const key = `${this.o.registry.generation}:${this.o.store.generation}`;
+    if (!this.view || key !== this.viewKey || now - this.viewAt > VIEW_MAX_AGE_MS) {
+      this.view = buildModeView({
+        modes: policy.modeNames,
+        podsOf: (m) => this.o.registry.pods(m),
+        store: this.o.store,
+        now,
+        maxAgeMs: policy.resolved.routing.guards.telemetryMaxAgeSeconds * 1000,
+      });
+      this.viewKey = key;
+      this.viewAt = now;
+    }
+    return this.view;
+  }
+
+  /** Features and decision for one request; `exclude` lists pods that already failed it. */
+  route(req: NormalizedRequest, exclude?: ReadonlySet<string>, features?: RequestFeatures): Routed {
+    return this.decideFor(req, true, exclude, features);
+  }
+
+  /** The same as route, but leaves no trace (Classify RPC). */
+  dryRun(req: NormalizedRequest): Routed {
+    return this.decideFor(req, false);
+  }
+
+  private decideFor(req: NormalizedRequest, record: boolean, exclude?: ReadonlySet<string>, features?: RequestFeatures): Routed {
+    const policy = this.current;
+    if (!policy) throw new Error('no policy loaded yet');
+    const now = this.o.now();
+    const view = this.modeView(now) as ModeView;
+    const f = features ?? this.features(req, policy, now, record);
+    const decision = decide({ policy, bindings: { request: f, modes: view.states }, pods: view.pods, exclude });
+    return { features: f, decision, policy };
+  }
+
+  private features(req: NormalizedRequest, policy: CompiledPolicy, now: number, record: boolean): RequestFeatures {
+    return classify(req, {
+      inputTokens: this.tokens.count(req.text, req.model),
+      prefixes: this.prefixes,
+      charsPerToken: this.tokens.ratio,
+      maxModelLen: policy.maxModelLen,
+      now,
+      record,
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { celEnv, parse, plan } from '@bufbuild/cel';
+import type { CelInput } from '@bufbuild/cel';
+import { resolvePolicy } from '../../api/v1alpha1/defaults.js';
+import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
+import { checkRuleExpression } from '../../api/v1alpha1/rule-env.js';
+import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
+import type { RuleBindings } from './bindings.js';
+import { compileFastRule } from './fast-rule.js';
+
+export interface CompiledRule {
+  name: string;
+  mode: string;
+  when: string;
+  matches: (b: RuleBindings) => boolean;
+  /** Runs as closures rather than through the CEL interpreter (see fast-rule.ts). */
+  fast: boolean;
+  /** Modes tried in order: the rule's, then the policy fallback, then the default. */
+  chain: readonly string[];
+}
+
+export interface CompiledPolicy {
+  /** `namespace/name`, the `policy` label of the metrics. */
+  name: string;
+  /** Changes with every policy edit; decisions say which version made them. */
+  version: string;
+  resolved: ResolvedPolicy;
+  modeNames: readonly string[];
+  rules: readonly CompiledRule[];
+  defaultChain: readonly string[];
+  /** Shortest context among the modes: what maxOutputTokens defaults from. */
+  maxModelLen: number;
+}
+
+/** Context length assumed when a mode sets no maxModelLen (vLLM then uses the model's own; 8k is a safe floor). */
+const DEFAULT_MAX_MODEL_LEN = 8192;
+
+export class PolicyCompileError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`policy rejected: ${problems.join('; ')}`);
+    this.name = 'PolicyCompileError';
+  }
+}
+
+function chainOf(first: string, resolved: ResolvedPolicy): string[] {
+  return [...new Set([first, ...resolved.routing.fallback, resolved.routing.defaultMode])];
+}
+
+/** Compiles every rule once; request-time evaluation is then a closure call. Throws PolicyCompileError. */
+export function compilePolicy(policy: InferenceModePolicy): CompiledPolicy {
+  const resolved = resolvePolicy(policy);
+  const modeNames = resolved.modes.map((m) => m.name);
+  const problems: string[] = [];
+  const knownMode = (m: string, where: string) => {
+    if (!modeNames.includes(m)) problems.push(`${where}: unknown mode "${m}"`);
+  };
+  knownMode(resolved.routing.defaultMode, 'routing.defaultMode');
+  resolved.routing.fallback.forEach((m, i) => knownMode(m, `routing.fallback[${i}]`));
+  const env = celEnv();
+  const rules = resolved.routing.rules.map((rule, i): CompiledRule | undefined => {
+    knownMode(rule.mode, `routing.rules[${i}] (${rule.name})`);
+    const found = checkRuleExpression(rule.when, modeNames);
+    if (found.length > 0) {
+      problems.push(...found.map((p) => `routing.rules[${i}] (${rule.name}): ${p}`));
+      return undefined;
+    }
+    const parsed = parse(rule.when);
+    const fast = compileFastRule(parsed.expr);
+    const planned = fast ? undefined : plan(env, parsed);
+    const matches = fast ?? ((b: RuleBindings) => planned?.(b as unknown as Record<string, CelInput>) === true);
+    return { name: rule.name, mode: rule.mode, when: rule.when, matches, fast: fast !== undefined, chain: chainOf(rule.mode, resolved) };
+  });
+  if (problems.length > 0) throw new PolicyCompileError(problems);
+  const meta = policy.metadata;
+  return {
+    name: `${resolved.namespace}/${resolved.name}`,
+    version: `${meta.generation ?? 0}/${meta.resourceVersion ?? ''}`,
+    resolved,
+    modeNames,
+    rules: rules.filter((r): r is CompiledRule => r !== undefined),
+    defaultChain: chainOf(resolved.routing.defaultMode, resolved),
+    maxModelLen: Math.min(...resolved.modes.map((m) => m.maxModelLen ?? DEFAULT_MAX_MODEL_LEN)),
+  };
+}

@@ -1,0 +1,64 @@
+import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
+import type { PodView } from './pod-view.js';
+
+export type RejectReason = 'no_ready_pod' | 'queue_depth' | 'kv_cache' | 'gpu_power' | 'upstream_error';
+
+export interface Rejection {
+  reason: RejectReason;
+  detail: string;
+}
+
+type Guards = ResolvedPolicy['routing']['guards'];
+
+/** Why a healthy pod is guarded off, or undefined. Unknown values never trip a guard: we cannot call them full. */
+function guardOf(p: PodView, g: Guards): Rejection | undefined {
+  if (p.queueDepth !== undefined && p.queueDepth > g.maxQueueDepth) {
+    return { reason: 'queue_depth', detail: `queue ${p.queueDepth} > ${g.maxQueueDepth}` };
+  }
+  if (p.kvCacheUsage !== undefined && p.kvCacheUsage > g.maxKvCacheUsage) {
+    return { reason: 'kv_cache', detail: `KV cache ${p.kvCacheUsage.toFixed(2)} > ${g.maxKvCacheUsage}` };
+  }
+  if (g.maxGpuPowerWatts !== undefined && p.powerWatts !== undefined && p.powerWatts > g.maxGpuPowerWatts) {
+    return { reason: 'gpu_power', detail: `GPU power ${Math.round(p.powerWatts)} W > ${g.maxGpuPowerWatts} W` };
+  }
+  return undefined;
+}
+
+/** Load as the router sees it: its own in-flight requests plus what the engine reports when known. */
+function loadOf(p: PodView): number {
+  return p.record.inFlight + (p.queueDepth ?? 0) + (p.running ?? 0);
+}
+
+/**
+ * The least-loaded healthy pod that passes the guards and was not tried already, or why there is none.
+ * Allocation-free on the happy path: it runs on every request.
+ */
+export function pickPod(pods: readonly PodView[], guards: Guards, exclude?: ReadonlySet<string>): PodView | Rejection {
+  let best: PodView | undefined;
+  let bestLoad = Infinity;
+  let healthy = 0;
+  let excluded = 0;
+  let guarded: Rejection | undefined;
+  for (const p of pods) {
+    if (!p.healthy) continue;
+    healthy++;
+    if (exclude?.has(p.record.url)) {
+      excluded++;
+      continue;
+    }
+    const g = guardOf(p, guards);
+    if (g) {
+      guarded ??= g;
+      continue;
+    }
+    const load = loadOf(p);
+    if (load < bestLoad) {
+      best = p;
+      bestLoad = load;
+    }
+  }
+  if (best) return best;
+  if (healthy === 0) return { reason: 'no_ready_pod', detail: 'no ready pod' };
+  if (guarded) return { reason: guarded.reason, detail: `${guarded.detail} on every pod` };
+  return { reason: 'upstream_error', detail: `${excluded} pod(s) failed before answering` };
+}

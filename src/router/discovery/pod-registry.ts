@@ -1,0 +1,43 @@
+import type { Endpoint, PodRecord } from './endpoint.js';
+
+/** The current pods of every mode. Updates keep the record of a URL that stays, so in-flight counts carry over. */
+export class PodRegistry {
+  private byMode = new Map<string, PodRecord[]>();
+  private version = 0;
+
+  /** Replaces the endpoint set of every mode named in `endpoints`; modes not named keep theirs. */
+  update(endpoints: ReadonlyMap<string, readonly Endpoint[]>): void {
+    for (const [mode, list] of endpoints) {
+      const old = new Map((this.byMode.get(mode) ?? []).map((p) => [p.url, p]));
+      const next = list.map((e) => {
+        const prior = old.get(e.url);
+        if (!prior) return { ...e, inFlight: 0, ejectedUntil: 0 };
+        prior.ready = e.ready;
+        prior.pod = e.pod;
+        prior.namespace = e.namespace;
+        return prior;
+      });
+      this.byMode.set(mode, next);
+    }
+    this.version++;
+  }
+
+  /** Changes whenever the set changes; views cache on it. */
+  get generation(): number {
+    return this.version;
+  }
+
+  pods(mode: string): readonly PodRecord[] {
+    return this.byMode.get(mode) ?? [];
+  }
+
+  all(): PodRecord[] {
+    return [...this.byMode.values()].flat();
+  }
+
+  /** Skips the pod for `ms` after a connection-level failure. */
+  eject(pod: PodRecord, now: number, ms: number): void {
+    pod.ejectedUntil = now + ms;
+    this.version++;
+  }
+}

@@ -1,0 +1,123 @@
+import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { Routed } from '../core/router-core.js';
+import type { PodRecord } from '../discovery/endpoint.js';
+
+export interface UpstreamOptions {
+  dispatcher: Dispatcher;
+  /** Time allowed for the engine's response headers and for each gap between body chunks. */
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  /** Bound on attempts per request (pods and modes together). */
+  maxAttempts: number;
+  /** How long a pod that refused a connection is skipped. */
+  ejectMs: number;
+  eject: (pod: PodRecord) => void;
+}
+
+/** An engine answer whose first body chunk has arrived: from here on nothing is retried. */
+export interface OpenUpstream {
+  routed: Routed;
+  statusCode: number;
+  contentType: string;
+  first: Buffer;
+  rest: AsyncIterator<Buffer>;
+  /** Releases the pod's in-flight slot and the upstream socket; call once when done or on error. */
+  close: () => void;
+}
+
+/** No mode of the chain could take the request (all guarded, down or failing). */
+export class NoModeAvailableError extends Error {
+  constructor(readonly routed: Routed) {
+    super('no mode can serve the request now');
+    this.name = 'NoModeAvailableError';
+  }
+}
+
+export interface OpenInput {
+  path: string;
+  body: string;
+  requestId: string;
+  signal: AbortSignal;
+  /** Routes (again) with the pods that already failed excluded. */
+  route: (exclude: ReadonlySet<string>) => Routed;
+  /**
+   * Read the whole answer before returning (non-streamed requests): the client sees nothing until the end, so a
+   * failure anywhere in the answer can still move to another pod.
+   */
+  whole: boolean;
+}
+
+const DONE: AsyncIterator<Buffer> = { next: async () => ({ done: true, value: undefined }) };
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EPIPE']);
+
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return CONNECT_ERRORS.has(e.code ?? '') || CONNECT_ERRORS.has(e.cause?.code ?? '');
+}
+
+/**
+ * Sends the request to the decided pod and waits for the first body byte. Before that byte, a failure (connection
+ * error, 5xx, timeout, empty body) moves to the next pod or mode; after it, the caller owns the stream.
+ */
+export async function openUpstream(input: OpenInput, o: UpstreamOptions): Promise<OpenUpstream> {
+  const failed = new Set<string>();
+  let lastRouted: Routed | undefined;
+  for (let attempt = 0; attempt < o.maxAttempts; attempt++) {
+    const routed = input.route(failed);
+    lastRouted = routed;
+    const pod = routed.decision.pod?.record;
+    if (!pod) throw new NoModeAvailableError(routed);
+    pod.inFlight++;
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        pod.inFlight--;
+      }
+    };
+    try {
+      const res = await request(`${pod.url}${input.path}`, {
+        dispatcher: o.dispatcher,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': input.requestId },
+        body: input.body,
+        signal: input.signal,
+        headersTimeout: o.headersTimeoutMs,
+        bodyTimeout: o.bodyTimeoutMs,
+      });
+      if (res.statusCode >= 500) {
+        await res.body.dump();
+        throw Object.assign(new Error(`engine answered ${res.statusCode}`), { code: 'UPSTREAM_5XX' });
+      }
+      let rest = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      let first = await rest.next();
+      if (first.done) throw Object.assign(new Error('engine closed the answer before the first byte'), { code: 'UPSTREAM_EMPTY' });
+      if (input.whole) {
+        const chunks = [first.value];
+        for (let c = await rest.next(); !c.done; c = await rest.next()) chunks.push(c.value);
+        first = { done: false, value: Buffer.concat(chunks) };
+        rest = DONE;
+      }
+      const contentType = String(res.headers['content-type'] ?? 'application/json');
+      return {
+        routed,
+        statusCode: res.statusCode,
+        contentType,
+        first: first.value,
+        rest,
+        close: () => {
+          release();
+          res.body.destroy();
+        },
+      };
+    } catch (err) {
+      release();
+      if (input.signal.aborted) throw err;
+      if (isConnectionError(err)) o.eject(pod);
+      failed.add(pod.url);
+    }
+  }
+  throw new NoModeAvailableError(lastRouted as Routed);
+}

@@ -1,0 +1,53 @@
+/** Usage as the engine reports it in its last chunk or its JSON answer. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** Splits a server-sent-event byte stream into whole events; partial events wait for their end. */
+export class SseSplitter {
+  private pending = '';
+
+  push(chunk: Buffer): string[] {
+    this.pending += chunk.toString('utf8');
+    const events: string[] = [];
+    let end: number;
+    while ((end = this.pending.indexOf('\n\n')) >= 0) {
+      events.push(this.pending.slice(0, end + 2));
+      this.pending = this.pending.slice(end + 2);
+    }
+    return events;
+  }
+
+  /** What is left when the stream ends (an engine may omit the final blank line). */
+  flush(): string {
+    const rest = this.pending;
+    this.pending = '';
+    return rest;
+  }
+}
+
+/** The JSON of an event's data line; 'done' for `[DONE]`; undefined for comments and unparsable data. */
+export function eventData(event: string): Record<string, unknown> | 'done' | undefined {
+  const at = event.indexOf('data:');
+  if (at < 0) return undefined;
+  const data = event.slice(at + 5).trim();
+  if (data === '[DONE]') return 'done';
+  try {
+    const parsed: unknown = JSON.parse(data);
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function usageOf(obj: Record<string, unknown>): Usage | undefined {
+  const u = obj['usage'] as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
+  if (!u || typeof u.prompt_tokens !== 'number' || typeof u.completion_tokens !== 'number') return undefined;
+  return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens };
+}
+
+/** The usage-only chunk the router asked for itself (choices empty): hidden from clients that did not ask. */
+export function isUsageOnlyChunk(obj: Record<string, unknown>): boolean {
+  return Array.isArray(obj['choices']) && (obj['choices'] as unknown[]).length === 0 && usageOf(obj) !== undefined;
+}

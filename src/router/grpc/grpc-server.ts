@@ -1,0 +1,36 @@
+import { toBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+import { Server } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { file_modeswitch_v1_router, RouterService } from '../../gen/modeswitch/v1/router_pb.js';
+import type { FrontContext } from '../core/request-context.js';
+import { handleClassify } from './handle-classify.js';
+import { handleGenerate } from './handle-generate.js';
+import { routerServiceDefinition } from './service-definition.js';
+
+export interface GrpcFront {
+  server: Server;
+  /** Serving status of '' (the whole server) and of the RouterService; follows readiness. */
+  setServing: (serving: boolean) => void;
+}
+
+/** The gRPC server: RouterService, grpc.health.v1 and server reflection. Oversized messages get RESOURCE_EXHAUSTED. */
+export function createGrpcFront(ctx: FrontContext): GrpcFront {
+  const server = new Server({ 'grpc.max_receive_message_length': ctx.maxRequestBytes });
+  server.addService(routerServiceDefinition, { generate: handleGenerate(ctx), classify: handleClassify(ctx) });
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [RouterService.typeName]: 'NOT_SERVING' });
+  health.addToServer(server);
+  // Reflection reads descriptors the way @grpc/proto-loader lays them out; protobuf-es has the same descriptor.
+  const descriptor = Buffer.from(toBinary(FileDescriptorProtoSchema, file_modeswitch_v1_router.proto));
+  const reflection = new ReflectionService({ [RouterService.typeName]: { fileDescriptorProtos: [descriptor] } } as never);
+  reflection.addToServer(server);
+  return {
+    server,
+    setServing: (serving) => {
+      const s = serving ? 'SERVING' : 'NOT_SERVING';
+      health.setStatus('', s);
+      health.setStatus(RouterService.typeName, s);
+    },
+  };
+}

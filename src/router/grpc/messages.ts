@@ -1,0 +1,30 @@
+import { create } from '@bufbuild/protobuf';
+import type { RequestFeatures } from '../../api/v1alpha1/rule-env.js';
+import { DecisionSchema, FeaturesSchema } from '../../gen/modeswitch/v1/router_pb.js';
+import type { Decision as DecisionMessage, Features } from '../../gen/modeswitch/v1/router_pb.js';
+import { explain } from '../decide/decide.js';
+import type { Decision } from '../decide/decide.js';
+
+export function decisionMessage(d: Decision, requestId: string): DecisionMessage {
+  return create(DecisionSchema, {
+    policy: d.policy,
+    mode: d.mode ?? '',
+    rule: d.rule,
+    requestedMode: d.requestedMode,
+    reason: explain(d),
+    fallbacks: d.fallbacks.map((f) => ({ fromMode: f.from, toMode: f.to, reason: f.reason, detail: f.detail })),
+    pod: d.pod ? (d.pod.record.pod ?? d.pod.record.url) : '',
+    requestId,
+  });
+}
+
+export function featuresMessage(f: RequestFeatures): Features {
+  return create(FeaturesSchema, {
+    ...f,
+    inputTokens: Number(f.inputTokens),
+    maxOutputTokens: Number(f.maxOutputTokens),
+    expectedOutputTokens: Number(f.expectedOutputTokens),
+    prefixTokens: Number(f.prefixTokens),
+    priority: Number(f.priority),
+  });
+}

@@ -1,0 +1,48 @@
+import type { Metadata } from '@grpc/grpc-js';
+import type { GenerateRequest } from '../../gen/modeswitch/v1/router_pb.js';
+import { HINT_HEADERS, parseHints, parsePriority } from '../classify/hints.js';
+import { InvalidRequestError } from '../classify/normalized-request.js';
+import type { NormalizedRequest } from '../classify/normalized-request.js';
+
+function meta(md: Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return v === undefined ? undefined : String(v);
+}
+
+/** Turns a GenerateRequest into the engine's OpenAI body; metadata hints win over message fields. */
+export function normalizeGrpcRequest(r: GenerateRequest, md: Metadata, servedModel: string): NormalizedRequest {
+  const hasPrompt = r.prompt !== '';
+  const hasMessages = r.messages.length > 0;
+  if (hasPrompt === hasMessages) throw new InvalidRequestError('set exactly one of prompt and messages', hasPrompt ? 'messages' : 'prompt');
+  const model = r.model === '' ? servedModel : r.model;
+  if (model !== servedModel) throw new InvalidRequestError(`model "${model}" does not exist; this router serves "${servedModel}"`, 'model', 'model_not_found');
+  if (r.maxTokens === 0) throw new InvalidRequestError('max_tokens must be positive when set', 'max_tokens');
+  r.messages.forEach((m, i) => {
+    if (m.role === '') throw new InvalidRequestError(`messages[${i}].role is empty`, `messages[${i}].role`);
+  });
+  const body: Record<string, unknown> = { model, stream: true, stream_options: { include_usage: true } };
+  if (hasMessages) body['messages'] = r.messages.map((m) => ({ role: m.role, content: m.content }));
+  else body['prompt'] = r.prompt;
+  if (r.maxTokens !== undefined) body['max_tokens'] = r.maxTokens;
+  if (r.temperature !== undefined) body['temperature'] = r.temperature;
+  if (r.topP !== undefined) body['top_p'] = r.topP;
+  if (r.stop.length > 0) body['stop'] = r.stop;
+  const text = hasMessages ? r.messages.map((m) => m.content).join('\n') : r.prompt;
+  const lastUser = [...r.messages].reverse().find((m) => m.role === 'user');
+  return {
+    kind: hasMessages ? 'chat' : 'completion',
+    model,
+    text,
+    ask: lastUser?.content ?? text,
+    maxTokens: r.maxTokens,
+    stream: true,
+    hints: parseHints({
+      type: meta(md, HINT_HEADERS.type) ?? r.hints?.type,
+      difficulty: meta(md, HINT_HEADERS.difficulty) ?? r.hints?.difficulty,
+      expectedOutputTokens: meta(md, HINT_HEADERS.expectedOutputTokens) ?? r.hints?.expectedOutputTokens,
+    }),
+    tenant: meta(md, HINT_HEADERS.tenant) ?? r.tenant,
+    priority: parsePriority(meta(md, HINT_HEADERS.priority) ?? r.priority),
+    body,
+  };
+}

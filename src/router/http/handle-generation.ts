@@ -1,0 +1,161 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { recordOutcome } from '../accounting/record-outcome.js';
+import { InvalidRequestError } from '../classify/normalized-request.js';
+import type { NormalizedRequest } from '../classify/normalized-request.js';
+import type { FrontContext } from '../core/request-context.js';
+import type { Routed } from '../core/router-core.js';
+import { timedRoute } from '../core/timed-route.js';
+import { explain } from '../decide/decide.js';
+import { NoModeAvailableError, openUpstream } from '../forward/open-upstream.js';
+import type { OpenUpstream } from '../forward/open-upstream.js';
+import { eventData, isUsageOnlyChunk, SseSplitter, usageOf } from '../forward/sse.js';
+import type { Usage } from '../forward/sse.js';
+import { normalizeOpenAiRequest } from './openai-request.js';
+import { BodyTooLargeError, readBody } from './read-body.js';
+import { sendError } from './send.js';
+
+export const MODE_HEADER = 'x-modeswitch-mode';
+export const RULE_HEADER = 'x-modeswitch-rule';
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+const PATHS = { chat: '/v1/chat/completions', completion: '/v1/completions' } as const;
+
+interface Progress {
+  routed?: Routed;
+  code: number;
+  firstByteAt?: number;
+  usage?: Usage;
+}
+
+/** POST /v1/completions and /v1/chat/completions: validate, route, forward, stream back, account. */
+export async function handleGeneration(ctx: FrontContext, kind: 'chat' | 'completion', req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  const startedAt = ctx.now();
+  const progress: Progress = { code: 500 };
+  const policy = ctx.core.policy;
+  const abort = new AbortController();
+  // The client went away before we finished: stop the engine's work too.
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  try {
+    if (!policy) throw new NoPolicyError();
+    const body = await readBody(req, ctx.maxRequestBytes);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new InvalidRequestError('the request body is not valid JSON');
+    }
+    const normalized = normalizeOpenAiRequest(kind, parsed, req.headers, policy.resolved.model);
+    await forward(ctx, kind, normalized, res, requestId, abort.signal, progress);
+  } catch (err) {
+    fail(ctx, err, res, requestId, progress, abort.signal.aborted);
+  } finally {
+    const endedAt = ctx.now();
+    recordOutcome(ctx.metrics, { routed: progress.routed, policy: policy?.name ?? 'none', code: progress.code, startedAt, firstByteAt: progress.firstByteAt, endedAt, usage: progress.usage });
+    const d = progress.routed?.decision;
+    // Checked first: building the log entry costs more than routing when the level filters it out anyway.
+    if (ctx.logger.isInfoEnabled()) ctx.logger.info('request', { requestId, api: kind, code: progress.code, mode: d?.mode, rule: d?.rule, fallbacks: d?.fallbacks.length, ms: endedAt - startedAt });
+  }
+}
+
+class NoPolicyError extends Error {}
+
+async function forward(ctx: FrontContext, kind: 'chat' | 'completion', r: NormalizedRequest, res: ServerResponse, requestId: string, signal: AbortSignal, progress: Progress): Promise<void> {
+  const { first, route } = timedRoute(ctx, r);
+  progress.routed = first;
+  const clientWantsUsage = (r.body['stream_options'] as { include_usage?: unknown } | undefined)?.include_usage === true;
+  // Streams: ask the engine for the usage chunk so tokens are accounted; it is hidden again unless asked for.
+  const upstreamBody = r.stream ? { ...r.body, stream_options: { ...(r.body['stream_options'] as object), include_usage: true } } : r.body;
+  const up = await openUpstream({ path: PATHS[kind], body: JSON.stringify(upstreamBody), requestId, signal, route, whole: !r.stream }, ctx.upstream);
+  progress.routed = up.routed;
+  try {
+    const d = up.routed.decision;
+    const headers = { 'content-type': up.contentType, [MODE_HEADER]: d.mode as string, [RULE_HEADER]: d.rule, [REQUEST_ID_HEADER]: requestId };
+    progress.firstByteAt = ctx.now();
+    if (r.stream && up.statusCode === 200) {
+      res.writeHead(200, { ...headers, 'cache-control': 'no-cache' });
+      progress.code = 200;
+      await streamEvents(up, res, clientWantsUsage, progress);
+    } else {
+      const text = up.first;
+      progress.usage = usageFromJson(text);
+      if (progress.usage) ctx.core.tokens.observe(r.text.length, progress.usage.promptTokens);
+      res.writeHead(up.statusCode, { ...headers, 'content-length': text.length });
+      res.end(text);
+      progress.code = up.statusCode;
+    }
+  } finally {
+    up.close();
+  }
+}
+
+async function streamEvents(up: OpenUpstream, res: ServerResponse, keepUsage: boolean, progress: Progress): Promise<void> {
+  const splitter = new SseSplitter();
+  const pass = (events: string[]) => {
+    let out = '';
+    for (const e of events) {
+      const data = eventData(e);
+      if (data && data !== 'done') {
+        const usage = usageOf(data);
+        if (usage) progress.usage = usage;
+        if (!keepUsage && isUsageOnlyChunk(data)) continue;
+      }
+      out += e;
+    }
+    if (out) res.write(out);
+  };
+  pass(splitter.push(up.first));
+  try {
+    for (let c = await up.rest.next(); !c.done; c = await up.rest.next()) pass(splitter.push(c.value));
+  } catch (err) {
+    // Bytes already reached the client: nothing can be retried; cut the stream so the client sees it broke.
+    progress.code = 502;
+    res.destroy(err as Error);
+    return;
+  }
+  const tail = splitter.flush();
+  if (tail) res.write(tail);
+  res.end();
+}
+
+function usageFromJson(text: Buffer): Usage | undefined {
+  try {
+    return usageOf(JSON.parse(text.toString('utf8')) as Record<string, unknown>);
+  } catch {
+    return undefined;
+  }
+}
+
+function fail(ctx: FrontContext, err: unknown, res: ServerResponse, requestId: string, progress: Progress, clientGone: boolean): void {
+  const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
+  if (clientGone) {
+    progress.code = 499;
+    return;
+  }
+  if (res.headersSent) {
+    progress.code = 502;
+    res.destroy();
+    return;
+  }
+  if (err instanceof BodyTooLargeError) {
+    progress.code = 413;
+    // The rest of the body is not read: close the connection rather than let the client keep sending.
+    res.setHeader('connection', 'close');
+    sendError(res, 413, err.message, { code: 'request_too_large', headers });
+  } else if (err instanceof InvalidRequestError) {
+    progress.code = err.kind === 'model_not_found' ? 404 : 400;
+    sendError(res, progress.code, err.message, { param: err.param, code: err.kind === 'model_not_found' ? 'model_not_found' : undefined, headers });
+  } else if (err instanceof NoModeAvailableError) {
+    progress.code = 503;
+    progress.routed = err.routed;
+    sendError(res, 503, `no mode can serve this request now: ${explain(err.routed.decision)}`, { type: 'service_unavailable', headers: { ...headers, 'retry-after': '1' } });
+  } else if (err instanceof NoPolicyError) {
+    progress.code = 503;
+    sendError(res, 503, 'the router has no policy loaded yet', { type: 'service_unavailable', headers });
+  } else {
+    progress.code = 502;
+    ctx.logger.error('request failed', { requestId, error: (err as Error).message });
+    sendError(res, 502, `the engine failed: ${(err as Error).message}`, { type: 'upstream_error', headers });
+  }
+}

@@ -1,0 +1,142 @@
+import { counterDelta } from './counter-delta.js';
+import type { EngineSample } from './engine-sample.js';
+import type { GpuReading } from './gpu-sample.js';
+
+/** A value with the time (ms) it was scraped: every reading carries its age. */
+export interface Timed<T> {
+  value: T;
+  at: number;
+}
+
+export interface PodGpus {
+  powerWatts?: number;
+  utilization?: number;
+}
+
+export interface TelemetryStoreOptions {
+  /** The mode a GPU's pod belongs to, or undefined when the pod is not one of ours. */
+  modeOfPod: (namespace: string | undefined, pod: string) => string | undefined;
+  /** Called with the energy each mode used since the last scrape (joules); drives modeswitch_energy_joules_total. */
+  onEnergy: (mode: string, joules: number) => void;
+  /** Window over which energy per token is measured. */
+  energyWindowMs: number;
+}
+
+interface WindowEntry {
+  at: number;
+  joules: number;
+  tokens: number;
+}
+
+/** Latest readings per pod and per-mode energy accounting. Written by the scraper, read by the mode view. */
+export class TelemetryStore {
+  private engines = new Map<string, Timed<EngineSample>>();
+  private gpus = new Map<string, Timed<PodGpus>>();
+  private energyCounters = new Map<string, number>();
+  private tokenCounters = new Map<string, number>();
+  private windows = new Map<string, WindowEntry[]>();
+  private changes = 0;
+
+  constructor(private readonly options: TelemetryStoreOptions) {}
+
+  /** Bumped on every write so readers can cache derived views. */
+  get generation(): number {
+    return this.changes;
+  }
+
+  engine(url: string): Timed<EngineSample> | undefined {
+    return this.engines.get(url);
+  }
+
+  podGpus(namespace: string | undefined, pod: string): Timed<PodGpus> | undefined {
+    return this.gpus.get(podKey(namespace, pod)) ?? (namespace === undefined ? this.gpus.get(podKey('*', pod)) : undefined);
+  }
+
+  recordEngine(url: string, mode: string, sample: EngineSample, at: number): void {
+    this.engines.set(url, { value: sample, at });
+    if (sample.generationTokens !== undefined) {
+      const tokens = counterDelta(this.tokenCounters.get(url), sample.generationTokens);
+      this.tokenCounters.set(url, sample.generationTokens);
+      if (tokens > 0) this.window(mode).push({ at, joules: 0, tokens });
+    }
+    this.changes++;
+  }
+
+  /** One dcgm-exporter page: per-pod power and utilisation, and energy deltas per mode. */
+  recordGpus(readings: readonly GpuReading[], at: number): void {
+    const perPod = new Map<string, { power: number; powerN: number; util: number; utilN: number }>();
+    const joulesByMode = new Map<string, number>();
+    for (const r of readings) {
+      if (r.energyMillijoules !== undefined) {
+        const delta = counterDelta(this.energyCounters.get(r.gpu), r.energyMillijoules);
+        this.energyCounters.set(r.gpu, r.energyMillijoules);
+        const mode = r.pod ? this.options.modeOfPod(r.namespace, r.pod) : undefined;
+        if (mode && delta > 0) joulesByMode.set(mode, (joulesByMode.get(mode) ?? 0) + delta / 1000);
+      }
+      if (!r.pod) continue;
+      const key = podKey(r.namespace, r.pod);
+      const acc = perPod.get(key) ?? { power: 0, powerN: 0, util: 0, utilN: 0 };
+      if (r.powerWatts !== undefined) {
+        acc.power += r.powerWatts;
+        acc.powerN++;
+      }
+      if (r.utilization !== undefined) {
+        acc.util += r.utilization;
+        acc.utilN++;
+      }
+      perPod.set(key, acc);
+    }
+    for (const [key, acc] of perPod) {
+      const value: PodGpus = {};
+      if (acc.powerN > 0) value.powerWatts = acc.power;
+      if (acc.utilN > 0) value.utilization = acc.util / acc.utilN;
+      const timed = { value, at };
+      this.gpus.set(key, timed);
+      // Lets a standalone endpoint that names only its pod (no namespace) find its GPUs.
+      this.gpus.set(podKey('*', key.slice(key.indexOf('/') + 1)), timed);
+    }
+    for (const [mode, joules] of joulesByMode) {
+      this.options.onEnergy(mode, joules);
+      this.window(mode).push({ at, joules, tokens: 0 });
+    }
+    this.changes++;
+  }
+
+  /** Joules per generated token over the window, or undefined when the mode generated nothing in it. */
+  energyPerToken(mode: string, now: number): number | undefined {
+    const w = this.windows.get(mode);
+    if (!w) return undefined;
+    const since = now - this.options.energyWindowMs;
+    while (w.length > 0 && (w[0] as WindowEntry).at < since) w.shift();
+    let joules = 0;
+    let tokens = 0;
+    for (const e of w) {
+      joules += e.joules;
+      tokens += e.tokens;
+    }
+    return tokens > 0 && joules > 0 ? joules / tokens : undefined;
+  }
+
+  /** Drops readings of pods that are gone, so memory follows the pod set. */
+  retain(urls: ReadonlySet<string>): void {
+    for (const url of this.engines.keys()) {
+      if (!urls.has(url)) {
+        this.engines.delete(url);
+        this.tokenCounters.delete(url);
+      }
+    }
+  }
+
+  private window(mode: string): WindowEntry[] {
+    let w = this.windows.get(mode);
+    if (!w) {
+      w = [];
+      this.windows.set(mode, w);
+    }
+    return w;
+  }
+}
+
+function podKey(namespace: string | undefined, pod: string): string {
+  return `${namespace ?? ''}/${pod}`;
+}

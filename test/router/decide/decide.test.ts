@@ -1,0 +1,113 @@
+import type { ModeState, RequestFeatures } from '../../../src/api/v1alpha1/rule-env.js';
+import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
+import { compilePolicy, PolicyCompileError } from '../../../src/router/decide/compile-policy.js';
+import { decide, explain } from '../../../src/router/decide/decide.js';
+import type { PodView } from '../../../src/router/decide/pod-view.js';
+
+function policy(routing: InferenceModePolicy['spec']['routing']): InferenceModePolicy {
+  return {
+    apiVersion: 'modeswitch.io/v1alpha1',
+    kind: 'InferenceModePolicy',
+    metadata: { name: 'p', namespace: 'ns' },
+    spec: { model: 'm', modes: [{ name: 'fp16' }, { name: 'fp8' }, { name: 'int4' }], routing },
+  };
+}
+
+const compiled = compilePolicy(
+  policy({
+    defaultMode: 'fp8',
+    rules: [
+      { name: 'code', when: "request.type == 'code'", mode: 'fp16' },
+      { name: 'short', when: 'request.inputTokens < 512', mode: 'int4' },
+      { name: 'doubled', when: 'request.inputTokens * 2 > 100000', mode: 'fp16' },
+    ],
+    fallback: ['fp8', 'fp16'],
+    guards: { maxQueueDepth: 10, maxKvCacheUsage: 0.9, maxGpuPowerWatts: 600 },
+  }),
+);
+
+const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
+  model: 'm', inputTokens: 1000n, maxOutputTokens: 100n, expectedOutputTokens: 100n, type: 'chat', difficulty: 0.2,
+  sharedPrefix: false, prefixTokens: 0n, tenant: '', priority: 0n, stream: false, ...over,
+});
+
+function pod(url: string, over: Partial<PodView> = {}, inFlight = 0): PodView {
+  return { record: { url, mode: '', ready: true, inFlight, ejectedUntil: 0 }, healthy: true, ...over };
+}
+
+const states = new Map<string, ModeState>([['fp16', { readyPods: 1n }], ['fp8', { readyPods: 1n }], ['int4', { readyPods: 1n }]]);
+const healthyPods = () => new Map([['fp16', [pod('a')]], ['fp8', [pod('b')]], ['int4', [pod('c'), pod('d')]]]);
+
+describe('decide', () => {
+  it('takes the first matching rule', () => {
+    const d = decide({ policy: compiled, bindings: { request: request({ type: 'code', inputTokens: 10n }), modes: states }, pods: healthyPods() });
+    expect([d.rule, d.mode, d.fallbacks]).toEqual(['code', 'fp16', []]);
+    expect(explain(d)).toBe('rule "code" matched → fp16; served by fp16 on a');
+  });
+
+  it('uses the default mode when nothing matches, and runs interpreted rules too', () => {
+    expect(decide({ policy: compiled, bindings: { request: request(), modes: states }, pods: healthyPods() }).rule).toBe('default');
+    expect(compiled.rules.find((r) => r.name === 'doubled')?.fast).toBe(false);
+    expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 60000n }), modes: states }, pods: healthyPods() }).rule).toBe('doubled');
+  });
+
+  it('picks the least-loaded healthy pod, counting its own in-flight requests and the engine queue', () => {
+    const pods = healthyPods();
+    pods.set('int4', [pod('c', { queueDepth: 3 }), pod('d', { running: 1 }, 1), pod('e', { healthy: false })]);
+    expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }).pod?.record.url).toBe('d');
+  });
+
+  it.each([
+    ['queue_depth', { queueDepth: 11 }, 'queue 11 > 10 on every pod'],
+    ['kv_cache', { kvCacheUsage: 0.97 }, 'KV cache 0.97 > 0.9 on every pod'],
+    ['gpu_power', { powerWatts: 650 }, 'GPU power 650 W > 600 W on every pod'],
+    ['no_ready_pod', { healthy: false }, 'no ready pod'],
+  ])('walks the fallback chain on %s', (reason, over, detail) => {
+    const pods = healthyPods();
+    pods.set('int4', [pod('c', over)]);
+    const d = decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods });
+    expect([d.rule, d.requestedMode, d.mode]).toEqual(['short', 'int4', 'fp8']);
+    expect(d.fallbacks).toEqual([{ from: 'int4', to: 'fp8', reason, detail }]);
+    expect(explain(d)).toContain(`int4 skipped (${detail}) → fp8`);
+  });
+
+  it('does not trip a guard on unknown telemetry', () => {
+    const d = decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods: healthyPods() });
+    expect(d.mode).toBe('int4');
+  });
+
+  it('skips pods that already failed the request, then the mode', () => {
+    const bindings = { request: request({ inputTokens: 10n }), modes: states };
+    expect(decide({ policy: compiled, bindings, pods: healthyPods(), exclude: new Set(['c']) }).pod?.record.url).toBe('d');
+    const d = decide({ policy: compiled, bindings, pods: healthyPods(), exclude: new Set(['c', 'd']) });
+    expect([d.mode, d.fallbacks[0]?.reason]).toEqual(['fp8', 'upstream_error']);
+  });
+
+  it('reports no mode when the whole chain is rejected', () => {
+    const d = decide({ policy: compiled, bindings: { request: request(), modes: states }, pods: new Map() });
+    expect(d.mode).toBeUndefined();
+    expect(d.fallbacks.map((f) => f.from)).toEqual(['fp8', 'fp16']);
+    expect(explain(d)).toContain('no mode can serve it');
+  });
+});
+
+describe('compilePolicy', () => {
+  it('rejects bad rules with every problem named', () => {
+    const bad = policy({ defaultMode: 'fp9', rules: [{ name: 'r', when: "modes['nope'].queueDepth < 1", mode: 'int4' }, { name: 's', when: 'request.colour', mode: 'x' }] });
+    expect(() => compilePolicy(bad)).toThrow(PolicyCompileError);
+    try {
+      compilePolicy(bad);
+    } catch (err) {
+      const text = (err as PolicyCompileError).problems.join('\n');
+      expect(text).toContain('routing.defaultMode: unknown mode "fp9"');
+      expect(text).toContain('unknown mode "nope"');
+      expect(text).toContain('request has no field "colour"');
+      expect(text).toContain('routing.rules[1] (s): unknown mode "x"');
+    }
+  });
+
+  it('builds each chain from the rule mode, the fallback list and the default, without repeats', () => {
+    expect(compiled.rules.map((r) => r.chain)).toEqual([['fp16', 'fp8'], ['int4', 'fp8', 'fp16'], ['fp16', 'fp8']]);
+    expect(compiled.defaultChain).toEqual(['fp8', 'fp16']);
+  });
+});
