@@ -1,0 +1,119 @@
+import type { Condition, ModeStatus, PolicyStatus, RouterStatus } from '../api/v1alpha1/types.js';
+import type { KubeObject } from '../kube/types.js';
+import { setCondition, type ConditionInput } from './conditions.js';
+import { LABEL_MODE } from './render/labels.js';
+
+interface DeploymentLike extends KubeObject {
+  spec?: { replicas?: number };
+  status?: { readyReplicas?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
+export interface InvalidStatusInput {
+  previous?: PolicyStatus;
+  generation?: number;
+  /** The validation problems, one line (formatProblems). */
+  problems: string;
+  now: string;
+}
+
+/** Status of a policy whose spec is rejected: what runs is left alone, so modes/router keep their last values. */
+export function invalidStatus(input: InvalidStatusInput): PolicyStatus {
+  const { previous, generation, now } = input;
+  const conditions = applyConditions(previous?.conditions ?? [], now, generation, [
+    { type: 'PolicyValid', status: 'False', reason: 'InvalidSpec', message: input.problems },
+    { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'the spec is invalid; objects of the last valid spec are left running' },
+    { type: 'Progressing', status: 'False', reason: 'InvalidSpec', message: 'nothing is applied until the spec is fixed' },
+  ]);
+  return { ...previous, observedGeneration: generation, conditions };
+}
+
+export interface ReconciledStatusInput {
+  previous?: PolicyStatus;
+  generation?: number;
+  /** The rendered objects. */
+  desired: readonly KubeObject[];
+  /** The live object for a desired one, when known. */
+  live: (desired: KubeObject) => KubeObject | undefined;
+  /** Set when applying or pruning failed this time. */
+  applyError?: string;
+  now: string;
+}
+
+interface Workload {
+  /** Mode name, or undefined for the router. */
+  mode?: string;
+  replicas: number;
+  readyReplicas: number;
+  service: string;
+  failure?: string;
+}
+
+/** Status after a reconcile of a valid spec: per-mode and router readiness and the four conditions. Pure. */
+export function reconciledStatus(input: ReconciledStatusInput): PolicyStatus {
+  const workloads = input.desired.filter((o) => o.kind === 'Deployment').map((d) => workloadOf(d, input));
+  const modes: ModeStatus[] = workloads
+    .filter((w) => w.mode !== undefined)
+    .map((w) => ({ name: w.mode as string, replicas: w.replicas, readyReplicas: w.readyReplicas, service: w.service }));
+  const routerWorkload = workloads.find((w) => w.mode === undefined);
+  const router: RouterStatus | undefined = routerWorkload && {
+    replicas: routerWorkload.replicas,
+    readyReplicas: routerWorkload.readyReplicas,
+    service: routerWorkload.service,
+  };
+  const waiting = workloads.filter((w) => w.readyReplicas < w.replicas);
+  const failing = workloads.filter((w) => w.failure !== undefined);
+  const conditions = applyConditions(input.previous?.conditions ?? [], input.now, input.generation, [
+    { type: 'PolicyValid', status: 'True', reason: 'Valid', message: 'the spec is valid' },
+    readyCondition(waiting, input.applyError),
+    waiting.length > 0 || input.applyError
+      ? { type: 'Progressing', status: 'True', reason: 'RollingOut', message: describeWaiting(waiting) || 'applying objects' }
+      : { type: 'Progressing', status: 'False', reason: 'Complete', message: 'every mode and the router are up to date' },
+    degradedCondition(failing, input.applyError),
+  ]);
+  return { observedGeneration: input.generation, conditions, modes, ...(router ? { router } : {}) };
+}
+
+function readyCondition(waiting: Workload[], applyError?: string): ConditionInput {
+  if (applyError) return { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: applyError };
+  if (waiting.length > 0) return { type: 'Ready', status: 'False', reason: 'ReplicasNotReady', message: describeWaiting(waiting) };
+  return { type: 'Ready', status: 'True', reason: 'AllReplicasReady', message: 'every mode and the router have all replicas ready' };
+}
+
+function degradedCondition(failing: Workload[], applyError?: string): ConditionInput {
+  if (applyError) return { type: 'Degraded', status: 'True', reason: 'ApplyFailed', message: applyError };
+  if (failing.length > 0) {
+    const message = failing.map((w) => `${w.mode ?? 'router'}: ${w.failure}`).join('; ');
+    return { type: 'Degraded', status: 'True', reason: 'DeploymentFailing', message };
+  }
+  return { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'no failures' };
+}
+
+function describeWaiting(waiting: Workload[]): string {
+  return waiting.map((w) => `${w.mode ?? 'router'} ${w.readyReplicas}/${w.replicas} ready`).join(', ');
+}
+
+function workloadOf(desired: KubeObject, input: ReconciledStatusInput): Workload {
+  const live = input.live(desired) as DeploymentLike | undefined;
+  const mode = desired.metadata.labels?.[LABEL_MODE];
+  const service = input.desired.find((o) => o.kind === 'Service' && o.metadata.labels?.[LABEL_MODE] === mode);
+  const replicas = live?.spec?.replicas ?? (desired as DeploymentLike).spec?.replicas ?? 1;
+  return {
+    mode,
+    replicas,
+    readyReplicas: live?.status?.readyReplicas ?? 0,
+    service: service?.metadata.name ?? '',
+    failure: failureOf(live),
+  };
+}
+
+/** A Deployment reports a lasting failure through ReplicaFailure or a Progressing condition past its deadline. */
+function failureOf(live: DeploymentLike | undefined): string | undefined {
+  const failed = live?.status?.conditions?.find(
+    (c) => (c.type === 'ReplicaFailure' && c.status === 'True') || (c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded'),
+  );
+  return failed ? (failed.message ?? failed.reason ?? failed.type) : undefined;
+}
+
+function applyConditions(start: readonly Condition[], now: string, generation: number | undefined, inputs: ConditionInput[]): Condition[] {
+  return inputs.reduce<Condition[]>((acc, c) => setCondition(acc, c, now, generation), [...start]);
+}

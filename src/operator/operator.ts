@@ -1,0 +1,176 @@
+import { API_VERSION, KIND } from '../api/v1alpha1/types.js';
+import { validatePolicy } from '../api/v1alpha1/validation.js';
+import { CachedReader } from '../kube/cached-reader.js';
+import { sleep, type Clock } from '../kube/clock.js';
+import { Informer } from '../kube/informer.js';
+import { LeaderElector } from '../kube/leader-election.js';
+import { ReadYourWrites } from '../kube/read-your-writes.js';
+import { objectKey, type GroupVersionKind, type KubeClient, type KubeObject } from '../kube/types.js';
+import type { WatchSource } from '../kube/watch-source.js';
+import type { Logger } from '../observability/logger.js';
+import { MANAGED_SELECTOR } from './labels.js';
+import { createOperatorMetrics, type OperatorMetrics } from './metrics.js';
+import { OWNED_KINDS } from './owned-kinds.js';
+import { PolicyController } from './policy-controller.js';
+import { renderPolicy } from './render/index.js';
+import { WorkQueue } from './work-queue.js';
+import { runWorkers } from './workers.js';
+
+export interface LeaderElectionOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export interface OperatorOptions {
+  client: KubeClient;
+  source: WatchSource;
+  /** Watch one namespace; all namespaces when absent. */
+  namespace?: string;
+  workers: number;
+  /** Absent: this instance reconciles without electing a leader (one replica only). */
+  leaderElection?: LeaderElectionOptions;
+  /** Every policy is reconciled again this often, catching anything a watch missed. 0 disables it. */
+  resyncPeriodMs?: number;
+  clock: Clock;
+  logger: Logger;
+  /** Called when leadership is lost; the process should exit so it restarts clean. */
+  onLostLeadership?: () => void;
+}
+
+const POLICY_KIND: GroupVersionKind = { apiVersion: API_VERSION, kind: KIND };
+
+/**
+ * The operator process minus its HTTP and signal handling: informers for policies and owned objects feed a work
+ * queue; workers run the policy controller while this instance leads (or always, without leader election).
+ */
+export class Operator {
+  readonly queue: WorkQueue;
+  readonly metrics: OperatorMetrics;
+  private readonly policies: Informer;
+  private readonly owned: Informer[];
+  private readonly writes: ReadYourWrites;
+  private readonly controller: PolicyController;
+  private readonly elector: LeaderElector | undefined;
+  private readonly stopController = new AbortController();
+  private workers: Promise<void> | undefined;
+  private cancelResync: (() => void) | undefined;
+
+  constructor(private readonly options: OperatorOptions) {
+    const { clock, logger, namespace } = options;
+    this.queue = new WorkQueue({ clock });
+    this.metrics = createOperatorMetrics({ queueLength: () => this.queue.length });
+    const informer = (gvk: GroupVersionKind, labelSelector?: string) =>
+      new Informer({ source: options.source, query: { ...gvk, namespace, labelSelector }, clock, logger });
+    this.policies = informer(POLICY_KIND);
+    this.owned = OWNED_KINDS.map((gvk) => informer(gvk, MANAGED_SELECTOR));
+    const cache = new CachedReader(options.client);
+    cache.register(POLICY_KIND, this.policies);
+    OWNED_KINDS.forEach((gvk, i) => cache.register(gvk, this.owned[i] as Informer));
+    this.writes = new ReadYourWrites({ client: options.client, reader: cache, clock });
+    this.controller = new PolicyController({ client: this.writes, reader: this.writes.reader, validate: validatePolicy, render: renderPolicy, clock, logger });
+    this.wireEvents();
+    this.elector = options.leaderElection && new LeaderElector({
+      ...options.leaderElection,
+      client: options.client,
+      clock,
+      logger,
+      onStartedLeading: () => this.startWorkers(),
+      // Releasing the lease on stop() also ends leadership; only an unplanned loss should end the process.
+      onStoppedLeading: () => {
+        if (!this.stopController.signal.aborted) this.options.onLostLeadership?.();
+      },
+    });
+  }
+
+  start(): void {
+    this.policies.start();
+    for (const i of this.owned) i.start();
+    if (this.elector) this.elector.start();
+    else this.startWorkers();
+  }
+
+  hasSynced(): boolean {
+    return this.policies.hasSynced() && this.owned.every((i) => i.hasSynced());
+  }
+
+  isLeader(): boolean {
+    return this.elector ? this.elector.isLeader() : true;
+  }
+
+  /** Synced, and either leading or a standby that can see the lease. */
+  isReady(): boolean {
+    if (!this.hasSynced()) return false;
+    return !this.elector || this.elector.isLeader() || this.elector.leader() !== undefined;
+  }
+
+  /** Queues every known policy, as the periodic resync does. */
+  resync(): void {
+    for (const p of this.policies.list()) this.queue.add(objectKey(p.metadata));
+  }
+
+  /** Stops watches, lets queued and in-flight reconciles finish, then releases the lease. */
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    this.cancelResync?.();
+    await Promise.all([this.policies.stop(), ...this.owned.map((i) => i.stop())]);
+    await this.queue.shutDown();
+    await this.workers;
+    await this.elector?.stop();
+  }
+
+  private wireEvents(): void {
+    const enqueuePolicy = (obj: KubeObject, deleted = false) => {
+      this.writes.observe(obj, deleted);
+      this.queue.add(objectKey(obj.metadata));
+    };
+    this.policies.on({
+      add: (obj) => enqueuePolicy(obj),
+      // Our own status writes change no generation; reconciling them again would only confirm nothing to do.
+      update: (old, obj) => {
+        this.writes.observe(obj);
+        if (old.metadata.generation !== obj.metadata.generation || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp) {
+          this.queue.add(objectKey(obj.metadata));
+        }
+      },
+      delete: (obj) => enqueuePolicy(obj, true),
+    });
+    const enqueueOwner = (obj: KubeObject, deleted = false) => {
+      this.writes.observe(obj, deleted);
+      const owner = obj.metadata.ownerReferences?.find((o) => o.controller && o.kind === KIND && o.apiVersion === API_VERSION);
+      if (owner) this.queue.add(objectKey({ namespace: obj.metadata.namespace, name: owner.name }));
+    };
+    for (const informer of this.owned) {
+      informer.on({ add: (o) => enqueueOwner(o), update: (_old, o) => enqueueOwner(o), delete: (o) => enqueueOwner(o, true) });
+    }
+  }
+
+  private startWorkers(): void {
+    if (this.workers) return;
+    this.workers = (async () => {
+      // Reconciling before the caches are full would re-create objects that already exist.
+      while (!this.hasSynced() && !this.stopController.signal.aborted) await sleep(this.options.clock, 50, this.stopController.signal);
+      this.scheduleResync();
+      await runWorkers({
+        queue: this.queue,
+        count: this.options.workers,
+        process: (key) => this.controller.processItem(key),
+        metrics: this.metrics,
+        logger: this.options.logger,
+        clock: this.options.clock,
+      });
+    })();
+  }
+
+  private scheduleResync(): void {
+    const period = this.options.resyncPeriodMs ?? 10 * 60_000;
+    if (period <= 0 || this.stopController.signal.aborted) return;
+    this.cancelResync = this.options.clock.setTimer(() => {
+      this.resync();
+      this.scheduleResync();
+    }, period);
+  }
+}

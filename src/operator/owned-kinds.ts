@@ -1,0 +1,11 @@
+import type { GroupVersionKind } from '../kube/types.js';
+
+/** Every kind the renderer produces; the controller watches and prunes exactly these. */
+export const OWNED_KINDS: readonly GroupVersionKind[] = [
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'ServiceAccount' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },
+];

@@ -1,0 +1,76 @@
+import { systemClock, type Clock } from '../kube/clock.js';
+import { connectKube } from '../kube/connect.js';
+import type { Logger } from '../observability/logger.js';
+import { startHealthServer } from './health-server.js';
+import { Operator, type LeaderElectionOptions } from './operator.js';
+
+export interface OperatorProcessOptions {
+  kubeconfigPath?: string;
+  /** Kubeconfig YAML; wins over kubeconfigPath. */
+  kubeconfigContent?: string;
+  namespace?: string;
+  workers: number;
+  leaderElection?: LeaderElectionOptions;
+  resyncPeriodMs: number;
+  listenHost: string;
+  listenPort: number;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface OperatorProcess {
+  /** Base URL of /healthz, /readyz and /metrics. */
+  url: string;
+  operator: Operator;
+  /** Resolves with the exit code the process should end with: 0 after stop(), 1 when leadership was lost. */
+  exited: Promise<number>;
+  /** Clean shutdown: stop watches, drain the queue, release the lease, close the HTTP server. */
+  stop(): Promise<void>;
+}
+
+/** Connects, starts the operator and its health/metrics server. */
+export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
+  const { logger } = options;
+  const kube = connectKube({ path: options.kubeconfigPath, content: options.kubeconfigContent });
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  let stopping: Promise<void> | undefined;
+  const operator = new Operator({
+    client: kube.client,
+    source: kube.source,
+    namespace: options.namespace,
+    workers: options.workers,
+    leaderElection: options.leaderElection,
+    resyncPeriodMs: options.resyncPeriodMs,
+    clock: options.clock ?? systemClock,
+    logger,
+    onLostLeadership: () => {
+      logger.error('lost leadership; exiting so a fresh process can campaign again');
+      void stop(1);
+    },
+  });
+  const health = await startHealthServer({
+    host: options.listenHost,
+    port: options.listenPort,
+    isReady: () => operator.isReady(),
+    registry: operator.metrics.registry,
+  });
+  const stop = (code: number): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('shutting down');
+      await operator.stop();
+      await health.close();
+      resolveExit(code);
+    })();
+    return stopping;
+  };
+  operator.start();
+  logger.info('operator started', {
+    server: kube.server,
+    namespace: options.namespace ?? '(all)',
+    workers: options.workers,
+    leaderElection: options.leaderElection ? options.leaderElection.identity : 'off',
+    health: health.url,
+  });
+  return { url: health.url, operator, exited, stop: () => stop(0) };
+}

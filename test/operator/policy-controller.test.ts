@@ -1,0 +1,187 @@
+import { validatePolicy } from '../../src/api/v1alpha1/validation.js';
+import type { InferenceModePolicy } from '../../src/api/v1alpha1/types.js';
+import { KubeApiError, type KubeObject, type ObjectRef } from '../../src/kube/types.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { PolicyController } from '../../src/operator/policy-controller.js';
+import { renderPolicy } from '../../src/operator/render/index.js';
+import { FakeKubeClient } from '../support/fake-kube-client.js';
+import { FakeClock } from '../kube/fake-clock.js';
+import { policyFixture } from './policy-fixture.js';
+
+const KEY = 'llm/llama';
+const POLICY_REF: ObjectRef = { apiVersion: 'modeswitch.io/v1alpha1', kind: 'InferenceModePolicy', namespace: 'llm', name: 'llama' };
+const deploymentRef = (name: string): ObjectRef => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'llm', name });
+
+function setup(modes?: string[]) {
+  const client = new FakeKubeClient();
+  const clock = new FakeClock();
+  const controller = new PolicyController({
+    client,
+    reader: client.reader,
+    validate: validatePolicy,
+    render: renderPolicy,
+    clock,
+    logger: createLogger('test', { level: 'error' }),
+  });
+  client.seed(policyFixture(modes) as unknown as KubeObject);
+  return { client, clock, controller };
+}
+
+async function policyOf(client: FakeKubeClient): Promise<InferenceModePolicy> {
+  return (await client.get(POLICY_REF)) as unknown as InferenceModePolicy;
+}
+
+async function markAllReady(client: FakeKubeClient) {
+  for (const d of client.all('Deployment')) {
+    const replicas = (d as unknown as { spec: { replicas: number } }).spec.replicas;
+    client.setStatus(deploymentRef(d.metadata.name), { replicas, readyReplicas: replicas });
+  }
+}
+
+describe('PolicyController.processItem', () => {
+  it('creates a Deployment and Service per mode plus the router objects, owned by the policy', async () => {
+    const { client, controller } = setup();
+    const outcome = await controller.processItem(KEY);
+    expect(outcome.outcome).toBe('reconciled');
+    const names = (kind: string) => client.all(kind).map((o) => o.metadata.name).sort();
+    expect(names('Deployment')).toEqual(['llama-fp16', 'llama-fp8', 'llama-router']);
+    expect(names('Service')).toEqual(['llama-fp16', 'llama-fp8', 'llama-router']);
+    expect(names('ConfigMap')).toEqual(['llama-router']);
+    const policy = await policyOf(client);
+    for (const obj of client.all().filter((o) => o.kind !== 'InferenceModePolicy')) {
+      expect(obj.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: policy.metadata.uid, controller: true })]);
+    }
+    expect(client.writes().every((a) => a.verb === 'apply' && a.fieldManager === 'modeswitch-operator')).toBe(true);
+  });
+
+  it('issues zero writes when run again on an unchanged cluster', async () => {
+    const { client, controller } = setup();
+    await controller.processItem(KEY);
+    await controller.processItem(KEY);
+    const before = client.actions.length;
+    const eventsBefore = client.events.length;
+    const outcome = await controller.processItem(KEY);
+    expect(outcome).toEqual({ outcome: 'reconciled', applied: 0, pruned: 0, statusWritten: false });
+    expect(client.actions.length).toBe(before);
+    expect(client.events.length).toBe(eventsBefore);
+  });
+
+  it('undoes a hand edit of a Deployment and touches nothing else', async () => {
+    const { client, controller } = setup();
+    await controller.processItem(KEY);
+    client.edit(deploymentRef('llama-fp8'), (d) => ((d['spec'] as { replicas: number }).replicas = 5));
+    const before = client.writes().length;
+    await controller.processItem(KEY);
+    expect(client.writes().slice(before)).toEqual([expect.objectContaining({ verb: 'apply', kind: 'Deployment', name: 'llama-fp8' })]);
+    expect(((await client.get(deploymentRef('llama-fp8'))) as unknown as { spec: { replicas: number } }).spec.replicas).toBe(1);
+  });
+
+  it('deletes the objects of a mode removed from the spec', async () => {
+    const { client, controller } = setup(['fp16', 'fp8', 'int4']);
+    await controller.processItem(KEY);
+    client.edit(POLICY_REF, (p) => {
+      const spec = p['spec'] as InferenceModePolicy['spec'];
+      spec.modes = spec.modes.filter((m) => m.name !== 'int4');
+      spec.routing.rules = [];
+    });
+    const outcome = await controller.processItem(KEY);
+    expect(outcome.pruned).toBe(2);
+    expect(client.all('Deployment').map((d) => d.metadata.name).sort()).toEqual(['llama-fp16', 'llama-fp8', 'llama-router']);
+    expect(client.all('Service').map((d) => d.metadata.name)).not.toContain('llama-int4');
+    expect(client.events.filter((e) => e.reason === 'Pruned')).toHaveLength(2);
+    expect((await policyOf(client)).status?.modes?.map((m) => m.name)).toEqual(['fp16', 'fp8']);
+  });
+
+  it('leaves objects of other owners alone when pruning', async () => {
+    const { client, controller } = setup();
+    await controller.processItem(KEY);
+    client.seed({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'someone-elses', namespace: 'llm', labels: { 'app.kubernetes.io/managed-by': 'modeswitch', 'modeswitch.io/policy': 'llama' } },
+    });
+    await controller.processItem(KEY);
+    expect(client.all('ConfigMap').map((c) => c.metadata.name)).toContain('someone-elses');
+  });
+
+  it('reports an invalid spec in PolicyValid=False with an event, and deletes or changes nothing', async () => {
+    const { client, controller } = setup();
+    await controller.processItem(KEY);
+    const before = client.writes().length;
+    client.edit(POLICY_REF, (p) => {
+      const spec = p['spec'] as InferenceModePolicy['spec'];
+      spec.modes = [{ name: 'fp16' }];
+      spec.routing.rules = [{ name: 'bad', when: 'request.inputTokens <', mode: 'fp8' }];
+    });
+    const outcome = await controller.processItem(KEY);
+    expect(outcome.outcome).toBe('invalid');
+    expect(client.writes().length).toBe(before);
+    expect(client.all('Deployment')).toHaveLength(3);
+    const valid = (await policyOf(client)).status?.conditions?.find((c) => c.type === 'PolicyValid');
+    expect(valid).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(valid?.message).toContain('routing.rules');
+    expect(client.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'InvalidSpec' }));
+    await controller.processItem(KEY);
+    expect(client.events.filter((e) => e.reason === 'InvalidSpec')).toHaveLength(1);
+  });
+
+  it('reports Ready=False while replicas start, then Ready=True with per-mode status once they are ready', async () => {
+    const { client, clock, controller } = setup();
+    await controller.processItem(KEY);
+    let policy = await policyOf(client);
+    expect(policy.status?.observedGeneration).toBe(policy.metadata.generation);
+    const ready = () => policy.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready()).toMatchObject({ status: 'False', reason: 'ReplicasNotReady' });
+    expect(policy.status?.modes).toEqual([
+      { name: 'fp16', replicas: 1, readyReplicas: 0, service: 'llama-fp16' },
+      { name: 'fp8', replicas: 1, readyReplicas: 0, service: 'llama-fp8' },
+    ]);
+    const notReadySince = ready()?.lastTransitionTime;
+    await clock.advance(60_000);
+    await controller.processItem(KEY);
+    policy = await policyOf(client);
+    expect(ready()?.lastTransitionTime).toBe(notReadySince);
+
+    await markAllReady(client);
+    await controller.processItem(KEY);
+    policy = await policyOf(client);
+    expect(ready()).toMatchObject({ status: 'True', reason: 'AllReplicasReady' });
+    expect(ready()?.lastTransitionTime).not.toBe(notReadySince);
+    expect(policy.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'False', reason: 'Complete' });
+    expect(policy.status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'False' });
+    expect(policy.status?.router).toEqual({ replicas: 2, readyReplicas: 2, service: 'llama-router' });
+    expect(client.events).toContainEqual(expect.objectContaining({ type: 'Normal', reason: 'Ready' }));
+  });
+
+  it('reports a failing Deployment as Degraded', async () => {
+    const { client, controller } = setup();
+    await controller.processItem(KEY);
+    client.setStatus(deploymentRef('llama-fp8'), {
+      conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'exceeded quota: nvidia.com/gpu' }],
+    });
+    await controller.processItem(KEY);
+    const degraded = (await policyOf(client)).status?.conditions?.find((c) => c.type === 'Degraded');
+    expect(degraded).toMatchObject({ status: 'True', reason: 'DeploymentFailing' });
+    expect(degraded?.message).toContain('fp8: exceeded quota');
+  });
+
+  it('reports an apply failure as Degraded and fails so the key is retried', async () => {
+    const { client, controller } = setup();
+    client.failNextWrites.push(new KubeApiError('admission webhook denied the request', 500));
+    await expect(controller.processItem(KEY)).rejects.toThrow('admission webhook denied');
+    const degraded = (await policyOf(client)).status?.conditions?.find((c) => c.type === 'Degraded');
+    expect(degraded).toMatchObject({ status: 'True', reason: 'ApplyFailed' });
+    await controller.processItem(KEY);
+    expect((await policyOf(client)).status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'False' });
+  });
+
+  it('does nothing for a policy that is gone', async () => {
+    const { client, controller } = setup();
+    await controller.processItem(KEY);
+    await client.delete(POLICY_REF);
+    const before = client.actions.length;
+    expect((await controller.processItem(KEY)).outcome).toBe('gone');
+    expect(client.actions.length).toBe(before);
+    expect(client.all('Deployment')).toHaveLength(0);
+  });
+});
