@@ -1,7 +1,7 @@
 {{/*
 Exactly what the operator calls, nothing more (test/packaging/rbac.test.ts compares these rules with the list the
 operator code exports). No wildcards. The router Role the operator creates per policy grants get/list/watch on the
-policy, EndpointSlices and Pods; Kubernetes only lets the operator grant verbs it holds itself (RBAC escalation
+policy and EndpointSlices; Kubernetes only lets the operator grant verbs it holds itself (RBAC escalation
 check), which is why the operator has those reads too.
 */}}
 {{- define "modeswitch.operatorRules" -}}

@@ -55,7 +55,7 @@ describe('operator process', () => {
     expect(await runOperator(['--workers', '0'])).toBe(2);
   });
 
-  it('on SIGTERM releases its lease and exits 0', async () => {
+  it('on SIGTERM releases its lease, closes its watches and exits 0', async () => {
     const kubeconfig = server.writeKubeconfig(dir);
     const exit = runOperator(['--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0', '--lease-namespace', 'llm', '--identity', 'op-1', '--log-level', 'error']);
     await eventually(() =>
@@ -65,5 +65,6 @@ describe('operator process', () => {
     process.emit('SIGTERM', 'SIGTERM');
     expect(await exit).toBe(0);
     expect((server.store.get('coordination.k8s.io/v1', 'Lease', 'modeswitch-operator', 'llm') as any).spec.holderIdentity).toBe('');
+    await eventually(() => expect(server.openWatches()).toBe(0));
   });
 });

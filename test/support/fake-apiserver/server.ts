@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../../../src/api/repo-root.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { readCrdFiles } from './crd.js';
 import { syncCrdsToRegistry } from './crd-sync.js';
@@ -48,7 +50,8 @@ export interface FakeApiServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_CRD_DIR = fileURLToPath(new URL('../../../crds', import.meta.url));
+// From the package root, so the server finds crds/ from source and from dist/ alike.
+const DEFAULT_CRD_DIR = join(repoRoot(fileURLToPath(new URL('.', import.meta.url))), 'crds');
 const log = createLogger('fake-apiserver');
 
 /** Starts the fake Kubernetes API server on 127.0.0.1, a free port, plain HTTP. */
@@ -217,7 +220,8 @@ function startWatch(scope: RequestScope, resource: ApiResource, namespace: strin
       },
     },
   });
-  req.on('close', () => {
+  // The response's close, not the request's: Node fires the request's as soon as its (empty) body has been read.
+  res.on('close', () => {
     closed = true;
     stop();
   });
