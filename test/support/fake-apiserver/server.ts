@@ -195,7 +195,7 @@ function verbOf(method: string, name: string | undefined, query: URLSearchParams
 
 /** Streams a watch; a watch on a named object's URL (the old form) watches just that name. */
 function startWatch(scope: RequestScope, resource: ApiResource, namespace: string | undefined, name: string | undefined, query: URLSearchParams): void {
-  const { req, res, hub } = scope;
+  const { res, hub } = scope;
   const selector = parseSelector(query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined);
   if (name !== undefined) selector.fields.push({ field: 'metadata.name', equals: true, value: name });
   const resourceVersion = query.get('resourceVersion') ?? undefined;
