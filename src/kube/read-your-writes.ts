@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import type { ApplyOptions, EventInput, KubeClient, KubeObject, ListQuery, ListResult, ObjectReader, ObjectRef } from './types.js';
+import { refOf, type ApplyOptions, type EventInput, type KubeClient, type KubeObject, type ListQuery, type ListResult, type ObjectReader, type ObjectRef } from './types.js';
 
 export interface ReadYourWritesOptions {
   client: KubeClient;
@@ -13,7 +13,8 @@ export interface ReadYourWritesOptions {
 interface Remembered {
   /** The object as our write returned it; undefined after a delete. */
   obj: KubeObject | undefined;
-  resourceVersion: string | undefined;
+  /** What the cache showed just before the write (undefined: not there). */
+  baseResourceVersion: string | undefined;
   at: number;
 }
 
@@ -22,14 +23,16 @@ function identity(ref: { apiVersion: string; kind: string; namespace?: string; n
 }
 
 function identityOf(obj: KubeObject): string {
-  return identity({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name });
+  return identity(refOf(obj));
 }
 
 /**
  * Lets a controller read its own writes before the watch delivers them (the "expectations" of Kubernetes'
  * controllers). Without it, a reconcile that runs between our write and its watch event sees the old object and
- * writes the same change again. Each write is remembered until the cache shows that version (observe()) or the
- * TTL passes; reads until then return the written object.
+ * writes the same change again. A write overrides the cache only while the cache still shows the version it showed
+ * before the write: as soon as the cache moves on (our write's event, or anyone's later change) the cache wins. So
+ * a watch event that overtakes the write's own response, or a no-op write that yields no event, never hides a
+ * later change by someone else. Resource versions are only compared for equality, as Kubernetes asks.
  */
 export class ReadYourWrites implements KubeClient {
   private readonly remembered = new Map<string, Remembered>();
@@ -40,14 +43,6 @@ export class ReadYourWrites implements KubeClient {
   };
 
   constructor(private readonly options: ReadYourWritesOptions) {}
-
-  /** Feed every object the informers see (add/update), and deletions with deleted = true. */
-  observe(obj: KubeObject, deleted = false): void {
-    const id = identityOf(obj);
-    const entry = this.remembered.get(id);
-    if (!entry) return;
-    if (deleted ? entry.obj === undefined : entry.resourceVersion === obj.metadata.resourceVersion) this.remembered.delete(id);
-  }
 
   /** Straight from the API server. */
   get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined> {
@@ -61,39 +56,41 @@ export class ReadYourWrites implements KubeClient {
 
   private async readOne<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
     const cached = await this.options.reader.get<T>(ref);
-    const entry = this.fresh(identity(ref));
-    if (!entry) return cached;
-    return entry.obj as T | undefined;
+    const entry = this.fresh(identity(ref), cached);
+    return entry ? (entry.obj as T | undefined) : cached;
   }
 
   private async readMany<T extends KubeObject>(query: ListQuery): Promise<T[]> {
     const cached = await this.options.reader.list<T>(query);
     return cached.flatMap((obj) => {
-      const entry = this.fresh(identityOf(obj));
+      const entry = this.fresh(identityOf(obj), obj);
       if (!entry) return [obj];
       return entry.obj ? [entry.obj as T] : [];
     });
   }
 
-  async apply<T extends KubeObject = KubeObject>(obj: KubeObject, options: ApplyOptions): Promise<T> {
-    return this.remember(await this.options.client.apply<T>(obj, options));
+  apply<T extends KubeObject = KubeObject>(obj: KubeObject, options: ApplyOptions): Promise<T> {
+    return this.write(refOf(obj), () => this.options.client.apply<T>(obj, options));
   }
 
-  async patchStatus<T extends KubeObject = KubeObject>(ref: ObjectRef, status: unknown): Promise<T> {
-    return this.remember(await this.options.client.patchStatus<T>(ref, status));
+  patchStatus<T extends KubeObject = KubeObject>(ref: ObjectRef, status: unknown): Promise<T> {
+    return this.write(ref, () => this.options.client.patchStatus<T>(ref, status));
   }
 
-  async create<T extends KubeObject = KubeObject>(obj: KubeObject): Promise<T> {
-    return this.remember(await this.options.client.create<T>(obj));
+  create<T extends KubeObject = KubeObject>(obj: KubeObject): Promise<T> {
+    return this.write(refOf(obj), () => this.options.client.create<T>(obj));
   }
 
-  async replace<T extends KubeObject = KubeObject>(obj: KubeObject): Promise<T> {
-    return this.remember(await this.options.client.replace<T>(obj));
+  replace<T extends KubeObject = KubeObject>(obj: KubeObject): Promise<T> {
+    return this.write(refOf(obj), () => this.options.client.replace<T>(obj));
   }
 
   async delete(ref: ObjectRef): Promise<boolean> {
-    const deleted = await this.options.client.delete(ref);
-    this.remembered.set(identity(ref), { obj: undefined, resourceVersion: undefined, at: this.options.clock.now() });
+    let deleted = false;
+    await this.write(ref, async () => {
+      deleted = await this.options.client.delete(ref);
+      return undefined;
+    });
     return deleted;
   }
 
@@ -101,15 +98,20 @@ export class ReadYourWrites implements KubeClient {
     return this.options.client.createEvent(event);
   }
 
-  private remember<T extends KubeObject>(obj: T): T {
-    this.remembered.set(identityOf(obj), { obj, resourceVersion: obj.metadata.resourceVersion, at: this.options.clock.now() });
+  /** Runs a write and remembers its result against the version the cache showed before it. */
+  private async write<T extends KubeObject | undefined>(ref: ObjectRef, run: () => Promise<T>): Promise<T> {
+    const before = await this.options.reader.get(ref);
+    const obj = await run();
+    this.remembered.set(identity(ref), { obj, baseResourceVersion: before?.metadata.resourceVersion, at: this.options.clock.now() });
     return obj;
   }
 
-  private fresh(id: string): Remembered | undefined {
+  /** The remembered write for `id` if it still overrides `cached`; forgets it once the cache has moved on. */
+  private fresh(id: string, cached: KubeObject | undefined): Remembered | undefined {
     const entry = this.remembered.get(id);
     if (!entry) return undefined;
-    if (this.options.clock.now() - entry.at > (this.options.ttlMs ?? 30_000)) {
+    const expired = this.options.clock.now() - entry.at > (this.options.ttlMs ?? 30_000);
+    if (expired || cached?.metadata.resourceVersion !== entry.baseResourceVersion) {
       this.remembered.delete(id);
       return undefined;
     }

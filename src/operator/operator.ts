@@ -123,28 +123,23 @@ export class Operator {
   }
 
   private wireEvents(): void {
-    const enqueuePolicy = (obj: KubeObject, deleted = false) => {
-      this.writes.observe(obj, deleted);
-      this.queue.add(objectKey(obj.metadata));
-    };
+    const enqueuePolicy = (obj: KubeObject) => this.queue.add(objectKey(obj.metadata));
     this.policies.on({
       add: (obj) => enqueuePolicy(obj),
       // Our own status writes change no generation; reconciling them again would only confirm nothing to do.
       update: (old, obj) => {
-        this.writes.observe(obj);
         if (old.metadata.generation !== obj.metadata.generation || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp) {
           this.queue.add(objectKey(obj.metadata));
         }
       },
-      delete: (obj) => enqueuePolicy(obj, true),
+      delete: (obj) => enqueuePolicy(obj),
     });
-    const enqueueOwner = (obj: KubeObject, deleted = false) => {
-      this.writes.observe(obj, deleted);
+    const enqueueOwner = (obj: KubeObject) => {
       const owner = obj.metadata.ownerReferences?.find((o) => o.controller && o.kind === KIND && o.apiVersion === API_VERSION);
       if (owner) this.queue.add(objectKey({ namespace: obj.metadata.namespace, name: owner.name }));
     };
     for (const informer of this.owned) {
-      informer.on({ add: (o) => enqueueOwner(o), update: (_old, o) => enqueueOwner(o), delete: (o) => enqueueOwner(o, true) });
+      informer.on({ add: (o) => enqueueOwner(o), update: (_old, o) => enqueueOwner(o), delete: (o) => enqueueOwner(o) });
     }
   }
 

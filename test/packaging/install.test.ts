@@ -10,7 +10,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { startOperatorProcess, type OperatorProcess } from '../../src/operator/process.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { runKubectl } from '../support/kubectl.js';
-import { eventually } from './support/eventually.js';
+import { eventually } from '../support/eventually.js';
 import { operatorDeployment } from './support/operator-deployment.js';
 import { ciValuesFile, REPO_ROOT } from './support/paths.js';
 import { permission, permissionsOf, type PolicyRule } from './support/rbac.js';

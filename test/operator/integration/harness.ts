@@ -3,6 +3,7 @@ import { connectKube } from '../../../src/kube/connect.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { Operator, type LeaderElectionOptions } from '../../../src/operator/operator.js';
 import { startFakeApiServer, type FakeApiServer, type KubeObject } from '../../support/fake-apiserver/index.js';
+export { eventually } from '../../support/eventually.js';
 
 export const POLICY_API = 'modeswitch.io/v1alpha1';
 export const POLICY_KIND = 'InferenceModePolicy';
@@ -27,20 +28,6 @@ export function startOperator(server: FakeApiServer, leaderElection?: LeaderElec
   });
   operator.start();
   return operator;
-}
-
-/** Polls until check() passes (bounded); the last failure is rethrown so the test says what never happened. */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete']);

@@ -1,4 +1,5 @@
-import { ApiError } from './errors.js';
+import { ApiError, invalid } from './errors.js';
+import { findDuplicateListItems } from './list-validation.js';
 import { collectFields, displayPath, LIST_ITEM, removePath, SEP, type FieldScope } from './field-set.js';
 import { clone, deepEqual } from './json.js';
 import { decodeManagedFields, encodeManagedFields, sameOwner, type Ownership } from './managed-fields.js';
@@ -25,6 +26,12 @@ export interface ApplyOptions {
  */
 export function applyConfiguration(options: ApplyOptions): KubeObject {
   const { resource, live, config, manager, force, subresource, time } = options;
+  // Items are merged by key, so duplicate keys in the applied configuration would silently collapse; the real
+  // server refuses such a configuration instead.
+  if (resource.schema) {
+    const duplicates = findDuplicateListItems(config, resource.schema);
+    if (duplicates.length > 0) throw invalid(resource.kind, resource.group, config.metadata.name ?? '', duplicates);
+  }
   const scope: FieldScope = subresource === 'status' ? 'status' : 'main';
   const applied = collectFields(config, resource, scope);
   const liveFields = live ? collectFields(live, resource, scope) : new Map<string, unknown>();
