@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   operator: { summary: 'run the operator (reconciles InferenceModePolicies)', load: async () => (await import('./operator.js')).runOperator },
   router: { summary: 'run a router (gRPC + OpenAI HTTP) for one policy', load: async () => (await import('./router.js')).runRouter },
   sim: { summary: 'simulated vLLM engines, dcgm-exporter and what-if runs', load: async () => (await import('./sim.js')).runSim },
+  demo: { summary: 'run the example policy locally on simulated GPUs and replay real traffic', load: async () => (await import('./demo.js')).runDemo },
 };
 
 export const USAGE = [

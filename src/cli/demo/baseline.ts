@@ -1,0 +1,33 @@
+import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
+import { fixedModeDispatcher } from '../../sim/fleet/dispatch/fixed-mode.js';
+import { policyDispatcher } from '../../sim/fleet/dispatch/policy.js';
+import { fleetMetrics, type FleetMetrics } from '../../sim/fleet/fleet-metrics.js';
+import { singleModeFleet, type FleetMode } from '../../sim/fleet/policy-modes.js';
+import { createFleetPool } from '../../sim/fleet/pool.js';
+import { replayFleet } from '../../sim/fleet/replay-fleet.js';
+import type { WorkloadRequest } from '../../sim/workload/synthesize.js';
+
+export interface BaselineOptions {
+  policy: InferenceModePolicy;
+  modes: readonly FleetMode[];
+  baselineMode: string;
+  requests: readonly WorkloadRequest[];
+  gpu: string;
+  model: string;
+  seed: number;
+}
+
+/** Always-FP16 on the demo's GPU count, replayed in simulated time (milliseconds of CPU, no sockets). */
+export function alwaysBaseline(o: BaselineOptions): FleetMetrics {
+  const modes = singleModeFleet(o.modes, o.baselineMode);
+  const gpus = createFleetPool({ gpu: o.gpu, model: o.model, modes, seed: o.seed });
+  const run = replayFleet({ gpus, dispatcher: fixedModeDispatcher(gpus), requests: o.requests, tickSeconds: 1 });
+  return fleetMetrics(run, new Map(modes.map((m) => [m.name, m.profile])));
+}
+
+/** The same policy replayed in simulated time only (no HTTP, no timers): what the demo's figures should approach. */
+export function policyInSimulatedTime(o: BaselineOptions): FleetMetrics {
+  const gpus = createFleetPool({ gpu: o.gpu, model: o.model, modes: o.modes, seed: o.seed });
+  const run = replayFleet({ gpus, dispatcher: policyDispatcher({ policy: o.policy, gpus }), requests: o.requests, tickSeconds: 1 });
+  return fleetMetrics(run, new Map(o.modes.map((m) => [m.name, m.profile])));
+}

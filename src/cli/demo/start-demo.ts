@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { createLogger, type Logger } from '../../observability/logger.js';
+import { loadPolicyFile } from '../../router/config/start-from-config.js';
+import { fleetModesOf } from '../../sim/fleet/policy-modes.js';
+import { qualityDeltaPoints } from '../../sim/model/quality.js';
+import { alwaysBaseline, policyInSimulatedTime } from './baseline.js';
+import type { DemoOptions } from './options.js';
+import { replayThroughRouter, type ReplayProgress } from './replay.js';
+import { startDemoStack, type DemoStack } from './stack.js';
+import { formatDemoSummary, summariseDemo, type DemoSummary } from './summary.js';
+import { demoWorkload } from './workload.js';
+
+export const BASELINE_MODE = 'fp16';
+const MODEL = 'llama-3.1-8b-instruct';
+
+export interface DemoRun {
+  stack: DemoStack;
+  summary: DemoSummary;
+  /** The summary as terminal lines. */
+  lines: string[];
+}
+
+export interface StartDemoDeps {
+  /** Where progress and headings go (one line each). */
+  out: (line: string) => void;
+  logger?: Logger;
+}
+
+function progressLine(p: ReplayProgress): string {
+  const modes = [...p.byMode].sort().map(([m, n]) => `${m} ${n}`).join(', ');
+  return `  replay: ${p.sent}/${p.total} sent, ${p.done} answered${p.failed > 0 ? `, ${p.failed} failed` : ''}${modes ? ` | by mode: ${modes}` : ''}`;
+}
+
+/**
+ * Starts the stack, replays the workload through the router and summarises it against always-FP16. The stack is
+ * left running for the caller to serve from and stop; it is stopped here if the replay fails.
+ */
+export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<DemoRun> {
+  const logger = deps.logger ?? createLogger('demo', { level: 'warn' });
+  const policy = loadPolicyFile(o.policyFile, (p) => readFileSync(p, 'utf8'));
+  const modes = fleetModesOf(policy);
+  if (!modes.some((m) => m.name === BASELINE_MODE)) throw new Error(`the policy has no "${BASELINE_MODE}" mode to compare against`);
+  const requests = demoWorkload({ trace: o.trace, durationSeconds: o.durationSeconds, seed: o.seed, ...(o.rate !== undefined ? { rate: o.rate } : {}) });
+  if (requests.length === 0) throw new Error(`no request arrives in the first ${o.durationSeconds} s of the ${o.trace} trace; use a longer --duration`);
+  const gpuCount = modes.reduce((s, m) => s + m.replicas, 0);
+  deps.out(`ModeSwitch demo: policy ${policy.metadata.namespace ?? 'default'}/${policy.metadata.name}, modes ${modes.map((m) => m.name).join(', ')} on ${gpuCount} simulated ${o.gpu} GPUs`);
+  const stack = await startDemoStack({ policy, modes, gpu: o.gpu, speedup: o.speedup, portBase: o.portBase, seed: o.seed, logger });
+  try {
+    deps.out(`router: HTTP 127.0.0.1:${stack.ports.http}, gRPC 127.0.0.1:${stack.ports.grpc}, metrics 127.0.0.1:${stack.ports.metrics}; dcgm-exporter 127.0.0.1:${stack.ports.dcgm}`);
+    deps.out(`replaying ${requests.length} requests (${o.durationSeconds} s of the Azure ${o.trace === 'conv' ? 'conversation' : 'code'} trace, ${o.speedup}x faster than real time)`);
+    const energyAt = () => stack.engines.map((e) => e.engine.telemetry().energyJoules);
+    const before = energyAt();
+    const results = await replayThroughRouter({
+      url: `http://127.0.0.1:${stack.ports.http}`, model: stack.servedModel, requests, speedup: o.speedup, onProgress: (p) => deps.out(progressLine(p)),
+    });
+    const after = energyAt();
+    const energyByMode = new Map<string, number>();
+    stack.engines.forEach((e, i) => energyByMode.set(e.mode, (energyByMode.get(e.mode) ?? 0) + (after[i] as number) - (before[i] as number)));
+    const profiles = new Map(modes.map((m) => [m.name, m.profile]));
+    const fleet = { policy, modes, baselineMode: BASELINE_MODE, requests, gpu: o.gpu, model: MODEL, seed: o.seed };
+    const baseline = alwaysBaseline(fleet);
+    const summary = summariseDemo({
+      results, speedup: o.speedup, energyByMode, baseline,
+      quality: (mode, type) => {
+        const profile = profiles.get(mode);
+        return profile ? qualityDeltaPoints(profile, type) : 0;
+      },
+    });
+    return { stack, summary, lines: formatDemoSummary(summary, baseline, policyInSimulatedTime(fleet)) };
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+}
