@@ -30,6 +30,7 @@ export class ClientNodeWatchSource implements WatchSource {
       resourceVersion,
       allowWatchBookmarks: true,
       labelSelector: query.labelSelector,
+      fieldSelector: query.fieldSelector,
       timeoutSeconds: Math.floor(min + Math.random() * min),
     };
     let stopped = false;

@@ -58,7 +58,7 @@ export class ClientNodeKubeClient implements KubeClient {
 
   async list<T extends KubeObject = KubeObject>(query: ListQuery): Promise<ListResult<T>> {
     try {
-      const result = await this.objects.list(query.apiVersion, query.kind, query.namespace, undefined, undefined, undefined, undefined, query.labelSelector);
+      const result = await this.objects.list(query.apiVersion, query.kind, query.namespace, undefined, undefined, undefined, query.fieldSelector, query.labelSelector);
       const list = plain<{ items: T[]; metadata?: { resourceVersion?: string } }>(result);
       // List items carry no apiVersion/kind on the wire; put them back so every object is self-describing.
       const items = list.items.map((item) => ({ ...item, apiVersion: query.apiVersion, kind: query.kind }));

@@ -21,7 +21,13 @@ export interface RouterKubeDiscoveryOptions {
  */
 export function routerKubeDiscovery(o: RouterKubeDiscoveryOptions): DiscoverySource {
   const { namespace, name } = o.policyRef;
-  const policies = new Informer({ source: o.source, query: { apiVersion: API_VERSION, kind: KIND, namespace }, clock: o.clock, logger: o.logger });
+  // Only its own policy: the router's Role names it (resourceNames), which allows list and watch with this selector only.
+  const policies = new Informer({
+    source: o.source,
+    query: { apiVersion: API_VERSION, kind: KIND, namespace, fieldSelector: `metadata.name=${name}` },
+    clock: o.clock,
+    logger: o.logger,
+  });
   const slices = new Informer({
     source: o.source,
     query: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace, labelSelector: `${LABEL_POLICY}=${name}` },

@@ -47,6 +47,8 @@ export interface ListQuery {
   /** Absent: all namespaces. */
   namespace?: string;
   labelSelector?: string;
+  /** E.g. `metadata.name=x`: a Role limited by resourceNames allows list and watch only with this selector. */
+  fieldSelector?: string;
 }
 
 export interface ListResult<T extends KubeObject> {

@@ -75,6 +75,12 @@ describe('routerKubeDiscovery against the fake API server', () => {
       const current = (await objects.read({ apiVersion: policy.apiVersion, kind: policy.kind, metadata: { name: 'llama', namespace: 'llm' } })) as unknown as InferenceModePolicy;
       await objects.replace({ ...current, spec: { ...current.spec, routing: { defaultMode: 'int4' } } } as unknown as k8s.KubernetesObject);
       await waitFor('policy update', () => policies.at(-1)?.spec.routing.defaultMode === 'int4');
+
+      // The router's Role grants its own policy by name only: Kubernetes then allows list and watch only with
+      // a metadata.name field selector, so every policy request must carry one.
+      const policyRequests = server.requestLog.entries().filter((r) => r.method === 'GET' && r.path.endsWith('/inferencemodepolicies'));
+      expect(policyRequests.length).toBeGreaterThanOrEqual(2);
+      for (const r of policyRequests) expect(new URLSearchParams(r.query).get('fieldSelector')).toBe('metadata.name=llama');
     } finally {
       await discovery.stop();
     }
