@@ -1,4 +1,5 @@
 import type { KubeObject } from '../kube/types.js';
+import { sameQuantity } from './quantity.js';
 
 /** Metadata the operator sets; everything else in metadata belongs to the API server. */
 const OWNED_METADATA = ['labels', 'annotations', 'ownerReferences'] as const;
@@ -40,6 +41,7 @@ export function contains(live: unknown, desired: unknown): boolean {
     if (!isRecord(live)) return false;
     return Object.entries(desired).every(([k, v]) => contains(live[k], v));
   }
+  if (typeof live === 'string' && typeof desired === 'string') return live === desired || sameQuantity(live, desired);
   return live === desired;
 }
 

@@ -6,6 +6,7 @@ import { parseObjectKey, refOf, type KubeClient, type KubeObject, type ObjectRea
 import type { Logger } from '../observability/logger.js';
 import { becameStatus } from './conditions.js';
 import { containsDesired } from './contains-desired.js';
+import { withDesiredHash } from './desired-hash.js';
 import { invalidStatus, reconciledStatus } from './compute-status.js';
 import { FIELD_MANAGER, policySelector } from './labels.js';
 import { OWNED_KINDS } from './owned-kinds.js';
@@ -61,7 +62,7 @@ export class PolicyController {
   }
 
   private async reconcile(policy: PolicyObject): Promise<ReconcileOutcome> {
-    const desired = this.options.render(policy);
+    const desired = this.options.render(policy).map(withDesiredHash);
     const live = new Map<string, KubeObject>();
     let applied = 0;
     let pruned = 0;
@@ -112,6 +113,12 @@ export class PolicyController {
   }
 
   private async writeStatusAfterFailure(policy: PolicyObject, desired: KubeObject[], live: Map<string, KubeObject>, applyError: string) {
+    // Objects the failed pass did not reach still run: report them as the cache shows them, not as missing.
+    for (const obj of desired) {
+      if (live.has(identity(obj))) continue;
+      const current = await this.options.reader.get(refOf(obj));
+      if (current) live.set(identity(obj), current);
+    }
     const status = reconciledStatus({
       previous: policy.status,
       generation: policy.metadata.generation,

@@ -39,6 +39,18 @@ describe('containsDesired', () => {
     expect(containsDesired(live((o) => (o.spec.template.spec.containers = [])), desired)).toBe(false);
   });
 
+  it('treats a quantity the API server rewrote in canonical form as unchanged, and a different one as drift', () => {
+    const withLimits = (cpu: string, memory: string) => {
+      const o: any = JSON.parse(JSON.stringify(desired));
+      o.spec.template.spec.containers[0].resources = { limits: { cpu, memory } };
+      return o as KubeObject;
+    };
+    expect(containsDesired(withLimits('1', '1Gi'), withLimits('1000m', '1024Mi'))).toBe(true);
+    expect(containsDesired(withLimits('500m', '1Gi'), withLimits('0.5', '1Gi'))).toBe(true);
+    expect(containsDesired(withLimits('1', '1Gi'), withLimits('2', '1Gi'))).toBe(false);
+    expect(containsDesired(withLimits('1', '1G'), withLimits('1', '1Gi'))).toBe(false);
+  });
+
   it('detects a lost owner reference', () => {
     expect(containsDesired(live((o) => delete o.metadata.ownerReferences), desired)).toBe(false);
   });

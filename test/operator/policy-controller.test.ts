@@ -92,6 +92,29 @@ describe('PolicyController.processItem', () => {
     expect((await policyOf(client)).status?.modes?.map((m) => m.name)).toEqual(['fp16', 'fp8']);
   });
 
+  it('re-applies an object when a field is removed from the spec, though the live object still has it', async () => {
+    const { client, controller } = setup();
+    client.edit(POLICY_REF, (p) => ((p['spec'] as InferenceModePolicy['spec']).engine = { nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' } }));
+    await controller.processItem(KEY);
+    client.edit(POLICY_REF, (p) => delete (p['spec'] as InferenceModePolicy['spec']).engine);
+    const before = client.writes().length;
+    await controller.processItem(KEY);
+    const applied = client.writes().slice(before).map((a) => `${a.kind}/${a.name}`);
+    expect(applied).toEqual(['Deployment/llama-fp16', 'Deployment/llama-fp8']);
+  });
+
+  it('reports modes a failed apply pass did not reach as the cluster shows them', async () => {
+    const { client, controller } = setup();
+    await controller.processItem(KEY);
+    await markAllReady(client);
+    // A change to every mode, and the very first apply of the pass fails.
+    client.edit(POLICY_REF, (p) => ((p['spec'] as InferenceModePolicy['spec']).engine = { extraArgs: ['--enforce-eager'] }));
+    client.failNextWrites.push(new KubeApiError('etcd timeout', 500));
+    await expect(controller.processItem(KEY)).rejects.toThrow('etcd timeout');
+    const status = (await policyOf(client)).status;
+    expect(status?.modes?.map((m) => [m.name, m.readyReplicas])).toEqual([['fp16', 1], ['fp8', 1]]);
+  });
+
   it('leaves objects of other owners alone when pruning', async () => {
     const { client, controller } = setup();
     await controller.processItem(KEY);
