@@ -5,7 +5,13 @@ import { LABEL_MODE } from './render/labels.js';
 
 interface DeploymentLike extends KubeObject {
   spec?: { replicas?: number };
-  status?: { readyReplicas?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
 }
 
 export interface InvalidStatusInput {
@@ -44,6 +50,8 @@ interface Workload {
   mode?: string;
   replicas: number;
   readyReplicas: number;
+  /** The Deployment controller has seen the latest spec and replaced every old pod. */
+  rolledOut: boolean;
   service: string;
   failure?: string;
 }
@@ -60,7 +68,7 @@ export function reconciledStatus(input: ReconciledStatusInput): PolicyStatus {
     readyReplicas: routerWorkload.readyReplicas,
     service: routerWorkload.service,
   };
-  const waiting = workloads.filter((w) => w.readyReplicas < w.replicas);
+  const waiting = workloads.filter((w) => w.readyReplicas < w.replicas || !w.rolledOut);
   const failing = workloads.filter((w) => w.failure !== undefined);
   const conditions = applyConditions(input.previous?.conditions ?? [], input.now, input.generation, [
     { type: 'PolicyValid', status: 'True', reason: 'Valid', message: 'the spec is valid' },
@@ -89,7 +97,7 @@ function degradedCondition(failing: Workload[], applyError?: string): ConditionI
 }
 
 function describeWaiting(waiting: Workload[]): string {
-  return waiting.map((w) => `${w.mode ?? 'router'} ${w.readyReplicas}/${w.replicas} ready`).join(', ');
+  return waiting.map((w) => `${w.mode ?? 'router'} ${w.readyReplicas}/${w.replicas} ready${w.readyReplicas >= w.replicas && !w.rolledOut ? ', rolling out' : ''}`).join(', ');
 }
 
 function workloadOf(desired: KubeObject, input: ReconciledStatusInput): Workload {
@@ -101,9 +109,24 @@ function workloadOf(desired: KubeObject, input: ReconciledStatusInput): Workload
     mode,
     replicas,
     readyReplicas: live?.status?.readyReplicas ?? 0,
+    rolledOut: rolledOut(live, replicas),
     service: service?.metadata.name ?? '',
     failure: failureOf(live),
   };
+}
+
+/**
+ * Right after an apply the Deployment's status still describes the old pods: it counts as rolled out only once its
+ * controller has observed the new generation, every replica is updated and no old pod is left (as `kubectl rollout
+ * status` decides). Fields a status does not carry give no evidence either way.
+ */
+function rolledOut(live: DeploymentLike | undefined, replicas: number): boolean {
+  const s = live?.status;
+  if (!live || !s) return false;
+  const generation = live.metadata.generation;
+  if (s.observedGeneration !== undefined && generation !== undefined && s.observedGeneration < generation) return false;
+  if (s.updatedReplicas !== undefined && s.updatedReplicas < replicas) return false;
+  return s.replicas === undefined || s.replicas <= replicas;
 }
 
 /** A Deployment reports a lasting failure through ReplicaFailure or a Progressing condition past its deadline. */

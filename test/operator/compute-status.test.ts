@@ -26,6 +26,23 @@ describe('reconciledStatus', () => {
     expect(byType).toEqual({ PolicyValid: 'True', Ready: 'True', Progressing: 'False', Degraded: 'False' });
   });
 
+  it('is not Ready while a Deployment still runs the previous spec, though its old pods are ready', () => {
+    const rolling = (o: KubeObject) =>
+      ({ ...o, metadata: { ...o.metadata, generation: 3 }, status: { observedGeneration: 3, replicas: 3, updatedReplicas: 1, readyReplicas: 2 } }) as KubeObject;
+    const unseen = (o: KubeObject) =>
+      ({ ...o, metadata: { ...o.metadata, generation: 4 }, status: { observedGeneration: 3, replicas: 2, updatedReplicas: 2, readyReplicas: 2 } }) as KubeObject;
+    for (const live of [rolling, unseen]) {
+      const status = reconciledStatus({ desired, live, generation: 1, now: NOW });
+      expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ReplicasNotReady' });
+      expect(status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', message: expect.stringContaining('a 2/2 ready, rolling out') });
+    }
+    const done = (o: KubeObject) => {
+      const n = (o as unknown as { spec: { replicas: number } }).spec.replicas;
+      return { ...o, metadata: { ...o.metadata, generation: 4 }, status: { observedGeneration: 4, replicas: n, updatedReplicas: n, readyReplicas: n } } as KubeObject;
+    };
+    expect(reconciledStatus({ desired, live: done, generation: 1, now: NOW }).conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
   it('reports an apply error as Degraded and not Ready', () => {
     const status = reconciledStatus({ desired, live: () => undefined, applyError: 'forbidden', generation: 1, now: NOW });
     expect(status.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'ApplyFailed', message: 'forbidden' });

@@ -18,6 +18,10 @@ function engineEnv(policy: ResolvedPolicy, mode: ResolvedMode, cacheMount: strin
   const env: Record<string, unknown>[] = [
     // Non-root with a read-only root filesystem: every cache vLLM, Triton and Hugging Face write goes to volumes.
     { name: 'HOME', value: '/tmp/home' },
+    // The uid has no /etc/passwd entry in the vLLM image; Python's getpass.getuser() (PyTorch's inductor cache)
+    // reads USER before asking passwd, so set it.
+    { name: 'USER', value: 'vllm' },
+    { name: 'TORCHINDUCTOR_CACHE_DIR', value: '/tmp/cache/inductor' },
     { name: 'HF_HOME', value: cacheMount },
     { name: 'XDG_CACHE_HOME', value: '/tmp/cache' },
     { name: 'VLLM_CACHE_ROOT', value: '/tmp/cache/vllm' },

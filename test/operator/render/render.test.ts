@@ -72,6 +72,8 @@ describe('renderPolicy', () => {
     expect(d.spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
     expect(container(d).startupProbe).toMatchObject({ httpGet: { path: '/health' }, periodSeconds: 10, failureThreshold: 180 });
     expect(container(d).env).toContainEqual({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } } });
+    // Non-root without a passwd entry: caches go to writable volumes and getpass.getuser() finds USER.
+    expect(container(d).env).toEqual(expect.arrayContaining([{ name: 'USER', value: 'vllm' }, { name: 'HOME', value: '/tmp/home' }, { name: 'TORCHINDUCTOR_CACHE_DIR', value: '/tmp/cache/inductor' }]));
   });
 
   it('requests MIG slices, runtime class and tensor parallelism when asked', () => {
