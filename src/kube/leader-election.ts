@@ -83,8 +83,13 @@ export class LeaderElector {
     const { renewDeadlineMs, retryPeriodMs } = this.durations;
     let lastRenew = 0;
     while (!this.stopController.signal.aborted) {
-      const ok = await this.tryAcquireOrRenew();
-      if (this.stopController.signal.aborted) break;
+      // A lease call that hangs must not keep a leader leading past its deadline: it counts as a failed renewal.
+      const ok = await orFalseAfter(clock, renewDeadlineMs, this.tryAcquireOrRenew());
+      if (this.stopController.signal.aborted) {
+        // Won the lease just as stop() was called: give it back, or the others wait out its whole duration.
+        if (ok && !this.leading) await this.release();
+        break;
+      }
       if (ok) {
         lastRenew = clock.now();
         if (!this.leading) this.setLeading(true);
@@ -173,4 +178,21 @@ export class LeaderElector {
   private timestamp(): string {
     return new Date(this.options.clock.now()).toISOString().replace('Z', '000Z');
   }
+}
+
+/** The attempt's result, or false if it has not settled within `ms`; the timer is cleared either way. */
+function orFalseAfter(clock: Clock, ms: number, attempt: Promise<boolean>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const cancel = clock.setTimer(() => resolve(false), ms);
+    attempt.then(
+      (ok) => {
+        cancel();
+        resolve(ok);
+      },
+      () => {
+        cancel();
+        resolve(false);
+      },
+    );
+  });
 }

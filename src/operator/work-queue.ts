@@ -38,10 +38,6 @@ export class WorkQueue {
     return this.queue.length;
   }
 
-  get isShuttingDown(): boolean {
-    return this.shuttingDown;
-  }
-
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
@@ -90,7 +86,7 @@ export class WorkQueue {
   /** Marks a key handed out by get() as finished; if it was added meanwhile it is queued again. */
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key)) {
+    if (this.dirty.has(key) && !this.shuttingDown) {
       const waiter = this.waiters.shift();
       if (waiter) this.handOut(key, waiter);
       else this.queue.push(key);
@@ -98,11 +94,17 @@ export class WorkQueue {
     this.checkDrained();
   }
 
-  /** Stops accepting keys, drops delayed retries, and resolves when queued and in-flight keys are done. */
+  /**
+   * Stops accepting keys, drops queued keys and delayed retries, and resolves when in-flight keys are done (client-go's
+   * ShutDownWithDrain). Queued work is not finished: a standby never would, and a leader that is stopping or has
+   * lost its lease must not keep writing; whoever leads next lists every policy anew.
+   */
   shutDown(): Promise<void> {
     this.shuttingDown = true;
     for (const { cancel } of this.delayed.values()) cancel();
     this.delayed.clear();
+    this.queue.splice(0);
+    this.dirty.clear();
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
     return new Promise((resolve) => {
       this.drained.push(resolve);

@@ -10,12 +10,15 @@ const LEASE: ObjectRef = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', 
 const logger = createLogger('test', { stream: new PassThrough() });
 
 /** A candidate's own view of the API server, which the test can cut off. */
-function partitionable(client: FakeKubeClient): { client: KubeClient; cut: (down: boolean) => void } {
+function partitionable(client: FakeKubeClient): { client: KubeClient; cut: (down: boolean) => void; hang: (hung: boolean) => void } {
   let down = false;
+  let hung = false;
   const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    (...args: A) => (down ? Promise.reject(new KubeApiError('connection refused', 0)) : fn(...args));
+    (...args: A) =>
+      hung ? new Promise<R>(() => undefined) : down ? Promise.reject(new KubeApiError('connection refused', 0)) : fn(...args);
   return {
     cut: (d) => (down = d),
+    hang: (h) => (hung = h),
     client: {
       get: guard((ref) => client.get(ref)),
       list: guard((q) => client.list(q)),
@@ -113,6 +116,23 @@ describe('LeaderElector', () => {
     expect(await holder(store)).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
     await a.elector.stop();
     await b.elector.stop();
+  });
+
+  it('gives up leadership after the renew deadline when a lease call hangs instead of failing', async () => {
+    const store = new FakeKubeClient();
+    const clock = new FakeClock();
+    const net = partitionable(store);
+    const a = candidate('a', net.client, clock);
+    a.elector.start();
+    await clock.advance(1);
+    expect(a.elector.isLeader()).toBe(true);
+    net.hang(true);
+    await clock.advance(9_000);
+    expect(a.elector.isLeader()).toBe(true);
+    await clock.advance(4_000);
+    expect(a.log).toEqual(['started', 'stopped']);
+    net.hang(false);
+    await a.elector.stop();
   });
 
   it('never lets a candidate lead on a stale lease write', async () => {

@@ -68,21 +68,28 @@ describe('WorkQueue', () => {
     expect(queue.length).toBe(4);
   });
 
-  it('shutDown lets queued and in-flight keys finish, then get() returns undefined', async () => {
+  it('shutDown drops queued keys, waits for the in-flight one, then get() returns undefined', async () => {
     const { queue } = newQueue();
     queue.add('a');
     queue.add('b');
     const inFlight = (await queue.get()) as string;
+    queue.add(inFlight); // changed again while processing: would be re-queued, but not after shutdown
     let drained = false;
     const shutDown = queue.shutDown().then(() => (drained = true));
     queue.add('c'); // refused after shutdown
-    expect(await queue.get()).toBe('b');
-    queue.done('b');
+    expect(await queue.get()).toBeUndefined();
     await Promise.resolve();
     expect(drained).toBe(false);
     queue.done(inFlight);
     await shutDown;
     expect(drained).toBe(true);
+    expect(queue.length).toBe(0);
+  });
+
+  it('shuts down at once when nothing is in flight, even with keys queued (a standby replica)', async () => {
+    const { queue } = newQueue();
+    for (const key of ['a', 'b', 'c']) queue.add(key);
+    await queue.shutDown();
     expect(await queue.get()).toBeUndefined();
   });
 

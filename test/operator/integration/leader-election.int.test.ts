@@ -42,4 +42,12 @@ describe('two operator instances with leader election', () => {
     server.store.update(d);
     await eventually(() => expect((server.store.get('apps/v1', 'Deployment', 'llama-fp8', 'llm') as any).spec.replicas).toBe(1));
   });
+
+  it('stops a standby at once on SIGTERM, though its informers queued every policy', async () => {
+    const standby = startOperator(server, election('operator-c'));
+    await eventually(() => expect(standby.isReady()).toBe(true));
+    expect(standby.isLeader()).toBe(false);
+    const stopped = await Promise.race([standby.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('hung'), 3000))]);
+    expect(stopped).toBe('stopped');
+  });
 });
