@@ -2,123 +2,40 @@
  * Router benchmark: decision cost (features + rules, tokenization apart), latency the router adds over calling the
  * backend directly at a fixed arrival rate, throughput against nginx proxying to the same backend, and a memory soak.
  *
- * Knobs (environment): BENCH_RATE (req/s, default 500), BENCH_SECONDS (latency run, default 5),
- * SOAK_SECONDS (default 10; 600 for the closing note), WRK_SECONDS (default 5).
- * The backend and the router each run in their own worker thread so the load generator does not share their event
- * loop. Prompt lengths follow the Azure LLM inference trace 2023 (conversation service; Splitwise, ISCA 2024, CC-BY 4.0).
+ * Every role has its own process, as deployed: the backend (nginx answering a fixed completion with `return 200`, or
+ * a Node responder without nginx), the router (bench/router/router-process.ts, log level info as shipped) and the
+ * open-loop load generator (bench/router/load-process.ts). Direct and routed runs alternate in short segments so
+ * drift in the machine's load hits both alike.
+ *
+ * Knobs (environment): BENCH_PARTS (comma list of decision,latency,throughput,soak; default all), BENCH_RATE
+ * (req/s, default 500), BENCH_SECONDS (latency seconds per side, default 20), WRK_SECONDS (default 5),
+ * SOAK_SECONDS (default 10; 600 for the published figure), SOAK_RATE (default 200), ROUTER_LOG_LEVEL (default info).
+ * Prompt lengths follow the Azure LLM inference trace 2023 (conversation service; Splitwise, ISCA 2024, CC-BY 4.0).
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { Pool } from 'undici';
-import type { InferenceModePolicy } from '../src/api/v1alpha1/types.js';
-import { createLogger } from '../src/observability/logger.js';
 import { classify } from '../src/router/classify/features.js';
 import type { NormalizedRequest } from '../src/router/classify/normalized-request.js';
 import { PrefixTracker } from '../src/router/classify/prefix-tracker.js';
-import { TokenCounter } from '../src/router/classify/token-counter.js';
+import { DEFAULT_TOKEN_COUNTER, TokenCounter } from '../src/router/classify/token-counter.js';
 import { RouterCore } from '../src/router/core/router-core.js';
-import { createRouter } from '../src/router/create-router.js';
 import { compilePolicy } from '../src/router/decide/compile-policy.js';
 import { decide } from '../src/router/decide/decide.js';
 import { PodRegistry } from '../src/router/discovery/pod-registry.js';
-import { staticSource } from '../src/router/discovery/static-source.js';
 import { TelemetryStore } from '../src/router/telemetry/telemetry-store.js';
+import { forkChild } from './router/child.js';
+import type { BenchChild } from './router/child.js';
+import { ANSWER, MODEL, MODES, POLICY, REQUEST_BODY, VLLM_METRICS } from './router/fixtures.js';
+import type { LoadResult, LoadRun } from './router/load-process.js';
+import { exec, haveCommands, nginxBackend, nginxProxy } from './router/nginx.js';
+import { fmt, summarize } from './router/stats.js';
+import type { Summary } from './router/stats.js';
 
-const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
-const MODES = ['fp16', 'fp8', 'int4', 'spec'];
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-
-const POLICY: InferenceModePolicy = {
-  apiVersion: 'modeswitch.io/v1alpha1',
-  kind: 'InferenceModePolicy',
-  metadata: { name: 'bench', namespace: 'default', generation: 1 },
-  spec: {
-    model: MODEL,
-    modes: MODES.map((name) => ({ name })),
-    routing: {
-      defaultMode: 'fp8',
-      rules: [
-        { name: 'quality-first', when: "request.type in ['code', 'math']", mode: 'fp16' },
-        { name: 'short', when: 'request.inputTokens < 512 && request.maxOutputTokens <= 128', mode: 'int4' },
-        { name: 'long-output', when: "request.expectedOutputTokens > 256 && modes['spec'].queueDepth < 8", mode: 'spec' },
-        { name: 'power-cap', when: "modes['fp16'].powerWatts > 600.0 && request.priority < 5", mode: 'int4' },
-        { name: 'energy', when: "modes['int4'].energyPerToken < modes['fp8'].energyPerToken", mode: 'int4' },
-      ],
-      fallback: ['fp8', 'fp16'],
-    },
-  },
-};
-
-// ---------------------------------------------------------------- worker roles
-
-const VLLM_METRICS = 'vllm:num_requests_waiting{model_name="m"} 0\nvllm:num_requests_running{model_name="m"} 1\nvllm:kv_cache_usage_perc{model_name="m"} 0.2\n';
-const ANSWER = JSON.stringify({
-  id: 'cmpl-1', object: 'text_completion', created: 0, model: MODEL,
-  choices: [{ index: 0, text: ' a short fixed answer', finish_reason: 'length', logprobs: null }],
-  usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
-});
-
-/** A backend that answers instantly: what is measured is the proxy, not the engine. */
-function startBackend(): Promise<number> {
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(VLLM_METRICS);
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(ANSWER) }).end(ANSWER));
-  });
-  server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
-
-async function startRouterWorker(backendUrl: string): Promise<number> {
-  const router = createRouter({
-    discovery: staticSource(POLICY, Object.fromEntries(MODES.map((m) => [m, [backendUrl]]))),
-    listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0 },
-    dcgmUrls: [],
-    scrapeIntervalMs: 1000,
-    maxRequestBytes: 4 * 1024 * 1024,
-    drainTimeoutMs: 1000,
-    logger: createLogger('bench-router', { level: 'warn' }),
-  });
-  const { httpPort } = await router.start();
-  parentPort?.on('message', (m: string) => {
-    if (m === 'memory') parentPort?.postMessage({ memory: process.memoryUsage() });
-  });
-  return httpPort;
-}
-
-if (!isMainThread && (workerData as { role?: string } | undefined)?.role) {
-  const data = workerData as { role: 'backend' | 'router'; backendUrl?: string };
-  const port = data.role === 'backend' ? await startBackend() : await startRouterWorker(data.backendUrl as string);
-  parentPort?.postMessage({ port });
-}
-
-function startWorker(role: 'backend' | 'router', extra: Record<string, unknown> = {}): Promise<{ worker: Worker; port: number }> {
-  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { role, ...extra } });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (m: { port: number }) => resolve({ worker, port: m.port }));
-    worker.once('error', reject);
-  });
-}
+const summary = summarize;
 
 // ---------------------------------------------------------------- helpers
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-function summary(samples: number[]): { p50: number; p99: number; mean: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
-}
-
-const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
 /** Prompts shaped like the trace: ContextTokens → ~4.2 chars per token of prose, GeneratedTokens → max_tokens. */
 function traceRequests(limit: number): NormalizedRequest[] {
@@ -171,14 +88,20 @@ function decisionCost(): void {
       }
     }
   }
-  const tokenize: number[] = [];
-  // Prompt heads under the tokenizer threshold (DEFAULT_TOKEN_COUNTER.tokenizeBelowChars): what gets tokenized.
-  const short = requests.slice(0, 1000).map((r) => r.text.slice(0, 1000));
-  for (const text of short) {
-    const t0 = process.hrtime.bigint();
-    sink += tokens.count(text, MODEL);
-    tokenize.push(Number(process.hrtime.bigint() - t0) / 1000);
-  }
+  // The tokenizer apart, at a few prompt lengths: up to the threshold it runs on every request's event-loop turn.
+  const threshold = DEFAULT_TOKEN_COUNTER.tokenizeBelowChars;
+  const always = new TokenCounter({ ...DEFAULT_TOKEN_COUNTER, tokenizeBelowChars: Infinity });
+  const tokenizer = [64, threshold - 1, 1000].map((chars) => {
+    const heads = requests.slice(0, 1000).map((r) => r.text.slice(-chars));
+    for (const text of heads.slice(0, 100)) sink += always.count(text, MODEL);
+    const lat: number[] = [];
+    for (const text of heads) {
+      const t0 = process.hrtime.bigint();
+      sink += always.count(text, MODEL);
+      lat.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+    return { chars, s: summary(lat) };
+  });
   const route: number[] = [];
   for (let i = 0; i < 2; i++) {
     for (const r of requests) {
@@ -189,67 +112,59 @@ function decisionCost(): void {
   }
   const a = summary(featuresAndRules);
   const b = summary(rulesOnly);
-  const t = summary(tokenize);
   const c = summary(route);
   const interpreted = policy.rules.filter((r) => !r.fast).length;
   console.log(`decision cost per request (µs), ${featuresAndRules.length} requests, ${policy.rules.length} rules (${interpreted} interpreted), reference 9.6 µs`);
   console.log(`  features + rules      p50 ${fmt(a.p50)}  p99 ${fmt(a.p99)}  mean ${fmt(a.mean)}   (goal p50 < 5, p99 < 50)`);
   console.log(`  rules + guards only   p50 ${fmt(b.p50)}  p99 ${fmt(b.p99)}  mean ${fmt(b.mean)}`);
-  console.log(`  Llama 3 tokenizer     p50 ${fmt(t.p50)}  p99 ${fmt(t.p99)}  mean ${fmt(t.mean)}   (${short.length} prompt heads of 1000 chars; longer prompts use the estimate, now ${fmt(tokens.ratio)} chars/token)`);
+  for (const { chars, s } of tokenizer) {
+    const note = chars < threshold ? 'tokenized on the request path' : 'not on the request path: estimated instead';
+    console.log(`  Llama 3 tokenizer     p50 ${fmt(s.p50)}  p99 ${fmt(s.p99)}  mean ${fmt(s.mean)}   (${s.n} prompts of ${chars} chars; ${note})`);
+  }
+  console.log(`  (prompts of ${threshold}+ chars use the calibrated estimate, now ${fmt(tokens.ratio)} chars/token)`);
   console.log(`  route() all included  p50 ${fmt(c.p50)}  p99 ${fmt(c.p99)}  mean ${fmt(c.mean)}   (tokenizer + prefix tracking + features + rules)`);
   if (sink === 42) console.log('');
 }
 
 // ---------------------------------------------------------------- 2. added latency
 
-const BODY = JSON.stringify({ model: MODEL, prompt: 'Hello there, how are you?', max_tokens: 16 });
+type Load = BenchChild<'ready'>;
+const load = (gen: Load, run: LoadRun) => gen.ask<LoadResult>(run);
 
-/** Open loop: requests leave at a fixed rate whatever the answers do, as real clients do. */
-async function openLoop(origin: string, rate: number, seconds: number): Promise<{ lat: number[]; errors: number }> {
-  const pool = new Pool(origin, { connections: 64 });
-  const lat: number[] = [];
-  let errors = 0;
-  const n = Math.round(rate * seconds);
-  const start = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < n; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const t0 = performance.now();
-    inflight.push(
-      pool
-        .request({ path: '/v1/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY })
-        .then(async (res) => {
-          await res.body.text();
-          if (res.statusCode !== 200) errors++;
-          lat.push(performance.now() - t0);
-        })
-        .catch(() => void errors++),
-    );
-  }
-  await Promise.all(inflight);
-  await pool.close();
-  return { lat, errors };
-}
+const row = (name: string, s: Summary) => `  ${name.padEnd(20)} p50 ${fmt(s.p50, 3)}  p90 ${fmt(s.p90, 3)}  p99 ${fmt(s.p99, 3)}  max ${fmt(s.max, 3)}`;
 
-async function addedLatency(backendPort: number, routerPort: number): Promise<void> {
+async function addedLatency(gen: Load, backend: string, router: string, loopDelay: () => Promise<{ p50: number; p99: number; max: number }>): Promise<void> {
   const rate = env('BENCH_RATE', 500);
-  const seconds = env('BENCH_SECONDS', 5);
-  await openLoop(`http://127.0.0.1:${routerPort}`, rate, 1);
-  const direct = await openLoop(`http://127.0.0.1:${backendPort}`, rate, seconds);
-  const routed = await openLoop(`http://127.0.0.1:${routerPort}`, rate, seconds);
-  const d = summary(direct.lat);
-  const r = summary(routed.lat);
-  console.log(`latency added by the router at ${rate} req/s for ${seconds} s (ms), non-streamed completions`);
-  console.log(`  backend directly      p50 ${fmt(d.p50, 3)}  p99 ${fmt(d.p99, 3)}   errors ${direct.errors}`);
-  console.log(`  through the router    p50 ${fmt(r.p50, 3)}  p99 ${fmt(r.p99, 3)}   errors ${routed.errors}`);
-  console.log(`  added                 p50 ${fmt(r.p50 - d.p50, 3)}  p99 ${fmt(r.p99 - d.p99, 3)}   (goal p50 < 1, p99 < 3)`);
+  const seconds = env('BENCH_SECONDS', 20);
+  const segment = 2;
+  // Warm-up: JIT, connection pools on both hops.
+  for (const origin of [backend, router]) await load(gen, { origin, rate, count: rate });
+  await loopDelay();
+  const direct: number[] = [];
+  const routed: number[] = [];
+  let errors = 0;
+  let lag = 0;
+  for (let s = 0; s < Math.ceil(seconds / segment); s++) {
+    // Alternate which side goes first so a slow moment of the machine is shared fairly.
+    const order = s % 2 === 0 ? ([[backend, direct], [router, routed]] as const) : ([[router, routed], [backend, direct]] as const);
+    for (const [origin, into] of order) {
+      const r = await load(gen, { origin, rate, count: rate * segment });
+      into.push(...r.latencies);
+      errors += r.errors;
+      lag = Math.max(lag, r.maxSendLagMs);
+    }
+  }
+  const d = summary(direct);
+  const r = summary(routed);
+  console.log(`latency added by the router, ${rate} req/s open loop, ${d.n} + ${r.n} requests in alternating ${segment} s segments (ms), non-streamed completions`);
+  console.log(row('backend directly', d));
+  console.log(row('through the router', r));
+  console.log(`  ${'added'.padEnd(20)} p50 ${fmt(r.p50 - d.p50, 3)}  p90 ${fmt(r.p90 - d.p90, 3)}  p99 ${fmt(r.p99 - d.p99, 3)}  max ${fmt(r.max - d.max, 3)}   (goal p50 < 1, p99 < 3)`);
+  const delay = await loopDelay();
+  console.log(`  errors ${errors}; load generator's worst send lag ${fmt(lag, 2)} ms; router event-loop delay p50 ${fmt(delay.p50, 2)} p99 ${fmt(delay.p99, 2)} max ${fmt(delay.max, 2)} ms`);
 }
 
 // ---------------------------------------------------------------- 3. throughput against nginx
-
-const exec = promisify(execFile);
 
 async function wrk(url: string, script: string, seconds: number): Promise<number> {
   const { stdout } = await exec('wrk', ['-t1', '-c32', `-d${seconds}s`, '-s', script, url], { timeout: (seconds + 30) * 1000 });
@@ -259,74 +174,91 @@ async function wrk(url: string, script: string, seconds: number): Promise<number
 
 async function throughputVsNginx(backendPort: number, routerPort: number): Promise<void> {
   const seconds = env('WRK_SECONDS', 5);
-  const haveTools = await Promise.all([exec('which', ['wrk']), exec('which', ['nginx'])]).then(() => true, () => false);
-  if (!haveTools) {
+  if (!(await haveCommands('wrk', 'nginx'))) {
     console.log('throughput vs nginx: skipped (apt-get update && apt-get install -y nginx wrk)');
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'router-bench-'));
-  const script = join(dir, 'post.lua');
-  writeFileSync(script, `wrk.method = "POST"\nwrk.body = '${BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`);
-  const nginxPort = 20000 + Math.floor(Math.random() * 20000);
-  // One worker: the router is one Node process, so each side gets one core's worth of event loop.
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log; daemon off;
-events { worker_connections 1024; }
-http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
-  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
-  server { listen 127.0.0.1:${nginxPort}; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-`,
-  );
-  const nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  const script = join(mkdtempSync(join(tmpdir(), 'router-bench-')), 'post.lua');
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = '${REQUEST_BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`);
+  const proxy = await nginxProxy(backendPort);
+  const bare = await forkChild<{ port: number }>(new URL('./router/bare-proxy-process.js', import.meta.url), { env: { BACKEND_URL: `http://127.0.0.1:${backendPort}` } });
+  const sides = [
+    { name: 'nginx (1 worker)', port: proxy.port, rps: [] as number[] },
+    { name: 'bare Node proxy', port: bare.ready.port, rps: [] as number[] },
+    { name: 'router', port: routerPort, rps: [] as number[] },
+  ];
   try {
-    await new Promise((r) => setTimeout(r, 500));
-    const viaNginx = await wrk(`http://127.0.0.1:${nginxPort}/v1/completions`, script, seconds);
-    const viaRouter = await wrk(`http://127.0.0.1:${routerPort}/v1/completions`, script, seconds);
-    console.log(`throughput, wrk 32 connections ${seconds} s, same backend (req/s)`);
-    console.log(`  nginx (1 worker)      ${fmt(viaNginx, 0)}`);
-    console.log(`  router                ${fmt(viaRouter, 0)}   ratio router/nginx ${fmt(viaRouter / viaNginx, 2)}`);
+    for (const side of sides) await wrk(`http://127.0.0.1:${side.port}/v1/completions`, script, 2);
+    for (let round = 0; round < 2; round++) {
+      for (const side of sides) side.rps.push(await wrk(`http://127.0.0.1:${side.port}/v1/completions`, script, seconds));
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const nginx = mean(sides[0]?.rps ?? []);
+    console.log(`throughput, wrk 1 thread 32 connections, 2 alternating runs of ${seconds} s each, same backend (req/s)`);
+    for (const side of sides) console.log(`  ${side.name.padEnd(20)} ${side.rps.map((x) => fmt(x, 0)).join(', ')}   ratio to nginx ${fmt(mean(side.rps) / nginx, 2)}`);
+    console.log('  (bare Node proxy: node:http + undici passing bytes through, no parsing, routing, metrics or logs: the Node ceiling here)');
   } finally {
-    nginx.kill('SIGTERM');
+    proxy.stop();
+    await bare.stop();
   }
 }
 
 // ---------------------------------------------------------------- 4. soak
 
-async function soak(router: Worker, routerPort: number): Promise<void> {
+async function soak(gen: Load, router: BenchChild<{ port: number }>): Promise<void> {
   const seconds = env('SOAK_SECONDS', 10);
-  const memory = () =>
-    new Promise<NodeJS.MemoryUsage>((resolve) => {
-      router.once('message', (m: { memory: NodeJS.MemoryUsage }) => resolve(m.memory));
-      router.postMessage('memory');
-    });
+  const rate = env('SOAK_RATE', 200);
+  const every = Math.min(60, seconds);
   const mb = (n: number) => fmt(n / 1024 / 1024, 1);
-  const samples: NodeJS.MemoryUsage[] = [await memory()];
-  let errors = 0;
+  const memory = () => router.ask<NodeJS.MemoryUsage>('memory');
+  const line = (t: number, m: NodeJS.MemoryUsage) => `  t=${String(t).padStart(4)} s  heap ${mb(m.heapUsed)} MB  rss ${mb(m.rss)} MB`;
+  console.log(`soak: ${seconds} s at ${rate} req/s open loop, router process memory after a full GC`);
+  console.log(line(0, await memory()));
   let sent = 0;
-  for (let s = 0; s < seconds; s++) {
-    const r = await openLoop(`http://127.0.0.1:${routerPort}`, 200, 1);
+  let errors = 0;
+  const lat: number[] = [];
+  for (let t = every; t <= seconds; t += every) {
+    const r = await load(gen, { origin: `http://127.0.0.1:${router.ready.port}`, rate, count: rate * every });
+    sent += r.latencies.length;
     errors += r.errors;
-    sent += r.lat.length;
-    samples.push(await memory());
+    lat.push(...r.latencies);
+    console.log(line(t, await memory()));
   }
-  const first = samples[1] ?? samples[0];
-  const last = samples.at(-1);
-  const maxHeap = Math.max(...samples.map((m) => m.heapUsed));
-  console.log(`soak: ${seconds} s at 200 req/s (${sent} answered, ${errors} errors), router worker memory (MB)`);
-  console.log(`  heap used after 1 s ${mb(first?.heapUsed ?? 0)}, at the end ${mb(last?.heapUsed ?? 0)}, max ${mb(maxHeap)}; process RSS at the end ${mb(last?.rss ?? 0)}`);
+  const s = summary(lat);
+  console.log(`  ${sent} answered, ${errors} errors; latency p50 ${fmt(s.p50, 3)} p99 ${fmt(s.p99, 3)} max ${fmt(s.max, 3)} ms`);
+}
+
+// ---------------------------------------------------------------- wiring
+
+async function startBackend(): Promise<{ port: number; stop: () => Promise<void> | void; kind: string }> {
+  if (await haveCommands('nginx')) {
+    const b = await nginxBackend(ANSWER, VLLM_METRICS);
+    return { port: b.port, stop: b.stop, kind: 'nginx return 200 (1 worker)' };
+  }
+  const b = await forkChild<{ port: number }>(new URL('./router/backend-process.js', import.meta.url));
+  return { port: b.ready.port, stop: b.stop, kind: 'Node fixed responder' };
 }
 
 export async function run(): Promise<void> {
-  decisionCost();
-  const backend = await startWorker('backend');
-  const router = await startWorker('router', { backendUrl: `http://127.0.0.1:${backend.port}` });
+  const parts = new Set((process.env['BENCH_PARTS'] ?? 'decision,latency,throughput,soak').split(','));
+  if (parts.has('decision')) decisionCost();
+  if (![...parts].some((p) => p !== 'decision')) return;
+  const backend = await startBackend();
+  const backendUrl = `http://127.0.0.1:${backend.port}`;
+  // The router logs one line per request at info, as shipped; to a file, as a pod's log would be written.
+  const logFile = join(mkdtempSync(join(tmpdir(), 'router-bench-')), 'router.log');
+  const log = openSync(logFile, 'w');
+  const router = await forkChild<{ port: number }>(new URL('./router/router-process.js', import.meta.url), { env: { BACKEND_URL: backendUrl }, execArgv: ['--expose-gc'], stderr: log });
+  const gen = await forkChild<'ready'>(new URL('./router/load-process.js', import.meta.url));
+  console.log(`backend: ${backend.kind}; router, backend and load generator in separate processes; router log level ${process.env['ROUTER_LOG_LEVEL'] ?? 'info'} to ${logFile}`);
   try {
-    await addedLatency(backend.port, router.port);
-    await throughputVsNginx(backend.port, router.port);
-    await soak(router.worker, router.port);
+    if (parts.has('latency')) await addedLatency(gen, backendUrl, `http://127.0.0.1:${router.ready.port}`, () => router.ask('loop-delay'));
+    if (parts.has('throughput')) await throughputVsNginx(backend.port, router.ready.port);
+    if (parts.has('soak')) await soak(gen, router);
   } finally {
-    await router.worker.terminate();
-    await backend.worker.terminate();
+    await gen.stop();
+    await router.stop();
+    await backend.stop();
+    closeSync(log);
   }
 }

@@ -70,7 +70,10 @@ const DEFAULT_UPSTREAM = { headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000, maxA
 export function createRouter(options: RouterOptions): Router {
   const logger = options.logger ?? createLogger('router');
   const now = options.now ?? Date.now;
-  const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+  // Idle sockets are dropped after 4 s, before uvicorn's (vLLM's) 5 s keep-alive: a request must never be written
+  // to a socket the engine is closing (that reads as a connection error and ejects a healthy pod). Under load the
+  // sockets never idle that long, so this costs no reconnects.
+  const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 4_000, connections: 256, pipelining: 1 });
   const registry = new PodRegistry();
   const store = new TelemetryStore({
     modeOfPod: (namespace, pod) => registry.all().find((p) => p.pod === pod && (namespace === undefined || p.namespace === undefined || p.namespace === namespace))?.mode,

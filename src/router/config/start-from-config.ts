@@ -1,39 +1,34 @@
 import { readFileSync } from 'node:fs';
 import type { RouterConfig } from '../../api/v1alpha1/router-config.js';
-import { formatProblems, validatePolicy } from '../../api/v1alpha1/validation.js';
 import type { Logger } from '../../observability/logger.js';
 import { createRouter } from '../create-router.js';
 import type { Router, RouterTls } from '../create-router.js';
 import type { DiscoverySource } from '../discovery/discovery-source.js';
-import { staticSource } from '../discovery/static-source.js';
-import { parse } from 'yaml';
+import { policyFileSource } from './policy-file-source.js';
+import type { FileWatcher } from './policy-file-source.js';
+
+export { loadPolicyFile } from './load-policy-file.js';
 
 export interface StartDeps {
   logger: Logger;
   readFile?: (path: string) => string;
   /** Cluster discovery for config.policyRef; loaded lazily so a standalone router never loads the Kubernetes client. */
   kubeDiscovery: (ref: { namespace: string; name: string }) => Promise<DiscoverySource>;
+  /** How the policy file is watched for edits (the file's directory via fs.watch by default). */
+  watch?: (path: string, onChange: () => void) => FileWatcher;
+  /** Quiet time after the last change event before the policy file is re-read (default 200 ms). */
+  policyDebounceMs?: number;
 }
 
-/** A standalone policy file, validated as the API server would; every problem is reported at once. */
-export function loadPolicyFile(path: string, readFile: (p: string) => string) {
-  const { policy, problems } = validatePolicy(parse(readFile(path)));
-  if (!policy) throw new Error(`${path}: the policy is invalid: ${formatProblems(problems)}`);
-  return policy;
-}
-
-/** Builds (not starts) the router a config file describes. */
+/** Builds (not starts) the router a config file describes; a standalone policy file is watched for edits. */
 export async function routerFromConfig(config: RouterConfig, deps: StartDeps): Promise<Router> {
   const readFile = deps.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   let discovery: DiscoverySource;
   if (config.policyRef) {
     discovery = await deps.kubeDiscovery(config.policyRef);
   } else {
-    const policy = loadPolicyFile(config.policyFile as string, readFile);
-    const modes = policy.spec.modes.map((m) => m.name);
-    const unknown = Object.keys(config.endpoints ?? {}).filter((m) => !modes.includes(m));
-    if (unknown.length > 0) throw new Error(`endpoints name modes the policy does not have: ${unknown.join(', ')} (modes: ${modes.join(', ')})`);
-    discovery = staticSource(policy, config.endpoints ?? {});
+    // Edits to the file are picked up while serving; see policyFileSource.
+    discovery = policyFileSource({ path: config.policyFile as string, endpoints: config.endpoints ?? {}, readFile, logger: deps.logger, watch: deps.watch, debounceMs: deps.policyDebounceMs });
   }
   const tls: RouterTls | undefined = config.tls && {
     cert: readFile(config.tls.certFile),

@@ -1,7 +1,8 @@
-import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Routed } from '../core/router-core.js';
 import type { PodRecord } from '../discovery/endpoint.js';
+import type { Cancellation } from './cancellation.js';
+import { requestWhole } from './request-whole.js';
 
 export interface UpstreamOptions {
   dispatcher: Dispatcher;
@@ -36,9 +37,11 @@ export class NoModeAvailableError extends Error {
 
 export interface OpenInput {
   path: string;
-  body: string;
+  /** The JSON sent to the engine; the client's own bytes when nothing in them changes (no re-serialising). */
+  body: string | Buffer;
   requestId: string;
-  signal: AbortSignal;
+  /** Aborted when the client left: the engine request is cancelled and nothing is retried. */
+  signal: Cancellation;
   /** Routes (again) with the pods that already failed excluded. */
   route: (exclude: ReadonlySet<string>) => Routed;
   /**
@@ -55,6 +58,12 @@ const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'E
 function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; cause?: { code?: string } };
   return CONNECT_ERRORS.has(e.code ?? '') || CONNECT_ERRORS.has(e.cause?.code ?? '');
+}
+
+/** Throws (so the request moves on) for a 5xx or an answer without a body byte. */
+function checkAnswer(statusCode: number, hasBody: boolean): void {
+  if (statusCode >= 500) throw Object.assign(new Error(`engine answered ${statusCode}`), { code: 'UPSTREAM_5XX' });
+  if (!hasBody) throw Object.assign(new Error('engine closed the answer before the first byte'), { code: 'UPSTREAM_EMPTY' });
 }
 
 /**
@@ -78,34 +87,32 @@ export async function openUpstream(input: OpenInput, o: UpstreamOptions): Promis
       }
     };
     try {
-      const res = await request(`${pod.url}${input.path}`, {
-        dispatcher: o.dispatcher,
-        method: 'POST',
+      // origin + path: the top-level request(url) would parse a URL per attempt.
+      const options = {
+        origin: pod.url,
+        path: input.path,
+        method: 'POST' as const,
         headers: { 'content-type': 'application/json', 'x-request-id': input.requestId },
         body: input.body,
-        signal: input.signal,
         headersTimeout: o.headersTimeoutMs,
         bodyTimeout: o.bodyTimeoutMs,
-      });
-      if (res.statusCode >= 500) {
-        await res.body.dump();
-        throw Object.assign(new Error(`engine answered ${res.statusCode}`), { code: 'UPSTREAM_5XX' });
-      }
-      let rest = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-      let first = await rest.next();
-      if (first.done) throw Object.assign(new Error('engine closed the answer before the first byte'), { code: 'UPSTREAM_EMPTY' });
+      };
       if (input.whole) {
-        const chunks = [first.value];
-        for (let c = await rest.next(); !c.done; c = await rest.next()) chunks.push(c.value);
-        first = { done: false, value: Buffer.concat(chunks) };
-        rest = DONE;
+        const answer = await requestWhole(o.dispatcher, options, input.signal);
+        checkAnswer(answer.statusCode, answer.body.length > 0);
+        return { routed, statusCode: answer.statusCode, contentType: answer.contentType, first: answer.body, rest: DONE, close: release };
       }
-      const contentType = String(res.headers['content-type'] ?? 'application/json');
+      const res = await o.dispatcher.request({ ...options, signal: input.signal });
+      if (res.statusCode >= 500) await res.body.dump();
+      checkAnswer(res.statusCode, true);
+      const rest = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      const first = await rest.next();
+      checkAnswer(res.statusCode, !first.done);
       return {
         routed,
         statusCode: res.statusCode,
-        contentType,
-        first: first.value,
+        contentType: String(res.headers['content-type'] ?? 'application/json'),
+        first: first.value as Buffer,
         rest,
         close: () => {
           release();

@@ -2,12 +2,20 @@ import { toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, service as healthService } from 'grpc-health-check';
 import { file_modeswitch_v1_router, RouterService } from '../../gen/modeswitch/v1/router_pb.js';
 import type { FrontContext } from '../core/request-context.js';
 import { handleClassify } from './handle-classify.js';
 import { handleGenerate } from './handle-generate.js';
 import { routerServiceDefinition } from './service-definition.js';
+
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
+
+/** grpc-health-check loads its proto with @grpc/proto-loader, whose message types carry the file descriptors. */
+function healthDescriptors(): Buffer[] {
+  const check = healthService['Check'] as unknown as { requestType?: { fileDescriptorProtos?: Buffer[] } };
+  return check.requestType?.fileDescriptorProtos ?? [];
+}
 
 export interface GrpcFront {
   server: Server;
@@ -23,7 +31,7 @@ export function createGrpcFront(ctx: FrontContext): GrpcFront {
   health.addToServer(server);
   // Reflection reads descriptors the way @grpc/proto-loader lays them out; protobuf-es has the same descriptor.
   const descriptor = Buffer.from(toBinary(FileDescriptorProtoSchema, file_modeswitch_v1_router.proto));
-  const reflection = new ReflectionService({ [RouterService.typeName]: { fileDescriptorProtos: [descriptor] } } as never);
+  const reflection = new ReflectionService({ [RouterService.typeName]: { fileDescriptorProtos: [descriptor] }, [HEALTH_SERVICE]: { fileDescriptorProtos: healthDescriptors() } } as never);
   reflection.addToServer(server);
   return {
     server,

@@ -7,6 +7,7 @@ import { recordOutcome } from '../accounting/record-outcome.js';
 import type { FrontContext } from '../core/request-context.js';
 import type { Routed } from '../core/router-core.js';
 import { timedRoute } from '../core/timed-route.js';
+import { Cancellation } from '../forward/cancellation.js';
 import { openUpstream } from '../forward/open-upstream.js';
 import type { OpenUpstream } from '../forward/open-upstream.js';
 import { eventData, SseSplitter, usageOf } from '../forward/sse.js';
@@ -40,7 +41,7 @@ async function serve(ctx: FrontContext, call: Call): Promise<void> {
   const startedAt = ctx.now();
   const requestId = requestIdOf(call.metadata.get(REQUEST_ID_HEADER)[0]?.toString());
   const progress: Progress = { finishReason: '' };
-  const abort = new AbortController();
+  const abort = new Cancellation();
   call.on('cancelled', () => abort.abort());
   const policy = ctx.core.policy;
   let code = 200;
@@ -49,7 +50,7 @@ async function serve(ctx: FrontContext, call: Call): Promise<void> {
     const req = normalizeGrpcRequest(call.request, call.metadata, policy.resolved.model);
     const { first, route } = timedRoute(ctx, req);
     progress.routed = first;
-    const up = await openUpstream({ path: PATHS[req.kind], body: JSON.stringify(req.body), requestId, signal: abort.signal, route, whole: false }, ctx.upstream);
+    const up = await openUpstream({ path: PATHS[req.kind], body: JSON.stringify(req.body), requestId, signal: abort, route, whole: false }, ctx.upstream);
     progress.routed = up.routed;
     try {
       await relay(ctx, call, up, requestId, progress);
@@ -58,8 +59,8 @@ async function serve(ctx: FrontContext, call: Call): Promise<void> {
     }
     call.end();
   } catch (err) {
-    code = abort.signal.aborted ? 499 : httpCodeOf(err);
-    if (!abort.signal.aborted) call.emit('error', grpcError(err, requestId, progress.routed));
+    code = abort.aborted ? 499 : httpCodeOf(err);
+    if (!abort.aborted) call.emit('error', grpcError(err, requestId, progress.routed));
   } finally {
     const endedAt = ctx.now();
     recordOutcome(ctx.metrics, { routed: progress.routed, policy: policy?.name ?? 'none', code, startedAt, firstByteAt: progress.firstByteAt, endedAt, usage: progress.usage });

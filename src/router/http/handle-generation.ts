@@ -6,9 +6,11 @@ import type { FrontContext } from '../core/request-context.js';
 import type { Routed } from '../core/router-core.js';
 import { timedRoute } from '../core/timed-route.js';
 import { explain } from '../decide/decide.js';
+import { Cancellation } from '../forward/cancellation.js';
 import { NoModeAvailableError, openUpstream } from '../forward/open-upstream.js';
 import type { OpenUpstream } from '../forward/open-upstream.js';
 import { eventData, isUsageOnlyChunk, SseSplitter, usageOf } from '../forward/sse.js';
+import { usageOfAnswer } from '../forward/usage-of-answer.js';
 import type { Usage } from '../forward/sse.js';
 import { normalizeOpenAiRequest } from './openai-request.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
@@ -32,7 +34,7 @@ export async function handleGeneration(ctx: FrontContext, kind: 'chat' | 'comple
   const startedAt = ctx.now();
   const progress: Progress = { code: 500 };
   const policy = ctx.core.policy;
-  const abort = new AbortController();
+  const abort = new Cancellation();
   // The client went away before we finished: stop the engine's work too.
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
@@ -47,9 +49,9 @@ export async function handleGeneration(ctx: FrontContext, kind: 'chat' | 'comple
       throw new InvalidRequestError('the request body is not valid JSON');
     }
     const normalized = normalizeOpenAiRequest(kind, parsed, req.headers, policy.resolved.model);
-    await forward(ctx, kind, normalized, res, requestId, abort.signal, progress);
+    await forward(ctx, kind, normalized, body, res, requestId, abort, progress);
   } catch (err) {
-    fail(ctx, err, res, requestId, progress, abort.signal.aborted);
+    fail(ctx, err, res, requestId, progress, abort.aborted);
   } finally {
     const endedAt = ctx.now();
     recordOutcome(ctx.metrics, { routed: progress.routed, policy: policy?.name ?? 'none', code: progress.code, startedAt, firstByteAt: progress.firstByteAt, endedAt, usage: progress.usage });
@@ -61,27 +63,31 @@ export async function handleGeneration(ctx: FrontContext, kind: 'chat' | 'comple
 
 class NoPolicyError extends Error {}
 
-async function forward(ctx: FrontContext, kind: 'chat' | 'completion', r: NormalizedRequest, res: ServerResponse, requestId: string, signal: AbortSignal, progress: Progress): Promise<void> {
+async function forward(ctx: FrontContext, kind: 'chat' | 'completion', r: NormalizedRequest, raw: Buffer, res: ServerResponse, requestId: string, signal: Cancellation, progress: Progress): Promise<void> {
   const { first, route } = timedRoute(ctx, r);
   progress.routed = first;
   const clientWantsUsage = (r.body['stream_options'] as { include_usage?: unknown } | undefined)?.include_usage === true;
   // Streams: ask the engine for the usage chunk so tokens are accounted; it is hidden again unless asked for.
-  const upstreamBody = r.stream ? { ...r.body, stream_options: { ...(r.body['stream_options'] as object), include_usage: true } } : r.body;
-  const up = await openUpstream({ path: PATHS[kind], body: JSON.stringify(upstreamBody), requestId, signal, route, whole: !r.stream }, ctx.upstream);
+  // Otherwise the client's own bytes go upstream: re-serialising the parsed body would only cost time.
+  const upstreamBody = r.stream && !clientWantsUsage ? JSON.stringify({ ...r.body, stream_options: { ...(r.body['stream_options'] as object), include_usage: true } }) : raw;
+  const up = await openUpstream({ path: PATHS[kind], body: upstreamBody, requestId, signal, route, whole: !r.stream }, ctx.upstream);
   progress.routed = up.routed;
   try {
     const d = up.routed.decision;
-    const headers = { 'content-type': up.contentType, [MODE_HEADER]: d.mode as string, [RULE_HEADER]: d.rule, [REQUEST_ID_HEADER]: requestId };
+    // A flat [name, value, ...] list: Node writes it without walking an object built per request.
+    const headers = ['content-type', up.contentType, MODE_HEADER, d.mode as string, RULE_HEADER, d.rule, REQUEST_ID_HEADER, requestId];
     progress.firstByteAt = ctx.now();
     if (r.stream && up.statusCode === 200) {
-      res.writeHead(200, { ...headers, 'cache-control': 'no-cache' });
+      res.writeHead(200, [...headers, 'cache-control', 'no-cache']);
       progress.code = 200;
-      await streamEvents(up, res, clientWantsUsage, progress);
+      await streamEvents(up, res, clientWantsUsage, progress, signal);
     } else {
-      const text = up.first;
-      progress.usage = usageFromJson(text);
+      // A stream the engine refused (4xx) comes back as a JSON error; read all of it, not just its first chunk.
+      const text = r.stream ? await readAll(up) : up.first;
+      progress.usage = usageOfAnswer(text);
       if (progress.usage) ctx.core.tokens.observe(r.text.length, progress.usage.promptTokens);
-      res.writeHead(up.statusCode, { ...headers, 'content-length': text.length });
+      headers.push('content-length', String(text.length));
+      res.writeHead(up.statusCode, headers);
       res.end(text);
       progress.code = up.statusCode;
     }
@@ -90,7 +96,13 @@ async function forward(ctx: FrontContext, kind: 'chat' | 'completion', r: Normal
   }
 }
 
-async function streamEvents(up: OpenUpstream, res: ServerResponse, keepUsage: boolean, progress: Progress): Promise<void> {
+async function readAll(up: OpenUpstream): Promise<Buffer> {
+  const chunks = [up.first];
+  for (let c = await up.rest.next(); !c.done; c = await up.rest.next()) chunks.push(c.value);
+  return chunks.length === 1 ? up.first : Buffer.concat(chunks);
+}
+
+async function streamEvents(up: OpenUpstream, res: ServerResponse, keepUsage: boolean, progress: Progress, clientGone: Cancellation): Promise<void> {
   const splitter = new SseSplitter();
   const pass = (events: string[]) => {
     let out = '';
@@ -109,22 +121,15 @@ async function streamEvents(up: OpenUpstream, res: ServerResponse, keepUsage: bo
   try {
     for (let c = await up.rest.next(); !c.done; c = await up.rest.next()) pass(splitter.push(c.value));
   } catch (err) {
-    // Bytes already reached the client: nothing can be retried; cut the stream so the client sees it broke.
-    progress.code = 502;
+    // The client left (its close aborted the engine request): a cancellation, not an engine failure.
+    // Otherwise bytes already reached the client: nothing can be retried; cut the stream so the client sees it broke.
+    progress.code = clientGone.aborted ? 499 : 502;
     res.destroy(err as Error);
     return;
   }
   const tail = splitter.flush();
   if (tail) res.write(tail);
   res.end();
-}
-
-function usageFromJson(text: Buffer): Usage | undefined {
-  try {
-    return usageOf(JSON.parse(text.toString('utf8')) as Record<string, unknown>);
-  } catch {
-    return undefined;
-  }
 }
 
 function fail(ctx: FrontContext, err: unknown, res: ServerResponse, requestId: string, progress: Progress, clientGone: boolean): void {

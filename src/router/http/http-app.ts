@@ -10,7 +10,9 @@ const GENERATION: Record<string, 'chat' | 'completion'> = { '/v1/chat/completion
 export function httpApp(ctx: FrontContext): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
-    const path = (req.url ?? '/').split('?')[0] as string;
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
     const kind = GENERATION[path];
     if (kind) {
       if (req.method !== 'POST') return sendError(res, 405, `${path} takes POST`, { headers: { allow: 'POST' } });

@@ -23,6 +23,8 @@ export interface Harness {
   router: Router;
   http: string;
   grpc: RouterClient;
+  /** host:port of the gRPC listener, for clients of other services (health, reflection). */
+  grpcTarget: string;
   metricsUrl: string;
   engines: Map<string, SimEngine[]>;
   exporter: DcgmExporter;
@@ -75,6 +77,7 @@ export async function startHarness(
     router,
     http: `http://127.0.0.1:${ports.httpPort}`,
     grpc,
+    grpcTarget: `127.0.0.1:${ports.grpcPort}`,
     metricsUrl: `http://127.0.0.1:${ports.metricsPort}/metrics`,
     engines,
     exporter,
