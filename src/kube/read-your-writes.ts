@@ -36,6 +36,7 @@ function identityOf(obj: KubeObject): string {
  */
 export class ReadYourWrites implements KubeClient {
   private readonly remembered = new Map<string, Remembered>();
+  private lastSweep = 0;
   /** Cached reads overlaid with our own recent writes. */
   readonly reader: ObjectReader = {
     get: <T extends KubeObject>(ref: ObjectRef) => this.readOne<T>(ref),
@@ -102,8 +103,18 @@ export class ReadYourWrites implements KubeClient {
   private async write<T extends KubeObject | undefined>(ref: ObjectRef, run: () => Promise<T>): Promise<T> {
     const before = await this.options.reader.get(ref);
     const obj = await run();
-    this.remembered.set(identity(ref), { obj, baseResourceVersion: before?.metadata.resourceVersion, at: this.options.clock.now() });
+    const now = this.options.clock.now();
+    this.remembered.set(identity(ref), { obj, baseResourceVersion: before?.metadata.resourceVersion, at: now });
+    this.sweep(now);
     return obj;
+  }
+
+  /** Forgets expired writes that were never read again (pruned objects, deleted policies), once per TTL. */
+  private sweep(now: number): void {
+    const ttl = this.options.ttlMs ?? 30_000;
+    if (now - this.lastSweep < ttl) return;
+    this.lastSweep = now;
+    for (const [id, entry] of this.remembered) if (now - entry.at > ttl) this.remembered.delete(id);
   }
 
   /** The remembered write for `id` if it still overrides `cached`; forgets it once the cache has moved on. */

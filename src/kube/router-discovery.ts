@@ -5,7 +5,8 @@ import type { Logger } from '../observability/logger.js';
 import type { DiscoveryListener, DiscoverySource } from '../router/discovery/discovery-source.js';
 import type { Clock } from './clock.js';
 import { Informer } from './informer.js';
-import { endpointsFromSlices, LABEL_POLICY } from './router-endpoints.js';
+import { LABEL_POLICY } from '../api/v1alpha1/labels.js';
+import { endpointsFromSlices } from './router-endpoints.js';
 import type { WatchSource } from './watch-source.js';
 
 export interface RouterKubeDiscoveryOptions {

@@ -1,9 +1,9 @@
 import type { Endpoint } from '../router/discovery/endpoint.js';
 import type { KubeObject } from './types.js';
+import { LABEL_MODE, LABEL_POLICY } from '../api/v1alpha1/labels.js';
 
-/** The labels the operator puts on mode Services; the EndpointSlice controller copies them onto each slice. */
-export const LABEL_POLICY = 'modeswitch.io/policy';
-export const LABEL_MODE = 'modeswitch.io/mode';
+// The operator's labels on mode Services are copied onto their slices by the EndpointSlice controller, which also
+// sets this one; it identifies the mode of a slice whose labels were not copied.
 const LABEL_SERVICE = 'kubernetes.io/service-name';
 
 interface EndpointSlice extends KubeObject {

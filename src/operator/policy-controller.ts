@@ -70,6 +70,7 @@ export class PolicyController {
     try {
       for (const obj of desired) {
         const current = await this.options.reader.get(refOf(obj));
+        if (current) refuseIfControlledByAnother(current, policy);
         if (current && containsDesired(current, obj)) {
           live.set(identity(obj), current);
           continue;
@@ -181,4 +182,17 @@ function identity(obj: KubeObject): string {
 /** Status as it reads back from the server, where undefined fields are simply absent. */
 function withoutUndefined(status: PolicyStatus | undefined): unknown {
   return status === undefined ? undefined : JSON.parse(JSON.stringify(status));
+}
+
+/**
+ * Two policies can render the same name (policy `a` with mode `b-c`, policy `a-b` with mode `c`). Forcing our apply
+ * would make the two fight over the object; refuse, and say which policy holds it.
+ */
+function refuseIfControlledByAnother(live: KubeObject, policy: PolicyObject): void {
+  const controller = live.metadata.ownerReferences?.find((o) => o.controller === true);
+  if (controller && controller.uid !== policy.metadata.uid) {
+    throw new Error(
+      `${live.kind} ${live.metadata.name} belongs to ${controller.kind} ${controller.name}: both policies render this name (<policy>-<mode>); rename a mode or a policy`,
+    );
+  }
 }

@@ -115,6 +115,24 @@ describe('PolicyController.processItem', () => {
     expect(status?.modes?.map((m) => [m.name, m.readyReplicas])).toEqual([['fp16', 1], ['fp8', 1]]);
   });
 
+  it('refuses to take over an object another policy controls (a name clash) and says which', async () => {
+    const { client, controller } = setup();
+    client.seed({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'llama-fp8',
+        namespace: 'llm',
+        ownerReferences: [{ apiVersion: 'modeswitch.io/v1alpha1', kind: 'InferenceModePolicy', name: 'llama-fp', uid: 'other-uid', controller: true }],
+      },
+      spec: { replicas: 3 },
+    } as unknown as KubeObject);
+    await expect(controller.processItem(KEY)).rejects.toThrow('Deployment llama-fp8 belongs to InferenceModePolicy llama-fp');
+    const stolen = (await client.get(deploymentRef('llama-fp8'))) as unknown as { spec: { replicas: number } };
+    expect(stolen.spec.replicas).toBe(3);
+    expect((await policyOf(client)).status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'ApplyFailed' });
+  });
+
   it('leaves objects of other owners alone when pruning', async () => {
     const { client, controller } = setup();
     await controller.processItem(KEY);

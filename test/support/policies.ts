@@ -56,7 +56,7 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       imagePullPolicy: 'IfNotPresent',
       imagePullSecrets: ['registry'],
       shmSize: '8Gi',
-      modelCache: { persistentVolumeClaim: 'hf-cache', hostPath: '/data/hf', sizeLimit: '100Gi', mountPath: '/cache' },
+      modelCache: { persistentVolumeClaim: 'hf-cache', sizeLimit: '100Gi', mountPath: '/cache' },
       huggingFaceTokenSecret: { name: 'hf-token', key: 'token' },
       startupTimeoutSeconds: 1200,
       podAnnotations: { a: 'b' },

@@ -169,13 +169,9 @@ const engine: JsonSchema = {
       description: 'Where downloaded weights are cached; an emptyDir when unset.',
       properties: {
         persistentVolumeClaim: str('Existing PVC name.'),
-        hostPath: str('Node path holding the cache.', { pattern: '^/' }),
         sizeLimit: str('emptyDir size limit.', { pattern: QUANTITY }),
         mountPath: str('Mount path; HF_HOME points here.', { pattern: '^/' }),
       },
-      'x-kubernetes-validations': [
-        { rule: '!(has(self.persistentVolumeClaim) && has(self.hostPath))', message: 'set persistentVolumeClaim or hostPath, not both' },
-      ],
     },
     huggingFaceTokenSecret: {
       type: 'object',
@@ -357,7 +353,12 @@ export const policySchema: JsonSchema = {
   },
   'x-kubernetes-validations': [
     {
-      // Deployment and Service names are <policy>-<mode> and must stay DNS labels (63 characters).
+      // Service names (<policy>-<mode>, <policy>-router) must be DNS-1035 labels: a leading letter, 63 characters.
+      rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 56",
+      message: 'metadata.name must start with a letter, contain only lowercase letters, digits and -, and be at most 56 characters',
+      fieldPath: '.metadata.name',
+    },
+    {
       rule: 'self.spec.modes.all(m, size(self.metadata.name) + size(m.name) <= 62)',
       message: 'metadata.name and each mode name together must not exceed 62 characters',
     },

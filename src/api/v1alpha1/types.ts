@@ -67,12 +67,13 @@ export interface ResourceRequirements {
   limits?: Record<string, string>;
 }
 
-/** Where downloaded weights are cached across restarts; without it they live in an emptyDir. */
+/**
+ * Where downloaded weights are cached across restarts; without it they live in an emptyDir. No hostPath: it would let
+ * anyone who may create a policy mount any node directory, and the restricted Pod Security profile forbids it.
+ */
 export interface ModelCacheSpec {
   /** An existing PersistentVolumeClaim (ReadWriteMany if modes share it). */
   persistentVolumeClaim?: string;
-  /** A node path (pre-seeded weights on GPU nodes). */
-  hostPath?: string;
   /** emptyDir size limit when neither of the above is set. */
   sizeLimit?: string;
   /** Mounted here; HF_HOME points at it. */

@@ -69,7 +69,8 @@ function kubernetesRules(schema: JsonSchema, data: unknown, path: string, proble
   for (const v of schema['x-kubernetes-validations'] ?? []) {
     const result = run(v.rule, { self: data as CelInput });
     if (isCelError(result) || result !== true) {
-      problems.push({ path: path || '<root>', message: isCelError(result) ? `${v.message} (${result.message})` : v.message });
+      const at = v.fieldPath ? joinPath(path, v.fieldPath.replace(/^\./, '')) : path || '<root>';
+      problems.push({ path: at, message: isCelError(result) ? `${v.message} (${result.message})` : v.message });
     }
   }
   if (schema.type === 'array' && Array.isArray(data)) {
@@ -107,9 +108,8 @@ export function validatePolicy(obj: unknown): ValidationResult {
   const problems: Problem[] = [];
   if (o['apiVersion'] !== API_VERSION) problems.push({ path: 'apiVersion', message: `must be ${API_VERSION}` });
   if (o['kind'] !== KIND) problems.push({ path: 'kind', message: `must be ${KIND}` });
-  const name = (o['metadata'] as Record<string, unknown> | undefined)?.['name'];
-  if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 40) {
-    problems.push({ path: 'metadata.name', message: 'Required value: a DNS label of at most 40 characters' });
+  if (typeof (o['metadata'] as Record<string, unknown> | undefined)?.['name'] !== 'string') {
+    problems.push({ path: 'metadata.name', message: 'Required value' });
   }
   if (!validateSchema(obj)) {
     problems.push(...(validateSchema.errors ?? []).map(schemaProblem));

@@ -2,10 +2,9 @@ import { API_VERSION, KIND } from '../../api/v1alpha1/types.js';
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import type { KubeObject, OwnerReference } from './object.js';
 
-export const LABEL_POLICY = 'modeswitch.io/policy';
-export const LABEL_MODE = 'modeswitch.io/mode';
-export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY = 'modeswitch';
+import { LABEL_MANAGED_BY, LABEL_MODE, LABEL_POLICY, MANAGED_BY } from '../../api/v1alpha1/labels.js';
+
+export { LABEL_MANAGED_BY, LABEL_MODE, LABEL_POLICY, MANAGED_BY };
 export const COMPONENT_ENGINE = 'engine';
 export const COMPONENT_ROUTER = 'router';
 

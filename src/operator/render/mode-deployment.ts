@@ -10,7 +10,6 @@ const PROBE_PERIOD_SECONDS = 10;
 function cacheVolume(policy: ResolvedPolicy): Record<string, unknown> {
   const cache = policy.engine.modelCache;
   if (cache?.persistentVolumeClaim) return { name: 'model-cache', persistentVolumeClaim: { claimName: cache.persistentVolumeClaim } };
-  if (cache?.hostPath) return { name: 'model-cache', hostPath: { path: cache.hostPath, type: 'DirectoryOrCreate' } };
   return { name: 'model-cache', emptyDir: cache?.sizeLimit ? { sizeLimit: cache.sizeLimit } : {} };
 }
 

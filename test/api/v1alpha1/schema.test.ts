@@ -41,7 +41,6 @@ describe('InferenceModePolicy schema', () => {
 
   it('accepts a policy that uses every field', () => {
     const policy = clone(FULL_POLICY);
-    delete (policy.spec.engine.modelCache as { hostPath?: string }).hostPath;
     expect(validatePolicy(policy).problems).toEqual([]);
   });
 

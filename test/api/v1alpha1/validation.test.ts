@@ -106,6 +106,14 @@ describe('validatePolicy', () => {
     expect(text).toContain("mode name 'router' is reserved");
   });
 
+  it('rejects a policy name its Services could not carry: a leading digit, or too long for <name>-router', () => {
+    for (const name of ['70b-chat', 'a'.repeat(57)]) {
+      const problems = problemsOf((p) => (p.metadata.name = name));
+      expect(problems).toContainEqual({ path: 'metadata.name', message: expect.stringContaining('must start with a letter') });
+    }
+    expect(problemsOf((p) => (p.metadata.name = 'l'.repeat(32)))).toEqual([]);
+  });
+
   it('keeps object names within DNS label length', () => {
     const problems = problemsOf((p) => {
       p.metadata.name = 'a'.repeat(40);
