@@ -3,6 +3,7 @@ import type { Routed } from '../core/router-core.js';
 import type { PodRecord } from '../discovery/endpoint.js';
 import type { Cancellation } from './cancellation.js';
 import { requestWhole } from './request-whole.js';
+import { HINT_HEADERS } from '../classify/hints.js';
 
 export interface UpstreamOptions {
   dispatcher: Dispatcher;
@@ -92,7 +93,9 @@ export async function openUpstream(input: OpenInput, o: UpstreamOptions): Promis
         origin: pod.url,
         path: input.path,
         method: 'POST' as const,
-        headers: { 'content-type': 'application/json', 'x-request-id': input.requestId },
+        // The request type travels on, under the client hint's own header: vLLM ignores it; the simulator's
+        // speculative acceptance depends on it.
+        headers: { 'content-type': 'application/json', 'x-request-id': input.requestId, [HINT_HEADERS.type]: routed.features.type },
         body: input.body,
         headersTimeout: o.headersTimeoutMs,
         bodyTimeout: o.bodyTimeoutMs,

@@ -12,7 +12,8 @@ import { syntheticText } from './synthetic-text.js';
 import type { VllmMetrics } from './vllm-metrics.js';
 
 /** Header a client (the router) may set to say what kind of request this is; it moves speculative acceptance and output length. */
-export const REQUEST_TYPE_HEADER = 'x-modeswitch-request-type';
+/** The same header a client hints the router with; the router passes its classification on under it. */
+export const REQUEST_TYPE_HEADER = 'x-modeswitch-type';
 
 export interface GenerationContext {
   core: EngineCore;
