@@ -1,6 +1,6 @@
 import type { Endpoint } from '../router/discovery/endpoint.js';
 import type { KubeObject } from './types.js';
-import { LABEL_MODE, LABEL_POLICY } from '../api/v1alpha1/labels.js';
+import { LABEL_MODE } from '../api/v1alpha1/labels.js';
 
 // The operator's labels on mode Services are copied onto their slices by the EndpointSlice controller, which also
 // sets this one; it identifies the mode of a slice whose labels were not copied.
