@@ -1,19 +1,25 @@
+import type { FleetMetrics } from '../../src/sim/fleet/fleet-metrics.js';
 import type { Comparison } from '../../src/sim/fleet/strategies.js';
 
+type ReportedMetrics = Pick<
+  FleetMetrics,
+  | 'requests'
+  | 'meanLatencySeconds'
+  | 'p95LatencySeconds'
+  | 'meanTtftSeconds'
+  | 'p95TtftSeconds'
+  | 'joulesPerOutputToken'
+  | 'activeJoulesPerOutputToken'
+  | 'qualityDeltaPoints'
+  | 'unroutable'
+>;
+
 /** One line of the policy benchmark table: a strategy's figures and how they compare with always-FP16. */
-export interface BenchRow {
+export interface BenchRow extends ReportedMetrics {
   strategy: string;
   kind: string;
   gpus: number;
-  requests: number;
-  meanLatencySeconds: number;
-  p95LatencySeconds: number;
-  meanTtftSeconds: number;
-  p95TtftSeconds: number;
-  joulesPerOutputToken: number;
-  activeJoulesPerOutputToken: number;
   gpuEnergyKWh: number;
-  qualityDeltaPoints: number;
   /** Baseline mean latency over this strategy's. */
   latencySpeedup: number;
   /** 1 − J/token ÷ baseline J/token (all GPUs, idle included). */
@@ -21,7 +27,6 @@ export interface BenchRow {
   activeEnergySaving: number;
   /** This strategy's J/token saving over the oracle's; undefined for the baseline and the oracle. */
   oracleSavingsCaptured?: number;
-  unroutable: number;
   modeMix: string;
 }
 

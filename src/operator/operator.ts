@@ -3,7 +3,7 @@ import { validatePolicy } from '../api/v1alpha1/validation.js';
 import { CachedReader } from '../kube/cached-reader.js';
 import { sleep, type Clock } from '../kube/clock.js';
 import { Informer } from '../kube/informer.js';
-import { LeaderElector } from '../kube/leader-election.js';
+import { LeaderElector, type LeaderElectorOptions } from '../kube/leader-election.js';
 import { ReadYourWrites } from '../kube/read-your-writes.js';
 import { objectKey, type GroupVersionKind, type KubeClient, type KubeObject } from '../kube/types.js';
 import type { WatchSource } from '../kube/watch-source.js';
@@ -16,14 +16,10 @@ import { renderPolicy } from './render/index.js';
 import { WorkQueue } from './work-queue.js';
 import { runWorkers } from './workers.js';
 
-export interface LeaderElectionOptions {
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
-}
+export type LeaderElectionOptions = Pick<
+  LeaderElectorOptions,
+  'namespace' | 'name' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'
+>;
 
 export interface OperatorOptions {
   client: KubeClient;
