@@ -64,7 +64,7 @@ export interface Router {
   ready(): boolean;
 }
 
-const DEFAULT_UPSTREAM = { headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000, maxAttempts: 4, ejectMs: 5_000 };
+const DEFAULT_UPSTREAM = { headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000, generationTimeoutMs: 600_000, maxAttempts: 4, ejectMs: 5_000 };
 
 /** Wires discovery, telemetry, classification, decision, forwarding and the three listeners. */
 export function createRouter(options: RouterOptions): Router {

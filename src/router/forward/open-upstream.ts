@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import type { Dispatcher } from 'undici';
 import type { Routed } from '../core/router-core.js';
 import type { PodRecord } from '../discovery/endpoint.js';
@@ -10,6 +11,11 @@ export interface UpstreamOptions {
   /** Time allowed for the engine's response headers and for each gap between body chunks. */
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /**
+   * Time allowed for a whole non-streamed answer: vLLM sends its headers only once generation is done, so the
+   * headers timeout would cut every long generation short.
+   */
+  generationTimeoutMs: number;
   /** Bound on attempts per request (pods and modes together). */
   maxAttempts: number;
   /** How long a pod that refused a connection is skipped. */
@@ -28,13 +34,27 @@ export interface OpenUpstream {
   close: () => void;
 }
 
-/** No mode of the chain could take the request (all guarded, down or failing). */
+/** No mode of the chain could take the request (all guarded or without ready pods): 503, try again shortly. */
 export class NoModeAvailableError extends Error {
   constructor(readonly routed: Routed) {
     super('no mode can serve the request now');
     this.name = 'NoModeAvailableError';
   }
 }
+
+/** Engines were tried and failed (502), or one took too long (504): the engine's fault, not a lack of capacity. */
+export class UpstreamFailedError extends Error {
+  readonly http: 502 | 504;
+  readonly grpcCode: status;
+  constructor(readonly routed: Routed, message: string, timedOut: boolean) {
+    super(message);
+    this.name = 'UpstreamFailedError';
+    this.http = timedOut ? 504 : 502;
+    this.grpcCode = timedOut ? status.DEADLINE_EXCEEDED : status.UNAVAILABLE;
+  }
+}
+
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export interface OpenInput {
   path: string;
@@ -74,11 +94,13 @@ function checkAnswer(statusCode: number, hasBody: boolean): void {
 export async function openUpstream(input: OpenInput, o: UpstreamOptions): Promise<OpenUpstream> {
   const failed = new Set<string>();
   let lastRouted: Routed | undefined;
+  let lastError = '';
+  const allFailed = (routed: Routed) => new UpstreamFailedError(routed, `${failed.size} engine attempt(s) failed; last: ${lastError}`, false);
   for (let attempt = 0; attempt < o.maxAttempts; attempt++) {
     const routed = input.route(failed);
     lastRouted = routed;
     const pod = routed.decision.pod?.record;
-    if (!pod) throw new NoModeAvailableError(routed);
+    if (!pod) throw failed.size > 0 ? allFailed(routed) : new NoModeAvailableError(routed);
     pod.inFlight++;
     let released = false;
     const release = () => {
@@ -97,7 +119,7 @@ export async function openUpstream(input: OpenInput, o: UpstreamOptions): Promis
         // speculative acceptance depends on it.
         headers: { 'content-type': 'application/json', 'x-request-id': input.requestId, [HINT_HEADERS.type]: routed.features.type },
         body: input.body,
-        headersTimeout: o.headersTimeoutMs,
+        headersTimeout: input.whole ? o.generationTimeoutMs : o.headersTimeoutMs,
         bodyTimeout: o.bodyTimeoutMs,
       };
       if (input.whole) {
@@ -125,9 +147,14 @@ export async function openUpstream(input: OpenInput, o: UpstreamOptions): Promis
     } catch (err) {
       release();
       if (input.signal.aborted) throw err;
+      // A slow engine may still be generating: starting the same work on another GPU would only double the load.
+      if (TIMEOUTS.has((err as { code?: string }).code ?? '')) {
+        throw new UpstreamFailedError(routed, `the engine on ${pod.url} did not answer in time (${(err as Error).message})`, true);
+      }
       if (isConnectionError(err)) o.eject(pod);
       failed.add(pod.url);
+      lastError = (err as Error).message;
     }
   }
-  throw new NoModeAvailableError(lastRouted as Routed);
+  throw allFailed(lastRouted as Routed);
 }

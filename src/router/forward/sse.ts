@@ -1,3 +1,5 @@
+import { StringDecoder } from 'node:string_decoder';
+
 /** Usage as the engine reports it in its last chunk or its JSON answer. */
 export interface Usage {
   promptTokens: number;
@@ -7,9 +9,11 @@ export interface Usage {
 /** Splits a server-sent-event byte stream into whole events; partial events wait for their end. */
 export class SseSplitter {
   private pending = '';
+  // A multi-byte character can straddle two network chunks; the decoder holds its first bytes back.
+  private readonly decoder = new StringDecoder('utf8');
 
   push(chunk: Buffer): string[] {
-    this.pending += chunk.toString('utf8');
+    this.pending += this.decoder.write(chunk);
     const events: string[] = [];
     let end: number;
     while ((end = this.pending.indexOf('\n\n')) >= 0) {
@@ -21,7 +25,7 @@ export class SseSplitter {
 
   /** What is left when the stream ends (an engine may omit the final blank line). */
   flush(): string {
-    const rest = this.pending;
+    const rest = this.pending + this.decoder.end();
     this.pending = '';
     return rest;
   }

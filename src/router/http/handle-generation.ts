@@ -7,7 +7,7 @@ import type { Routed } from '../core/router-core.js';
 import { timedRoute } from '../core/timed-route.js';
 import { explain } from '../decide/decide.js';
 import { Cancellation } from '../forward/cancellation.js';
-import { NoModeAvailableError, openUpstream } from '../forward/open-upstream.js';
+import { NoModeAvailableError, openUpstream, UpstreamFailedError } from '../forward/open-upstream.js';
 import type { OpenUpstream } from '../forward/open-upstream.js';
 import { eventData, isUsageOnlyChunk, SseSplitter, usageOf } from '../forward/sse.js';
 import { usageOfAnswer } from '../forward/usage-of-answer.js';
@@ -155,6 +155,10 @@ function fail(ctx: FrontContext, err: unknown, res: ServerResponse, requestId: s
     progress.code = 503;
     progress.routed = err.routed;
     sendError(res, 503, `no mode can serve this request now: ${explain(err.routed.decision)}`, { type: 'service_unavailable', headers: { ...headers, 'retry-after': '1' } });
+  } else if (err instanceof UpstreamFailedError) {
+    progress.code = err.http;
+    progress.routed = err.routed;
+    sendError(res, err.http, `the engine failed: ${err.message}`, { type: 'upstream_error', headers });
   } else if (err instanceof NoPolicyError) {
     progress.code = 503;
     sendError(res, 503, 'the router has no policy loaded yet', { type: 'service_unavailable', headers });

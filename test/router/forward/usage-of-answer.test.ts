@@ -19,3 +19,14 @@ describe('usageOfAnswer', () => {
     expect(usageOfAnswer(Buffer.from('<html>502</html>'))).toBeUndefined();
   });
 });
+
+describe('SseSplitter', () => {
+  it('keeps a multi-byte character whole when a network chunk splits it', async () => {
+    const { SseSplitter } = await import('../../../src/router/forward/sse.js');
+    const bytes = Buffer.from('data: {"text":"你好世界"}\n\n', 'utf8');
+    const cut = bytes.indexOf(Buffer.from('好', 'utf8')) + 1;
+    const splitter = new SseSplitter();
+    const events = [...splitter.push(bytes.subarray(0, cut)), ...splitter.push(bytes.subarray(cut))];
+    expect(events).toEqual(['data: {"text":"你好世界"}\n\n']);
+  });
+});
