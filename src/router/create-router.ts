@@ -40,6 +40,8 @@ export interface RouterOptions {
   scrapeIntervalMs: number;
   maxRequestBytes: number;
   drainTimeoutMs: number;
+  /** Keep accepting (while unready) this long after stop() before draining; RouterConfig.shutdownDelayMs. */
+  shutdownDelayMs?: number;
   tls?: RouterTls;
   logger?: Logger;
   now?: () => number;
@@ -142,40 +144,62 @@ export function createRouter(options: RouterOptions): Router {
       });
       scraper.start();
       const { host } = options.listen;
-      const httpPort = await listen(http, options.listen.httpPort, host);
-      const metricsPort = await listen(metricsServer, options.listen.metricsPort, host);
-      const grpcPort = await new Promise<number>((resolve, reject) =>
-        grpc.server.bindAsync(`${host}:${options.listen.grpcPort}`, grpcCredentials(options.tls), (err, port) => (err ? reject(err) : resolve(port))),
-      );
-      grpc.setServing(ready());
-      logger.info('router listening', { host, httpPort, grpcPort, metricsPort, tls: options.tls !== undefined });
-      return { httpPort, grpcPort, metricsPort };
+      try {
+        const httpPort = await listen(http, options.listen.httpPort, host);
+        const metricsPort = await listen(metricsServer, options.listen.metricsPort, host);
+        const grpcPort = await new Promise<number>((resolve, reject) =>
+          grpc.server.bindAsync(`${host}:${options.listen.grpcPort}`, grpcCredentials(options.tls), (err, port) => (err ? reject(err) : resolve(port))),
+        );
+        grpc.setServing(ready());
+        logger.info('router listening', { host, httpPort, grpcPort, metricsPort, tls: options.tls !== undefined });
+        return { httpPort, grpcPort, metricsPort };
+      } catch (err) {
+        // A port in use must end the process, not leave scrapes and watches running behind a dead router.
+        await closeEverything();
+        throw err;
+      }
     },
     async stop() {
       draining = true;
       grpc.setServing(false);
+      if (options.shutdownDelayMs) {
+        logger.info('unready; still accepting while the pod leaves its Service', { delayMs: options.shutdownDelayMs });
+        await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs).unref());
+      }
       logger.info('draining', { inFlight });
       http.close();
       http.closeIdleConnections();
+      // Refuses new gRPC calls and lets running streams finish; forceShutdown below only after the drain window.
+      const grpcDone = new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve()));
       const drainedNow = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs).unref());
-      await Promise.race([drainedNow, timeout]);
-      http.closeAllConnections();
-      grpc.server.forceShutdown();
-      clearInterval(readinessTimer);
-      await scraper.stop();
-      await options.discovery.stop();
-      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-      metricsServer.closeAllConnections();
-      if (!options.dispatcher) await dispatcher.close();
+      await Promise.race([Promise.all([drainedNow, grpcDone]), timeout]);
+      await closeEverything();
       logger.info('router stopped', { abandoned: inFlight });
     },
   };
+
+  async function closeEverything(): Promise<void> {
+    if (http.listening) http.close();
+    http.closeAllConnections();
+    grpc.server.forceShutdown();
+    clearInterval(readinessTimer);
+    await scraper.stop();
+    await options.discovery.stop();
+    await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+    metricsServer.closeAllConnections();
+    if (!options.dispatcher) await dispatcher.close();
+  }
 }
 
 function listenerServer(app: RequestListener, tls: RouterTls | undefined): HttpServer {
-  if (!tls) return createHttpServer({ keepAliveTimeout: 65_000 }, app);
-  return createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.requireClientCertificate, rejectUnauthorized: tls.requireClientCertificate }, app);
+  // Longer than the 60 s idle timeout of common load balancers, so they never reuse a connection we are closing.
+  const keepAliveTimeout = 65_000;
+  if (!tls) return createHttpServer({ keepAliveTimeout }, app);
+  return createHttpsServer(
+    { keepAliveTimeout, cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.requireClientCertificate, rejectUnauthorized: tls.requireClientCertificate },
+    app,
+  );
 }
 
 function grpcCredentials(tls: RouterTls | undefined): ServerCredentials {

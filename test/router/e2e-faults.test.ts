@@ -3,6 +3,11 @@ import { Metadata, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { GenerateRequestSchema } from '../../src/gen/modeswitch/v1/router_pb.js';
 import type { GenerateResponse } from '../../src/gen/modeswitch/v1/router_pb.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '../../src/observability/logger.js';
+import { createRouter } from '../../src/router/create-router.js';
+import { staticSource } from '../../src/router/discovery/static-source.js';
 import { chat, MODEL, startHarness, testPolicy, waitFor } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
@@ -185,6 +190,73 @@ describe('graceful drain', () => {
       h.grpc.close();
       await h.exporter.close();
       await Promise.all([...h.engines.values()].flat().map((e) => e.close()));
+    }
+  });
+
+  it('lets a gRPC stream in flight finish instead of cutting it at the end of the drain window', async () => {
+    const h = await startHarness(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: { preset: 'fp8', engine: { timeScale: 2 } } });
+    try {
+      const stream = h.grpc.generate(create(GenerateRequestSchema, { model: MODEL, prompt: 'a long answer please', maxTokens: 80 }));
+      const events: unknown[] = [];
+      const ended = new Promise<number>((resolve) => {
+        stream.on('data', (e: unknown) => events.push(e));
+        stream.on('error', (e: { code: number }) => resolve(e.code));
+        stream.on('end', () => resolve(status.OK));
+      });
+      await waitFor('the stream to start', () => events.length > 0);
+      const stopped = h.router.stop();
+      expect(await ended).toBe(status.OK);
+      await stopped;
+      expect(events.length).toBeGreaterThan(1);
+    } finally {
+      h.grpc.close();
+      await h.exporter.close();
+      await Promise.all([...h.engines.values()].flat().map((e) => e.close()));
+    }
+  });
+
+  it('refuses a gRPC call that arrives during the drain with UNAVAILABLE, so the client retries elsewhere', async () => {
+    const h = await startHarness(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: { preset: 'fp8', engine: { timeScale: 2 } } });
+    try {
+      const holder = chat(h.http, 'a long answer please', { max_tokens: 100, stream: true });
+      await waitFor('request in flight', () => h.router.registry.pods('fp8')[0]?.inFlight === 1);
+      const stopped = h.router.stop();
+      const late = h.grpc.generate(create(GenerateRequestSchema, { model: MODEL, prompt: 'too late', maxTokens: 500 }));
+      const code = await new Promise<number>((resolve) => {
+        late.on('data', () => undefined);
+        late.on('error', (e: { code: number }) => resolve(e.code));
+        late.on('end', () => resolve(status.OK));
+      });
+      expect(code).toBe(status.UNAVAILABLE);
+      expect((await holder).status).toBe(200);
+      await stopped;
+    } finally {
+      h.grpc.close();
+      await h.exporter.close();
+      await Promise.all([...h.engines.values()].flat().map((e) => e.close()));
+    }
+  });
+
+  it('releases everything when a port is taken, so the process can exit with the error', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const taken = (blocker.address() as AddressInfo).port;
+    const discovery = staticSource(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: ['http://127.0.0.1:9/#llm/p'] });
+    let discoveryStopped = false;
+    const router = createRouter({
+      discovery: { start: (l) => discovery.start(l), stop: async () => { discoveryStopped = true; await discovery.stop(); } },
+      listen: { host: '127.0.0.1', grpcPort: 0, httpPort: taken, metricsPort: 0 },
+      dcgmUrls: [],
+      scrapeIntervalMs: 50,
+      maxRequestBytes: 1024,
+      drainTimeoutMs: 100,
+      logger: createLogger('test', { level: 'error' }),
+    });
+    try {
+      await expect(router.start()).rejects.toThrow(/EADDRINUSE/);
+      expect(discoveryStopped).toBe(true);
+    } finally {
+      await new Promise((r) => blocker.close(r));
     }
   });
 });

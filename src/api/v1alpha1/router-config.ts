@@ -21,9 +21,16 @@ export interface RouterConfig {
   maxRequestBytes: number;
   /** Time allowed to drain in-flight requests after SIGTERM. */
   drainTimeoutMs: number;
+  /**
+   * After SIGTERM, how long to keep accepting new requests while reporting unready: Kubernetes removes the pod from
+   * its Service only after the signal, and connections refused meanwhile would fail clients during every rollout.
+   */
+  shutdownDelayMs?: number;
 }
 
 export const ROUTER_CONFIG_FILE = 'router.yaml';
 export const ROUTER_CONFIG_MOUNT = '/etc/modeswitch';
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
-export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
+/** In a cluster; a standalone router stops at once. Delay plus drain stay under the 30 s grace period. */
+export const CLUSTER_SHUTDOWN_DELAY_MS = 5_000;

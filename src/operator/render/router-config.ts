@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import {
+  CLUSTER_SHUTDOWN_DELAY_MS,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_MAX_REQUEST_BYTES,
   ROUTER_CONFIG_FILE,
@@ -37,6 +38,7 @@ export function routerConfig(policy: ResolvedPolicy): RouterConfig {
     logLevel: policy.router.logLevel,
     maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS,
+    shutdownDelayMs: CLUSTER_SHUTDOWN_DELAY_MS,
   };
 }
 

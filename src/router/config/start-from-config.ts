@@ -43,6 +43,7 @@ export async function routerFromConfig(config: RouterConfig, deps: StartDeps): P
     scrapeIntervalMs: config.telemetry.intervalMs,
     maxRequestBytes: config.maxRequestBytes,
     drainTimeoutMs: config.drainTimeoutMs,
+    shutdownDelayMs: config.shutdownDelayMs,
     tls,
     logger: deps.logger,
   });
