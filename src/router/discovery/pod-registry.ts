@@ -5,8 +5,12 @@ export class PodRegistry {
   private byMode = new Map<string, PodRecord[]>();
   private version = 0;
 
-  /** Replaces the endpoint set of every mode named in `endpoints`; modes not named keep theirs. */
+  /**
+   * Replaces every mode's pods with `endpoints`, the complete set every discovery source sends: a mode it no longer
+   * names (removed from the policy) is dropped, so its pods are neither scraped nor routed to.
+   */
   update(endpoints: ReadonlyMap<string, readonly Endpoint[]>): void {
+    const byMode = new Map<string, PodRecord[]>();
     for (const [mode, list] of endpoints) {
       const old = new Map((this.byMode.get(mode) ?? []).map((p) => [p.url, p]));
       const next = list.map((e) => {
@@ -17,8 +21,9 @@ export class PodRegistry {
         prior.namespace = e.namespace;
         return prior;
       });
-      this.byMode.set(mode, next);
+      byMode.set(mode, next);
     }
+    this.byMode = byMode;
     this.version++;
   }
 

@@ -85,7 +85,9 @@ async function forward(ctx: FrontContext, kind: 'chat' | 'completion', r: Normal
       // A stream the engine refused (4xx) comes back as a JSON error; read all of it, not just its first chunk.
       const text = r.stream ? await readAll(up) : up.first;
       progress.usage = usageOfAnswer(text);
-      if (progress.usage) ctx.core.tokens.observe(r.text.length, progress.usage.promptTokens);
+      // Only completions calibrate the estimate: a chat prompt's count includes the chat template's tokens, which
+      // would drift the chars-per-token ratio down and inflate every long-prompt estimate.
+      if (progress.usage && kind === 'completion') ctx.core.tokens.observe(r.text.length, progress.usage.promptTokens);
       headers.push('content-length', String(text.length));
       res.writeHead(up.statusCode, headers);
       res.end(text);
