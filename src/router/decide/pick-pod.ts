@@ -24,9 +24,17 @@ function guardOf(p: PodView, g: Guards): Rejection | undefined {
   return undefined;
 }
 
-/** Load as the router sees it: its own in-flight requests plus what the engine reports when known. */
-function loadOf(p: PodView): number {
-  return p.record.inFlight + (p.queueDepth ?? 0) + (p.running ?? 0);
+/**
+ * Load as the engine reports it (waiting + running, which include the router's own requests), never below the
+ * router's in-flight count; undefined when the engine's telemetry is unknown.
+ */
+function knownLoadOf(p: PodView): number | undefined {
+  if (p.queueDepth === undefined && p.running === undefined) return undefined;
+  return Math.max(p.record.inFlight, (p.queueDepth ?? 0) + (p.running ?? 0));
+}
+
+function candidate(p: PodView, guards: Guards, exclude?: ReadonlySet<string>): boolean {
+  return p.healthy && !exclude?.has(p.record.url) && guardOf(p, guards) === undefined;
 }
 
 /**
@@ -34,6 +42,17 @@ function loadOf(p: PodView): number {
  * Allocation-free on the happy path: it runs on every request.
  */
 export function pickPod(pods: readonly PodView[], guards: Guards, exclude?: ReadonlySet<string>): PodView | Rejection {
+  // A pod whose telemetry is unknown is not idle: it counts as loaded like the mode's known pods on average.
+  let knownSum = 0;
+  let knownCount = 0;
+  for (const p of pods) {
+    const load = candidate(p, guards, exclude) ? knownLoadOf(p) : undefined;
+    if (load !== undefined) {
+      knownSum += load;
+      knownCount++;
+    }
+  }
+  const assumed = knownCount > 0 ? knownSum / knownCount : 0;
   let best: PodView | undefined;
   let bestLoad = Infinity;
   let healthy = 0;
@@ -51,7 +70,9 @@ export function pickPod(pods: readonly PodView[], guards: Guards, exclude?: Read
       guarded ??= g;
       continue;
     }
-    const load = loadOf(p);
+    const known = knownLoadOf(p);
+    // On a tie a pod with known telemetry wins (unknown pods must be strictly less loaded).
+    const load = known ?? Math.max(p.record.inFlight, assumed) + 0.5;
     if (load < bestLoad) {
       best = p;
       bestLoad = load;

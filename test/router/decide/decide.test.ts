@@ -57,6 +57,15 @@ describe('decide', () => {
     expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }).pod?.record.url).toBe('d');
   });
 
+  it('does not take a pod with unknown telemetry for idle: a busy engine that cannot answer /metrics gets no extra load', () => {
+    const pods = healthyPods();
+    // a: the router has 6 requests there, telemetry unknown; b: 6 of ours too, and the engine reports 4 waiting + 12 running.
+    pods.set('int4', [pod('a', {}, 6), pod('b', { queueDepth: 4, running: 12 }, 6), pod('c', { queueDepth: 0, running: 2 }, 2)]);
+    expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }).pod?.record.url).toBe('c');
+    pods.set('int4', [pod('a', {}, 6), pod('b', { queueDepth: 4, running: 12 }, 6)]);
+    expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }).pod?.record.url).toBe('b');
+  });
+
   it.each([
     ['queue_depth', { queueDepth: 11 }, 'queue 11 > 10 on every pod'],
     ['kv_cache', { kvCacheUsage: 0.97 }, 'KV cache 0.97 > 0.9 on every pod'],
