@@ -68,9 +68,9 @@ describe('openUpstream', () => {
   });
 
   it('answers 504 without trying another pod when an engine takes longer than allowed', async () => {
-    const stuck = await engine(200, 800);
+    const stuck = await engine(200, 4000);
     const spare = await engine(200);
-    const err = await open([stuck, spare], true, { generationTimeoutMs: 100 }).catch((e: unknown) => e);
+    const err = await open([stuck, spare], true, { generationTimeoutMs: 200 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamFailedError);
     expect((err as UpstreamFailedError).http).toBe(504);
     expect(spare.calls).toHaveLength(0);
