@@ -106,7 +106,8 @@ async function readAll(up: OpenUpstream): Promise<Buffer> {
 
 async function streamEvents(up: OpenUpstream, res: ServerResponse, keepUsage: boolean, progress: Progress, clientGone: Cancellation): Promise<void> {
   const splitter = new SseSplitter();
-  const pass = (events: string[]) => {
+  /** Writes the events a client may see; false when the client's socket buffer is full. */
+  const pass = (events: string[]): boolean => {
     let out = '';
     for (const e of events) {
       const data = eventData(e);
@@ -117,11 +118,15 @@ async function streamEvents(up: OpenUpstream, res: ServerResponse, keepUsage: bo
       }
       out += e;
     }
-    if (out) res.write(out);
+    return out ? res.write(out) : true;
   };
-  pass(splitter.push(up.first));
   try {
-    for (let c = await up.rest.next(); !c.done; c = await up.rest.next()) pass(splitter.push(c.value));
+    // A slow reader makes the router stop pulling from the engine (TCP pushes back to it) instead of buffering
+    // the whole answer in router memory.
+    if (!pass(splitter.push(up.first))) await writable(res);
+    for (let c = await up.rest.next(); !c.done; c = await up.rest.next()) {
+      if (!pass(splitter.push(c.value))) await writable(res);
+    }
   } catch (err) {
     // The client left (its close aborted the engine request): a cancellation, not an engine failure.
     // Otherwise bytes already reached the client: nothing can be retried; cut the stream so the client sees it broke.
@@ -169,4 +174,19 @@ function fail(ctx: FrontContext, err: unknown, res: ServerResponse, requestId: s
     ctx.logger.error('request failed', { requestId, error: (err as Error).message });
     sendError(res, 502, `the engine failed: ${(err as Error).message}`, { type: 'upstream_error', headers });
   }
+}
+
+/** Resolves once the response can take more (drain), or the client has gone (close). */
+function writable(res: ServerResponse): Promise<void> {
+  // Already gone: 'close' has fired and will not fire again.
+  if (res.destroyed || res.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
