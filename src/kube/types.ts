@@ -2,6 +2,7 @@
  * The operator's view of Kubernetes: plain JSON objects and small ports. Only the files in this folder
  * know about @kubernetes/client-node; everything else is written (and tested) against these interfaces.
  */
+import type { ObjectMeta } from '../api/v1alpha1/types.js';
 
 export interface OwnerReference {
   apiVersion: string;
@@ -12,18 +13,9 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-export interface KubeObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
+/** The policy's metadata fields, plus the owner references every owned object carries. */
+export interface KubeObjectMeta extends ObjectMeta {
   ownerReferences?: OwnerReference[];
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  finalizers?: string[];
 }
 
 /** Any Kubernetes object as JSON; kind-specific fields (spec, status, data, rules, ...) sit beside metadata. */

@@ -33,10 +33,6 @@ function knownLoadOf(p: PodView): number | undefined {
   return Math.max(p.record.inFlight, (p.queueDepth ?? 0) + (p.running ?? 0));
 }
 
-function candidate(p: PodView, guards: Guards, exclude?: ReadonlySet<string>): boolean {
-  return p.healthy && !exclude?.has(p.record.url) && guardOf(p, guards) === undefined;
-}
-
 /**
  * The least-loaded healthy pod that passes the guards and was not tried already, or why there is none.
  * Allocation-free on the happy path: it runs on every request.
@@ -46,7 +42,7 @@ export function pickPod(pods: readonly PodView[], guards: Guards, exclude?: Read
   let knownSum = 0;
   let knownCount = 0;
   for (const p of pods) {
-    const load = candidate(p, guards, exclude) ? knownLoadOf(p) : undefined;
+    const load = p.healthy && !exclude?.has(p.record.url) ? knownLoadOf(p) : undefined;
     if (load !== undefined) {
       knownSum += load;
       knownCount++;
