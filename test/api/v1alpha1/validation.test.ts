@@ -38,7 +38,7 @@ describe('validatePolicy', () => {
   });
 
   it('reports a CEL syntax error with the rule path', () => {
-    const problems = problemsOf((p) => (p.spec.routing.rules![1]!.when = 'request.inputTokens <'));
+    const problems = problemsOf((p) => p.spec.routing.rules!.push({ name: 'broken', when: 'request.inputTokens <', mode: 'fp8' }));
     expect(problems).toHaveLength(1);
     expect(problems[0]!.path).toBe('spec.routing.rules[1].when');
     expect(problems[0]!.message).toMatch(/does not parse/);

@@ -57,7 +57,7 @@ describe('renderPolicy', () => {
     expect(args('int4')[0]).toBe('hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4');
     expect(args('int4')).toEqual(expect.arrayContaining(['--quantization', 'awq_marlin', '--enable-prefix-caching']));
     const spec = args('spec');
-    expect(JSON.parse(spec[spec.indexOf('--speculative-config') + 1]!)).toEqual({ method: 'ngram', num_speculative_tokens: 4, prompt_lookup_max: 4 });
+    expect(JSON.parse(spec[spec.indexOf('--speculative-config') + 1]!)).toEqual({ method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', num_speculative_tokens: 3 });
     expect(args('fp16')).toEqual(expect.arrayContaining(['--max-model-len', '16384', '--gpu-memory-utilization', '0.9']));
   });
 
@@ -135,6 +135,9 @@ describe('renderPolicy', () => {
   it('writes speculative settings in vLLM snake_case', () => {
     expect(JSON.parse(speculativeConfigJson({ method: 'eagle3', model: 'm', numSpeculativeTokens: 3, draftTensorParallelSize: 1 }))).toEqual({
       method: 'eagle3', model: 'm', num_speculative_tokens: 3, draft_tensor_parallel_size: 1,
+    });
+    expect(JSON.parse(speculativeConfigJson({ method: 'ngram', numSpeculativeTokens: 4, promptLookupMax: 4, promptLookupMin: 2 }))).toEqual({
+      method: 'ngram', num_speculative_tokens: 4, prompt_lookup_max: 4, prompt_lookup_min: 2,
     });
   });
 });
