@@ -39,8 +39,8 @@ describe('modeswitch demo', () => {
     expect(text).toMatch(/^mode\s+share\s+latency p50 s\s+latency p95 s\s+TTFT s \(streamed\)\s+J\/output token$/m);
     expect(text).toMatch(/^(fp16|fp8|int4|spec)\s+\d+\.\d%\s+\d+\.\d{3}/m);
     expect(Number(/replaying (\d+) requests/.exec(text)?.[1])).toBeGreaterThanOrEqual(3);
-    expect(text).toMatch(/^always-FP16 \*\s+\d+\.\d{3}\s+\d+\.\d{3}\s+0\.00$/m);
-    expect(text).toMatch(/ModeSwitch vs always-FP16: \d+\.\d\dx lower mean latency, -?\d+\.\d% less energy per output token/);
+    expect(text).toMatch(/^always-FP16 \*\s+\d+\.\d{3}\s+\d+\.\d{3}\s+\d+\.\d{3}\s+0\.00$/m);
+    expect(text).toMatch(/ModeSwitch vs always-FP16: \d+\.\d\dx lower mean latency, -?\d+\.\d% less energy per output token \(all GPUs, idle included\); -?\d+\.\d% less per request/);
     expect(text).not.toMatch(/failed/);
   });
 
@@ -60,7 +60,7 @@ describe('modeswitch demo', () => {
 });
 
 describe('demo summary', () => {
-  const baseline = { meanLatencySeconds: 2, joulesPerOutputToken: 1, qualityDeltaPoints: 0 } as FleetMetrics;
+  const baseline = { meanLatencySeconds: 2, joulesPerOutputToken: 1, activeJoulesPerOutputToken: 0.8, qualityDeltaPoints: 0 } as FleetMetrics;
   const sent = (id: number, mode: string, latencyMs: number, outputTokens: number): SentRequest => ({
     request: { id, arrivalSeconds: 0, inputTokens: 100, outputTokens, type: 'chat', difficulty: 0.1, prefixGroup: -1, prefixTokens: 0 },
     stream: true, status: 200, mode, rule: 'r', sentMs: 0, firstByteMs: 10, doneMs: latencyMs, outputTokens,
@@ -77,6 +77,7 @@ describe('demo summary', () => {
     expect(s.latencySpeedup).toBeCloseTo(2);
     expect(s.energySaving).toBeCloseTo(0.5);
     expect(s.qualityDeltaPoints).toBeCloseTo(-0.3);
-    expect(formatDemoSummary(s, baseline, baseline).join('\n')).toContain('2.00x lower mean latency, 50.0% less energy per output token');
+    const simulated = { ...baseline, activeJoulesPerOutputToken: 0.2 };
+    expect(formatDemoSummary(s, baseline, simulated).join('\n')).toContain('2.00x lower mean latency, 50.0% less energy per output token (all GPUs, idle included); 75.0% less per request');
   });
 });
