@@ -10,7 +10,7 @@ export function markdownTable(rows: readonly BenchRow[]): string {
     'GPU energy kWh', 'quality Δ pts', 'latency vs FP16', 'energy/token saved per request (fleet)', 'of oracle savings (fleet)', 'mode mix',
   ];
   const lines = rows.map((r) => [
-    r.strategy, String(r.gpus), s3(r.meanLatencySeconds), s3(r.p95LatencySeconds), s3(r.meanTtftSeconds), s3(r.activeJoulesPerOutputToken),
+    r.strategy, String(r.gpus), s3(r.meanLatencySeconds), s3(r.p95LatencySeconds), s3(r.meanTtftSeconds), s3(r.requestJoulesPerOutputToken),
     s3(r.joulesPerOutputToken), r.gpuEnergyKWh.toFixed(3), r.qualityDeltaPoints.toFixed(2), `${r.latencySpeedup.toFixed(2)}x`,
     `${pct(r.requestEnergySaving)} (${pct(r.fleetEnergySaving)})`,
     r.oracleSavingsCaptured === undefined ? '—' : `${pct(r.oracleSavingsCaptured)} (${r.fleetOracleSavingsCaptured === undefined ? '—' : pct(r.fleetOracleSavingsCaptured)})`,

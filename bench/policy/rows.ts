@@ -1,4 +1,4 @@
-import type { FleetMetrics } from '../../src/sim/fleet/fleet-metrics.js';
+import { savingAgainst, type FleetMetrics } from '../../src/sim/fleet/fleet-metrics.js';
 import type { Comparison } from '../../src/sim/fleet/strategies.js';
 
 type ReportedMetrics = Pick<
@@ -9,7 +9,7 @@ type ReportedMetrics = Pick<
   | 'meanTtftSeconds'
   | 'p95TtftSeconds'
   | 'joulesPerOutputToken'
-  | 'activeJoulesPerOutputToken'
+  | 'requestJoulesPerOutputToken'
   | 'qualityDeltaPoints'
   | 'unroutable'
 >;
@@ -41,23 +41,23 @@ export function benchRows(c: Comparison): BenchRow[] {
   const base = c.strategies[0]?.metrics;
   const oracle = c.strategies.find((s) => s.kind === 'oracle')?.metrics;
   if (!base || !oracle) throw new Error('a comparison needs a baseline and an oracle');
-  const oracleSaving = base.activeJoulesPerOutputToken - oracle.activeJoulesPerOutputToken;
+  const oracleSaving = base.requestJoulesPerOutputToken - oracle.requestJoulesPerOutputToken;
   const fleetOracleSaving = base.joulesPerOutputToken - oracle.joulesPerOutputToken;
   return c.strategies.map((s) => {
     const m = s.metrics;
     const row: BenchRow = {
       strategy: s.name, kind: s.kind, gpus: s.gpus, requests: m.requests,
       meanLatencySeconds: m.meanLatencySeconds, p95LatencySeconds: m.p95LatencySeconds, meanTtftSeconds: m.meanTtftSeconds, p95TtftSeconds: m.p95TtftSeconds,
-      joulesPerOutputToken: m.joulesPerOutputToken, activeJoulesPerOutputToken: m.activeJoulesPerOutputToken, gpuEnergyKWh: m.energyJoules / 3.6e6,
+      joulesPerOutputToken: m.joulesPerOutputToken, requestJoulesPerOutputToken: m.requestJoulesPerOutputToken, gpuEnergyKWh: m.energyJoules / 3.6e6,
       qualityDeltaPoints: m.qualityDeltaPoints,
       latencySpeedup: base.meanLatencySeconds / m.meanLatencySeconds,
-      requestEnergySaving: 1 - m.activeJoulesPerOutputToken / base.activeJoulesPerOutputToken,
-      fleetEnergySaving: 1 - m.joulesPerOutputToken / base.joulesPerOutputToken,
+      requestEnergySaving: savingAgainst(base.requestJoulesPerOutputToken, m.requestJoulesPerOutputToken),
+      fleetEnergySaving: savingAgainst(base.joulesPerOutputToken, m.joulesPerOutputToken),
       unroutable: m.unroutable,
       modeMix: m.modeShares.map((x) => `${x.mode} ${(x.share * 100).toFixed(0)}%`).join(', '),
     };
     if (s.kind !== 'baseline' && s.kind !== 'oracle') {
-      if (oracleSaving > 0) row.oracleSavingsCaptured = (base.activeJoulesPerOutputToken - m.activeJoulesPerOutputToken) / oracleSaving;
+      if (oracleSaving > 0) row.oracleSavingsCaptured = (base.requestJoulesPerOutputToken - m.requestJoulesPerOutputToken) / oracleSaving;
       if (fleetOracleSaving > 0) row.fleetOracleSavingsCaptured = (base.joulesPerOutputToken - m.joulesPerOutputToken) / fleetOracleSaving;
     }
     return row;

@@ -8,7 +8,7 @@ import type { Comparison, StrategyResult } from '../../src/sim/fleet/strategies.
 function strategy(name: string, kind: StrategyResult['kind'], m: { latency: number; perRequest: number; fleet: number; quality?: number }): StrategyResult {
   const metrics: FleetMetrics = {
     requests: 100, outputTokens: 1000, meanLatencySeconds: m.latency, p95LatencySeconds: m.latency * 2, meanTtftSeconds: 0.02,
-    p95TtftSeconds: 0.05, joulesPerOutputToken: m.fleet, activeJoulesPerOutputToken: m.perRequest, energyJoules: m.fleet * 1000,
+    p95TtftSeconds: 0.05, joulesPerOutputToken: m.fleet, requestJoulesPerOutputToken: m.perRequest, energyJoules: m.fleet * 1000,
     qualityDeltaPoints: m.quality ?? 0, modeShares: [{ mode: name, share: 1, requests: 100 }], unroutable: 0, seconds: 60,
   };
   return { name, kind, gpus: 3, metrics, run: {} as FleetRun };

@@ -60,7 +60,7 @@ describe('modeswitch demo', () => {
 });
 
 describe('demo summary', () => {
-  const baseline = { meanLatencySeconds: 2, joulesPerOutputToken: 1, activeJoulesPerOutputToken: 0.8, qualityDeltaPoints: 0 } as FleetMetrics;
+  const baseline = { meanLatencySeconds: 2, joulesPerOutputToken: 1, requestJoulesPerOutputToken: 0.8, qualityDeltaPoints: 0 } as FleetMetrics;
   const sent = (id: number, mode: string, latencyMs: number, outputTokens: number): SentRequest => ({
     request: { id, arrivalSeconds: 0, inputTokens: 100, outputTokens, type: 'chat', difficulty: 0.1, prefixGroup: -1, prefixTokens: 0 },
     stream: true, status: 200, mode, rule: 'r', sentMs: 0, firstByteMs: 10, doneMs: latencyMs, outputTokens,
@@ -77,7 +77,7 @@ describe('demo summary', () => {
     expect(s.latencySpeedup).toBeCloseTo(2);
     expect(s.energySaving).toBeCloseTo(0.5);
     expect(s.qualityDeltaPoints).toBeCloseTo(-0.3);
-    const simulated = { ...baseline, activeJoulesPerOutputToken: 0.2 };
+    const simulated = { ...baseline, requestJoulesPerOutputToken: 0.2 };
     expect(formatDemoSummary(s, baseline, simulated).join('\n')).toContain('2.00x lower mean latency, 50.0% less energy per output token (all GPUs, idle included); 75.0% less per request');
   });
 });

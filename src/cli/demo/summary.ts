@@ -1,5 +1,5 @@
 import type { FleetMetrics } from '../../sim/fleet/fleet-metrics.js';
-import { quantile } from '../../sim/fleet/fleet-metrics.js';
+import { quantile, savingAgainst } from '../../sim/fleet/fleet-metrics.js';
 import type { SentRequest } from './send-request.js';
 
 export interface SummaryInput {
@@ -64,7 +64,7 @@ export function summariseDemo(input: SummaryInput): DemoSummary {
     joulesPerOutputToken: jpt,
     qualityDeltaPoints: mean(ok.map((r) => input.quality(r.mode, r.request.type))),
     latencySpeedup: meanLatency > 0 ? input.baseline.meanLatencySeconds / meanLatency : 0,
-    energySaving: input.baseline.joulesPerOutputToken > 0 ? 1 - jpt / input.baseline.joulesPerOutputToken : 0,
+    energySaving: savingAgainst(input.baseline.joulesPerOutputToken, jpt),
   };
 }
 
@@ -88,19 +88,14 @@ export function formatDemoSummary(s: DemoSummary, baseline: FleetMetrics, simula
       ['overall', 'mean latency s', 'J/output token (GPUs)', 'J/output token (per request)', 'quality Δ pts'],
       [
         ['ModeSwitch', f(s.meanLatencySeconds), f(s.joulesPerOutputToken), '—', s.qualityDeltaPoints.toFixed(2)],
-        ['always-FP16 *', f(baseline.meanLatencySeconds), f(baseline.joulesPerOutputToken), f(baseline.activeJoulesPerOutputToken), '0.00'],
-        ['ModeSwitch *', f(simulated.meanLatencySeconds), f(simulated.joulesPerOutputToken), f(simulated.activeJoulesPerOutputToken), simulated.qualityDeltaPoints.toFixed(2)],
+        ['always-FP16 *', f(baseline.meanLatencySeconds), f(baseline.joulesPerOutputToken), f(baseline.requestJoulesPerOutputToken), '0.00'],
+        ['ModeSwitch *', f(simulated.meanLatencySeconds), f(simulated.joulesPerOutputToken), f(simulated.requestJoulesPerOutputToken), simulated.qualityDeltaPoints.toFixed(2)],
       ],
     ),
     '* same requests and GPUs replayed in simulated time only (no HTTP): the demo adds its own process and timer delays.',
     '  Per request = each request\'s share of the engine iterations that served it (how the published 51.7% is measured);',
     '  GPUs = every GPU over the whole replay, idle included (what dcgm-exporter adds up). docs/policy-benchmark.md.',
     '',
-    `ModeSwitch vs always-FP16: ${s.latencySpeedup.toFixed(2)}x lower mean latency, ${(s.energySaving * 100).toFixed(1)}% less energy per output token (all GPUs, idle included); ${(perRequestSaving(baseline, simulated) * 100).toFixed(1)}% less per request (simulated replay).`,
+    `ModeSwitch vs always-FP16: ${s.latencySpeedup.toFixed(2)}x lower mean latency, ${(s.energySaving * 100).toFixed(1)}% less energy per output token (all GPUs, idle included); ${(savingAgainst(baseline.requestJoulesPerOutputToken, simulated.requestJoulesPerOutputToken) * 100).toFixed(1)}% less per request (simulated replay).`,
   ];
-}
-
-/** Per-request J/token saving of a replay against the baseline replay. */
-function perRequestSaving(baseline: FleetMetrics, simulated: FleetMetrics): number {
-  return baseline.activeJoulesPerOutputToken > 0 ? 1 - simulated.activeJoulesPerOutputToken / baseline.activeJoulesPerOutputToken : 0;
 }

@@ -18,8 +18,8 @@ export interface FleetMetrics {
   p95TtftSeconds: number;
   /** All GPUs over the whole replay, idle included, per output token. */
   joulesPerOutputToken: number;
-  /** Engine iterations only, per output token. */
-  activeJoulesPerOutputToken: number;
+  /** Each request charged its share of the iterations that served it (idle gaps excluded), per output token. */
+  requestJoulesPerOutputToken: number;
   energyJoules: number;
   /** Mean modelled accuracy change versus FP16 over the requests, points (negative is worse). */
   qualityDeltaPoints: number;
@@ -33,6 +33,11 @@ export interface FleetMetrics {
 export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+/** 1 − value ÷ baseline: the share saved against a baseline figure; 0 when the baseline is 0. */
+export function savingAgainst(baseline: number, value: number): number {
+  return baseline > 0 ? 1 - value / baseline : 0;
 }
 
 const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -58,7 +63,7 @@ export function fleetMetrics(run: FleetRun, profiles: ReadonlyMap<string, ModePr
     meanTtftSeconds: mean(ttfts),
     p95TtftSeconds: quantile(ttfts, 0.95),
     joulesPerOutputToken: outputTokens > 0 ? run.energyJoules / outputTokens : 0,
-    activeJoulesPerOutputToken: outputTokens > 0 ? run.activeEnergyJoules / outputTokens : 0,
+    requestJoulesPerOutputToken: outputTokens > 0 ? run.requestEnergyJoules / outputTokens : 0,
     energyJoules: run.energyJoules,
     qualityDeltaPoints: n > 0 ? quality / n : 0,
     modeShares: [...counts].map(([mode, requests]) => ({ mode, requests, share: requests / n })).sort((a, b) => b.requests - a.requests),

@@ -19,8 +19,8 @@ export interface FleetRun {
   seconds: number;
   /** Energy of every GPU over the whole run, idle included: what DCGM counters show. */
   energyJoules: number;
-  /** Energy of the engine iterations only (sum of the requests' shares). */
-  activeEnergyJoules: number;
+  /** Energy charged to requests: the sum of each request's share of the iterations that served it. */
+  requestEnergyJoules: number;
   gpus: number;
   /** Energy per GPU, for per-mode figures. */
   energyByGpu: number[];
@@ -73,7 +73,7 @@ export function replayFleet(options: ReplayFleetOptions): FleetRun {
     outcomes,
     seconds: end - t0,
     energyJoules: energyByGpu.reduce((a, b) => a + b, 0),
-    activeEnergyJoules: outcomes.reduce((s, o) => s + o.result.energyJoules, 0),
+    requestEnergyJoules: outcomes.reduce((s, o) => s + o.result.energyJoules, 0),
     gpus: gpus.length,
     energyByGpu,
   };
