@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The one script that regenerates protobuf code: lint the sources, then generate TypeScript into src/gen.
+// The one script that regenerates protobuf code: lint our sources, then generate TypeScript into src/gen (ours and
+// the vendored Envoy ext_proc API in proto/third_party, see its README).
 import { execFileSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
