@@ -1,0 +1,78 @@
+/**
+ * What Envoy's ext_proc filter sends in FULL_DUPLEX_STREAMED mode, message by message, and readers for what the
+ * server sends back. Used by the session tests and by the gRPC test client that plays the data plane.
+ */
+import { create, type JsonObject } from '@bufbuild/protobuf';
+import type { Metadata } from '../../src/gen/envoy/config/core/v3/base_pb.js';
+import { ProcessingRequestSchema, type ProcessingRequest, type ProcessingResponse } from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function metadataInit(filterMetadata: Record<string, JsonObject> | undefined): { metadataContext?: Partial<Metadata> } {
+  return filterMetadata ? { metadataContext: { filterMetadata } } : {};
+}
+
+/** Envoy lower-cases header keys and puts values in raw_value. */
+function headerMap(headers: Record<string, string>) {
+  return { headers: Object.entries(headers).map(([key, value]) => ({ key: key.toLowerCase(), rawValue: encoder.encode(value) })) };
+}
+
+export function requestHeaders(headers: Record<string, string>, opts: { endOfStream?: boolean; filterMetadata?: Record<string, JsonObject> } = {}): ProcessingRequest {
+  return create(ProcessingRequestSchema, {
+    request: { case: 'requestHeaders', value: { headers: headerMap(headers), endOfStream: opts.endOfStream ?? false } },
+    ...metadataInit(opts.filterMetadata),
+  } as never);
+}
+
+export function requestBody(body: string | Uint8Array, endOfStream: boolean): ProcessingRequest {
+  return create(ProcessingRequestSchema, { request: { case: 'requestBody', value: { body: bytes(body), endOfStream } } });
+}
+
+export function requestTrailers(): ProcessingRequest {
+  return create(ProcessingRequestSchema, { request: { case: 'requestTrailers', value: {} } });
+}
+
+export function responseHeaders(headers: Record<string, string>, opts: { endOfStream?: boolean; filterMetadata?: Record<string, JsonObject> } = {}): ProcessingRequest {
+  return create(ProcessingRequestSchema, {
+    request: { case: 'responseHeaders', value: { headers: headerMap(headers), endOfStream: opts.endOfStream ?? false } },
+    ...metadataInit(opts.filterMetadata),
+  } as never);
+}
+
+export function responseBody(body: string | Uint8Array, endOfStream: boolean): ProcessingRequest {
+  return create(ProcessingRequestSchema, { request: { case: 'responseBody', value: { body: bytes(body), endOfStream } } });
+}
+
+/** The served-endpoint metadata a conformant data plane attaches on the response path. */
+export function servedMetadata(endpoint: string): Record<string, JsonObject> {
+  return { 'envoy.lb': { 'x-gateway-destination-endpoint-served': endpoint } };
+}
+
+export function subsetMetadata(endpoints: string[] | string): Record<string, JsonObject> {
+  return { 'envoy.lb.subset_hint': { 'x-gateway-destination-endpoint-subset': endpoints } };
+}
+
+/** The headers a response sets, by name. */
+export function setHeadersOf(r: ProcessingResponse): Record<string, string> {
+  const v = r.response.value;
+  const mutation = r.response.case === 'immediateResponse' ? r.response.value.headers : v && 'response' in v ? v.response?.headerMutation : undefined;
+  return Object.fromEntries((mutation?.setHeaders ?? []).map((h) => [h.header?.key ?? '', decoder.decode(h.header?.rawValue)]));
+}
+
+/** The body bytes a streamed body response carries, and whether it ends the stream. */
+export function streamedBodyOf(r: ProcessingResponse): { body: string; endOfStream: boolean } {
+  const v = r.response.value;
+  const m = v && 'response' in v ? v.response?.bodyMutation?.mutation : undefined;
+  if (m?.case !== 'streamedResponse') throw new Error(`not a streamed body response: ${r.response.case}`);
+  return { body: decoder.decode(m.value.body), endOfStream: m.value.endOfStream };
+}
+
+export function immediateOf(r: ProcessingResponse): { status: number; body: any; headers: Record<string, string> } {
+  if (r.response.case !== 'immediateResponse') throw new Error(`not an immediate response: ${r.response.case}`);
+  return { status: r.response.value.status?.code ?? 0, body: JSON.parse(decoder.decode(r.response.value.body)), headers: setHeadersOf(r) };
+}
+
+function bytes(b: string | Uint8Array): Uint8Array {
+  return typeof b === 'string' ? encoder.encode(b) : b;
+}
