@@ -4,7 +4,7 @@ import { setCondition, type ConditionInput } from './conditions.js';
 import { LABEL_MODE } from './render/labels.js';
 
 interface DeploymentLike extends KubeObject {
-  spec?: { replicas?: number };
+  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
   status?: {
     observedGeneration?: number;
     replicas?: number;
@@ -33,6 +33,10 @@ export function invalidStatus(input: InvalidStatusInput): PolicyStatus {
   return { ...previous, observedGeneration: generation, conditions };
 }
 
+interface PodLike extends KubeObject {
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
 export interface ReconciledStatusInput {
   previous?: PolicyStatus;
   generation?: number;
@@ -42,6 +46,8 @@ export interface ReconciledStatusInput {
   live: (desired: KubeObject) => KubeObject | undefined;
   /** Set when applying or pruning failed this time. */
   applyError?: string;
+  /** The policy's pods as the cache shows them: they say why replicas are missing (e.g. the scheduler's reason). */
+  pods?: readonly KubeObject[];
   now: string;
 }
 
@@ -54,6 +60,8 @@ interface Workload {
   rolledOut: boolean;
   service: string;
   failure?: string;
+  /** The scheduler's message for a pod it could not place (`0/5 nodes are available: ...`). */
+  unschedulable?: string;
 }
 
 /** Status after a reconcile of a valid spec: per-mode and router readiness and the four conditions. Pure. */
@@ -83,6 +91,11 @@ export function reconciledStatus(input: ReconciledStatusInput): PolicyStatus {
 
 function readyCondition(waiting: Workload[], applyError?: string): ConditionInput {
   if (applyError) return { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: applyError };
+  const unplaced = waiting.filter((w) => w.unschedulable !== undefined);
+  if (unplaced.length > 0) {
+    const message = unplaced.map((w) => `${w.mode ?? 'router'} ${w.readyReplicas}/${w.replicas} ready, a pod cannot be scheduled: ${w.unschedulable}`).join('; ');
+    return { type: 'Ready', status: 'False', reason: 'Unschedulable', message };
+  }
   if (waiting.length > 0) return { type: 'Ready', status: 'False', reason: 'ReplicasNotReady', message: describeWaiting(waiting) };
   return { type: 'Ready', status: 'True', reason: 'AllReplicasReady', message: 'every mode and the router have all replicas ready' };
 }
@@ -112,7 +125,26 @@ function workloadOf(desired: KubeObject, input: ReconciledStatusInput): Workload
     rolledOut: rolledOut(live, replicas),
     service: service?.metadata.name ?? '',
     failure: failureOf(live),
+    unschedulable: unschedulableMessage(podsOf(desired as DeploymentLike, input.pods ?? [])),
   };
+}
+
+/** Pods the Deployment's selector picks (its matchLabels, which is all the renderer sets), not being deleted. */
+function podsOf(deployment: DeploymentLike, pods: readonly KubeObject[]): PodLike[] {
+  const match = Object.entries(deployment.spec?.selector?.matchLabels ?? {});
+  if (match.length === 0) return [];
+  return pods.filter(
+    (p) => p.metadata.namespace === deployment.metadata.namespace && !p.metadata.deletionTimestamp && match.every(([k, v]) => p.metadata.labels?.[k] === v),
+  );
+}
+
+/** The scheduler marks a pod it cannot place PodScheduled=False, reason Unschedulable, with why in the message. */
+function unschedulableMessage(pods: readonly PodLike[]): string | undefined {
+  for (const pod of pods) {
+    const c = pod.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable');
+    if (c) return c.message ?? c.reason;
+  }
+  return undefined;
 }
 
 /**

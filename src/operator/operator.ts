@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { API_VERSION, KIND } from '../api/v1alpha1/types.js';
 import { validatePolicy } from '../api/v1alpha1/validation.js';
 import { CachedReader } from '../kube/cached-reader.js';
@@ -9,8 +10,9 @@ import { objectKey, type GroupVersionKind, type KubeClient, type KubeObject } fr
 import type { WatchSource } from '../kube/watch-source.js';
 import type { Logger } from '../observability/logger.js';
 import { MANAGED_SELECTOR } from './labels.js';
+import { LABEL_POLICY } from './render/labels.js';
 import { createOperatorMetrics, type OperatorMetrics } from './metrics.js';
-import { OWNED_KINDS } from './owned-kinds.js';
+import { OWNED_KINDS, POD_KIND } from './owned-kinds.js';
 import { PolicyController } from './policy-controller.js';
 import { renderPolicy } from './render/index.js';
 import { WorkQueue } from './work-queue.js';
@@ -48,6 +50,7 @@ export class Operator {
   readonly metrics: OperatorMetrics;
   private readonly policies: Informer;
   private readonly owned: Informer[];
+  private readonly pods: Informer;
   private readonly writes: ReadYourWrites;
   private readonly controller: PolicyController;
   private readonly elector: LeaderElector | undefined;
@@ -63,9 +66,11 @@ export class Operator {
       new Informer({ source: options.source, query: { ...gvk, namespace, labelSelector }, clock, logger });
     this.policies = informer(POLICY_KIND);
     this.owned = OWNED_KINDS.map((gvk) => informer(gvk, MANAGED_SELECTOR));
+    this.pods = informer(POD_KIND, MANAGED_SELECTOR);
     const cache = new CachedReader(options.client);
     cache.register(POLICY_KIND, this.policies);
     OWNED_KINDS.forEach((gvk, i) => cache.register(gvk, this.owned[i] as Informer));
+    cache.register(POD_KIND, this.pods);
     this.writes = new ReadYourWrites({ client: options.client, reader: cache, clock });
     this.controller = new PolicyController({ client: this.writes, reader: this.writes.reader, validate: validatePolicy, render: renderPolicy, clock, logger });
     this.wireEvents();
@@ -84,13 +89,13 @@ export class Operator {
 
   start(): void {
     this.policies.start();
-    for (const i of this.owned) i.start();
+    for (const i of this.watched()) i.start();
     if (this.elector) this.elector.start();
     else this.startWorkers();
   }
 
   hasSynced(): boolean {
-    return this.policies.hasSynced() && this.owned.every((i) => i.hasSynced());
+    return this.policies.hasSynced() && this.watched().every((i) => i.hasSynced());
   }
 
   isLeader(): boolean {
@@ -112,7 +117,7 @@ export class Operator {
   async stop(): Promise<void> {
     this.stopController.abort();
     this.cancelResync?.();
-    await Promise.all([this.policies.stop(), ...this.owned.map((i) => i.stop())]);
+    await Promise.all([this.policies.stop(), ...this.watched().map((i) => i.stop())]);
     await this.queue.shutDown();
     await this.workers;
     await this.elector?.stop();
@@ -137,6 +142,23 @@ export class Operator {
     for (const informer of this.owned) {
       informer.on({ add: (o) => enqueueOwner(o), update: (_old, o) => enqueueOwner(o), delete: (o) => enqueueOwner(o) });
     }
+    // Pods belong to ReplicaSets, not to the policy: their policy label names it. Only a change of the pod's
+    // conditions can change the policy's status.
+    const enqueuePolicyOfPod = (obj: KubeObject) => {
+      const policy = obj.metadata.labels?.[LABEL_POLICY];
+      if (policy) this.queue.add(objectKey({ namespace: obj.metadata.namespace, name: policy }));
+    };
+    this.pods.on({
+      add: (o) => enqueuePolicyOfPod(o),
+      update: (old, o) => {
+        if (!isDeepStrictEqual(conditionsOf(old), conditionsOf(o))) enqueuePolicyOfPod(o);
+      },
+      delete: (o) => enqueuePolicyOfPod(o),
+    });
+  }
+
+  private watched(): Informer[] {
+    return [...this.owned, this.pods];
   }
 
   private startWorkers(): void {
@@ -164,4 +186,8 @@ export class Operator {
       this.scheduleResync();
     }, period);
   }
+}
+
+function conditionsOf(pod: KubeObject): unknown {
+  return (pod as { status?: { conditions?: unknown } }).status?.conditions;
 }

@@ -9,3 +9,9 @@ export const OWNED_KINDS: readonly GroupVersionKind[] = [
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },
 ];
+
+/**
+ * Mode and router pods: watched read-only, so status can say why replicas are missing (the scheduler's reason).
+ * Never written or pruned; their ReplicaSets own them.
+ */
+export const POD_KIND: GroupVersionKind = { apiVersion: 'v1', kind: 'Pod' };

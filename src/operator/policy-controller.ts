@@ -4,12 +4,12 @@ import { formatProblems, type ValidationResult } from '../api/v1alpha1/validatio
 import type { Clock } from '../kube/clock.js';
 import { parseObjectKey, refOf, type KubeClient, type KubeObject, type ObjectReader, type ObjectRef } from '../kube/types.js';
 import type { Logger } from '../observability/logger.js';
-import { becameStatus } from './conditions.js';
+import { becameStatus, findCondition } from './conditions.js';
 import { containsDesired } from './contains-desired.js';
 import { withDesiredHash } from './desired-hash.js';
 import { invalidStatus, reconciledStatus } from './compute-status.js';
 import { FIELD_MANAGER, policySelector } from './labels.js';
-import { OWNED_KINDS } from './owned-kinds.js';
+import { OWNED_KINDS, POD_KIND } from './owned-kinds.js';
 
 export interface PolicyControllerOptions {
   /** Writes go straight to the API server. */
@@ -89,6 +89,7 @@ export class PolicyController {
       generation: policy.metadata.generation,
       desired,
       live: (obj) => live.get(identity(obj)),
+      pods: await this.podsOf(policy),
       now: this.now(),
     });
     const statusWritten = await this.writeStatus(policy, status);
@@ -126,6 +127,7 @@ export class PolicyController {
       desired,
       live: (obj) => live.get(identity(obj)),
       applyError,
+      pods: await this.podsOf(policy),
       now: this.now(),
     });
     try {
@@ -146,6 +148,15 @@ export class PolicyController {
     if (becameStatus(before, after, 'Degraded', 'True')) {
       await this.event(policy, 'Warning', 'Degraded', after.find((c) => c.type === 'Degraded')?.message ?? '');
     }
+    const ready = findCondition(after, 'Ready');
+    if (ready?.reason === 'Unschedulable' && findCondition(before, 'Ready')?.reason !== 'Unschedulable') {
+      await this.event(policy, 'Warning', 'Unschedulable', ready.message);
+    }
+  }
+
+  /** The policy's pods from the cache (the operator watches them, read only). */
+  private podsOf(policy: PolicyObject): Promise<KubeObject[]> {
+    return this.options.reader.list({ ...POD_KIND, namespace: policy.metadata.namespace, labelSelector: policySelector(policy.metadata.name) });
   }
 
   /** Writes status only when it differs from what the policy already shows. */

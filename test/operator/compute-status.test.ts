@@ -43,6 +43,24 @@ describe('reconciledStatus', () => {
     expect(reconciledStatus({ desired, live: done, generation: 1, now: NOW }).conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
   });
 
+  it("names the scheduler's reason when a mode's pod cannot be placed", () => {
+    const podLabels = (mode?: string) => ({ ...labels(mode), 'app.kubernetes.io/component': mode ? 'engine' : 'router' });
+    const withSelector = desired.map((o) =>
+      o.kind === 'Deployment' ? ({ ...o, metadata: { ...o.metadata, namespace: 'llm' }, spec: { replicas: 2, selector: { matchLabels: podLabels(o.metadata.labels?.['modeswitch.io/mode']) } } } as KubeObject) : o,
+    );
+    const pod = (mode: string, conditions: unknown[], deleting = false) =>
+      ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${mode}-x`, namespace: 'llm', labels: podLabels(mode), ...(deleting ? { deletionTimestamp: NOW } : {}) }, status: { conditions } }) as KubeObject;
+    const reason = '0/5 nodes are available: 1 Insufficient nvidia.com/gpu, 4 node(s) didn\'t match Pod\'s node affinity/selector.';
+    const unschedulable = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: reason };
+    const status = reconciledStatus({ desired: withSelector, live: () => undefined, pods: [pod('a', [unschedulable])], generation: 1, now: NOW });
+    expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'Unschedulable', message: `a 0/2 ready, a pod cannot be scheduled: ${reason}` });
+    // A pod being deleted, or one merely not ready yet, says nothing about scheduling.
+    for (const pods of [[pod('a', [unschedulable], true)], [pod('a', [{ type: 'PodScheduled', status: 'True' }])]]) {
+      const other = reconciledStatus({ desired: withSelector, live: () => undefined, pods, generation: 1, now: NOW });
+      expect(other.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ reason: 'ReplicasNotReady' });
+    }
+  });
+
   it('reports an apply error as Degraded and not Ready', () => {
     const status = reconciledStatus({ desired, live: () => undefined, applyError: 'forbidden', generation: 1, now: NOW });
     expect(status.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'ApplyFailed', message: 'forbidden' });

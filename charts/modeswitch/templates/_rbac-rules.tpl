@@ -29,6 +29,11 @@ check), which is why the operator has those reads too.
 - apiGroups: ["rbac.authorization.k8s.io"]
   resources: ["roles", "rolebindings"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+# Mode and router pods, read from an informer so status can name why replicas are missing (the scheduler's
+# reason for a pod it cannot place). Never written.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "watch"]
 # Granted on to each router through its Role.
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
