@@ -115,5 +115,6 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       tls: { secretName: 'router-tls', requireClientCertificate: true },
       logLevel: 'debug',
     },
+    inferencePool: { enabled: true, failureMode: 'FailOpen', extProcPort: 9002, gateway: { name: 'inference-gateway', namespace: 'gateways', sectionName: 'http' } },
   },
 };

@@ -3,6 +3,7 @@ import type {
   EngineSpec,
   GuardsSpec,
   InferenceModePolicy,
+  InferencePoolSpec,
   ModeSpec,
   PodSettings,
   RouterSpec,
@@ -42,6 +43,9 @@ export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources'>> = {
   logLevel: 'info',
 };
 
+/** The upstream CRD's default failure mode; 9002 is the Endpoint Picker port of the upstream reference picker. */
+export const DEFAULT_INFERENCE_POOL: Required<Pick<InferencePoolSpec, 'failureMode' | 'extProcPort'>> = { failureMode: 'FailClose', extProcPort: 9002 };
+
 /** A mode with the engine defaults merged in: what its pods actually run. */
 export interface ResolvedMode extends Omit<ModeSpec, keyof PodSettings | 'replicas' | 'weights' | 'prefixCaching'> {
   replicas: number;
@@ -78,6 +82,8 @@ export interface ResolvedPolicy {
   };
   telemetry: { dcgmExporter: DcgmExporterRef & typeof DEFAULT_DCGM_EXPORTER; intervalMs: number };
   router: typeof DEFAULT_ROUTER & Pick<RouterSpec, 'tls' | 'resources'>;
+  /** Undefined unless the policy enables the InferencePool. */
+  inferencePool?: typeof DEFAULT_INFERENCE_POOL & Pick<InferencePoolSpec, 'gateway'>;
 }
 
 /** Parses a Kubernetes-style short duration (`500ms`, `1s`, `2m`) into milliseconds. */
@@ -149,5 +155,14 @@ export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
       intervalMs: parseDurationMs(spec.telemetry?.interval ?? '1s'),
     },
     router: { ...DEFAULT_ROUTER, ...spec.router },
+    inferencePool: spec.inferencePool?.enabled ? resolveInferencePool(spec.inferencePool) : undefined,
+  };
+}
+
+function resolveInferencePool(pool: InferencePoolSpec): NonNullable<ResolvedPolicy['inferencePool']> {
+  return {
+    failureMode: pool.failureMode ?? DEFAULT_INFERENCE_POOL.failureMode,
+    extProcPort: pool.extProcPort ?? DEFAULT_INFERENCE_POOL.extProcPort,
+    ...(pool.gateway ? { gateway: pool.gateway } : {}),
   };
 }

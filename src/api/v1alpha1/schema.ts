@@ -268,6 +268,29 @@ const router: JsonSchema = {
   },
 };
 
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+const inferencePool: JsonSchema = {
+  type: 'object',
+  description: "Gateway API Inference Extension: an InferencePool of every mode's pods with the router as its Endpoint Picker (docs/gateway.md).",
+  required: ['enabled'],
+  properties: {
+    enabled: { type: 'boolean', description: 'Render the InferencePool (when its CRD is installed) and serve the Endpoint Picker Protocol.' },
+    failureMode: str('What the gateway does when the router does not answer (default FailClose).', { enum: ['FailOpen', 'FailClose'] }),
+    extProcPort: int('Router port of the Endpoint Picker (Envoy ext_proc, gRPC); default 9002.', 1024, 65535),
+    gateway: {
+      type: 'object',
+      description: 'A Gateway to attach the pool to: the operator then also renders the HTTPRoute `<policy>` (all paths to the pool).',
+      required: ['name'],
+      properties: {
+        name: str('Gateway name.', { pattern: DNS_SUBDOMAIN, maxLength: 253 }),
+        namespace: str("Gateway namespace; the policy's when absent.", { pattern: DNS_LABEL, maxLength: 63 }),
+        sectionName: str('Listener of the Gateway.', { pattern: DNS_SUBDOMAIN, maxLength: 253 }),
+      },
+    },
+  },
+};
+
 const condition: JsonSchema = {
   type: 'object',
   required: ['type', 'status'],
@@ -304,6 +327,7 @@ export const specSchema: JsonSchema = {
     routing,
     telemetry,
     router,
+    inferencePool,
   },
   'x-kubernetes-validations': [
     {

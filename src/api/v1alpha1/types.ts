@@ -42,6 +42,8 @@ export interface PolicySpec {
   routing: RoutingSpec;
   telemetry?: TelemetrySpec;
   router?: RouterSpec;
+  /** Gateway API Inference Extension: an InferencePool of every mode's pods, the router as its Endpoint Picker. */
+  inferencePool?: InferencePoolSpec;
 }
 
 export interface Toleration {
@@ -199,6 +201,20 @@ export interface RouterSpec {
   resources?: ResourceRequirements;
   tls?: RouterTlsSpec;
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+}
+
+/**
+ * An `inference.networking.k8s.io/v1` InferencePool selecting the pods of every mode (the mode stays a pod label), with
+ * the router's Endpoint Picker (Envoy ext_proc) port as its `endpointPickerRef`. docs/gateway.md.
+ */
+export interface InferencePoolSpec {
+  enabled: boolean;
+  /** What the gateway does when the router does not answer: refuse (FailClose) or pick any pod itself (FailOpen). */
+  failureMode?: 'FailOpen' | 'FailClose';
+  /** The router's Endpoint Picker (ext_proc gRPC) port. */
+  extProcPort?: number;
+  /** A Gateway to attach the pool to: the operator then also owns an HTTPRoute `<policy>` sending it every path. */
+  gateway?: { name: string; namespace?: string; sectionName?: string };
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';

@@ -1,5 +1,6 @@
 import { resolvePolicy } from '../../api/v1alpha1/defaults.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
+import { renderHttpRoute, renderInferencePool } from './inference-pool.js';
 import { renderModeDeployment, renderModeService } from './mode-deployment.js';
 import type { KubeObject } from './object.js';
 import { renderRouterConfigMap } from './router-config.js';
@@ -21,6 +22,7 @@ export * from './labels.js';
 export function renderPolicy(policy: InferenceModePolicy): KubeObject[] {
   const resolved = resolvePolicy(policy);
   const configMap = renderRouterConfigMap(resolved);
+  const gatewayObjects = [renderInferencePool(resolved), renderHttpRoute(resolved)].filter((o) => o !== undefined);
   return [
     ...resolved.modes.flatMap((m) => [renderModeService(resolved, m), renderModeDeployment(resolved, m)]),
     renderRouterServiceAccount(resolved),
@@ -29,5 +31,7 @@ export function renderPolicy(policy: InferenceModePolicy): KubeObject[] {
     configMap,
     renderRouterService(resolved),
     renderRouterDeployment(resolved, configMap),
+    // Last: the pool names the router Service as its Endpoint Picker, the route names the pool.
+    ...gatewayObjects,
   ];
 }

@@ -49,6 +49,7 @@ export function renderRouterDeployment(policy: ResolvedPolicy, configMap: KubeOb
                 { name: 'grpc', containerPort: r.grpcPort, protocol: 'TCP' },
                 { name: 'http', containerPort: r.httpPort, protocol: 'TCP' },
                 { name: 'metrics', containerPort: r.metricsPort, protocol: 'TCP' },
+                ...(policy.inferencePool ? [{ name: 'ext-proc', containerPort: policy.inferencePool.extProcPort, protocol: 'TCP' }] : []),
               ],
               env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
               resources: r.resources ?? { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '1Gi' } },
@@ -78,6 +79,8 @@ export function renderRouterService(policy: ResolvedPolicy): KubeObject {
         { name: 'grpc', port: r.grpcPort, targetPort: 'grpc', protocol: 'TCP', appProtocol: 'grpc' },
         { name: 'http', port: r.httpPort, targetPort: 'http', protocol: 'TCP' },
         { name: 'metrics', port: r.metricsPort, targetPort: 'metrics', protocol: 'TCP' },
+        // The gateway's Endpoint Picker stream (Envoy ext_proc over HTTP/2), as the InferencePool's endpointPickerRef.
+        ...(policy.inferencePool ? [{ name: 'ext-proc', port: policy.inferencePool.extProcPort, targetPort: 'ext-proc', protocol: 'TCP', appProtocol: 'http2' }] : []),
       ],
     },
   };
