@@ -4,7 +4,7 @@
  */
 import { create, type JsonObject } from '@bufbuild/protobuf';
 import type { Metadata } from '../../src/gen/envoy/config/core/v3/base_pb.js';
-import { ProcessingRequestSchema, type ProcessingRequest, type ProcessingResponse } from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
+import { ProcessingRequestSchema, type CommonResponse, type ProcessingRequest, type ProcessingResponse } from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -53,17 +53,28 @@ export function subsetMetadata(endpoints: string[] | string): Record<string, Jso
   return { 'envoy.lb.subset_hint': { 'x-gateway-destination-endpoint-subset': endpoints } };
 }
 
+/** The CommonResponse of a headers, body or trailers answer. */
+export function commonOf(r: ProcessingResponse): CommonResponse | undefined {
+  switch (r.response.case) {
+    case 'requestHeaders':
+    case 'responseHeaders':
+    case 'requestBody':
+    case 'responseBody':
+      return r.response.value.response;
+    default:
+      return undefined;
+  }
+}
+
 /** The headers a response sets, by name. */
 export function setHeadersOf(r: ProcessingResponse): Record<string, string> {
-  const v = r.response.value;
-  const mutation = r.response.case === 'immediateResponse' ? r.response.value.headers : v && 'response' in v ? v.response?.headerMutation : undefined;
+  const mutation = r.response.case === 'immediateResponse' ? r.response.value.headers : commonOf(r)?.headerMutation;
   return Object.fromEntries((mutation?.setHeaders ?? []).map((h) => [h.header?.key ?? '', decoder.decode(h.header?.rawValue)]));
 }
 
 /** The body bytes a streamed body response carries, and whether it ends the stream. */
 export function streamedBodyOf(r: ProcessingResponse): { body: string; endOfStream: boolean } {
-  const v = r.response.value;
-  const m = v && 'response' in v ? v.response?.bodyMutation?.mutation : undefined;
+  const m = commonOf(r)?.bodyMutation?.mutation;
   if (m?.case !== 'streamedResponse') throw new Error(`not a streamed body response: ${r.response.case}`);
   return { body: decoder.decode(m.value.body), endOfStream: m.value.endOfStream };
 }

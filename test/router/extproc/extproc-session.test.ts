@@ -1,6 +1,7 @@
 import { ExtProcSession, type ExchangeResult, type GatewayRequest, type GatewayRouting, type RouteOutcome } from '../../../src/router/extproc/extproc-session.js';
 import { MAX_BODY_CHUNK } from '../../../src/router/extproc/processing-responses.js';
 import {
+  commonOf,
   immediateOf,
   requestBody,
   requestHeaders,
@@ -68,8 +69,7 @@ describe('ExtProcSession (FULL_DUPLEX_STREAMED)', () => {
     expect(set['x-gateway-destination-endpoint']).toBe('10.0.0.7:8000,10.0.0.8:8000');
     expect(headers!.dynamicMetadata).toEqual({ 'envoy.lb': { 'x-gateway-destination-endpoint': '10.0.0.7:8000,10.0.0.8:8000' } });
     expect(set['x-modeswitch-type']).toBe('chat');
-    const common = headers!.response.case === 'requestHeaders' ? headers!.response.value.response : undefined;
-    expect(common?.clearRouteCache).toBe(true);
+    expect(commonOf(headers!)?.clearRouteCache).toBe(true);
   });
 
   it('passes the subset hint on, as a list or as one comma-separated string', () => {
