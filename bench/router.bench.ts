@@ -49,7 +49,7 @@ function traceRequests(limit: number): NormalizedRequest[] {
     let text = '';
     for (let w = 0; text.length < ctx * 4.2; w++) text += `${words[(w + i) % words.length]} `;
     const ask = asks[i % asks.length] as string;
-    return { kind: 'chat', model: MODEL, text: `${ask}\n${text}`, ask, maxTokens: gen, stream: i % 2 === 0, hints: {}, tenant: '', priority: 0, body: {} };
+    return { kind: 'chat', model: MODEL, text: `${ask}\n${text}`, ask, maxTokens: gen, stream: i % 2 === 0, includeUsage: false, hints: {}, tenant: '', priority: 0, body: {} };
   });
 }
 
@@ -106,7 +106,7 @@ function decisionCost(): void {
   for (let i = 0; i < 2; i++) {
     for (const r of requests) {
       const t0 = process.hrtime.bigint();
-      sink += core.route(r).decision.rule.length;
+      sink += core.route(policy, r).decision.rule.length;
       if (i > 0) route.push(Number(process.hrtime.bigint() - t0) / 1000);
     }
   }

@@ -5,20 +5,23 @@ import type { AddressInfo } from 'node:net';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
+import { ROUTER_DEFAULTS } from '../api/v1alpha1/router-config.js';
 import type { InferenceModePolicy } from '../api/v1alpha1/types.js';
 import { createLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
 import { createRouterMetrics } from './accounting/router-metrics.js';
 import type { RouterMetrics } from './accounting/router-metrics.js';
-import type { FrontContext } from './core/request-context.js';
 import { RouterCore } from './core/router-core.js';
 import { compilePolicy, PolicyCompileError } from './decide/compile-policy.js';
 import type { DiscoverySource } from './discovery/discovery-source.js';
 import { PodRegistry } from './discovery/pod-registry.js';
-import type { UpstreamOptions } from './forward/open-upstream.js';
+import type { AttemptTimeouts } from './forward/send-attempt.js';
+import { HealthChecker } from './health/health-checker.js';
+import { PodHealth } from './health/pod-health.js';
 import { createGrpcFront } from './grpc/grpc-server.js';
 import { httpApp } from './http/http-app.js';
 import { metricsApp } from './http/metrics-app.js';
+import type { ServeContext } from './serve/serve-context.js';
 import { undiciFetchText } from './telemetry/fetch-text.js';
 import { Scraper } from './telemetry/scraper.js';
 import type { FetchText } from './telemetry/scraper.js';
@@ -48,10 +51,20 @@ export interface RouterOptions {
   /** Connection pool to the engines and exporters; one keep-alive Agent by default. */
   dispatcher?: Dispatcher;
   fetchText?: FetchText;
-  upstream?: Partial<Omit<UpstreamOptions, 'dispatcher' | 'eject'>>;
+  upstream?: Partial<UpstreamTuning>;
+  health?: Partial<HealthTuning>;
+  limits?: Partial<InputLimits>;
+  /** Sent to the engines as `Authorization: Bearer …`. */
+  upstreamApiKey?: string;
+  /** Client-facing messages may name pods and addresses (debugging only). */
+  exposeInternals?: boolean;
   /** Window for energy per token (default 30 s). */
   energyWindowMs?: number;
 }
+
+type UpstreamTuning = AttemptTimeouts & { maxAttempts: number };
+type HealthTuning = { intervalMs: number; timeoutMs: number; consecutiveFailures: number; ejectMs: number };
+type InputLimits = { bodyTimeoutMs: number; headersTimeoutMs: number; maxUnfinishedBodies: number };
 
 export interface Router {
   /** Listens on every port; resolves with the ports bound (useful with port 0). */
@@ -62,13 +75,17 @@ export interface Router {
   readonly metrics: RouterMetrics;
   readonly registry: PodRegistry;
   readonly scraper: Scraper;
+  readonly healthChecker: HealthChecker;
+  /** The request path's context, for a further front end (ext_proc) served by this router. */
+  readonly serveContext: ServeContext;
   /** True while at least one mode has a healthy pod and the router is not draining. */
   ready(): boolean;
 }
 
-const DEFAULT_UPSTREAM = { headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000, generationTimeoutMs: 600_000, maxAttempts: 4, ejectMs: 5_000 };
+/** How often a drain closes the connections that went idle (their last answer carried `Connection: close`). */
+const DRAIN_SWEEP_MS = 100;
 
-/** Wires discovery, telemetry, classification, decision, forwarding and the three listeners. */
+/** Wires discovery, telemetry, health, the request path and the three listeners. */
 export function createRouter(options: RouterOptions): Router {
   const logger = options.logger ?? createLogger('router');
   const now = options.now ?? Date.now;
@@ -78,13 +95,14 @@ export function createRouter(options: RouterOptions): Router {
   const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 4_000, connections: 256, pipelining: 1 });
   const registry = new PodRegistry();
   const store = new TelemetryStore({
-    modeOfPod: (namespace, pod) => registry.all().find((p) => p.pod === pod && (namespace === undefined || p.namespace === undefined || p.namespace === namespace))?.mode,
+    modeOfPod: (namespace, pod) => registry.byPodName(namespace, pod)?.mode,
     // Runs only once scraping has started, after `metrics` below exists.
     onEnergy: (mode, joules) => metrics.energy.inc({ policy: core.policy?.name ?? 'none', mode }, joules),
     energyWindowMs: options.energyWindowMs ?? 30_000,
   });
   const core = new RouterCore({ registry, store, now });
-  const scraper = new Scraper({ store, fetchText: options.fetchText ?? undiciFetchText(dispatcher), pods: () => registry.all(), dcgmUrls: options.dcgmUrls, intervalMs: options.scrapeIntervalMs, now, logger });
+  const fetchText = options.fetchText ?? undiciFetchText(dispatcher);
+  const scraper = new Scraper({ store, fetchText, pods: () => registry.all(), dcgmUrls: options.dcgmUrls, intervalMs: options.scrapeIntervalMs, now, logger });
   let draining = false;
   const ready = () => !draining && (core.modeView()?.anyHealthy ?? false);
   const metrics = createRouterMetrics({
@@ -92,26 +110,52 @@ export function createRouter(options: RouterOptions): Router {
     modeStates: () => core.modeView()?.states ?? new Map(),
     telemetryAge: (s) => scraper.ageSeconds(s),
   });
-  let inFlight = 0;
+  const healthTuning = { ...ROUTER_DEFAULTS.health, ...options.health };
+  const policyName = () => core.policy?.name ?? 'none';
+  const health = new PodHealth({
+    consecutiveFailures: healthTuning.consecutiveFailures,
+    ejectMs: healthTuning.ejectMs,
+    maxEjectMs: healthTuning.ejectMs * 12,
+    now,
+    changed: () => registry.touch(),
+    ejected: (pod, reason, forMs) => {
+      metrics.ejections.inc({ policy: policyName(), mode: pod.mode, reason });
+      logger.warn('pod taken out of rotation', { mode: pod.mode, pod: pod.pod ?? pod.url, reason, ms: forMs || undefined });
+    },
+    recovered: (pod) => logger.info('pod passes its health check again', { mode: pod.mode, pod: pod.pod ?? pod.url }),
+  });
+  const healthChecker = new HealthChecker({
+    pods: () => registry.all(),
+    health,
+    probe: (url, timeoutMs) => fetchText(url, timeoutMs).then(() => true, () => false),
+    intervalMs: healthTuning.intervalMs,
+    timeoutMs: healthTuning.timeoutMs,
+  });
+  let inFlightCount = 0;
   let drained: (() => void) | undefined;
-  const upstream: UpstreamOptions = { ...DEFAULT_UPSTREAM, ...options.upstream, dispatcher, eject: (pod) => registry.eject(pod, now(), upstream.ejectMs) };
-  const ctx: FrontContext = {
+  const { maxAttempts, ...timeouts } = { ...ROUTER_DEFAULTS.upstream, ...options.upstream };
+  const ctx: ServeContext = {
     core,
     metrics,
-    upstream,
+    health,
+    upstream: { dispatcher, timeouts, maxAttempts, apiKey: options.upstreamApiKey },
     logger,
     now,
-    maxRequestBytes: options.maxRequestBytes,
     inFlight: {
-      add: () => void inFlight++,
+      add: () => void inFlightCount++,
       done: () => {
-        if (--inFlight === 0) drained?.();
+        if (--inFlightCount === 0) drained?.();
       },
     },
-    ready,
+    exposeInternals: options.exposeInternals ?? false,
   };
-  const grpc = createGrpcFront(ctx);
-  const http = listenerServer(httpApp(ctx), options.tls);
+  const limits = { ...ROUTER_DEFAULTS.limits, ...options.limits };
+  const grpc = createGrpcFront(ctx, options.maxRequestBytes);
+  const http = listenerServer(
+    httpApp(ctx, { maxRequestBytes: options.maxRequestBytes, bodyTimeoutMs: limits.bodyTimeoutMs, maxUnfinishedBodies: limits.maxUnfinishedBodies, draining: () => draining, ready }),
+    options.tls,
+    limits.headersTimeoutMs,
+  );
   const metricsServer = createHttpServer(metricsApp(metrics.registry, ready));
   const readinessTimer = setInterval(() => grpc.setServing(ready()), 500);
   readinessTimer.unref();
@@ -133,18 +177,21 @@ export function createRouter(options: RouterOptions): Router {
     metrics,
     registry,
     scraper,
+    healthChecker,
+    serveContext: ctx,
     ready,
     async start() {
       await options.discovery.start({
         policy: applyPolicy,
         endpoints: (byMode) => {
           registry.update(byMode);
-          store.retain(new Set(registry.all().map((p) => p.url)));
+          store.retain(registry.all());
         },
       });
       scraper.start();
       const { host } = options.listen;
       try {
+        await healthChecker.start();
         const httpPort = await listen(http, options.listen.httpPort, host);
         const metricsPort = await listen(metricsServer, options.listen.metricsPort, host);
         const grpcPort = await new Promise<number>((resolve, reject) =>
@@ -160,22 +207,33 @@ export function createRouter(options: RouterOptions): Router {
       }
     },
     async stop() {
+      // From here every HTTP answer carries `Connection: close`: kept-alive clients reconnect (elsewhere, once the
+      // pod has left its Service) instead of sending more requests here for the whole drain.
       draining = true;
       grpc.setServing(false);
+      http.closeIdleConnections();
       if (options.shutdownDelayMs) {
         logger.info('unready; still accepting while the pod leaves its Service', { delayMs: options.shutdownDelayMs });
         await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs).unref());
       }
-      logger.info('draining', { inFlight });
+      logger.info('draining', { inFlight: inFlightCount });
       http.close();
+      // Connections whose last answer has ended are idle now or soon; close them as they become so.
+      const sweep = setInterval(() => http.closeIdleConnections(), DRAIN_SWEEP_MS);
       http.closeIdleConnections();
       // Refuses new gRPC calls and lets running streams finish; forceShutdown below only after the drain window.
       const grpcDone = new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve()));
-      const drainedNow = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+      const drainedNow = inFlightCount === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs).unref());
       await Promise.race([Promise.all([drainedNow, grpcDone]), timeout]);
+      clearInterval(sweep);
+      const abandoned = inFlightCount;
+      if (abandoned > 0) {
+        metrics.cutByDrain.inc(abandoned);
+        logger.warn('drain window ended; cutting requests still in flight', { abandoned, drainTimeoutMs: options.drainTimeoutMs });
+      }
       await closeEverything();
-      logger.info('router stopped', { abandoned: inFlight });
+      logger.info('router stopped', { abandoned });
     },
   };
 
@@ -184,7 +242,7 @@ export function createRouter(options: RouterOptions): Router {
     http.closeAllConnections();
     grpc.server.forceShutdown();
     clearInterval(readinessTimer);
-    await scraper.stop();
+    await Promise.all([scraper.stop(), healthChecker.stop()]);
     await options.discovery.stop();
     await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     metricsServer.closeAllConnections();
@@ -192,14 +250,18 @@ export function createRouter(options: RouterOptions): Router {
   }
 }
 
-function listenerServer(app: RequestListener, tls: RouterTls | undefined): HttpServer {
-  // Longer than the 60 s idle timeout of common load balancers, so they never reuse a connection we are closing.
-  const keepAliveTimeout = 65_000;
-  if (!tls) return createHttpServer({ keepAliveTimeout }, app);
-  return createHttpsServer(
-    { keepAliveTimeout, cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.requireClientCertificate, rejectUnauthorized: tls.requireClientCertificate },
-    app,
-  );
+function listenerServer(app: RequestListener, tls: RouterTls | undefined, headersTimeout: number): HttpServer {
+  const settings = {
+    // Longer than the 60 s idle timeout of common load balancers, so they never reuse a connection we are closing.
+    keepAliveTimeout: 65_000,
+    // Slow headers get Node's own 408; bodies have the router's timeout (read-body.ts). Checked every second, not
+    // Node's default 30 s, so the limits hold to about a second.
+    headersTimeout,
+    requestTimeout: 0,
+    connectionsCheckingInterval: 1_000,
+  };
+  if (!tls) return createHttpServer(settings, app);
+  return createHttpsServer({ ...settings, cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.requireClientCertificate, rejectUnauthorized: tls.requireClientCertificate }, app);
 }
 
 function grpcCredentials(tls: RouterTls | undefined): ServerCredentials {

@@ -100,6 +100,8 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       rules: [{ name: 'all', when: 'request.inputTokens >= 0', mode: 'spec' }],
       guards: { maxQueueDepth: 8, maxKvCacheUsage: 0.9, maxGpuPowerWatts: 600, telemetryMaxAgeSeconds: 5 },
       fallback: ['spec'],
+      firstByteTimeoutSeconds: 30,
+      clientHints: 'Trust',
     },
     telemetry: {
       dcgmExporter: { namespace: 'gpu-operator', service: 'nvidia-dcgm-exporter', port: 9400, path: '/metrics', url: 'http://dcgm:9400/metrics' },

@@ -79,6 +79,8 @@ export interface ResolvedPolicy {
     rules: NonNullable<InferenceModePolicy['spec']['routing']['rules']>;
     guards: GuardsSpec & typeof DEFAULT_GUARDS;
     fallback: string[];
+    firstByteTimeoutSeconds?: number;
+    clientHints: NonNullable<InferenceModePolicy['spec']['routing']['clientHints']>;
   };
   telemetry: { dcgmExporter: DcgmExporterRef & typeof DEFAULT_DCGM_EXPORTER; intervalMs: number };
   router: typeof DEFAULT_ROUTER & Pick<RouterSpec, 'tls' | 'resources'>;
@@ -149,6 +151,8 @@ export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
       rules: spec.routing.rules ?? [],
       guards: { ...DEFAULT_GUARDS, ...spec.routing.guards },
       fallback: spec.routing.fallback ?? [],
+      firstByteTimeoutSeconds: spec.routing.firstByteTimeoutSeconds,
+      clientHints: spec.routing.clientHints ?? 'Trust',
     },
     telemetry: {
       dcgmExporter: { ...DEFAULT_DCGM_EXPORTER, ...spec.telemetry?.dcgmExporter },

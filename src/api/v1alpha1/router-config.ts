@@ -26,11 +26,39 @@ export interface RouterConfig {
    * its Service only after the signal, and connections refused meanwhile would fail clients during every rollout.
    */
   shutdownDelayMs?: number;
+  /** Request-input limits (408/413/503 past them); defaults in ROUTER_DEFAULTS.limits. */
+  limits?: { bodyTimeoutMs?: number; headersTimeoutMs?: number; maxUnfinishedBodies?: number };
+  /** Active health checks of every pod's /health and passive outlier ejection; defaults in ROUTER_DEFAULTS.health. */
+  health?: { intervalMs?: number; timeoutMs?: number; consecutiveFailures?: number; ejectMs?: number };
+  /**
+   * File holding the API key sent to the engines as `Authorization: Bearer …` (engines started with `--api-key`);
+   * mount it from a Secret. Clients' own Authorization headers are never forwarded.
+   */
+  upstreamApiKeyFile?: string;
+  /** Error bodies and Classify answers may name pods and addresses: a debugging aid, never for production. */
+  exposeInternals?: boolean;
 }
 
 export const ROUTER_CONFIG_FILE = 'router.yaml';
 export const ROUTER_CONFIG_MOUNT = '/etc/modeswitch';
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
+
+/** Every default of the router's runtime settings, in one place (config file, command line and operator read them). */
+export const ROUTER_DEFAULTS = {
+  listen: { host: '0.0.0.0', grpcPort: 9000, httpPort: 8080, metricsPort: 9090 },
+  /** The command line listens on loopback only unless told otherwise: a laptop router is not a network service. */
+  standaloneHost: '127.0.0.1',
+  telemetryIntervalMs: 1000,
+  limits: { bodyTimeoutMs: 30_000, headersTimeoutMs: 20_000, maxUnfinishedBodies: 256 },
+  health: { intervalMs: 2_000, timeoutMs: 1_000, consecutiveFailures: 3, ejectMs: 5_000 },
+  upstream: {
+    /** A streamed answer's first byte: queue wait plus prefill of a long prompt stays well under it. */
+    firstByteTimeoutMs: 60_000,
+    bodyTimeoutMs: 60_000,
+    generationTimeoutMs: 600_000,
+    maxAttempts: 4,
+  },
+} as const;
 /** In a cluster; a standalone router stops at once. Delay plus drain stay under the 30 s grace period. */
 export const CLUSTER_SHUTDOWN_DELAY_MS = 5_000;

@@ -226,6 +226,8 @@ const routing: JsonSchema = {
       maxItems: 16,
       items: { type: 'string', maxLength: 30 },
     },
+    firstByteTimeoutSeconds: { type: 'number', description: "Per attempt: time to a streamed answer's first byte, past which another pod is tried.", minimum: 0.1 },
+    clientHints: { type: 'string', description: "Trust: clients' x-modeswitch-* hint, tenant and priority headers are used. Ignore: they are dropped.", enum: ['Trust', 'Ignore'] },
   },
 };
 

@@ -169,6 +169,10 @@ export interface RoutingSpec {
   guards?: GuardsSpec;
   /** Modes tried in order when the chosen one is guarded off or has no ready pod. */
   fallback?: string[];
+  /** Per attempt: time to a streamed answer's first byte, past which the router tries another pod (router default 60). */
+  firstByteTimeoutSeconds?: number;
+  /** Trust (default): clients' x-modeswitch-* hint, tenant and priority headers are used. Ignore: they are dropped. */
+  clientHints?: 'Trust' | 'Ignore';
 }
 
 export interface DcgmExporterRef {

@@ -1,4 +1,4 @@
-import type { Routed } from '../core/router-core.js';
+import type { Routed } from '../decide/routed.js';
 import type { Usage } from '../forward/sse.js';
 import type { RouterMetrics } from './router-metrics.js';
 

@@ -24,6 +24,9 @@ export function createRouterMetrics(sources: GaugeSources) {
     energy: new Counter({ name: 'modeswitch_energy_joules_total', help: 'GPU energy of the pods of each mode (DCGM energy deltas, reset-safe).', labelNames: ['policy', 'mode'], registers }),
     fallbacks: new Counter({ name: 'modeswitch_fallbacks_total', help: 'Decisions moved from one mode to the next, by reason.', labelNames: ['policy', 'from', 'to', 'reason'], registers }),
     ruleHits: new Counter({ name: 'modeswitch_rule_hits_total', help: 'Decisions by the rule that matched (default when none did).', labelNames: ['policy', 'rule'], registers }),
+    attemptFailures: new Counter({ name: 'modeswitch_attempt_failures_total', help: 'Engine attempts that failed before the answer started (each moves the request to another pod while one is left), by reason.', labelNames: ['policy', 'mode', 'reason'], registers }),
+    ejections: new Counter({ name: 'modeswitch_pod_ejections_total', help: 'Pods taken out of rotation (passive outlier ejection or failed active health check), by reason.', labelNames: ['policy', 'mode', 'reason'], registers }),
+    cutByDrain: new Counter({ name: 'modeswitch_drain_abandoned_requests_total', help: 'Requests still in flight when the drain window ended and were cut.', registers }),
     decision: new Histogram({ name: 'modeswitch_decision_duration_seconds', help: 'Time to classify and decide one request (tokenization included).', buckets: DECISION_BUCKETS, registers }),
   };
   const perMode = (name: string, help: string, field: keyof ModeState) =>

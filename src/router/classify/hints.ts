@@ -1,6 +1,6 @@
 import { REQUEST_TYPES } from '../../api/v1alpha1/rule-env.js';
 import type { RequestType } from '../../api/v1alpha1/rule-env.js';
-import { InvalidRequestError } from './normalized-request.js';
+import { invalidRequest } from '../protocol/router-error.js';
 import type { NormalizedRequest } from './normalized-request.js';
 
 /** Header / gRPC metadata names a client uses to state what the heuristics would guess. */
@@ -18,34 +18,42 @@ export interface RawHints {
   expectedOutputTokens?: string | number;
 }
 
-/** Validates hints; empty values mean "no hint". Throws InvalidRequestError naming the bad one. */
+// Plain decimal text only: Number() would also take `0x10`, `1e308`, ` 5 ` and `Infinity`.
+const DECIMAL_INTEGER = /^-?(0|[1-9][0-9]{0,8})$/;
+const UNIT_FRACTION = /^(0(\.[0-9]{1,6})?|1(\.0{1,6})?|\.[0-9]{1,6})$/;
+
+/** A header's integer (or a protobuf field's number): decimal digits, at most nine, optionally signed. */
+function integerOf(raw: string | number, signed: boolean): number | undefined {
+  const n = typeof raw === 'number' ? raw : DECIMAL_INTEGER.test(raw) ? Number(raw) : NaN;
+  return Number.isSafeInteger(n) && (signed || n >= 0) && Math.abs(n) < 1e9 ? n : undefined;
+}
+
+/** Validates hints; empty values mean "no hint". Throws a RouterError naming the bad one. */
 export function parseHints(raw: RawHints): NormalizedRequest['hints'] {
   const hints: NormalizedRequest['hints'] = {};
   if (raw.type !== undefined && raw.type !== '') {
     if (!(REQUEST_TYPES as readonly string[]).includes(raw.type)) {
-      throw new InvalidRequestError(`request type hint "${raw.type}" is not one of ${REQUEST_TYPES.join(', ')}`, HINT_HEADERS.type);
+      throw invalidRequest(`request type hint "${raw.type}" is not one of ${REQUEST_TYPES.join(', ')}`, HINT_HEADERS.type);
     }
     hints.type = raw.type as RequestType;
   }
   if (raw.difficulty !== undefined && raw.difficulty !== '') {
-    const d = Number(raw.difficulty);
-    if (!Number.isFinite(d) || d < 0 || d > 1) throw new InvalidRequestError(`difficulty hint must be a number in 0..1, got "${raw.difficulty}"`, HINT_HEADERS.difficulty);
+    const d = typeof raw.difficulty === 'number' ? raw.difficulty : UNIT_FRACTION.test(raw.difficulty) ? Number(raw.difficulty) : NaN;
+    if (!(d >= 0 && d <= 1)) throw invalidRequest(`difficulty hint must be a decimal number in 0..1, got "${raw.difficulty}"`, HINT_HEADERS.difficulty);
     hints.difficulty = d;
   }
   if (raw.expectedOutputTokens !== undefined && raw.expectedOutputTokens !== '') {
-    const n = Number(raw.expectedOutputTokens);
-    if (!Number.isInteger(n) || n < 0) {
-      throw new InvalidRequestError(`expected output tokens hint must be a non-negative integer, got "${raw.expectedOutputTokens}"`, HINT_HEADERS.expectedOutputTokens);
-    }
+    const n = integerOf(raw.expectedOutputTokens, false);
+    if (n === undefined) throw invalidRequest(`expected output tokens hint must be a non-negative decimal integer, got "${raw.expectedOutputTokens}"`, HINT_HEADERS.expectedOutputTokens);
     hints.expectedOutputTokens = n;
   }
   return hints;
 }
 
-/** Priority from metadata: an integer, 0 when absent. */
+/** Priority: a decimal integer, 0 when absent. */
 export function parsePriority(raw: string | number | undefined): number {
   if (raw === undefined || raw === '') return 0;
-  const n = Number(raw);
-  if (!Number.isInteger(n)) throw new InvalidRequestError(`priority must be an integer, got "${raw}"`, HINT_HEADERS.priority);
+  const n = integerOf(raw, true);
+  if (n === undefined) throw invalidRequest(`priority must be a decimal integer, got "${raw}"`, HINT_HEADERS.priority);
   return n;
 }

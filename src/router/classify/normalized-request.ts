@@ -1,30 +1,25 @@
 import type { RequestType } from '../../api/v1alpha1/rule-env.js';
 
-/** A generation request as both fronts (OpenAI HTTP and gRPC) hand it to the router core. */
+/** A generation request as every front end hands it to the request path. */
 export interface NormalizedRequest {
   kind: 'chat' | 'completion';
   model: string;
-  /** The text the engine will read: the prompt, or the chat messages' contents joined. */
+  /** The text the engine will read: the prompt(s), or the chat messages' contents joined. */
   text: string;
   /** The part of the text the heuristics read (last user message, or the prompt). */
   ask: string;
+  /** Prompt tokens when the client sent token ids (counted, not estimated). */
+  promptTokens?: number;
   maxTokens?: number;
   stream: boolean;
-  hints: { type?: RequestType; difficulty?: number; expectedOutputTokens?: number };
+  /** The client asked for the usage chunk of a stream (`stream_options.include_usage`); hidden otherwise. */
+  includeUsage: boolean;
+  /** domain: a well-formed x-modeswitch-domain hint (classify/domain.ts isDomainName). */
+  hints: { type?: RequestType; difficulty?: number; expectedOutputTokens?: number; domain?: string };
   tenant: string;
   priority: number;
-  /** The OpenAI JSON body sent to the engine (model rewritten to the mode's served name by the forwarder). */
+  /** The OpenAI JSON body sent to the engine. */
   body: Record<string, unknown>;
-}
-
-/** A request the router refuses before routing: HTTP 400 / gRPC INVALID_ARGUMENT (404 / NOT_FOUND for a model). */
-export class InvalidRequestError extends Error {
-  constructor(
-    message: string,
-    readonly param?: string,
-    readonly kind: 'invalid' | 'model_not_found' = 'invalid',
-  ) {
-    super(message);
-    this.name = 'InvalidRequestError';
-  }
+  /** The client's own bytes of that body, sent as they are when nothing in them changes (no re-serialising). */
+  raw?: Buffer;
 }

@@ -5,7 +5,7 @@ import { PrefixTracker } from '../classify/prefix-tracker.js';
 import { TokenCounter } from '../classify/token-counter.js';
 import type { CompiledPolicy } from '../decide/compile-policy.js';
 import { decide } from '../decide/decide.js';
-import type { Decision } from '../decide/decide.js';
+import type { Routed } from '../decide/routed.js';
 import type { PodRegistry } from '../discovery/pod-registry.js';
 import { buildModeView } from '../telemetry/mode-view.js';
 import type { ModeView } from '../telemetry/mode-view.js';
@@ -22,19 +22,16 @@ export interface RouterCoreOptions {
   prefixes?: PrefixTracker;
 }
 
-export interface Routed {
-  features: RequestFeatures;
-  decision: Decision;
-  /** The policy that decided; an in-flight request keeps it even if the policy changes meanwhile. */
-  policy: CompiledPolicy;
-}
-
-/** Classify and decide: the cheap, synchronous part of every request. Holds the current policy and mode view. */
+/**
+ * Classify and decide: the cheap, synchronous part of every request. Holds the current policy; a request takes a
+ * snapshot of it once (`policy`) and passes that snapshot to every decision it needs, retries included.
+ */
 export class RouterCore {
   readonly tokens: TokenCounter;
   private readonly prefixes: PrefixTracker;
   private current: CompiledPolicy | undefined;
   private view: ModeView | undefined;
+  private viewPolicy: CompiledPolicy | undefined;
   private viewKey = '';
   private viewAt = 0;
 
@@ -53,12 +50,11 @@ export class RouterCore {
     this.view = undefined;
   }
 
-  /** The mode view, rebuilt when pods or telemetry changed or it aged. */
-  modeView(now = this.o.now()): ModeView | undefined {
-    const policy = this.current;
+  /** The mode view of `policy` (the current one by default), rebuilt when pods or telemetry changed or it aged. */
+  modeView(now = this.o.now(), policy = this.current): ModeView | undefined {
     if (!policy) return undefined;
     const key = `${this.o.registry.generation}:${this.o.store.generation}`;
-    if (!this.view || key !== this.viewKey || now - this.viewAt > VIEW_MAX_AGE_MS) {
+    if (!this.view || policy !== this.viewPolicy || key !== this.viewKey || now - this.viewAt > VIEW_MAX_AGE_MS) {
       this.view = buildModeView({
         modes: policy.modeNames,
         podsOf: (m) => this.o.registry.pods(m),
@@ -66,27 +62,29 @@ export class RouterCore {
         now,
         maxAgeMs: policy.resolved.routing.guards.telemetryMaxAgeSeconds * 1000,
       });
+      this.viewPolicy = policy;
       this.viewKey = key;
       this.viewAt = now;
     }
     return this.view;
   }
 
-  /** Features and decision for one request; `exclude` lists pods that already failed it. */
-  route(req: NormalizedRequest, exclude?: ReadonlySet<string>, features?: RequestFeatures): Routed {
-    return this.decideFor(req, true, exclude, features);
+  /**
+   * Features and decision for one request under `policy` (the request's snapshot); `exclude` lists pods that already
+   * failed it, `features` the ones computed for its first decision.
+   */
+  route(policy: CompiledPolicy, req: NormalizedRequest, exclude?: ReadonlySet<string>, features?: RequestFeatures): Routed {
+    return this.decideFor(policy, req, true, exclude, features);
   }
 
   /** The same as route, but leaves no trace (Classify RPC). */
-  dryRun(req: NormalizedRequest): Routed {
-    return this.decideFor(req, false);
+  dryRun(policy: CompiledPolicy, req: NormalizedRequest): Routed {
+    return this.decideFor(policy, req, false);
   }
 
-  private decideFor(req: NormalizedRequest, record: boolean, exclude?: ReadonlySet<string>, features?: RequestFeatures): Routed {
-    const policy = this.current;
-    if (!policy) throw new Error('no policy loaded yet');
+  private decideFor(policy: CompiledPolicy, req: NormalizedRequest, record: boolean, exclude?: ReadonlySet<string>, features?: RequestFeatures): Routed {
     const now = this.o.now();
-    const view = this.modeView(now) as ModeView;
+    const view = this.modeView(now, policy) as ModeView;
     const f = features ?? this.features(req, policy, now, record);
     const decision = decide({ policy, bindings: { request: f, modes: view.states }, pods: view.pods, exclude });
     return { features: f, decision, policy };
@@ -94,7 +92,7 @@ export class RouterCore {
 
   private features(req: NormalizedRequest, policy: CompiledPolicy, now: number, record: boolean): RequestFeatures {
     return classify(req, {
-      inputTokens: this.tokens.count(req.text, req.model),
+      inputTokens: req.promptTokens ?? this.tokens.count(req.text, req.model),
       prefixes: this.prefixes,
       charsPerToken: this.tokens.ratio,
       maxModelLen: policy.maxModelLen,

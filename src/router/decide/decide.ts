@@ -65,10 +65,10 @@ export function decide(input: DecideInput): Decision {
   return decision;
 }
 
-/** One sentence a person can read: why this mode. */
-export function explain(d: Decision): string {
+/** One sentence a person can read: why this mode. Pod names only with `showPod` (they are internal to the cluster). */
+export function explain(d: Decision, showPod = false): string {
   const start = d.rule === DEFAULT_RULE ? `no rule matched, default mode ${d.requestedMode}` : `rule "${d.rule}" matched → ${d.requestedMode}`;
   const moves = d.fallbacks.map((f) => `${f.from} skipped (${f.detail})${f.to ? ` → ${f.to}` : ''}`);
-  const end = d.mode ? `served by ${d.mode}${d.pod ? ` on ${d.pod.record.pod ?? d.pod.record.url}` : ''}` : 'no mode can serve it';
+  const end = d.mode ? `served by ${d.mode}${showPod && d.pod ? ` on ${d.pod.record.pod ?? d.pod.record.url}` : ''}` : 'no mode can serve it';
   return [start, ...moves, end].join('; ');
 }

@@ -3,7 +3,7 @@ import type { PodRecord } from '../discovery/endpoint.js';
 /** A pod with the fresh telemetry the guards and the load balancer read; absent values are unknown. */
 export interface PodView {
   record: PodRecord;
-  /** Ready in discovery and not ejected. */
+  /** Ready in discovery, passing its health check and not ejected. */
   healthy: boolean;
   queueDepth?: number;
   running?: number;

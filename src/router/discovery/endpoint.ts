@@ -13,8 +13,20 @@ export interface Endpoint {
 export interface PodRecord extends Endpoint {
   /** Requests this router has in flight to the pod. */
   inFlight: number;
-  /** Passive health: after a connection failure the pod is skipped until this time (ms). */
+  /** Passive health: an ejected pod is skipped until this time (ms). */
   ejectedUntil: number;
+  /** Failed attempts in a row (5xx, connection errors, late first bytes); reset by a success. */
+  consecutiveFailures: number;
+  /** Ejections since the last success: each one lasts longer. */
+  ejections: number;
+  /** Active health: the last /health check failed. */
+  checkFailing: boolean;
+  /** Attempts waiting for this pod's first byte: cancelled (and moved elsewhere) when the pod is found dead. */
+  waiting: Set<Abortable>;
+}
+
+export interface Abortable {
+  abort(reason: string): void;
 }
 
 /**

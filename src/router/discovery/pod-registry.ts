@@ -1,8 +1,10 @@
-import type { Endpoint, PodRecord } from './endpoint.js';
+import type { Abortable, Endpoint, PodRecord } from './endpoint.js';
 
 /** The current pods of every mode. Updates keep the record of a URL that stays, so in-flight counts carry over. */
 export class PodRegistry {
   private byMode = new Map<string, PodRecord[]>();
+  /** By `namespace/pod`, and by `*\/pod` for endpoints that name no namespace: dcgm-exporter's join keys. */
+  private byPod = new Map<string, PodRecord>();
   private version = 0;
 
   /**
@@ -15,7 +17,7 @@ export class PodRegistry {
       const old = new Map((this.byMode.get(mode) ?? []).map((p) => [p.url, p]));
       const next = list.map((e) => {
         const prior = old.get(e.url);
-        if (!prior) return { ...e, inFlight: 0, ejectedUntil: 0 };
+        if (!prior) return { ...e, inFlight: 0, ejectedUntil: 0, consecutiveFailures: 0, ejections: 0, checkFailing: false, waiting: new Set<Abortable>() };
         prior.ready = e.ready;
         prior.pod = e.pod;
         prior.namespace = e.namespace;
@@ -24,6 +26,12 @@ export class PodRegistry {
       byMode.set(mode, next);
     }
     this.byMode = byMode;
+    this.byPod = new Map();
+    for (const p of this.all()) {
+      if (!p.pod) continue;
+      if (p.namespace !== undefined) this.byPod.set(`${p.namespace}/${p.pod}`, p);
+      this.byPod.set(`*/${p.pod}`, p);
+    }
     this.version++;
   }
 
@@ -40,9 +48,13 @@ export class PodRegistry {
     return [...this.byMode.values()].flat();
   }
 
-  /** Skips the pod for `ms` after a connection-level failure. */
-  eject(pod: PodRecord, now: number, ms: number): void {
-    pod.ejectedUntil = now + ms;
+  /** The pod a dcgm-exporter reading names (the namespace may be unknown on either side). */
+  byPodName(namespace: string | undefined, pod: string): PodRecord | undefined {
+    return (namespace === undefined ? undefined : this.byPod.get(`${namespace}/${pod}`)) ?? this.byPod.get(`*/${pod}`);
+  }
+
+  /** Marks a change to a pod's health, so views built on the old state are rebuilt. */
+  touch(): void {
     this.version++;
   }
 }

@@ -9,7 +9,7 @@ export interface WholeAnswer {
 
 export class RequestCancelledError extends Error {
   constructor() {
-    super('the client went away');
+    super('the attempt was cancelled');
     this.name = 'RequestCancelledError';
   }
 }

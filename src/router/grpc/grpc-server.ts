@@ -4,7 +4,7 @@ import { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, service as healthService } from 'grpc-health-check';
 import { file_modeswitch_v1_router, RouterService } from '../../gen/modeswitch/v1/router_pb.js';
-import type { FrontContext } from '../core/request-context.js';
+import type { ServeContext } from '../serve/serve-context.js';
 import { handleClassify } from './handle-classify.js';
 import { handleGenerate } from './handle-generate.js';
 import { routerServiceDefinition } from './service-definition.js';
@@ -24,8 +24,8 @@ export interface GrpcFront {
 }
 
 /** The gRPC server: RouterService, grpc.health.v1 and server reflection. Oversized messages get RESOURCE_EXHAUSTED. */
-export function createGrpcFront(ctx: FrontContext): GrpcFront {
-  const server = new Server({ 'grpc.max_receive_message_length': ctx.maxRequestBytes });
+export function createGrpcFront(ctx: ServeContext, maxRequestBytes: number): GrpcFront {
+  const server = new Server({ 'grpc.max_receive_message_length': maxRequestBytes });
   server.addService(routerServiceDefinition, { generate: handleGenerate(ctx), classify: handleClassify(ctx) });
   const health = new HealthImplementation({ '': 'NOT_SERVING', [RouterService.typeName]: 'NOT_SERVING' });
   health.addToServer(server);

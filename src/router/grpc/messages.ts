@@ -5,15 +5,16 @@ import type { Decision as DecisionMessage, Features } from '../../gen/modeswitch
 import { explain } from '../decide/decide.js';
 import type { Decision } from '../decide/decide.js';
 
-export function decisionMessage(d: Decision, requestId: string): DecisionMessage {
+/** The decision as the API shows it; the pod only when the router exposes internals (a debugging aid). */
+export function decisionMessage(d: Decision, requestId: string, exposeInternals: boolean): DecisionMessage {
   return create(DecisionSchema, {
     policy: d.policy,
     mode: d.mode ?? '',
     rule: d.rule,
     requestedMode: d.requestedMode,
-    reason: explain(d),
+    reason: explain(d, exposeInternals),
     fallbacks: d.fallbacks.map((f) => ({ fromMode: f.from, toMode: f.to, reason: f.reason, detail: f.detail })),
-    pod: d.pod ? (d.pod.record.pod ?? d.pod.record.url) : '',
+    pod: exposeInternals && d.pod ? (d.pod.record.pod ?? d.pod.record.url) : '',
     requestId,
   });
 }

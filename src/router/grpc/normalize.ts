@@ -1,29 +1,27 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { GenerateRequest } from '../../gen/modeswitch/v1/router_pb.js';
 import { HINT_HEADERS, parseHints, parsePriority } from '../classify/hints.js';
-import { InvalidRequestError } from '../classify/normalized-request.js';
 import type { NormalizedRequest } from '../classify/normalized-request.js';
+import { checkModel, checkPositiveInteger, checkRole } from '../protocol/request-fields.js';
+import { invalidRequest } from '../protocol/router-error.js';
 
 function meta(md: Metadata, key: string): string | undefined {
   const v = md.get(key)[0];
   return v === undefined ? undefined : String(v);
 }
 
-/** Turns a GenerateRequest into the engine's OpenAI body; metadata hints win over message fields. */
+/** Turns a GenerateRequest into the engine's OpenAI body, checked as the HTTP front checks it; metadata hints win over message fields. */
 export function normalizeGrpcRequest(r: GenerateRequest, md: Metadata, servedModel: string): NormalizedRequest {
   const hasPrompt = r.prompt !== '';
   const hasMessages = r.messages.length > 0;
-  if (hasPrompt === hasMessages) throw new InvalidRequestError('set exactly one of prompt and messages', hasPrompt ? 'messages' : 'prompt');
-  const model = r.model === '' ? servedModel : r.model;
-  if (model !== servedModel) throw new InvalidRequestError(`model "${model}" does not exist; this router serves "${servedModel}"`, 'model', 'model_not_found');
-  if (r.maxTokens === 0) throw new InvalidRequestError('max_tokens must be positive when set', 'max_tokens');
-  r.messages.forEach((m, i) => {
-    if (m.role === '') throw new InvalidRequestError(`messages[${i}].role is empty`, `messages[${i}].role`);
-  });
-  const body: Record<string, unknown> = { model, stream: true, stream_options: { include_usage: true } };
+  if (hasPrompt === hasMessages) throw invalidRequest('set exactly one of prompt and messages', hasPrompt ? 'messages' : 'prompt');
+  const model = checkModel(r.model, servedModel, true);
+  const maxTokens = checkPositiveInteger(r.maxTokens, 'max_tokens');
+  r.messages.forEach((m, i) => checkRole(m.role, i));
+  const body: Record<string, unknown> = { model, stream: true };
   if (hasMessages) body['messages'] = r.messages.map((m) => ({ role: m.role, content: m.content }));
   else body['prompt'] = r.prompt;
-  if (r.maxTokens !== undefined) body['max_tokens'] = r.maxTokens;
+  if (maxTokens !== undefined) body['max_tokens'] = maxTokens;
   if (r.temperature !== undefined) body['temperature'] = r.temperature;
   if (r.topP !== undefined) body['top_p'] = r.topP;
   if (r.stop.length > 0) body['stop'] = r.stop;
@@ -34,8 +32,10 @@ export function normalizeGrpcRequest(r: GenerateRequest, md: Metadata, servedMod
     model,
     text,
     ask: lastUser?.content ?? text,
-    maxTokens: r.maxTokens,
+    maxTokens,
     stream: true,
+    // The router asked for usage itself (Finish carries it); the chunk never reaches a gRPC client as a delta.
+    includeUsage: false,
     hints: parseHints({
       type: meta(md, HINT_HEADERS.type) ?? r.hints?.type,
       difficulty: meta(md, HINT_HEADERS.difficulty) ?? r.hints?.difficulty,

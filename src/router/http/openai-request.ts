@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HINT_HEADERS, parseHints, parsePriority } from '../classify/hints.js';
-import { InvalidRequestError } from '../classify/normalized-request.js';
 import type { NormalizedRequest } from '../classify/normalized-request.js';
-
-const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
+import { checkModel, checkPositiveInteger, checkRole } from '../protocol/request-fields.js';
+import { invalidRequest } from '../protocol/router-error.js';
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
@@ -19,58 +18,74 @@ function textOf(content: unknown, i: number): string {
         const p = part as { type?: unknown; text?: unknown };
         if (p && p.type === 'text' && typeof p.text === 'string') return p.text;
         if (p && typeof p.type === 'string') return '';
-        throw new InvalidRequestError(`messages[${i}].content[${j}] must be a content part with a type`, `messages[${i}].content`);
+        throw invalidRequest(`messages[${i}].content[${j}] must be a content part with a type`, `messages[${i}].content`);
       })
       .join('\n');
   }
-  throw new InvalidRequestError(`messages[${i}].content must be a string or an array of content parts`, `messages[${i}].content`);
+  throw invalidRequest(`messages[${i}].content must be a string or an array of content parts`, `messages[${i}].content`);
 }
 
-function positiveInt(body: Record<string, unknown>, key: string): number | undefined {
-  const v = body[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new InvalidRequestError(`${key} must be a positive integer`, key);
-  return v;
+const isTokenIds = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'number' && Number.isInteger(t) && t >= 0);
+
+/**
+ * A completions prompt as OpenAI and vLLM take it: a string, a batch of strings, token ids, or a batch of token-id
+ * lists. Text is what the heuristics read; token ids are counted exactly.
+ */
+function promptOf(prompt: unknown): { text: string; promptTokens?: number } {
+  if (typeof prompt === 'string') return { text: prompt };
+  if (Array.isArray(prompt) && prompt.length > 0) {
+    if (prompt.every((p) => typeof p === 'string')) return { text: (prompt as string[]).join('\n') };
+    if (isTokenIds(prompt)) return { text: '', promptTokens: prompt.length };
+    if (prompt.every(isTokenIds)) return { text: '', promptTokens: (prompt as number[][]).reduce((n, ids) => n + ids.length, 0) };
+  }
+  throw invalidRequest('prompt must be a string, a non-empty array of strings, an array of token ids (non-negative integers) or an array of such arrays', 'prompt');
+}
+
+/** stream_options as OpenAI defines it; a wrong type is refused, never rewritten. */
+function includeUsageOf(body: Record<string, unknown>): boolean {
+  const options = body['stream_options'];
+  if (options === undefined || options === null) return false;
+  if (typeof options !== 'object' || Array.isArray(options)) throw invalidRequest('stream_options must be an object', 'stream_options');
+  const include = (options as Record<string, unknown>)['include_usage'];
+  if (include !== undefined && include !== null && typeof include !== 'boolean') throw invalidRequest('stream_options.include_usage must be a boolean', 'stream_options.include_usage');
+  return include === true;
 }
 
 /**
- * Validates an OpenAI completions / chat-completions body and normalizes it. Throws InvalidRequestError with the
+ * Validates an OpenAI completions / chat-completions body and normalizes it. Throws a RouterError naming the
  * offending parameter, as OpenAI does, so clients show a useful message.
  */
-export function normalizeOpenAiRequest(kind: 'chat' | 'completion', parsed: unknown, headers: IncomingHttpHeaders, servedModel: string): NormalizedRequest {
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidRequestError('the request body must be a JSON object');
+export function normalizeOpenAiRequest(kind: 'chat' | 'completion', parsed: unknown, raw: Buffer, headers: IncomingHttpHeaders, servedModel: string): NormalizedRequest {
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidRequest('the request body must be a JSON object');
   const body = parsed as Record<string, unknown>;
-  if (typeof body['model'] !== 'string' || body['model'] === '') throw new InvalidRequestError('model is required', 'model');
-  if (body['model'] !== servedModel) throw new InvalidRequestError(`The model \`${body['model']}\` does not exist; this router serves \`${servedModel}\``, 'model', 'model_not_found');
-  if (body['stream'] !== undefined && body['stream'] !== null && typeof body['stream'] !== 'boolean') throw new InvalidRequestError('stream must be a boolean', 'stream');
+  const model = checkModel(body['model'], servedModel, false);
+  if (body['stream'] !== undefined && body['stream'] !== null && typeof body['stream'] !== 'boolean') throw invalidRequest('stream must be a boolean', 'stream');
   let text: string;
   let ask: string;
+  let promptTokens: number | undefined;
   if (kind === 'chat') {
     const messages = body['messages'];
-    if (!Array.isArray(messages) || messages.length === 0) throw new InvalidRequestError('messages must be a non-empty array', 'messages');
+    if (!Array.isArray(messages) || messages.length === 0) throw invalidRequest('messages must be a non-empty array', 'messages');
     const parts = messages.map((m: unknown, i) => {
+      if (!m || typeof m !== 'object') throw invalidRequest(`messages[${i}] must be an object`, `messages[${i}]`);
       const msg = m as { role?: unknown; content?: unknown };
-      if (!msg || typeof msg !== 'object' || typeof msg.role !== 'string' || !ROLES.has(msg.role)) {
-        throw new InvalidRequestError(`messages[${i}].role must be one of ${[...ROLES].join(', ')}`, `messages[${i}].role`);
-      }
-      return { role: msg.role, text: textOf(msg.content, i) };
+      return { role: checkRole(msg.role, i), text: textOf(msg.content, i) };
     });
     text = parts.map((p) => p.text).join('\n');
     ask = [...parts].reverse().find((p) => p.role === 'user')?.text ?? text;
   } else {
-    const prompt = body['prompt'];
-    if (typeof prompt === 'string') text = prompt;
-    else if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === 'string') text = prompt[0];
-    else throw new InvalidRequestError('prompt must be a string (or an array of one string)', 'prompt');
+    ({ text, promptTokens } = promptOf(body['prompt']));
     ask = text;
   }
   return {
     kind,
-    model: body['model'],
+    model,
     text,
     ask,
-    maxTokens: positiveInt(body, 'max_completion_tokens') ?? positiveInt(body, 'max_tokens'),
+    promptTokens,
+    maxTokens: checkPositiveInteger(body['max_completion_tokens'], 'max_completion_tokens') ?? checkPositiveInteger(body['max_tokens'], 'max_tokens'),
     stream: body['stream'] === true,
+    includeUsage: includeUsageOf(body),
     hints: parseHints({
       type: header(headers, HINT_HEADERS.type),
       difficulty: header(headers, HINT_HEADERS.difficulty),
@@ -79,5 +94,6 @@ export function normalizeOpenAiRequest(kind: 'chat' | 'completion', parsed: unkn
     tenant: header(headers, HINT_HEADERS.tenant) ?? '',
     priority: parsePriority(header(headers, HINT_HEADERS.priority)),
     body,
+    raw,
   };
 }

@@ -8,6 +8,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** An error in OpenAI's shape, which OpenAI client libraries turn into a readable exception. */
-export function sendError(res: ServerResponse, status: number, message: string, opts: { type?: string; param?: string; code?: string; headers?: Record<string, string> } = {}): void {
-  sendJson(res, status, { error: { message, type: opts.type ?? 'invalid_request_error', param: opts.param ?? null, code: opts.code ?? null } }, opts.headers);
+export function sendError(res: ServerResponse, status: number, message: string, opts: { type?: string; headers?: Record<string, string> } = {}): void {
+  sendJson(res, status, { error: { message, type: opts.type ?? 'invalid_request_error', param: null, code: null } }, opts.headers);
 }

@@ -40,7 +40,7 @@ export function buildModeView(input: BuildModeViewInput): ModeView {
       oldest = Math.max(oldest, now - at);
     };
     for (const record of podsOf(mode)) {
-      const view: PodView = { record, healthy: record.ready && record.ejectedUntil <= now };
+      const view: PodView = { record, healthy: record.ready && !record.checkFailing && record.ejectedUntil <= now };
       const engine = fresh(store.engine(record.url), now, maxAgeMs);
       if (engine) {
         track(engine.at);

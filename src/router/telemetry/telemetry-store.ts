@@ -117,14 +117,20 @@ export class TelemetryStore {
     return tokens > 0 && joules > 0 ? joules / tokens : undefined;
   }
 
-  /** Drops readings of pods that are gone, so memory follows the pod set. */
-  retain(urls: ReadonlySet<string>): void {
-    for (const url of this.engines.keys()) {
-      if (!urls.has(url)) {
-        this.engines.delete(url);
-        this.tokenCounters.delete(url);
-      }
-    }
+  /** Drops the readings of pods (and modes) that are gone, so memory follows the pod set over every rollout. */
+  retain(pods: readonly { url: string; mode: string; pod?: string; namespace?: string }[]): void {
+    const urls = new Set(pods.map((p) => p.url));
+    const podKeys = new Set(pods.flatMap((p) => (p.pod ? [podKey(p.namespace, p.pod), podKey('*', p.pod)] : [])));
+    const modes = new Set(pods.map((p) => p.mode));
+    for (const url of this.engines.keys()) if (!urls.has(url)) this.engines.delete(url);
+    for (const url of this.tokenCounters.keys()) if (!urls.has(url)) this.tokenCounters.delete(url);
+    for (const key of this.gpus.keys()) if (!podKeys.has(key)) this.gpus.delete(key);
+    for (const mode of this.windows.keys()) if (!modes.has(mode)) this.windows.delete(mode);
+  }
+
+  /** How many pods and modes the store holds readings for (memory bound checks). */
+  size(): { engines: number; podGpus: number; modes: number } {
+    return { engines: this.engines.size, podGpus: this.gpus.size, modes: this.windows.size };
   }
 
   private window(mode: string): WindowEntry[] {

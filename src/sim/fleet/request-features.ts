@@ -34,7 +34,7 @@ function standInText(r: WorkloadRequest): string {
 export function requestFeaturesOf(r: WorkloadRequest, nowMs: number, deps: FeatureDeps): RequestFeatures {
   const text = standInText(r);
   const req: NormalizedRequest = {
-    kind: 'chat', model: deps.model, text, ask: text, maxTokens: r.outputTokens, stream: true,
+    kind: 'chat', model: deps.model, text, ask: text, maxTokens: r.outputTokens, stream: true, includeUsage: false,
     hints: { type: r.type, difficulty: r.difficulty }, tenant: '', priority: 0, body: {},
   };
   return classify(req, { inputTokens: r.inputTokens, prefixes: deps.prefixes, charsPerToken: CHARS_PER_TOKEN, maxModelLen: deps.maxModelLen, now: nowMs });

@@ -1,14 +1,14 @@
 import { parseHints } from '../../../src/router/classify/hints.js';
 import { classify } from '../../../src/router/classify/features.js';
 import type { NormalizedRequest } from '../../../src/router/classify/normalized-request.js';
-import { InvalidRequestError } from '../../../src/router/classify/normalized-request.js';
+import { RouterError } from '../../../src/router/protocol/router-error.js';
 import { PrefixTracker } from '../../../src/router/classify/prefix-tracker.js';
 import { guessRequestType } from '../../../src/router/classify/request-type.js';
 import { TokenCounter } from '../../../src/router/classify/token-counter.js';
 import { parseEndpoint } from '../../../src/router/discovery/endpoint.js';
 
 const req = (over: Partial<NormalizedRequest> = {}): NormalizedRequest => ({
-  kind: 'chat', model: 'meta-llama/Llama-3.1-8B-Instruct', text: 'hi', ask: 'hi', stream: false, hints: {}, tenant: '', priority: 0, body: {}, ...over,
+  kind: 'chat', model: 'meta-llama/Llama-3.1-8B-Instruct', text: 'hi', ask: 'hi', stream: false, includeUsage: false, hints: {}, tenant: '', priority: 0, body: {}, ...over,
 });
 
 describe('request type heuristic', () => {
@@ -54,7 +54,7 @@ describe('classify', () => {
   });
 
   it('rejects bad hints with the header named', () => {
-    expect(() => parseHints({ difficulty: '2' })).toThrow(InvalidRequestError);
+    expect(() => parseHints({ difficulty: '2' })).toThrow(RouterError);
     expect(() => parseHints({ expectedOutputTokens: '-1' })).toThrow(/expected output tokens/);
   });
 });

@@ -32,7 +32,7 @@ const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
 });
 
 function pod(url: string, over: Partial<PodView> = {}, inFlight = 0): PodView {
-  return { record: { url, mode: '', ready: true, inFlight, ejectedUntil: 0 }, healthy: true, ...over };
+  return { record: { url, mode: '', ready: true, inFlight, ejectedUntil: 0, consecutiveFailures: 0, ejections: 0, checkFailing: false, waiting: new Set() }, healthy: true, ...over };
 }
 
 const states = new Map<string, ModeState>([['fp16', { readyPods: 1n }], ['fp8', { readyPods: 1n }], ['int4', { readyPods: 1n }]]);
@@ -42,7 +42,9 @@ describe('decide', () => {
   it('takes the first matching rule', () => {
     const d = decide({ policy: compiled, bindings: { request: request({ type: 'code', inputTokens: 10n }), modes: states }, pods: healthyPods() });
     expect([d.rule, d.mode, d.fallbacks]).toEqual(['code', 'fp16', []]);
-    expect(explain(d)).toBe('rule "code" matched → fp16; served by fp16 on a');
+    expect(explain(d, true)).toBe('rule "code" matched → fp16; served by fp16 on a');
+    // Pod names are internal to the cluster: a client-facing explanation leaves them out.
+    expect(explain(d)).toBe('rule "code" matched → fp16; served by fp16');
   });
 
   it('uses the default mode when nothing matches, and runs interpreted rules too', () => {

@@ -92,7 +92,8 @@ describe('telemetry store and mode view', () => {
     expect(s?.gpuUtilization).toBeCloseTo(0.6);
     // Five seconds later everything is stale: unknown, not zero.
     expect(view(5100).states.get('fp8')).toEqual({ readyPods: 2n });
-    registry.eject(registry.pods('fp8')[0]!, 5100, 1000);
+    registry.pods('fp8')[0]!.ejectedUntil = 6100;
+    registry.touch();
     expect(view(5200).states.get('fp8')?.readyPods).toBe(1n);
   });
 });
