@@ -12,7 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import { MANAGED_SELECTOR } from './labels.js';
 import { LABEL_POLICY } from './render/labels.js';
 import { createOperatorMetrics, type OperatorMetrics } from './metrics.js';
-import { OWNED_KINDS, POD_KIND } from './owned-kinds.js';
+import { OPTIONAL_OWNED_KINDS, OWNED_KINDS, POD_KIND } from './owned-kinds.js';
 import { PolicyController } from './policy-controller.js';
 import { renderPolicy } from './render/index.js';
 import { WorkQueue } from './work-queue.js';
@@ -35,6 +35,8 @@ export interface OperatorOptions {
   resyncPeriodMs?: number;
   clock: Clock;
   logger: Logger;
+  /** Which OPTIONAL_OWNED_KINDS the API server serves (discovery at start); none when absent. */
+  servedOptionalKinds?: readonly GroupVersionKind[];
   /** Called when leadership is lost; the process should exit so it restarts clean. */
   onLostLeadership?: () => void;
 }
@@ -65,14 +67,17 @@ export class Operator {
     const informer = (gvk: GroupVersionKind, labelSelector?: string) =>
       new Informer({ source: options.source, query: { ...gvk, namespace, labelSelector }, clock, logger });
     this.policies = informer(POLICY_KIND);
-    this.owned = OWNED_KINDS.map((gvk) => informer(gvk, MANAGED_SELECTOR));
+    const served = options.servedOptionalKinds ?? [];
+    const ownedKinds = [...OWNED_KINDS, ...served];
+    const unservedKinds = OPTIONAL_OWNED_KINDS.filter((k) => !served.some((s) => s.apiVersion === k.apiVersion && s.kind === k.kind));
+    this.owned = ownedKinds.map((gvk) => informer(gvk, MANAGED_SELECTOR));
     this.pods = informer(POD_KIND, MANAGED_SELECTOR);
     const cache = new CachedReader(options.client);
     cache.register(POLICY_KIND, this.policies);
-    OWNED_KINDS.forEach((gvk, i) => cache.register(gvk, this.owned[i] as Informer));
+    ownedKinds.forEach((gvk, i) => cache.register(gvk, this.owned[i] as Informer));
     cache.register(POD_KIND, this.pods);
     this.writes = new ReadYourWrites({ client: options.client, reader: cache, clock });
-    this.controller = new PolicyController({ client: this.writes, reader: this.writes.reader, validate: validatePolicy, render: renderPolicy, clock, logger });
+    this.controller = new PolicyController({ client: this.writes, reader: this.writes.reader, validate: validatePolicy, render: renderPolicy, ownedKinds, unservedKinds, clock, logger });
     this.wireEvents();
     this.elector = options.leaderElection && new LeaderElector({
       ...options.leaderElection,

@@ -11,6 +11,15 @@ export const OWNED_KINDS: readonly GroupVersionKind[] = [
 ];
 
 /**
+ * Owned kinds whose CRDs a cluster may not have (Gateway API and its Inference Extension): watched, applied and
+ * pruned only where the API server serves them, as discovery says when the operator starts.
+ */
+export const OPTIONAL_OWNED_KINDS: readonly GroupVersionKind[] = [
+  { apiVersion: 'inference.networking.k8s.io/v1', kind: 'InferencePool' },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' },
+];
+
+/**
  * Mode and router pods: watched read-only, so status can say why replicas are missing (the scheduler's reason).
  * Never written or pruned; their ReplicaSets own them.
  */

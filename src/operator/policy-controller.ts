@@ -2,14 +2,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { API_VERSION, KIND, type InferenceModePolicy, type PolicyStatus } from '../api/v1alpha1/types.js';
 import { formatProblems, type ValidationResult } from '../api/v1alpha1/validation.js';
 import type { Clock } from '../kube/clock.js';
-import { parseObjectKey, refOf, type KubeClient, type KubeObject, type ObjectReader, type ObjectRef } from '../kube/types.js';
+import { parseObjectKey, refOf, type GroupVersionKind, type KubeClient, type KubeObject, type ObjectReader, type ObjectRef } from '../kube/types.js';
 import type { Logger } from '../observability/logger.js';
 import { becameStatus, findCondition } from './conditions.js';
 import { containsDesired } from './contains-desired.js';
 import { withDesiredHash } from './desired-hash.js';
 import { invalidStatus, reconciledStatus } from './compute-status.js';
 import { FIELD_MANAGER, policySelector } from './labels.js';
-import { OWNED_KINDS, POD_KIND } from './owned-kinds.js';
+import { OPTIONAL_OWNED_KINDS, OWNED_KINDS, POD_KIND } from './owned-kinds.js';
 
 export interface PolicyControllerOptions {
   /** Writes go straight to the API server. */
@@ -18,6 +18,10 @@ export interface PolicyControllerOptions {
   reader: ObjectReader;
   validate: (obj: unknown) => ValidationResult;
   render: (policy: InferenceModePolicy) => KubeObject[];
+  /** Kinds to apply and prune; OWNED_KINDS when absent. */
+  ownedKinds?: readonly GroupVersionKind[];
+  /** Rendered kinds the API server does not serve (a missing CRD): left out, with a Warning; OPTIONAL_OWNED_KINDS when absent. */
+  unservedKinds?: readonly GroupVersionKind[];
   clock: Clock;
   logger: Logger;
 }
@@ -39,6 +43,9 @@ const REPORTER = 'modeswitch-operator';
  * Safe to call any number of times: objects already as desired are not written, nor is an unchanged status.
  */
 export class PolicyController {
+  /** Policy uid → the generation already warned about kinds it asks for that the cluster does not serve. */
+  private readonly warnedUnserved = new Map<string, number | undefined>();
+
   constructor(private readonly options: PolicyControllerOptions) {}
 
   async processItem(key: string): Promise<ReconcileOutcome> {
@@ -62,7 +69,11 @@ export class PolicyController {
   }
 
   private async reconcile(policy: PolicyObject): Promise<ReconcileOutcome> {
-    const desired = this.options.render(policy).map(withDesiredHash);
+    const rendered = this.options.render(policy);
+    const unserved = this.options.unservedKinds ?? OPTIONAL_OWNED_KINDS;
+    const isUnserved = (o: KubeObject) => unserved.some((k) => k.apiVersion === o.apiVersion && k.kind === o.kind);
+    await this.warnUnserved(policy, rendered.filter(isUnserved));
+    const desired = rendered.filter((o) => !isUnserved(o)).map(withDesiredHash);
     const live = new Map<string, KubeObject>();
     let applied = 0;
     let pruned = 0;
@@ -100,7 +111,7 @@ export class PolicyController {
   /** Deletes objects this policy owns that the spec no longer asks for (a removed mode). */
   private async prune(policy: PolicyObject, wanted: Set<string>): Promise<number> {
     let pruned = 0;
-    for (const gvk of OWNED_KINDS) {
+    for (const gvk of this.options.ownedKinds ?? OWNED_KINDS) {
       const owned = await this.options.reader.list({ ...gvk, namespace: policy.metadata.namespace, labelSelector: policySelector(policy.metadata.name) });
       for (const obj of owned) {
         const ours = obj.metadata.ownerReferences?.some((o) => o.uid === policy.metadata.uid && o.controller === true);
@@ -138,6 +149,22 @@ export class PolicyController {
     } catch (err) {
       this.options.logger.warn('could not report the apply failure in status', { policy: policy.metadata.name, error: String(err) });
     }
+  }
+
+  /**
+   * The policy asks for objects whose CRD the cluster lacks (an InferencePool without the Gateway API Inference
+   * Extension): the rest of the policy still reconciles, and one Warning per policy generation says what is missing.
+   */
+  private async warnUnserved(policy: PolicyObject, skipped: KubeObject[]): Promise<void> {
+    const uid = policy.metadata.uid ?? '';
+    if (skipped.length === 0) {
+      this.warnedUnserved.delete(uid);
+      return;
+    }
+    if (this.warnedUnserved.has(uid) && this.warnedUnserved.get(uid) === policy.metadata.generation) return;
+    this.warnedUnserved.set(uid, policy.metadata.generation);
+    const kinds = [...new Set(skipped.map((o) => `${o.apiVersion} ${o.kind}`))].join(', ');
+    await this.event(policy, 'Warning', 'CrdMissing', `not applied: the cluster does not serve ${kinds}; install its CRDs and restart the operator (docs/gateway.md)`);
   }
 
   private async reportTransitions(policy: PolicyObject, status: PolicyStatus, applied: number) {

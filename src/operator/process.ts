@@ -3,6 +3,7 @@ import { connectKube } from '../kube/connect.js';
 import type { Logger } from '../observability/logger.js';
 import { startHealthServer } from './health-server.js';
 import { Operator, type LeaderElectionOptions } from './operator.js';
+import { OPTIONAL_OWNED_KINDS } from './owned-kinds.js';
 
 export interface OperatorProcessOptions {
   kubeconfigPath?: string;
@@ -35,7 +36,11 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   let stopping: Promise<void> | undefined;
+  // CRDs the cluster may lack (Gateway API Inference Extension): looked up once; installing one later needs a restart.
+  const served = await Promise.all(OPTIONAL_OWNED_KINDS.map(async (gvk) => ((await kube.serves(gvk)) ? [gvk] : [])));
+  const servedOptionalKinds = served.flat();
   const operator = new Operator({
+    servedOptionalKinds,
     client: kube.client,
     source: kube.source,
     namespace: options.namespace,
@@ -70,6 +75,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     namespace: options.namespace ?? '(all)',
     workers: options.workers,
     leaderElection: options.leaderElection ? options.leaderElection.identity : 'off',
+    optionalKinds: servedOptionalKinds.map((k) => k.kind).join(',') || '(none)',
     health: health.url,
   });
   return { url: health.url, operator, exited, stop: () => stop(0) };

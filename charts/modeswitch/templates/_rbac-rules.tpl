@@ -29,6 +29,13 @@ check), which is why the operator has those reads too.
 - apiGroups: ["rbac.authorization.k8s.io"]
   resources: ["roles", "rolebindings"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+# A policy's InferencePool and HTTPRoute (spec.inferencePool), the same way; used only where their CRDs exist.
+- apiGroups: ["inference.networking.k8s.io"]
+  resources: ["inferencepools"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["httproutes"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 # Mode and router pods, read from an informer so status can name why replicas are missing (the scheduler's
 # reason for a pod it cannot place). Never written.
 - apiGroups: [""]

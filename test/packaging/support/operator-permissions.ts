@@ -4,7 +4,7 @@
  * the RBAC escalation check), and the calls its controller and leader election make.
  */
 import { GROUP, PLURAL } from '../../../src/api/v1alpha1/types.js';
-import { OWNED_KINDS, POD_KIND } from '../../../src/operator/owned-kinds.js';
+import { OPTIONAL_OWNED_KINDS, OWNED_KINDS, POD_KIND } from '../../../src/operator/owned-kinds.js';
 import { renderPolicy } from '../../../src/operator/render/index.js';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { permission, permissionsOf, type Permission, type PolicyRule } from './rbac.js';
@@ -17,6 +17,8 @@ const PLURALS: Record<string, string> = {
   ServiceAccount: 'serviceaccounts',
   Role: 'roles',
   RoleBinding: 'rolebindings',
+  InferencePool: 'inferencepools',
+  HTTPRoute: 'httproutes',
 };
 
 function groupOf(apiVersion: string): string {
@@ -52,7 +54,7 @@ export function requiredPolicyNamespacePermissions(): Set<Permission> {
   add(GROUP, `${PLURAL}/status`, ['patch']);
   // Owned objects: informers (list, watch), server-side apply (patch; an apply that creates the object is also
   // authorized as create: kubernetes.io/docs/reference/using-api/api-concepts/#patch-and-apply), pruning (delete).
-  for (const gvk of OWNED_KINDS) add(groupOf(gvk.apiVersion), pluralOf(gvk.kind), ['list', 'watch', 'create', 'patch', 'delete']);
+  for (const gvk of [...OWNED_KINDS, ...OPTIONAL_OWNED_KINDS]) add(groupOf(gvk.apiVersion), pluralOf(gvk.kind), ['list', 'watch', 'create', 'patch', 'delete']);
   // Pods, watched read-only for the scheduler's reason in status: POD_KIND in src/operator/owned-kinds.ts.
   add(groupOf(POD_KIND.apiVersion), 'pods', ['list', 'watch']);
   // Events about policies (core/v1 Event POST): src/kube/event.ts.
