@@ -5,6 +5,7 @@ import { modelById } from '../../src/sim/model/models.js';
 import { stepCost, weightBytesPerPass } from '../../src/sim/model/roofline.js';
 import { runClosedLoop } from '../../src/sim/workload/closed-loop.js';
 import type { RequestType } from '../../src/sim/model/types.js';
+import { loadMlEnergyDataset, replayMlEnergyRow } from '../../src/sim/workload/ml-energy.js';
 
 const MODEL = 'llama-3.1-8b-instruct';
 
@@ -13,6 +14,36 @@ function run(gpu: string, mode: string, concurrency: number, promptTokens: numbe
   const requests = concurrency === 1 ? 4 : concurrency * 2;
   return runClosedLoop({ core, concurrency, requests, request: () => ({ promptTokens, outputTokens, maxTokens: outputTokens, requestType: type }) });
 }
+
+const within = (simulated: number, measured: number): number => Math.abs(simulated - measured) / measured;
+
+describe('the engine model against ML.ENERGY measurements (Llama-3.1-8B BF16, vLLM 0.11.1, one H100)', () => {
+  const h100 = loadMlEnergyDataset('llama-3.1-8b-instruct-bf16').rows.filter((r) => r.gpu === 'H100' && r.numGpus === 1);
+
+  it('covers every published batch size', () => {
+    expect(h100.map((r) => r.maxNumSeqs)).toEqual([8, 16, 32, 64, 96, 128, 192, 256, 384, 512, 768]);
+  });
+
+  it.each(h100.map((r) => [r.maxNumSeqs, r] as const))('max_num_seqs %i: throughput, power and J/token within 15%% of measured', (_, row) => {
+    const sim = replayMlEnergyRow(row, { gpu: 'h100-80gb', model: MODEL, mode: resolveMode('bf16') });
+    expect(within(sim.outputTokensPerSecond, row.outputTokensPerSecond)).toBeLessThanOrEqual(0.15);
+    expect(within(sim.averagePowerWatts, row.averagePowerWatts)).toBeLessThanOrEqual(0.15);
+    expect(within(sim.joulesPerOutputToken, row.joulesPerOutputToken)).toBeLessThanOrEqual(0.15);
+  });
+
+  it('FP8 draws the power BF16 draws at equal batch, within 0.12 of the measured FP8/BF16 ratio', () => {
+    // The leaderboard's only same-GPU FP8/BF16 pair is Qwen3-235B-A22B on 8 x H100 (docs/calibration.md): per-GPU
+    // power is what carries over to a dense 8B model; its J/token ratio (MoE expert traffic) does not.
+    const bf16 = loadMlEnergyDataset('qwen3-235b-a22b-instruct-bf16').rows.filter((r) => r.gpu === 'H100' && r.numGpus === 8);
+    const fp8 = loadMlEnergyDataset('qwen3-235b-a22b-instruct-fp8').rows.filter((r) => r.gpu === 'H100' && r.numGpus === 8);
+    for (const row of h100.filter((r) => r.maxNumSeqs >= 32 && r.maxNumSeqs <= 256)) {
+      const measured = fp8.find((r) => r.maxNumSeqs === row.maxNumSeqs)!.averagePowerWatts / bf16.find((r) => r.maxNumSeqs === row.maxNumSeqs)!.averagePowerWatts;
+      const simulated = replayMlEnergyRow(row, { gpu: 'h100-80gb', model: MODEL, mode: resolveMode('fp8') }).averagePowerWatts
+        / replayMlEnergyRow(row, { gpu: 'h100-80gb', model: MODEL, mode: resolveMode('bf16') }).averagePowerWatts;
+      expect(Math.abs(simulated - measured)).toBeLessThanOrEqual(0.12);
+    }
+  });
+});
 
 describe('calibration against published figures (docs/calibration.md)', () => {
   it('FP16 Llama-3.1-8B batch-1 decode on A100 runs near the HBM bandwidth bound and is memory-bound', () => {
@@ -26,13 +57,6 @@ describe('calibration against published figures (docs/calibration.md)', () => {
         { prefillTokens: 0, prefillAttention: 0, prefillSeqs: 0, decodeSeqs: 1, decodeContext: 512 });
       expect(cost.memorySeconds).toBeGreaterThan(10 * cost.computeSeconds);
     }
-  });
-
-  it('FP16 8B at batch 64 on H100 spends 0.12-0.20 J per output token (ML.ENERGY v2/v3 range)', () => {
-    // ML.ENERGY text conversation: mean output 717 tokens; multi-turn prompts taken as 2k tokens (see calibration.md).
-    const { joulesPerOutputToken } = run('h100-80gb', 'fp16', 64, 2048, 717);
-    expect(joulesPerOutputToken).toBeGreaterThanOrEqual(0.12);
-    expect(joulesPerOutputToken).toBeLessThanOrEqual(0.2);
   });
 
   it('speculative decoding is faster at low load and slower at high load', () => {

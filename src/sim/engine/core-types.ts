@@ -1,3 +1,4 @@
+import type { StepCost } from '../model/roofline.js';
 import type { RequestType } from '../model/types.js';
 
 /** A request as the engine core sees it: token counts only, no text. */
@@ -60,4 +61,6 @@ export interface StepRecord {
   prefillTokens: number;
   decodeTokens: number;
   powerWatts: number;
+  /** Where the iteration's time went (memory-, compute-bound, overhead): what its power is derived from. */
+  cost: StepCost;
 }

@@ -1,18 +1,17 @@
+import { ENGINE_CALIBRATION, type EngineCalibration } from './calibration.js';
 import type { GpuSpec } from './types.js';
 import type { StepCost } from './roofline.js';
 
 /**
- * Share of the idle-to-limit power range drawn per second of tensor-bound work and per second of bandwidth-bound
- * work. Compute-bound prefill runs at the board limit; bandwidth-bound decode draws well below it (Splitwise,
- * Patel et al. ISCA 2024; DynamoLLM, Stojkovic et al. HPCA 2025). Host overhead time draws idle power.
+ * Average board power over one iteration, watts: idle plus the share of the idle-to-limit range that the
+ * iteration's tensor-bound, bandwidth-bound and overhead seconds draw (weights fitted to measured vLLM runs,
+ * src/sim/model/calibration.ts), capped at the board limit.
  */
-export const COMPUTE_POWER_WEIGHT = 1.0;
-export const MEMORY_POWER_WEIGHT = 0.35;
-
-/** Average board power over one iteration, watts (between idle and the board limit). */
-export function stepPowerWatts(gpu: GpuSpec, cost: StepCost): number {
+export function stepPowerWatts(gpu: GpuSpec, cost: StepCost, calibration: EngineCalibration = ENGINE_CALIBRATION): number {
   if (cost.seconds <= 0) return gpu.idleWatts;
-  const busy = cost.computeSeconds * COMPUTE_POWER_WEIGHT + (cost.memorySeconds + cost.draftSeconds) * MEMORY_POWER_WEIGHT;
+  const busy = cost.computeSeconds * calibration.computePowerWeight
+    + (cost.memorySeconds + cost.draftSeconds) * calibration.memoryPowerWeight
+    + cost.overheadSeconds * calibration.overheadPowerWeight;
   const activity = Math.min(1, busy / cost.seconds);
   return gpu.idleWatts + (gpu.maxWatts - gpu.idleWatts) * activity;
 }

@@ -1,11 +1,8 @@
+import { ENGINE_CALIBRATION, type EngineCalibration } from './calibration.js';
 import { KERNEL_EFFICIENCY, type KernelEfficiency } from './kernels.js';
 import { blockParams, kvBytesPerToken, lmHeadParams } from './models.js';
 import type { GpuSpec, ModeProfile, ModelSpec } from './types.js';
 
-/** Fixed per-iteration host cost of vLLM (scheduling, input prep, sampling launch); docs/calibration.md. */
-export const STEP_OVERHEAD_SECONDS = 0.0015;
-/** Per-sequence host cost per iteration (detokenise, stop checks, output processing). */
-export const PER_SEQUENCE_OVERHEAD_SECONDS = 40e-6;
 /** FlashAttention / paged-attention achieved fractions (attention is never quantized here). */
 export const ATTENTION_EFFICIENCY: KernelEfficiency = { memory: 0.6, compute: 0.5 };
 /** Tensor parallelism: fraction of linear scaling kept, and latency of one all-reduce over NVLink. */
@@ -17,6 +14,8 @@ export interface HardwareContext {
   model: ModelSpec;
   profile: ModeProfile;
   tensorParallel: number;
+  /** Fitted engine constants; ENGINE_CALIBRATION unless a calibration run tries others. */
+  calibration?: EngineCalibration;
 }
 
 /** What one engine iteration computes. Token counts are totals over the batch. */
@@ -108,7 +107,8 @@ export function stepCost(hw: HardwareContext, work: StepWork): StepCost {
   }
   const seqs = work.decodeSeqs + work.prefillSeqs;
   const tp = hw.tensorParallel > 1 ? 2 * hw.model.layers * TP_ALLREDUCE_SECONDS : 0;
-  const overheadSeconds = STEP_OVERHEAD_SECONDS + PER_SEQUENCE_OVERHEAD_SECONDS * seqs + tp;
+  const { stepOverheadSeconds, perSequenceOverheadSeconds } = hw.calibration ?? ENGINE_CALIBRATION;
+  const overheadSeconds = stepOverheadSeconds + perSequenceOverheadSeconds * seqs + tp;
   return {
     seconds: forward + draftSeconds + overheadSeconds,
     memorySeconds: phases.reduce((s, p) => s + p.memory, 0),

@@ -19,8 +19,10 @@ export interface GpuSpec {
   /** 0 where the GPU has no FP8 tensor cores (Ampere): FP8 checkpoints then run weight-only. */
   fp8Flops: number;
   int8Ops: number;
-  /** Board power of an idle GPU with a CUDA context, watts. */
+  /** Board power of an idle GPU holding a loaded vLLM engine (CUDA context, weights, clocks up), watts. */
   idleWatts: number;
+  /** Board power of a GPU with no process on it (driver in persistence mode): a parked, scaled-to-zero GPU, watts. */
+  parkedWatts: number;
   /** Board power limit (TDP), watts. */
   maxWatts: number;
 }

@@ -1,0 +1,25 @@
+/**
+ * The engine-model constants fitted to measured vLLM runs (ML.ENERGY Leaderboard v3, Llama-3.1-8B-Instruct BF16 on
+ * one H100, every published max_num_seqs). `scripts/calibrate/fit-ml-energy.ts` produces these values and checks
+ * them; re-run it rather than editing by hand. Method, data and residuals: docs/calibration.md.
+ */
+export interface EngineCalibration {
+  /** Fixed host cost per iteration (scheduling, input preparation, sampling launch), seconds. */
+  stepOverheadSeconds: number;
+  /** Host and small-kernel cost per sequence per iteration (sampling, detokenise, stop checks), seconds. */
+  perSequenceOverheadSeconds: number;
+  /** Share of the idle-to-limit power range drawn per second of tensor-bound work (held at 1: prefill runs at the limit). */
+  computePowerWeight: number;
+  /** Share drawn per second of bandwidth-bound work (weight and KV streaming). */
+  memoryPowerWeight: number;
+  /** Share drawn per second of the per-iteration overhead (clocks stay up, small kernels run). */
+  overheadPowerWeight: number;
+}
+
+export const ENGINE_CALIBRATION: Readonly<EngineCalibration> = {
+  stepOverheadSeconds: 0.00126,
+  perSequenceOverheadSeconds: 44e-6,
+  computePowerWeight: 1.0,
+  memoryPowerWeight: 0.55,
+  overheadPowerWeight: 1,
+};
