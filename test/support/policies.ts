@@ -67,6 +67,9 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       {
         name: 'spec',
         replicas: 2,
+        // Autoscaling bounds exclude a fixed replicas: a test drops one or the other.
+        minReplicas: 1,
+        maxReplicas: 4,
         weights: 'neuralmagic/Llama-3.1-8B-Instruct-FP8',
         dtype: 'auto',
         quantization: 'fp8',
@@ -102,7 +105,11 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       fallback: ['spec'],
       firstByteTimeoutSeconds: 30,
       clientHints: 'Trust',
+      strategy: 'Objective',
     },
+    // Only one inter-token target may be set: a test drops the p95 one.
+    objective: { ttftP95Seconds: 0.5, interTokenMeanSeconds: 0.05, interTokenP95Seconds: 0.1, qualityBudgetPoints: 0.2 },
+    capacity: { maxGpus: 8, powerBudgetWatts: 5600, scaleDownDelaySeconds: 300, idleToZeroSeconds: 900, actuation: 'External' },
     telemetry: {
       dcgmExporter: { namespace: 'gpu-operator', service: 'nvidia-dcgm-exporter', port: 9400, path: '/metrics', url: 'http://dcgm:9400/metrics' },
       interval: '500ms',

@@ -1,10 +1,12 @@
 import type {
+  CapacitySpec,
   DcgmExporterRef,
   EngineSpec,
   GuardsSpec,
   InferenceModePolicy,
   InferencePoolSpec,
   ModeSpec,
+  ObjectiveSpec,
   PodSettings,
   RouterSpec,
   Toleration,
@@ -46,9 +48,33 @@ export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources'>> = {
 /** The upstream CRD's default failure mode; 9002 is the Endpoint Picker port of the upstream reference picker. */
 export const DEFAULT_INFERENCE_POOL: Required<Pick<InferencePoolSpec, 'failureMode' | 'extProcPort'>> = { failureMode: 'FailClose', extProcPort: 9002 };
 
+/**
+ * The SLO a policy keeps unless it states one: MLPerf Inference's server scenario for Llama 3.1 8B (p99 TTFT 2 s,
+ * p99 time per output token 100 ms), here as p95 TTFT and mean inter-token time; no accuracy spent unless stated.
+ */
+export const DEFAULT_OBJECTIVE = { ttftP95Seconds: 2, interTokenMeanSeconds: 0.1, qualityBudgetPoints: 0 } as const;
+
+/** How fast the planner gives GPUs back: a replica after 5 quiet minutes, a mode's last after 15 idle ones. */
+export const DEFAULT_CAPACITY: Required<Pick<CapacitySpec, 'scaleDownDelaySeconds' | 'idleToZeroSeconds' | 'actuation'>> = {
+  scaleDownDelaySeconds: 300,
+  idleToZeroSeconds: 900,
+  actuation: 'Operator',
+};
+
+export interface ResolvedObjective {
+  ttftP95Seconds: number;
+  interToken: { statistic: 'mean' | 'p95'; seconds: number };
+  qualityBudgetPoints: number;
+}
+
+export type ResolvedCapacity = typeof DEFAULT_CAPACITY & Pick<CapacitySpec, 'maxGpus' | 'powerBudgetWatts'>;
+
 /** A mode with the engine defaults merged in: what its pods actually run. */
 export interface ResolvedMode extends Omit<ModeSpec, keyof PodSettings | 'replicas' | 'weights' | 'prefixCaching'> {
+  /** Fixed modes: their size. Autoscaled ones: the size they start at (minReplicas). */
   replicas: number;
+  /** Set when the capacity planner sizes this mode (spec.capacity, and no fixed replicas). */
+  autoscale?: { minReplicas: number; maxReplicas: number };
   weights: string;
   prefixCaching: boolean;
   image: string;
@@ -81,7 +107,11 @@ export interface ResolvedPolicy {
     fallback: string[];
     firstByteTimeoutSeconds?: number;
     clientHints: NonNullable<InferenceModePolicy['spec']['routing']['clientHints']>;
+    strategy: NonNullable<InferenceModePolicy['spec']['routing']['strategy']>;
   };
+  objective: ResolvedObjective;
+  /** Undefined unless the policy sets spec.capacity. */
+  capacity?: ResolvedCapacity;
   telemetry: { dcgmExporter: DcgmExporterRef & typeof DEFAULT_DCGM_EXPORTER; intervalMs: number };
   router: typeof DEFAULT_ROUTER & Pick<RouterSpec, 'tls' | 'resources'>;
   /** Undefined unless the policy enables the InferencePool. */
@@ -97,14 +127,19 @@ export function parseDurationMs(text: string): number {
   return unit === 'ms' ? value : unit === 's' ? value * 1000 : value * 60_000;
 }
 
-function resolveMode(mode: ModeSpec, model: string, engine: EngineSpec): ResolvedMode {
+function resolveMode(mode: ModeSpec, model: string, engine: EngineSpec, capacity: CapacitySpec | undefined): ResolvedMode {
+  const gpus = mode.gpus ?? engine.gpus ?? 1;
+  const autoscale = capacity && mode.replicas === undefined
+    ? { minReplicas: mode.minReplicas ?? 0, maxReplicas: mode.maxReplicas ?? Math.floor(capacity.maxGpus / gpus) }
+    : undefined;
   return {
     ...mode,
-    replicas: mode.replicas ?? 1,
+    replicas: mode.replicas ?? autoscale?.minReplicas ?? 1,
+    ...(autoscale ? { autoscale } : {}),
     weights: mode.weights ?? model,
     prefixCaching: mode.prefixCaching ?? false,
     image: mode.image ?? engine.image ?? DEFAULT_ENGINE_IMAGE,
-    gpus: mode.gpus ?? engine.gpus ?? 1,
+    gpus,
     gpuResource: mode.gpuResource ?? engine.gpuResource ?? DEFAULT_GPU_RESOURCE,
     nodeSelector: { ...engine.nodeSelector, ...mode.nodeSelector },
     tolerations: mode.tolerations ?? engine.tolerations ?? DEFAULT_GPU_TOLERATIONS,
@@ -145,7 +180,7 @@ export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
       startupTimeoutSeconds: engine.startupTimeoutSeconds ?? 1800,
       imagePullPolicy: engine.imagePullPolicy ?? 'IfNotPresent',
     },
-    modes: spec.modes.map((m) => resolveMode(m, spec.model, engine)),
+    modes: spec.modes.map((m) => resolveMode(m, spec.model, engine, spec.capacity)),
     routing: {
       defaultMode: spec.routing.defaultMode,
       rules: spec.routing.rules ?? [],
@@ -153,7 +188,10 @@ export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
       fallback: spec.routing.fallback ?? [],
       firstByteTimeoutSeconds: spec.routing.firstByteTimeoutSeconds,
       clientHints: spec.routing.clientHints ?? 'Trust',
+      strategy: spec.routing.strategy ?? 'Rules',
     },
+    objective: resolveObjective(spec.objective ?? {}),
+    ...(spec.capacity ? { capacity: { ...DEFAULT_CAPACITY, ...spec.capacity } } : {}),
     telemetry: {
       dcgmExporter: { ...DEFAULT_DCGM_EXPORTER, ...spec.telemetry?.dcgmExporter },
       intervalMs: parseDurationMs(spec.telemetry?.interval ?? '1s'),
@@ -168,5 +206,16 @@ function resolveInferencePool(pool: InferencePoolSpec): NonNullable<ResolvedPoli
     failureMode: pool.failureMode ?? DEFAULT_INFERENCE_POOL.failureMode,
     extProcPort: pool.extProcPort ?? DEFAULT_INFERENCE_POOL.extProcPort,
     ...(pool.gateway ? { gateway: pool.gateway } : {}),
+  };
+}
+
+function resolveObjective(o: ObjectiveSpec): ResolvedObjective {
+  const interToken = o.interTokenP95Seconds !== undefined
+    ? { statistic: 'p95' as const, seconds: o.interTokenP95Seconds }
+    : { statistic: 'mean' as const, seconds: o.interTokenMeanSeconds ?? DEFAULT_OBJECTIVE.interTokenMeanSeconds };
+  return {
+    ttftP95Seconds: o.ttftP95Seconds ?? DEFAULT_OBJECTIVE.ttftP95Seconds,
+    interToken,
+    qualityBudgetPoints: o.qualityBudgetPoints ?? DEFAULT_OBJECTIVE.qualityBudgetPoints,
   };
 }

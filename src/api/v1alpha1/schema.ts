@@ -142,7 +142,9 @@ const mode: JsonSchema = {
   required: ['name'],
   properties: {
     name: str('Mode name (DNS label); its objects are named <policy>-<mode>.', { pattern: DNS_LABEL, maxLength: 30 }),
-    replicas: int('Pods of this mode.', 0, 64),
+    replicas: int('Pods of this mode, fixed: the capacity planner leaves the mode at this size.', 0, 64),
+    minReplicas: int('Autoscaled (needs spec.capacity): the fewest pods the planner keeps; 0 allows scaling to zero.', 0, 64),
+    maxReplicas: int('Autoscaled (needs spec.capacity): the most pods the planner gives this mode.', 0, 64),
     weights: str('Separate (e.g. quantized) checkpoint; defaults to spec.model.'),
     dtype: str('vLLM --dtype.', { enum: ['auto', 'half', 'float16', 'bfloat16', 'float', 'float32'] }),
     quantization: str('vLLM --quantization method (fp8, awq_marlin, gptq_marlin, compressed-tensors, ...).', {
@@ -154,6 +156,16 @@ const mode: JsonSchema = {
     speculative,
     ...podSettings,
   },
+  'x-kubernetes-validations': [
+    {
+      rule: '!has(self.replicas) || (!has(self.minReplicas) && !has(self.maxReplicas))',
+      message: 'replicas fixes the size of a mode; set either replicas or minReplicas/maxReplicas, not both',
+    },
+    {
+      rule: '!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas',
+      message: 'minReplicas must not exceed maxReplicas',
+    },
+  ],
 };
 
 const engine: JsonSchema = {
@@ -228,6 +240,7 @@ const routing: JsonSchema = {
     },
     firstByteTimeoutSeconds: { type: 'number', description: "Per attempt: time to a streamed answer's first byte, past which another pod is tried.", minimum: 0.1 },
     clientHints: { type: 'string', description: "Trust: clients' x-modeswitch-* hint, tenant and priority headers are used. Ignore: they are dropped.", enum: ['Trust', 'Ignore'] },
+    strategy: str('Rules (default): first matching rule, else defaultMode. Objective: a matching rule still wins; otherwise the mode with the lowest predicted J/token that meets spec.objective.', { enum: ['Rules', 'Objective'] }),
   },
 };
 
@@ -293,6 +306,38 @@ const inferencePool: JsonSchema = {
   },
 };
 
+const seconds = (description: string): JsonSchema => ({ type: 'number', description, minimum: 0.001, maximum: 3600 });
+
+const objective: JsonSchema = {
+  type: 'object',
+  description: 'The latency the policy promises and the accuracy it may spend to save energy (docs/capacity.md).',
+  properties: {
+    ttftP95Seconds: seconds('95th percentile time to first token, seconds.'),
+    interTokenMeanSeconds: seconds('Mean time between output tokens, seconds.'),
+    interTokenP95Seconds: seconds('95th percentile time between output tokens, seconds.'),
+    qualityBudgetPoints: { type: 'number', description: 'Mean accuracy loss against FP16 the policy may spend, points (0: exact modes only).', minimum: 0, maximum: 100 },
+  },
+  'x-kubernetes-validations': [
+    {
+      rule: '!has(self.interTokenMeanSeconds) || !has(self.interTokenP95Seconds)',
+      message: 'set either objective.interTokenMeanSeconds or objective.interTokenP95Seconds, not both',
+    },
+  ],
+};
+
+const capacity: JsonSchema = {
+  type: 'object',
+  description: 'Size modes to their traffic within a GPU budget; modes without a fixed replicas are autoscaled (docs/capacity.md).',
+  required: ['maxGpus'],
+  properties: {
+    maxGpus: int('GPUs across every mode, fixed and autoscaled.', 1, 4096),
+    powerBudgetWatts: { type: 'number', description: 'Board power the pool may draw at full load, watts (each GPU at its limit).', minimum: 1 },
+    scaleDownDelaySeconds: int('How long demand must stay low before a mode loses a replica (default 300).', 0, 86_400),
+    idleToZeroSeconds: int('How long a mode must see no demand before it scales to zero, minReplicas allowing (default 900).', 0, 86_400),
+    actuation: str('Operator (default): the operator sets replicas. External: it only publishes them for KEDA or an HPA.', { enum: ['Operator', 'External'] }),
+  },
+};
+
 const condition: JsonSchema = {
   type: 'object',
   required: ['type', 'status'],
@@ -330,8 +375,18 @@ export const specSchema: JsonSchema = {
     telemetry,
     router,
     inferencePool,
+    objective,
+    capacity,
   },
   'x-kubernetes-validations': [
+    {
+      rule: 'has(self.capacity) || self.modes.all(m, !has(m.minReplicas) && !has(m.maxReplicas))',
+      message: 'minReplicas and maxReplicas need spec.capacity (the GPU budget autoscaled modes share)',
+    },
+    {
+      rule: "!has(self.routing.strategy) || self.routing.strategy != 'Objective' || has(self.objective)",
+      message: 'routing.strategy Objective needs spec.objective',
+    },
     {
       // The router's objects are <policy>-router.
       rule: "self.modes.all(m, m.name != 'router')",
@@ -362,7 +417,7 @@ export const statusSchema: JsonSchema = {
       'x-kubernetes-list-map-keys': ['type'],
       items: condition,
     },
-    modes: { type: 'array', items: replicaStatus({ name: { type: 'string' } }) },
+    modes: { type: 'array', items: replicaStatus({ name: { type: 'string' }, desiredReplicas: { type: 'integer' }, capacityReason: { type: 'string' } }) },
     router: replicaStatus({}),
   },
 };

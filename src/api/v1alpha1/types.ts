@@ -44,6 +44,36 @@ export interface PolicySpec {
   router?: RouterSpec;
   /** Gateway API Inference Extension: an InferencePool of every mode's pods, the router as its Endpoint Picker. */
   inferencePool?: InferencePoolSpec;
+  /** The latency the policy promises and the accuracy it may spend to save energy (docs/capacity.md). */
+  objective?: ObjectiveSpec;
+  /** Size modes to their traffic within a GPU budget; modes without a fixed `replicas` are then autoscaled. */
+  capacity?: CapacitySpec;
+}
+
+/** Service-level objective and quality budget: what objective routing and the capacity planner keep. */
+export interface ObjectiveSpec {
+  /** 95th percentile time to first token, seconds. */
+  ttftP95Seconds?: number;
+  /** Mean time between output tokens, seconds (set this or interTokenP95Seconds). */
+  interTokenMeanSeconds?: number;
+  /** 95th percentile time between output tokens, seconds. */
+  interTokenP95Seconds?: number;
+  /** Mean accuracy loss against FP16 the policy may spend, points (0: only exact modes). */
+  qualityBudgetPoints?: number;
+}
+
+/** The GPU pool autoscaled modes share, and how fast the capacity planner gives GPUs back. */
+export interface CapacitySpec {
+  /** GPUs across every mode, fixed and autoscaled. */
+  maxGpus: number;
+  /** Board power the pool may draw at full load, watts (each GPU counted at its limit). */
+  powerBudgetWatts?: number;
+  /** How long demand must stay low before a mode loses a replica. */
+  scaleDownDelaySeconds?: number;
+  /** How long a mode must see no demand before it scales to zero (its minReplicas allowing). */
+  idleToZeroSeconds?: number;
+  /** Operator: the operator sets replicas. External: it only publishes them (KEDA or an HPA acts). */
+  actuation?: 'Operator' | 'External';
 }
 
 export interface Toleration {
@@ -138,7 +168,12 @@ export type KvCacheDtype = 'auto' | 'fp8' | 'fp8_e4m3' | 'fp8_e5m2';
 export interface ModeSpec extends PodSettings {
   /** DNS label; the mode's Deployment and Service are `<policy>-<mode>`. */
   name: string;
+  /** A fixed size: the mode stays at this many pods whatever spec.capacity says. */
   replicas?: number;
+  /** Autoscaled (with spec.capacity): the fewest pods the planner keeps; 0 lets it scale to zero. */
+  minReplicas?: number;
+  /** Autoscaled: the most pods the planner gives this mode. */
+  maxReplicas?: number;
   /** A separate (quantized) checkpoint; defaults to spec.model. */
   weights?: string;
   dtype?: Dtype;
@@ -173,6 +208,11 @@ export interface RoutingSpec {
   firstByteTimeoutSeconds?: number;
   /** Trust (default): clients' x-modeswitch-* hint, tenant and priority headers are used. Ignore: they are dropped. */
   clientHints?: 'Trust' | 'Ignore';
+  /**
+   * Rules (default): first matching rule, else defaultMode. Objective: a rule that matches still wins; otherwise the
+   * mode with the lowest predicted energy per token that meets spec.objective at the current load.
+   */
+  strategy?: 'Rules' | 'Objective';
 }
 
 export interface DcgmExporterRef {
@@ -238,6 +278,10 @@ export interface ModeStatus {
   replicas: number;
   readyReplicas: number;
   service: string;
+  /** What the capacity planner wants (autoscaled modes only). */
+  desiredReplicas?: number;
+  /** Why the planner wants that many, in words. */
+  capacityReason?: string;
 }
 
 export interface RouterStatus {

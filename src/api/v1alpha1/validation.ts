@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { isCelError, run } from '@bufbuild/cel';
 import type { CelInput } from '@bufbuild/cel';
+import { capacityProblems } from './capacity-validation.js';
 import { checkRuleExpression } from './rule-env.js';
 import { policySchema, type JsonSchema } from './schema.js';
 import { API_VERSION, KIND, type InferenceModePolicy } from './types.js';
@@ -119,6 +120,7 @@ export function validatePolicy(obj: unknown): ValidationResult {
   if (problems.length > 0) return { problems };
   const policy = obj as unknown as InferenceModePolicy;
   problems.push(...ruleExpressionProblems(policy));
+  problems.push(...capacityProblems(policy));
   return problems.length > 0 ? { problems } : { policy, problems };
 }
 
