@@ -17,6 +17,7 @@ import { routerClient } from '../../src/router/grpc/client.js';
 import { startSimEngine } from '../../src/sim/index.js';
 import type { SimEngine } from '../../src/sim/index.js';
 import { MODEL, testPolicy } from './support/harness.js';
+import { standInEngine } from './support/stand-in-engine.js';
 
 const TLS = fileURLToPath(new URL('./fixtures/tls/', import.meta.url));
 const tlsFile = (name: string) => readFileSync(join(TLS, name));
@@ -33,6 +34,9 @@ describe('parseRouterConfig', () => {
     [{ policyFile: 'p.yaml', listen: { httpPort: -1 } }, 'listen.httpPort: must be a non-negative integer'],
     [{ policyFile: 'p.yaml', endpoints: { fp8: 'http://x' } }, 'endpoints.fp8: must be a list of URLs'],
     [{ policyFile: 'p.yaml', tls: { certFile: 'c', keyFile: 'k', requireClientCertificate: true } }, 'tls.caFile: is required'],
+    [{ policyFile: 'p.yaml', limits: { bodyTimeout: 5 } }, 'limits.bodyTimeout: is not a known setting'],
+    [{ policyFile: 'p.yaml', health: { intervalMs: 0 } }, 'health.intervalMs: must be a positive integer'],
+    [{ policyFile: 'p.yaml', exposeInternals: 'yes' }, 'exposeInternals: must be true or false'],
   ])('names the field at fault: %j', (raw, message) => {
     expect(() => parseRouterConfig(raw)).toThrow(message);
   });
@@ -57,6 +61,22 @@ describe('a standalone router from a config file, with TLS and client certificat
     writeFileSync(join(dir, 'bad.yaml'), stringify({ ...testPolicy({ defaultMode: 'nope' }, ['fp8']) }));
     const config = parseRouterConfig({ policyFile: join(dir, 'bad.yaml') });
     await expect(routerFromConfig(config, { logger, kubeDiscovery: async () => Promise.reject(new Error('unused')) })).rejects.toThrow(/bad.yaml: the policy is invalid: .*defaultMode/);
+  });
+
+  it("sends the engines the API key from upstreamApiKeyFile (a mounted Secret)", async () => {
+    const standIn = await standInEngine();
+    writeFileSync(join(dir, 'api-key'), 'engine-key\n');
+    const config = parseRouterConfig({ policyFile: join(dir, 'policy.yaml'), endpoints: { fp8: [standIn.url] }, listen: { host: '127.0.0.1', httpPort: 0, grpcPort: 0, metricsPort: 0 }, upstreamApiKeyFile: join(dir, 'api-key') });
+    const router = await routerFromConfig(config, { logger, kubeDiscovery: async () => Promise.reject(new Error('unused')) });
+    const ports = await router.start();
+    try {
+      const res = await fetch(`http://127.0.0.1:${ports.httpPort}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, prompt: 'x' }) });
+      expect(res.status).toBe(200);
+      expect(standIn.calls[0]?.headers['authorization']).toBe('Bearer engine-key');
+    } finally {
+      await router.stop();
+      await standIn.close();
+    }
   });
 
   it('serves HTTPS and gRPC over TLS only to clients with a certificate from the CA', async () => {

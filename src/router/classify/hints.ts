@@ -57,3 +57,9 @@ export function parsePriority(raw: string | number | undefined): number {
   if (n === undefined) throw invalidRequest(`priority must be a decimal integer, got "${raw}"`, HINT_HEADERS.priority);
   return n;
 }
+
+/** A policy with `routing.clientHints: Ignore` decides on the router's own estimates: the client's hints are dropped. */
+export function applyHintTrust(req: NormalizedRequest, trust: 'Trust' | 'Ignore'): NormalizedRequest {
+  if (trust === 'Trust') return req;
+  return { ...req, hints: {}, tenant: '', priority: 0 };
+}

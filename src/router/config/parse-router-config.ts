@@ -1,4 +1,4 @@
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from '../../api/v1alpha1/router-config.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES, ROUTER_DEFAULTS } from '../../api/v1alpha1/router-config.js';
 import type { RouterConfig } from '../../api/v1alpha1/router-config.js';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -18,6 +18,19 @@ function str(v: unknown, path: string): string {
   return v;
 }
 
+/** An optional mapping of positive integers (milliseconds, counts); unknown keys are refused, naming them. */
+function section<K extends string>(v: unknown, path: string, keys: readonly K[]): Partial<Record<K, number>> | undefined {
+  if (v === undefined) return undefined;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail(path, 'must be a mapping');
+  const out: Partial<Record<K, number>> = {};
+  for (const [key, value] of Object.entries(v)) {
+    if (!(keys as readonly string[]).includes(key)) fail(`${path}.${key}`, `is not a known setting (known: ${keys.join(', ')})`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(`${path}.${key}`, `must be a positive integer, got ${JSON.stringify(value)}`);
+    out[key as K] = value;
+  }
+  return out;
+}
+
 /**
  * Checks a parsed router.yaml (what the operator renders, or a hand-written one) and fills defaults. Exactly one of
  * policyRef (cluster) and policyFile (standalone) must be set; every error names its field.
@@ -29,14 +42,14 @@ export function parseRouterConfig(raw: unknown): RouterConfig {
   const telemetry = (c['telemetry'] ?? {}) as Record<string, unknown>;
   const config: RouterConfig = {
     listen: {
-      host: listen['host'] === undefined ? '0.0.0.0' : str(listen['host'], 'listen.host'),
-      grpcPort: int(listen['grpcPort'], 'listen.grpcPort', 9000),
-      httpPort: int(listen['httpPort'], 'listen.httpPort', 8080),
-      metricsPort: int(listen['metricsPort'], 'listen.metricsPort', 9090),
+      host: listen['host'] === undefined ? ROUTER_DEFAULTS.listen.host : str(listen['host'], 'listen.host'),
+      grpcPort: int(listen['grpcPort'], 'listen.grpcPort', ROUTER_DEFAULTS.listen.grpcPort),
+      httpPort: int(listen['httpPort'], 'listen.httpPort', ROUTER_DEFAULTS.listen.httpPort),
+      metricsPort: int(listen['metricsPort'], 'listen.metricsPort', ROUTER_DEFAULTS.listen.metricsPort),
     },
     telemetry: {
       dcgmUrls: ((telemetry['dcgmUrls'] ?? []) as unknown[]).map((u, i) => str(u, `telemetry.dcgmUrls[${i}]`)),
-      intervalMs: int(telemetry['intervalMs'], 'telemetry.intervalMs', 1000),
+      intervalMs: int(telemetry['intervalMs'], 'telemetry.intervalMs', ROUTER_DEFAULTS.telemetryIntervalMs),
     },
     logLevel: (c['logLevel'] ?? 'info') as RouterConfig['logLevel'],
     maxRequestBytes: int(c['maxRequestBytes'], 'maxRequestBytes', DEFAULT_MAX_REQUEST_BYTES),
@@ -57,6 +70,15 @@ export function parseRouterConfig(raw: unknown): RouterConfig {
         return [mode, urls.map((u, i) => str(u, `endpoints.${mode}[${i}]`))];
       }),
     );
+  }
+  const limits = section(c['limits'], 'limits', ['bodyTimeoutMs', 'headersTimeoutMs', 'maxUnfinishedBodies']);
+  if (limits) config.limits = limits;
+  const health = section(c['health'], 'health', ['intervalMs', 'timeoutMs', 'consecutiveFailures', 'ejectMs']);
+  if (health) config.health = health;
+  if (c['upstreamApiKeyFile'] !== undefined) config.upstreamApiKeyFile = str(c['upstreamApiKeyFile'], 'upstreamApiKeyFile');
+  if (c['exposeInternals'] !== undefined) {
+    if (typeof c['exposeInternals'] !== 'boolean') fail('exposeInternals', 'must be true or false');
+    config.exposeInternals = c['exposeInternals'];
   }
   const tls = c['tls'] as Record<string, unknown> | undefined;
   if (tls !== undefined) {

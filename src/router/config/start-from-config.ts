@@ -44,6 +44,11 @@ export async function routerFromConfig(config: RouterConfig, deps: StartDeps): P
     maxRequestBytes: config.maxRequestBytes,
     drainTimeoutMs: config.drainTimeoutMs,
     shutdownDelayMs: config.shutdownDelayMs,
+    limits: config.limits,
+    health: config.health,
+    // A key file ends with a newline more often than not; the key itself never does.
+    upstreamApiKey: config.upstreamApiKeyFile === undefined ? undefined : readFile(config.upstreamApiKeyFile).trim(),
+    exposeInternals: config.exposeInternals,
     tls,
     logger: deps.logger,
   });

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { ClassifyResponseSchema, GenerateRequestSchema } from '../../gen/modeswitch/v1/router_pb.js';
 import type { ClassifyRequest, ClassifyResponse } from '../../gen/modeswitch/v1/router_pb.js';
+import { applyHintTrust } from '../classify/hints.js';
 import { REQUEST_ID_HEADER } from '../protocol/headers.js';
 import { requestIdOf } from '../protocol/request-id.js';
 import { RouterError } from '../protocol/router-error.js';
@@ -17,7 +18,7 @@ export function handleClassify(ctx: ServeContext) {
     try {
       const policy = ctx.core.policy;
       if (!policy) throw new RouterError('unavailable', 'the router has no policy loaded yet', { retryAfterSeconds: 1 });
-      const req = normalizeGrpcRequest(call.request.request ?? create(GenerateRequestSchema), call.metadata, policy.resolved.model);
+      const req = applyHintTrust(normalizeGrpcRequest(call.request.request ?? create(GenerateRequestSchema), call.metadata, policy.resolved.model), policy.resolved.routing.clientHints);
       const routed = ctx.core.dryRun(policy, req);
       callback(null, create(ClassifyResponseSchema, { features: featuresMessage(routed.features), decision: decisionMessage(routed.decision, requestId, ctx.exposeInternals) }));
     } catch (err) {

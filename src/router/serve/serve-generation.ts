@@ -1,3 +1,4 @@
+import { applyHintTrust } from '../classify/hints.js';
 import type { NormalizedRequest } from '../classify/normalized-request.js';
 import type { CompiledPolicy } from '../decide/compile-policy.js';
 import type { Cancellation } from '../forward/cancellation.js';
@@ -38,7 +39,7 @@ export async function serveGeneration(ctx: ServeContext, snapshot: CompiledPolic
   ctx.inFlight.add();
   try {
     if (!snapshot) throw new RouterError('unavailable', 'the router has no policy loaded yet', { retryAfterSeconds: 1 });
-    const req = await request.read(snapshot);
+    const req = applyHintTrust(await request.read(snapshot), snapshot.resolved.routing.clientHints);
     served.routed = decideRequest(ctx, snapshot, req);
     const open = await openWithRetries(ctx, snapshot, req, served.routed, request.requestId, request.client);
     served.routed = open.routed;

@@ -23,10 +23,16 @@ export interface StandInEngine {
 /** Idle vLLM telemetry: a router that reads it sees a pod with nothing running and nothing waiting. */
 const IDLE_METRICS = 'vllm:num_requests_waiting 0\nvllm:num_requests_running 0\nvllm:kv_cache_usage_perc 0\n';
 
+/** Never answers: the engine accepted the request and hangs. */
+export const hang: EngineHandler = () => undefined;
+
 export const ok: EngineHandler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices":[{"text":"ok"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}');
 
-/** An engine whose /health and /metrics answer (unless `healthy` says otherwise) and whose generations `handle` answers. */
-export async function standInEngine(handle: EngineHandler = ok, healthy: () => boolean = () => true): Promise<StandInEngine> {
+/**
+ * An engine whose /metrics answer and whose /health answers as `health()` says (200, 503, or never), and whose
+ * generations `handle` answers.
+ */
+export async function standInEngine(handle: EngineHandler = ok, health: () => 'ok' | 'failing' | 'hung' = () => 'ok'): Promise<StandInEngine> {
   const sockets = new Set<Socket>();
   const engine: StandInEngine = {
     url: '',
@@ -39,7 +45,11 @@ export async function standInEngine(handle: EngineHandler = ok, healthy: () => b
   };
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET') {
-      if (req.url === '/health') return void res.writeHead(healthy() ? 200 : 503).end();
+      if (req.url === '/health') {
+        const state = health();
+        if (state !== 'hung') res.writeHead(state === 'ok' ? 200 : 503).end();
+        return;
+      }
       if (req.url === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(IDLE_METRICS);
       return void res.writeHead(404).end();
     }
