@@ -18,6 +18,8 @@ import { PodRegistry } from './discovery/pod-registry.js';
 import type { AttemptTimeouts } from './forward/send-attempt.js';
 import { HealthChecker } from './health/health-checker.js';
 import { PodHealth } from './health/pod-health.js';
+import { createExtProcFront } from './extproc/extproc-server.js';
+import { gatewayRouting } from './extproc/gateway-routing.js';
 import { createGrpcFront } from './grpc/grpc-server.js';
 import { httpApp } from './http/http-app.js';
 import { metricsApp } from './http/metrics-app.js';
@@ -37,7 +39,8 @@ export interface RouterTls {
 
 export interface RouterOptions {
   discovery: DiscoverySource;
-  listen: { host: string; grpcPort: number; httpPort: number; metricsPort: number };
+  /** extProcPort: the Endpoint Picker (Envoy ext_proc) for a gateway's InferencePool; not served when absent. */
+  listen: { host: string; grpcPort: number; httpPort: number; metricsPort: number; extProcPort?: number };
   /** dcgm-exporter URLs (full, with path). */
   dcgmUrls: readonly string[];
   scrapeIntervalMs: number;
@@ -68,7 +71,7 @@ type InputLimits = { bodyTimeoutMs: number; headersTimeoutMs: number; maxUnfinis
 
 export interface Router {
   /** Listens on every port; resolves with the ports bound (useful with port 0). */
-  start(): Promise<{ httpPort: number; grpcPort: number; metricsPort: number }>;
+  start(): Promise<{ httpPort: number; grpcPort: number; metricsPort: number; extProcPort?: number }>;
   /** Stops taking requests, lets those in flight finish (up to drainTimeoutMs), then closes everything. */
   stop(): Promise<void>;
   readonly core: RouterCore;
@@ -157,7 +160,11 @@ export function createRouter(options: RouterOptions): Router {
     limits.headersTimeoutMs,
   );
   const metricsServer = createHttpServer(metricsApp(metrics.registry, ready));
-  const readinessTimer = setInterval(() => grpc.setServing(ready()), 500);
+  const extProc = options.listen.extProcPort === undefined ? undefined : createExtProcFront(gatewayRouting(ctx, options.maxRequestBytes), logger);
+  const readinessTimer = setInterval(() => {
+    grpc.setServing(ready());
+    extProc?.setServing(ready());
+  }, 500);
   readinessTimer.unref();
 
   const applyPolicy = (policy: InferenceModePolicy) => {
@@ -197,9 +204,14 @@ export function createRouter(options: RouterOptions): Router {
         const grpcPort = await new Promise<number>((resolve, reject) =>
           grpc.server.bindAsync(`${host}:${options.listen.grpcPort}`, grpcCredentials(options.tls), (err, port) => (err ? reject(err) : resolve(port))),
         );
+        // The gateway's Endpoint Picker stream is plaintext HTTP/2 inside the cluster, like the gateway's own hops to pods.
+        const extProcPort = extProc && (await new Promise<number>((resolve, reject) =>
+          extProc.server.bindAsync(`${host}:${options.listen.extProcPort}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+        ));
         grpc.setServing(ready());
-        logger.info('router listening', { host, httpPort, grpcPort, metricsPort, tls: options.tls !== undefined });
-        return { httpPort, grpcPort, metricsPort };
+        extProc?.setServing(ready());
+        logger.info('router listening', { host, httpPort, grpcPort, metricsPort, extProcPort, tls: options.tls !== undefined });
+        return { httpPort, grpcPort, metricsPort, extProcPort };
       } catch (err) {
         // A port in use must end the process, not leave scrapes and watches running behind a dead router.
         await closeEverything();
@@ -211,6 +223,7 @@ export function createRouter(options: RouterOptions): Router {
       // pod has left its Service) instead of sending more requests here for the whole drain.
       draining = true;
       grpc.setServing(false);
+      extProc?.setServing(false);
       http.closeIdleConnections();
       if (options.shutdownDelayMs) {
         logger.info('unready; still accepting while the pod leaves its Service', { delayMs: options.shutdownDelayMs });
@@ -222,7 +235,7 @@ export function createRouter(options: RouterOptions): Router {
       const sweep = setInterval(() => http.closeIdleConnections(), DRAIN_SWEEP_MS);
       http.closeIdleConnections();
       // Refuses new gRPC calls and lets running streams finish; forceShutdown below only after the drain window.
-      const grpcDone = new Promise<void>((resolve) => grpc.server.tryShutdown(() => resolve()));
+      const grpcDone = Promise.all([grpc.server, extProc?.server].map((s) => new Promise<void>((resolve) => (s ? s.tryShutdown(() => resolve()) : resolve()))));
       const drainedNow = inFlightCount === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs).unref());
       await Promise.race([Promise.all([drainedNow, grpcDone]), timeout]);
@@ -241,6 +254,7 @@ export function createRouter(options: RouterOptions): Router {
     if (http.listening) http.close();
     http.closeAllConnections();
     grpc.server.forceShutdown();
+    extProc?.server.forceShutdown();
     clearInterval(readinessTimer);
     await Promise.all([scraper.stop(), healthChecker.stop()]);
     await options.discovery.stop();

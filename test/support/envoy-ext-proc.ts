@@ -3,7 +3,10 @@
  * server sends back. Used by the session tests and by the gRPC test client that plays the data plane.
  */
 import { create, type JsonObject } from '@bufbuild/protobuf';
+import { credentials, makeGenericClientConstructor, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import type { Metadata } from '../../src/gen/envoy/config/core/v3/base_pb.js';
+import { externalProcessorDefinition } from '../../src/router/extproc/extproc-server.js';
 import { ProcessingRequestSchema, type CommonResponse, type ProcessingRequest, type ProcessingResponse } from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 
 const encoder = new TextEncoder();
@@ -86,4 +89,94 @@ export function immediateOf(r: ProcessingResponse): { status: number; body: any;
 
 function bytes(b: string | Uint8Array): Uint8Array {
   return typeof b === 'string' ? encoder.encode(b) : b;
+}
+
+/**
+ * One ext_proc stream as Envoy's filter drives it: messages go out as the test writes them, answers are read in
+ * order. `cancel()` resets the stream as Envoy does when the downstream client goes away.
+ */
+export class ExtProcStream {
+  private readonly call: ClientDuplexStream<ProcessingRequest, ProcessingResponse>;
+  private readonly received: ProcessingResponse[] = [];
+  private waiters: Array<() => void> = [];
+  /** Resolves with the stream's final gRPC status code once it ends. */
+  readonly closed: Promise<number>;
+
+  constructor(client: ExtProcClient) {
+    this.call = client.process();
+    this.call.on('data', (r: ProcessingResponse) => {
+      this.received.push(r);
+      this.wake();
+    });
+    this.closed = new Promise((resolve) => {
+      this.call.on('status', (s: { code: number }) => {
+        resolve(s.code);
+        this.wake();
+      });
+      this.call.on('error', () => undefined);
+    });
+  }
+
+  send(...reqs: ProcessingRequest[]): this {
+    for (const r of reqs) this.call.write(r);
+    return this;
+  }
+
+  /** The next `n` answers (bounded wait: a missing answer fails the test instead of hanging it). */
+  async next(n = 1, timeoutMs = 3000): Promise<ProcessingResponse[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < n) {
+      if (Date.now() > deadline) throw new Error(`expected ${n} ext_proc answer(s), got ${this.received.length}: ${this.received.map((r) => r.response.case).join(', ')}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 20);
+      });
+    }
+    return this.received.splice(0, n);
+  }
+
+  /** Answers received so far, without waiting. */
+  pending(): number {
+    return this.received.length;
+  }
+
+  end(): void {
+    this.call.end();
+  }
+
+  cancel(): void {
+    this.call.cancel();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}
+
+export interface ExtProcClient extends Client {
+  process(): ClientDuplexStream<ProcessingRequest, ProcessingResponse>;
+}
+
+const ExtProcCtor = makeGenericClientConstructor(externalProcessorDefinition, 'ExternalProcessor');
+
+export function extProcClient(target: string): ExtProcClient {
+  return new ExtProcCtor(target, credentials.createInsecure()) as unknown as ExtProcClient;
+}
+
+const HealthCtor = makeGenericClientConstructor(healthService, 'Health');
+
+/** grpc.health.v1 Check of one service name: 'SERVING', 'NOT_SERVING', or the gRPC error's code name. */
+export function healthOf(target: string, service: string): Promise<string> {
+  const client = new HealthCtor(target, credentials.createInsecure()) as unknown as {
+    check(req: { service: string }, cb: (err: { code: number } | null, res?: { status: string }) => void): void;
+    close(): void;
+  };
+  return new Promise((resolve) =>
+    client.check({ service }, (err, res) => {
+      client.close();
+      resolve(err ? `error ${err.code}` : String(res?.status));
+    }),
+  );
 }

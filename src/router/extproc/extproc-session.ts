@@ -119,11 +119,12 @@ export class ExtProcSession {
   }
 
   /**
-   * The stream ended before the answer did. Cancelled (client gone, gateway reset): counted as 499. Closed by the
-   * data plane: it was configured not to send the response (the status it last showed, 0 if none, is counted).
+   * The stream ended before the answer did: cancelled (client gone, gateway reset) or cut after the answer started,
+   * both counted as 499. A data plane configured not to send the response closes the stream with nothing of it
+   * seen: counted with code 0 (unknown).
    */
   onStreamEnd(cancelled: boolean): void {
-    if (this.state === 'routed') this.finish(cancelled ? CANCELLED : this.status);
+    if (this.state === 'routed') this.finish(cancelled || this.status > 0 ? CANCELLED : 0);
     this.state = 'done';
   }
 

@@ -10,7 +10,7 @@ import {
 } from '../../gen/modeswitch/v1/router_pb.js';
 
 // grpc-js writes whatever the serializer returns as a Buffer; a bare Uint8Array fails the call with INTERNAL.
-function codec<D extends DescMessage>(schema: D) {
+export function codec<D extends DescMessage>(schema: D) {
   return {
     serialize: (m: MessageShape<D>) => Buffer.from(toBinary(schema, create(schema, m as never))),
     deserialize: (b: Buffer) => fromBinary(schema, b),

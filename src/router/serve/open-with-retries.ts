@@ -36,7 +36,7 @@ function timeoutsOf(ctx: ServeContext, policy: CompiledPolicy): AttemptTimeouts 
  * The bytes sent upstream. A stream asks the engine for its usage chunk so tokens are accounted (hidden again unless
  * the client asked); otherwise the client's own bytes go, since re-serialising would only cost time.
  */
-function upstreamBody(req: NormalizedRequest): string | Buffer {
+export function upstreamBody(req: NormalizedRequest): string | Buffer {
   if (req.stream && !req.includeUsage) return JSON.stringify({ ...req.body, stream_options: { ...(req.body['stream_options'] as object | undefined), include_usage: true } });
   return req.raw ?? JSON.stringify(req.body);
 }

@@ -4,10 +4,10 @@ import type { Routed } from '../decide/routed.js';
 import type { PodRecord } from '../discovery/endpoint.js';
 import type { ServeContext } from './serve-context.js';
 
-/** Classifies and decides the first time for a request, observing what that costs. */
-export function decideRequest(ctx: ServeContext, snapshot: CompiledPolicy, req: NormalizedRequest): Routed {
+/** Classifies and decides the first time for a request, observing what that costs; `exclude`: pod URLs not to pick. */
+export function decideRequest(ctx: ServeContext, snapshot: CompiledPolicy, req: NormalizedRequest, exclude?: ReadonlySet<string>): Routed {
   const t0 = process.hrtime.bigint();
-  const routed = ctx.core.route(snapshot, req);
+  const routed = ctx.core.route(snapshot, req, exclude);
   ctx.metrics.decision.observe(Number(process.hrtime.bigint() - t0) / 1e9);
   return routed;
 }
@@ -22,12 +22,12 @@ export interface RoutePlan {
 /**
  * Decide and pick without forwarding, for a front end whose gateway forwards (ext_proc): the same decisions the
  * request path's retries would make, computed up front with the same policy snapshot. Report the outcome with
- * recordServed (and reportAttempt for each pod tried).
+ * recordServed (and reportAttempt for each pod tried). `exclude`: pod URLs the gateway does not allow (its subset hint).
  */
-export function planRoute(ctx: ServeContext, snapshot: CompiledPolicy, req: NormalizedRequest, maxPods = ctx.upstream.maxAttempts): RoutePlan {
-  const routed = decideRequest(ctx, snapshot, req);
+export function planRoute(ctx: ServeContext, snapshot: CompiledPolicy, req: NormalizedRequest, maxPods = ctx.upstream.maxAttempts, exclude?: ReadonlySet<string>): RoutePlan {
+  const routed = decideRequest(ctx, snapshot, req, exclude);
   const endpoints: PodRecord[] = [];
-  const tried = new Set<string>();
+  const tried = new Set<string>(exclude);
   for (let next: Routed = routed; next.decision.pod && endpoints.length < maxPods; next = ctx.core.route(snapshot, req, tried, routed.features)) {
     endpoints.push(next.decision.pod.record);
     tried.add(next.decision.pod.record.url);
