@@ -5,7 +5,7 @@ import type { CommandIO } from './io.js';
 
 export const VALIDATE_USAGE = 'usage: modeswitch validate -f POLICY.yaml [-f ...]';
 
-/** `modeswitch validate`: every problem of every policy, each with its field path; exit 1 if any. */
+/** `modeswitch validate`: every problem of every policy, each with its field path; exit 1 if any. Warnings do not fail. */
 export async function runValidate(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { file: { type: 'string', short: 'f', multiple: true } } });
   if (!values.file?.length) {
@@ -15,9 +15,10 @@ export async function runValidate(argv: string[], io: CommandIO): Promise<number
   let failures = 0;
   for (const file of values.file) {
     for (const doc of loadYamlDocuments(file, io.readFile)) {
-      const { policy, problems } = validatePolicy(doc.value);
+      const { policy, problems, warnings = [] } = validatePolicy(doc.value);
       if (policy) {
-        io.out(`${file}: policy ${policy.metadata.namespace ?? 'default'}/${policy.metadata.name} is valid`);
+        io.out(`${file}: policy ${policy.metadata.namespace ?? 'default'}/${policy.metadata.name} is valid${warnings.length ? ', with warnings:' : ''}`);
+        for (const w of warnings) io.out(`  warning: ${w.path}: ${w.message}`);
         continue;
       }
       failures++;

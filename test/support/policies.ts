@@ -31,6 +31,7 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
     model: 'meta-llama/Llama-3.1-8B-Instruct',
     engine: {
       image: 'vllm/vllm-openai:v0.11.0',
+      vllmVersion: '0.11.0',
       gpus: 1,
       gpuResource: 'nvidia.com/gpu',
       nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
@@ -83,7 +84,11 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
           promptLookupMin: 2,
           draftTensorParallelSize: 1,
         },
+        // On its own pods; a test drops `base` (an adapter served on a base mode's pods sets no pod settings).
+        adapter: { base: 'fp16', source: 'org/llama-3.1-8b-sql-lora', rank: 16 },
+        domains: ['sql'],
         image: 'vllm/vllm-openai:v0.11.0',
+        vllmVersion: '0.11.0',
         gpus: 2,
         gpuResource: 'nvidia.com/mig-3g.40gb',
         nodeSelector: { zone: 'a' },

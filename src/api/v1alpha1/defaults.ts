@@ -11,9 +11,12 @@ import type {
   RouterSpec,
   Toleration,
 } from './types.js';
+import { PINNED_VLLM } from './vllm-cli.js';
 
+/** The vLLM release of the default image: the one whose argument table ships in src/gen/vllm. */
+export const DEFAULT_VLLM_VERSION = PINNED_VLLM.vllm;
 /** vLLM image every mode runs unless the policy names another; pinned so a rollout is never a surprise. */
-export const DEFAULT_ENGINE_IMAGE = 'vllm/vllm-openai:v0.11.0';
+export const DEFAULT_ENGINE_IMAGE = `vllm/vllm-openai:v${DEFAULT_VLLM_VERSION}`;
 /** The ModeSwitch image (operator and router share it). */
 export const DEFAULT_ROUTER_IMAGE = 'ghcr.io/modeswitch/modeswitch:0.1.0';
 export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
@@ -78,6 +81,8 @@ export interface ResolvedMode extends Omit<ModeSpec, keyof PodSettings | 'replic
   weights: string;
   prefixCaching: boolean;
   image: string;
+  /** The vLLM release the image runs; undefined when another image does not say. */
+  vllmVersion?: string;
   gpus: number;
   gpuResource: string;
   nodeSelector: Record<string, string>;
@@ -127,6 +132,15 @@ export function parseDurationMs(text: string): number {
   return unit === 'ms' ? value : unit === 's' ? value * 1000 : value * 60_000;
 }
 
+/** A mode's image, and the vLLM release it runs: stated, else the pinned one when the image is the default. */
+export function engineImageOf(mode: ModeSpec, engine: EngineSpec): { image: string; vllmVersion?: string } {
+  const image = mode.image ?? engine.image ?? DEFAULT_ENGINE_IMAGE;
+  // A mode naming its own image does not inherit the engine's statement about another image.
+  const stated = mode.vllmVersion ?? (mode.image === undefined ? engine.vllmVersion : undefined);
+  const vllmVersion = stated ?? (image === DEFAULT_ENGINE_IMAGE ? DEFAULT_VLLM_VERSION : undefined);
+  return vllmVersion === undefined ? { image } : { image, vllmVersion };
+}
+
 function resolveMode(mode: ModeSpec, model: string, engine: EngineSpec, capacity: CapacitySpec | undefined): ResolvedMode {
   const gpus = mode.gpus ?? engine.gpus ?? 1;
   const autoscale = capacity && mode.replicas === undefined
@@ -138,7 +152,7 @@ function resolveMode(mode: ModeSpec, model: string, engine: EngineSpec, capacity
     ...(autoscale ? { autoscale } : {}),
     weights: mode.weights ?? model,
     prefixCaching: mode.prefixCaching ?? false,
-    image: mode.image ?? engine.image ?? DEFAULT_ENGINE_IMAGE,
+    ...engineImageOf(mode, engine),
     gpus,
     gpuResource: mode.gpuResource ?? engine.gpuResource ?? DEFAULT_GPU_RESOURCE,
     nodeSelector: { ...engine.nodeSelector, ...mode.nodeSelector },

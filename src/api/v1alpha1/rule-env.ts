@@ -16,6 +16,10 @@ export interface RuleVariable {
 export const REQUEST_TYPES = ['chat', 'code', 'math', 'summarise', 'extract', 'reasoning'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
+/** Domains the router's classifier tells apart; a client's x-modeswitch-domain hint may name any other. */
+export const CLASSIFIED_DOMAINS = ['code', 'math', 'general'] as const;
+export type ClassifiedDomain = (typeof CLASSIFIED_DOMAINS)[number];
+
 /** `request.<field>`: features of the request being routed. */
 export const REQUEST_VARIABLES = {
   model: { type: 'string', description: 'Model name the client asked for.' },
@@ -23,6 +27,10 @@ export const REQUEST_VARIABLES = {
   maxOutputTokens: { type: 'int', unit: 'tokens', description: 'max_tokens the client asked for; the model context left over when unset.' },
   expectedOutputTokens: { type: 'int', unit: 'tokens', description: 'Predicted output length: the hint when given, else a per-type estimate capped by maxOutputTokens.' },
   type: { type: 'string', description: `Request type: one of ${REQUEST_TYPES.join(', ')}. A client hint wins over the heuristic.` },
+  domain: {
+    type: 'string',
+    description: `Domain the request belongs to: the \`x-modeswitch-domain\` hint when given (any name a mode lists in \`domains\`), else ${CLASSIFIED_DOMAINS.join(', ')} from a keyword classifier (accuracy in docs/router.md).`,
+  },
   difficulty: { type: 'double', unit: '0..1', description: 'Estimated difficulty; a client hint wins over the heuristic.' },
   sharedPrefix: { type: 'bool', description: 'The prompt starts with a prefix seen recently (prefix caching pays off).' },
   prefixTokens: { type: 'int', unit: 'tokens', description: 'Length of that recently seen prefix; 0 when none.' },

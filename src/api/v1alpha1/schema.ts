@@ -3,6 +3,7 @@
  * (scripts/generate-crd.ts) and `validation.ts` checks policies against it, so the CLI, the operator and the API
  * server reject the same things with the same messages.
  */
+import { PINNED_VLLM } from './vllm-cli.js';
 
 export interface JsonSchema {
   type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
@@ -27,6 +28,10 @@ export interface JsonSchema {
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-preserve-unknown-fields'?: boolean;
 }
+
+/** Values the pinned release accepts, for a description: a policy for another release is checked against its own. */
+const pinned = (values: readonly (string | number)[]) => `vLLM ${PINNED_VLLM.vllm} accepts: ${values.join(', ')}.`;
+const VLLM_NAME = '^[a-z0-9][a-z0-9_.-]*$';
 
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$';
@@ -97,6 +102,10 @@ const resources: JsonSchema = {
 /** Settings a mode may override; the engine block gives the defaults. */
 const podSettings: Record<string, JsonSchema> = {
   image: str('vLLM OpenAI server image.', { minLength: 1 }),
+  vllmVersion: str(
+    `vLLM release the image runs (e.g. 0.25.1), so its arguments are checked against that release; the default image runs ${PINNED_VLLM.vllm}. Without it a policy naming another image is accepted with a warning.`,
+    { pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+([.+-][0-9A-Za-z.]+)?$' },
+  ),
   gpus: int('GPUs per replica (the GPU resource limit).', 1, 16),
   gpuResource: str('GPU extended resource: nvidia.com/gpu, or a MIG profile such as nvidia.com/mig-3g.40gb.', {
     pattern: '^nvidia\\.com/(gpu|mig-[0-9]+g\\.[0-9]+gb)$',
@@ -118,7 +127,7 @@ const speculative: JsonSchema = {
   description: "Speculative decoding, passed to vLLM as --speculative-config (snake_case keys).",
   required: ['method', 'numSpeculativeTokens'],
   properties: {
-    method: str('Proposer.', { enum: ['ngram', 'eagle', 'eagle3', 'medusa', 'mlp_speculator', 'draft_model', 'mtp'] }),
+    method: str(`Proposer. ${pinned(PINNED_VLLM.speculative.methods)}`, { pattern: VLLM_NAME, maxLength: 40 }),
     model: str('Draft model or speculator weights (not used by ngram).'),
     numSpeculativeTokens: int('Tokens proposed per step.', 1, 16),
     promptLookupMax: int('ngram: longest n-gram to match.', 1, 16),
@@ -127,14 +136,26 @@ const speculative: JsonSchema = {
   },
   'x-kubernetes-validations': [
     {
-      rule: "self.method in ['ngram', 'mtp'] || has(self.model)",
-      message: 'speculative.model is required for every method but ngram and mtp',
+      // These proposers run weights of their own; ngram, suffix and the MTP heads use the target model's.
+      rule: "!(self.method in ['eagle', 'eagle3', 'draft_model', 'dflash']) || has(self.model)",
+      message: 'speculative.model is required for eagle, eagle3, draft_model and dflash',
     },
     {
       rule: '!has(self.promptLookupMin) || !has(self.promptLookupMax) || self.promptLookupMin <= self.promptLookupMax',
       message: 'promptLookupMin must not exceed promptLookupMax',
     },
   ],
+};
+
+const adapter: JsonSchema = {
+  type: 'object',
+  description: 'This mode is a LoRA adapter (vLLM --lora-modules <mode>=<source>); requests routed to it name the adapter upstream.',
+  required: ['source', 'rank'],
+  properties: {
+    base: str('Mode whose pods serve the adapter beside the base model; this mode then runs no pods. Unset: own pods.', { maxLength: 30 }),
+    source: str('Hugging Face repository or path of the adapter weights.', { minLength: 1 }),
+    rank: int(`LoRA rank (--max-lora-rank). ${pinned(PINNED_VLLM.maxLoraRanks)}`, 1, 4096),
+  },
 };
 
 const mode: JsonSchema = {
@@ -147,13 +168,18 @@ const mode: JsonSchema = {
     maxReplicas: int('Autoscaled (needs spec.capacity): the most pods the planner gives this mode.', 0, 64),
     weights: str('Separate (e.g. quantized) checkpoint; defaults to spec.model.'),
     dtype: str('vLLM --dtype.', { enum: ['auto', 'half', 'float16', 'bfloat16', 'float', 'float32'] }),
-    quantization: str('vLLM --quantization method (fp8, awq_marlin, gptq_marlin, compressed-tensors, ...).', {
-      pattern: '^[a-z0-9_-]+$',
-      maxLength: 40,
-    }),
-    kvCacheDtype: str('vLLM --kv-cache-dtype.', { enum: ['auto', 'fp8', 'fp8_e4m3', 'fp8_e5m2'] }),
+    quantization: str(`vLLM --quantization method. ${pinned(PINNED_VLLM.quantizationMethods)}`, { pattern: VLLM_NAME, maxLength: 40 }),
+    kvCacheDtype: str(`vLLM --kv-cache-dtype. ${pinned(PINNED_VLLM.kvCacheDtypes)}`, { pattern: VLLM_NAME, maxLength: 40 }),
     prefixCaching: { type: 'boolean', description: 'vLLM --enable-prefix-caching (off unless set).' },
     speculative,
+    adapter,
+    domains: {
+      type: 'array',
+      description: 'Request domains this mode is the expert for (request.domain, e.g. code, math).',
+      'x-kubernetes-list-type': 'set',
+      maxItems: 16,
+      items: str('Domain name.', { pattern: DNS_LABEL, maxLength: 63 }),
+    },
     ...podSettings,
   },
   'x-kubernetes-validations': [

@@ -3,6 +3,7 @@
  * `schema.ts` beside this file holds the matching OpenAPI schema; `test/api` fails if the two disagree,
  * and `crds/` is generated from the schema (`npm run generate`).
  */
+import type { KvCacheDtype, QuantizationMethod, SpeculativeMethod } from './vllm-cli.js';
 
 export const GROUP = 'modeswitch.io';
 export const VERSION = 'v1alpha1';
@@ -117,9 +118,12 @@ export interface SecretKeyRef {
   key?: string;
 }
 
-/** vLLM's `--speculative-config`, field for field (camelCase here, snake_case on the command line). */
+/**
+ * vLLM's `--speculative-config`, field for field (camelCase here, snake_case on the command line). Method names are
+ * the pinned release's (src/gen/vllm); a policy for another release is checked against that release's table.
+ */
 export interface SpeculativeSpec {
-  method: 'ngram' | 'eagle' | 'eagle3' | 'medusa' | 'mlp_speculator' | 'draft_model' | 'mtp';
+  method: SpeculativeMethod;
   /** Draft model or speculator weights; not used by ngram. */
   model?: string;
   numSpeculativeTokens: number;
@@ -131,6 +135,11 @@ export interface SpeculativeSpec {
 /** Settings that a mode may override; `engine` gives the policy-wide defaults. */
 export interface PodSettings {
   image?: string;
+  /**
+   * The vLLM release the image runs (e.g. `0.25.1`), so arguments can be checked against that release's flags; the
+   * default image runs the pinned release. Without it, a policy naming another image is accepted with a warning.
+   */
+  vllmVersion?: string;
   /** GPUs per replica (the value of the GPU resource limit). */
   gpus?: number;
   /** Extended resource to request: `nvidia.com/gpu`, or a MIG profile such as `nvidia.com/mig-3g.40gb`. */
@@ -163,7 +172,20 @@ export interface EngineSpec extends PodSettings {
 }
 
 export type Dtype = 'auto' | 'half' | 'float16' | 'bfloat16' | 'float' | 'float32';
-export type KvCacheDtype = 'auto' | 'fp8' | 'fp8_e4m3' | 'fp8_e5m2';
+export type { KvCacheDtype, QuantizationMethod, SpeculativeMethod } from './vllm-cli.js';
+
+/** A LoRA adapter on a base model: vLLM's `--lora-modules <mode name>=<source>`. */
+export interface AdapterSpec {
+  /**
+   * The mode whose pods serve this adapter beside the base model; the adapter mode then runs no pods of its own.
+   * Unset: the adapter mode runs its own pods (its weights, or spec.model, with only this adapter loaded).
+   */
+  base?: string;
+  /** Hugging Face repository or path of the adapter weights. */
+  source: string;
+  /** LoRA rank; one of the release's --max-lora-rank choices. */
+  rank: number;
+}
 
 export interface ModeSpec extends PodSettings {
   /** DNS label; the mode's Deployment and Service are `<policy>-<mode>`. */
@@ -177,11 +199,15 @@ export interface ModeSpec extends PodSettings {
   /** A separate (quantized) checkpoint; defaults to spec.model. */
   weights?: string;
   dtype?: Dtype;
-  /** vLLM `--quantization` method (fp8, awq_marlin, gptq_marlin, compressed-tensors, bitsandbytes, ...). */
-  quantization?: string;
+  /** vLLM `--quantization` method (fp8, awq_marlin, gptq_marlin, compressed-tensors, ...). */
+  quantization?: QuantizationMethod;
   kvCacheDtype?: KvCacheDtype;
   prefixCaching?: boolean;
   speculative?: SpeculativeSpec;
+  /** This mode is a LoRA adapter; requests routed to it name the adapter as `model` upstream. */
+  adapter?: AdapterSpec;
+  /** Request domains this mode is the expert for (`request.domain`, e.g. code, math). */
+  domains?: string[];
 }
 
 export interface RoutingRule {

@@ -6,20 +6,20 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { isCelError, run } from '@bufbuild/cel';
 import type { CelInput } from '@bufbuild/cel';
 import { capacityProblems } from './capacity-validation.js';
+import { engineFindings } from './engine-validation.js';
+import type { Problem } from './problem.js';
 import { checkRuleExpression } from './rule-env.js';
 import { policySchema, type JsonSchema } from './schema.js';
 import { API_VERSION, KIND, type InferenceModePolicy } from './types.js';
 
-export interface Problem {
-  /** Field path as Kubernetes prints it, e.g. `spec.modes[1].name`. */
-  path: string;
-  message: string;
-}
+export type { Problem } from './problem.js';
 
 export interface ValidationResult {
   /** Set when there are no problems. */
   policy?: InferenceModePolicy;
   problems: Problem[];
+  /** What could not be checked (an image that does not say its vLLM release); the policy is still valid. */
+  warnings?: Problem[];
 }
 
 /** Rejects fields the schema does not know, so a typo such as `quantisation` is reported instead of ignored. */
@@ -121,7 +121,9 @@ export function validatePolicy(obj: unknown): ValidationResult {
   const policy = obj as unknown as InferenceModePolicy;
   problems.push(...ruleExpressionProblems(policy));
   problems.push(...capacityProblems(policy));
-  return problems.length > 0 ? { problems } : { policy, problems };
+  const engine = engineFindings(policy);
+  problems.push(...engine.problems);
+  return problems.length > 0 ? { problems, warnings: engine.warnings } : { policy, problems, warnings: engine.warnings };
 }
 
 /** One line per problem, as `validate` prints them and as the PolicyValid condition carries them. */

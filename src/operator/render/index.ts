@@ -1,3 +1,4 @@
+import { runsPods } from '../../api/v1alpha1/adapters.js';
 import { resolvePolicy } from '../../api/v1alpha1/defaults.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 import { renderHttpRoute, renderInferencePool } from './inference-pool.js';
@@ -24,7 +25,8 @@ export function renderPolicy(policy: InferenceModePolicy): KubeObject[] {
   const configMap = renderRouterConfigMap(resolved);
   const gatewayObjects = [renderInferencePool(resolved), renderHttpRoute(resolved)].filter((o) => o !== undefined);
   return [
-    ...resolved.modes.flatMap((m) => [renderModeService(resolved, m), renderModeDeployment(resolved, m)]),
+    // An adapter on another mode's pods is served by that mode's Deployment.
+    ...resolved.modes.filter(runsPods).flatMap((m) => [renderModeService(resolved, m), renderModeDeployment(resolved, m)]),
     renderRouterServiceAccount(resolved),
     renderRouterRole(resolved),
     renderRouterRoleBinding(resolved),

@@ -1,3 +1,4 @@
+import { loraModulesOf } from '../../api/v1alpha1/adapters.js';
 import { ENGINE_PORT, type ResolvedMode, type ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import { engineArgs } from './engine-args.js';
 import { COMPONENT_ENGINE, modeObjectName, objectLabels, objectMeta, selectorLabels } from './labels.js';
@@ -76,7 +77,7 @@ export function renderModeDeployment(policy: ResolvedPolicy, mode: ResolvedMode)
         image: mode.image,
         imagePullPolicy: policy.engine.imagePullPolicy,
         command: ['vllm', 'serve'],
-        args: engineArgs(policy.model, mode),
+        args: engineArgs(policy.model, mode, loraModulesOf(policy.modes, mode)),
         ports: [{ name: 'http', containerPort: ENGINE_PORT, protocol: 'TCP' }],
         env: engineEnv(policy, mode, cacheMount),
         resources: gpuResources(mode),

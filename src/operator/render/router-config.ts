@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
+import { adapterRoutes } from '../../api/v1alpha1/adapters.js';
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import {
   CLUSTER_SHUTDOWN_DELAY_MS,
@@ -21,10 +22,18 @@ export function dcgmExporterUrl(policy: ResolvedPolicy): string {
 /** What the router of this policy runs with. Pure. */
 export function routerConfig(policy: ResolvedPolicy): RouterConfig {
   const tls = policy.router.tls;
+  const adapters = adapterRoutes(policy.modes);
   return {
     policyRef: { namespace: policy.namespace, name: policy.name },
-    listen: { host: '0.0.0.0', grpcPort: policy.router.grpcPort, httpPort: policy.router.httpPort, metricsPort: policy.router.metricsPort },
+    listen: {
+      host: '0.0.0.0',
+      grpcPort: policy.router.grpcPort,
+      httpPort: policy.router.httpPort,
+      metricsPort: policy.router.metricsPort,
+      ...(policy.inferencePool ? { extProcPort: policy.inferencePool.extProcPort } : {}),
+    },
     telemetry: { dcgmUrls: [dcgmExporterUrl(policy)], intervalMs: policy.telemetry.intervalMs },
+    ...(Object.keys(adapters).length > 0 ? { adapters } : {}),
     ...(tls
       ? {
           tls: {

@@ -1,4 +1,5 @@
 import type { RequestFeatures } from '../../api/v1alpha1/rule-env.js';
+import { requestDomain } from './domain.js';
 import type { NormalizedRequest } from './normalized-request.js';
 import type { PrefixTracker } from './prefix-tracker.js';
 import { EXPECTED_OUTPUT_TOKENS, guessDifficulty, guessRequestType } from './request-type.js';
@@ -30,6 +31,7 @@ export function classify(req: NormalizedRequest, deps: ClassifyDeps): RequestFea
     maxOutputTokens: BigInt(maxOutputTokens),
     expectedOutputTokens: BigInt(expected),
     type,
+    domain: requestDomain(req.hints.domain, req.ask),
     difficulty: req.hints.difficulty ?? guessDifficulty(type, inputTokens),
     sharedPrefix: prefixChars > 0,
     prefixTokens: BigInt(prefixChars > 0 ? Math.round(prefixChars / deps.charsPerToken) : 0),

@@ -102,7 +102,7 @@ describe('validatePolicy', () => {
         p.spec.routing.fallback = ['fp8'];
       }),
     );
-    expect(text).toContain('speculative.model is required for every method but ngram and mtp');
+    expect(text).toContain('speculative.model is required for eagle, eagle3, draft_model and dflash');
     expect(text).toContain("mode name 'router' is reserved");
   });
 

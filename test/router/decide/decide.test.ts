@@ -27,7 +27,7 @@ const compiled = compilePolicy(
 );
 
 const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
-  model: 'm', inputTokens: 1000n, maxOutputTokens: 100n, expectedOutputTokens: 100n, type: 'chat', difficulty: 0.2,
+  model: 'm', inputTokens: 1000n, maxOutputTokens: 100n, expectedOutputTokens: 100n, type: 'chat', domain: 'general', difficulty: 0.2,
   sharedPrefix: false, prefixTokens: 0n, tenant: '', priority: 0n, stream: false, ...over,
 });
 

@@ -33,6 +33,7 @@ function randomBindings(seed: number): RuleBindings {
     maxOutputTokens: BigInt(pick([16, 128, 129, 4096])),
     expectedOutputTokens: BigInt(pick([50, 256, 257, 900])),
     type: pick(['chat', 'code', 'math', 'summarise']),
+    domain: pick(['code', 'math', 'general']),
     difficulty: pick([0.1, 0.5, 0.9]),
     sharedPrefix: rnd() < 0.5,
     prefixTokens: BigInt(pick([0, 99, 100, 400])),
