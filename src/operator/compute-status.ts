@@ -46,6 +46,8 @@ export interface ReconciledStatusInput {
   live: (desired: KubeObject) => KubeObject | undefined;
   /** Set when applying or pruning failed this time. */
   applyError?: string;
+  /** What validation could not check (formatProblems of its warnings); the spec is valid regardless. */
+  warnings?: string;
   /** The policy's pods as the cache shows them: they say why replicas are missing (e.g. the scheduler's reason). */
   pods?: readonly KubeObject[];
   now: string;
@@ -79,7 +81,7 @@ export function reconciledStatus(input: ReconciledStatusInput): PolicyStatus {
   const waiting = workloads.filter((w) => w.readyReplicas < w.replicas || !w.rolledOut);
   const failing = workloads.filter((w) => w.failure !== undefined);
   const conditions = applyConditions(input.previous?.conditions ?? [], input.now, input.generation, [
-    { type: 'PolicyValid', status: 'True', reason: 'Valid', message: 'the spec is valid' },
+    { type: 'PolicyValid', status: 'True', reason: 'Valid', message: input.warnings ? `the spec is valid; not checked: ${input.warnings}` : 'the spec is valid' },
     readyCondition(waiting, input.applyError),
     waiting.length > 0 || input.applyError
       ? { type: 'Progressing', status: 'True', reason: 'RollingOut', message: describeWaiting(waiting) || 'applying objects' }

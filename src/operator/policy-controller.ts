@@ -56,7 +56,8 @@ export class PolicyController {
     if (!policy || policy.metadata.deletionTimestamp) return { outcome: 'gone', applied: 0, pruned: 0, statusWritten: false };
     const validation = this.options.validate(policy);
     if (!validation.policy) return this.reportInvalid(policy, formatProblems(validation.problems));
-    return this.reconcile(validation.policy as PolicyObject);
+    const warnings = validation.warnings?.length ? formatProblems(validation.warnings) : undefined;
+    return this.reconcile(validation.policy as PolicyObject, warnings);
   }
 
   private async reportInvalid(policy: PolicyObject, problems: string): Promise<ReconcileOutcome> {
@@ -68,7 +69,7 @@ export class PolicyController {
     return { outcome: 'invalid', applied: 0, pruned: 0, statusWritten };
   }
 
-  private async reconcile(policy: PolicyObject): Promise<ReconcileOutcome> {
+  private async reconcile(policy: PolicyObject, warnings: string | undefined): Promise<ReconcileOutcome> {
     const rendered = this.options.render(policy);
     const unserved = this.options.unservedKinds ?? OPTIONAL_OWNED_KINDS;
     const isUnserved = (o: KubeObject) => unserved.some((k) => k.apiVersion === o.apiVersion && k.kind === o.kind);
@@ -92,7 +93,7 @@ export class PolicyController {
       pruned = await this.prune(policy, new Set(desired.map(identity)));
     } catch (err) {
       applyError = err instanceof Error ? err.message : String(err);
-      await this.writeStatusAfterFailure(policy, desired, live, applyError);
+      await this.writeStatusAfterFailure(policy, desired, live, applyError, warnings);
       throw err;
     }
     const status = reconciledStatus({
@@ -100,6 +101,7 @@ export class PolicyController {
       generation: policy.metadata.generation,
       desired,
       live: (obj) => live.get(identity(obj)),
+      warnings,
       pods: await this.podsOf(policy),
       now: this.now(),
     });
@@ -125,7 +127,7 @@ export class PolicyController {
     return pruned;
   }
 
-  private async writeStatusAfterFailure(policy: PolicyObject, desired: KubeObject[], live: Map<string, KubeObject>, applyError: string) {
+  private async writeStatusAfterFailure(policy: PolicyObject, desired: KubeObject[], live: Map<string, KubeObject>, applyError: string, warnings: string | undefined) {
     // Objects the failed pass did not reach still run: report them as the cache shows them, not as missing.
     for (const obj of desired) {
       if (live.has(identity(obj))) continue;
@@ -138,6 +140,7 @@ export class PolicyController {
       desired,
       live: (obj) => live.get(identity(obj)),
       applyError,
+      warnings,
       pods: await this.podsOf(policy),
       now: this.now(),
     });

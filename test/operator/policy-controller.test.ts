@@ -166,6 +166,17 @@ describe('PolicyController.processItem', () => {
     expect(client.events.filter((e) => e.reason === 'InvalidSpec')).toHaveLength(1);
   });
 
+  it('applies a spec on an image it cannot check against a vLLM release, and says so in PolicyValid', async () => {
+    const { client, controller } = setup();
+    client.edit(POLICY_REF, (p) => {
+      (p['spec'] as InferenceModePolicy['spec']).engine = { image: 'registry.example.com/vllm:custom' };
+    });
+    expect((await controller.processItem(KEY)).outcome).toBe('reconciled');
+    const valid = (await policyOf(client)).status?.conditions?.find((c) => c.type === 'PolicyValid');
+    expect(valid).toMatchObject({ status: 'True', reason: 'Valid' });
+    expect(valid?.message).toContain('the spec is valid; not checked: spec.engine.image: image registry.example.com/vllm:custom does not say which vLLM release it runs');
+  });
+
   it('reports Ready=False while replicas start, then Ready=True with per-mode status once they are ready', async () => {
     const { client, clock, controller } = setup();
     await controller.processItem(KEY);

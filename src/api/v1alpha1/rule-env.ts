@@ -29,7 +29,7 @@ export const REQUEST_VARIABLES = {
   type: { type: 'string', description: `Request type: one of ${REQUEST_TYPES.join(', ')}. A client hint wins over the heuristic.` },
   domain: {
     type: 'string',
-    description: `Domain the request belongs to: the \`x-modeswitch-domain\` hint when given (any name a mode lists in \`domains\`), else ${CLASSIFIED_DOMAINS.join(', ')} from a keyword classifier (accuracy in docs/router.md).`,
+    description: `Domain the request belongs to: the \`x-modeswitch-domain\` hint when given (any name a mode lists in \`domains\`), else ${CLASSIFIED_DOMAINS.join(', ')} from a keyword classifier (accuracy in docs/rules.md).`,
   },
   difficulty: { type: 'double', unit: '0..1', description: 'Estimated difficulty; a client hint wins over the heuristic.' },
   sharedPrefix: { type: 'bool', description: 'The prompt starts with a prefix seen recently (prefix caching pays off).' },

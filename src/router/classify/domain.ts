@@ -2,8 +2,8 @@
  * `request.domain`: which expert a request wants (ME-Switch, arXiv 2406.09041, routes each query to the fine-tuned
  * expert of its domain). A client that knows says so in a header; otherwise a keyword classifier reads the ask.
  * It is cheap (a few regular expressions over the first characters) and knows three domains: code, math and
- * general. Its accuracy on the labelled sample in data/domain-sample/ is printed by `npm run bench:domain` and
- * documented in docs/router.md.
+ * general. Its accuracy on the labelled sample in data/domain-sample/ is printed by `npm run bench -- domain` and
+ * documented in docs/rules.md.
  */
 import type { ClassifiedDomain } from '../../api/v1alpha1/rule-env.js';
 
