@@ -1,5 +1,6 @@
 import { specSchema, type JsonSchema } from './schema.js';
 import { DEFAULT_DCGM_EXPORTER, DEFAULT_ENGINE_IMAGE, DEFAULT_GUARDS, DEFAULT_ROUTER } from './defaults.js';
+import { PINNED_VLLM } from './vllm-cli.js';
 
 function typeOf(s: JsonSchema): string {
   if (s.type === 'array') return `${s.items ? typeOf(s.items) : 'any'}[]`;
@@ -73,6 +74,28 @@ export function policyReferenceMarkdown(): string {
     '',
     'Beyond the schema, the operator and `modeswitch validate` compile every `routing.rules[].when` and report unknown',
     'variables, fields or modes; a policy that fails gets `PolicyValid=False` and nothing already running changes.',
+    '',
+    `## Checked against the vLLM release (${PINNED_VLLM.vllm} by default)`,
+    '',
+    `The default image runs vLLM ${PINNED_VLLM.vllm}; ModeSwitch carries that release's \`vllm serve\` truth table, generated`,
+    'from the release\'s own sources (`npm run generate:vllm`, src/gen/vllm). Every mode\'s `extraArgs` (and',
+    "`spec.engine.extraArgs`) is parsed with it: unknown or removed flags, values outside a flag's choices, malformed",
+    'numbers or JSON and unknown `--speculative-config` keys are refused at `...extraArgs[i]`; `quantization`,',
+    '`kvCacheDtype`, `dtype`, `speculative.method` and adapter ranks must be values the release accepts (deprecated',
+    'quantization methods need `--allow-deprecated-quantization`). Each message names the field and lists the accepted',
+    'values. A mode on another image is checked only when `vllmVersion` says which release it runs and ModeSwitch has',
+    'that release\'s table; otherwise the policy is accepted with a warning (printed by `modeswitch validate`, and in the',
+    'operator\'s `PolicyValid` message).',
+    '',
+    '## Adapter modes (LoRA)',
+    '',
+    'A mode with `adapter` is a LoRA adapter on the base model. With `adapter.base` it is served by that mode\'s pods',
+    '(which get `--enable-lora --lora-modules <mode>=<source> ... --max-loras <n> --max-lora-rank <largest rank>`) and',
+    'has no Deployment or Service of its own, so it may set only `name`, `adapter` and `domains`; the base must be a mode',
+    'that is not an adapter. Without `base` the adapter mode runs its own pods with only its adapter loaded. Requests',
+    'routed to an adapter mode reach those pods with `model` rewritten to the adapter mode\'s name (the router config',
+    'carries `adapters: {<mode>: {upstreamModel, podsOf}}`). `domains` lists the `request.domain` values a mode is the',
+    'expert for (docs/rules.md); deploy/examples/llama-3.1-8b-domain-adapters.yaml routes code and maths to two adapters.',
     '',
   ].join('\n');
 }
