@@ -20,6 +20,7 @@ Serves the gRPC API and the OpenAI-compatible HTTP API of one policy, routing ea
   --http-port N           OpenAI HTTP API (default 8080)
   --grpc-port N           gRPC API (default 9000)
   --metrics-port N        /metrics, /healthz, /readyz (default 9090)
+  --ext-proc-port N       Endpoint Picker (Envoy ext_proc) for a gateway's InferencePool (off unless given)
   --interval-ms N         telemetry scrape interval (default 1000)
   --tls-cert PATH, --tls-key PATH, --tls-ca PATH, --require-client-cert
   --log-level LEVEL       error, warn, info or debug (default info)
@@ -44,7 +45,7 @@ function configFromFlags(v: Record<string, string | string[] | boolean | undefin
   const raw: Record<string, unknown> = {
     policyFile: v['policy'],
     endpoints,
-    listen: { host: v['host'] ?? '127.0.0.1', httpPort: port(v['http-port'] as string, '--http-port', 8080), grpcPort: port(v['grpc-port'] as string, '--grpc-port', 9000), metricsPort: port(v['metrics-port'] as string, '--metrics-port', 9090) },
+    listen: { host: v['host'] ?? '127.0.0.1', httpPort: port(v['http-port'] as string, '--http-port', 8080), grpcPort: port(v['grpc-port'] as string, '--grpc-port', 9000), metricsPort: port(v['metrics-port'] as string, '--metrics-port', 9090), ...(v['ext-proc-port'] === undefined ? {} : { extProcPort: port(v['ext-proc-port'] as string, '--ext-proc-port', 0) }) },
     telemetry: { dcgmUrls: v['dcgm'] ?? [], intervalMs: v['interval-ms'] === undefined ? 1000 : Number(v['interval-ms']) },
     logLevel: v['log-level'] ?? 'info',
     maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
@@ -69,6 +70,7 @@ export async function runRouter(argv: string[]): Promise<number> {
         'http-port': { type: 'string' },
         'grpc-port': { type: 'string' },
         'metrics-port': { type: 'string' },
+        'ext-proc-port': { type: 'string' },
         'interval-ms': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },

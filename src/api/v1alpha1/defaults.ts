@@ -12,6 +12,7 @@ import type {
   Toleration,
 } from './types.js';
 import { PINNED_VLLM } from './vllm-cli.js';
+import { ROUTER_DEFAULTS } from './router-config.js';
 
 /** The vLLM release of the default image: the one whose argument table ships in src/gen/vllm. */
 export const DEFAULT_VLLM_VERSION = PINNED_VLLM.vllm;
@@ -48,8 +49,8 @@ export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources'>> = {
   logLevel: 'info',
 };
 
-/** The upstream CRD's default failure mode; 9002 is the Endpoint Picker port of the upstream reference picker. */
-export const DEFAULT_INFERENCE_POOL: Required<Pick<InferencePoolSpec, 'failureMode' | 'extProcPort'>> = { failureMode: 'FailClose', extProcPort: 9002 };
+/** The upstream CRD's default failure mode; the router's default Endpoint Picker port. */
+export const DEFAULT_INFERENCE_POOL: Required<Pick<InferencePoolSpec, 'failureMode' | 'extProcPort'>> = { failureMode: 'FailClose', extProcPort: ROUTER_DEFAULTS.extProcPort };
 
 /**
  * The SLO a policy keeps unless it states one: MLPerf Inference's server scenario for Llama 3.1 8B (p99 TTFT 2 s,

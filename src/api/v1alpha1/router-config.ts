@@ -16,7 +16,8 @@ export interface RouterConfig {
    * it (an adapter on a base mode has no pods or Service of its own). Absent when the policy has no adapter.
    */
   adapters?: Record<string, AdapterRoute>;
-  listen: { host: string; grpcPort: number; httpPort: number; metricsPort: number };
+  /** extProcPort: the Endpoint Picker (Envoy ext_proc) for a gateway's InferencePool; not served when absent. */
+  listen: { host: string; grpcPort: number; httpPort: number; metricsPort: number; extProcPort?: number };
   telemetry: {
     /** dcgm-exporter endpoints to scrape (Service URL in a cluster, loopback in the demo). */
     dcgmUrls: string[];
@@ -54,6 +55,8 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
 /** Every default of the router's runtime settings, in one place (config file, command line and operator read them). */
 export const ROUTER_DEFAULTS = {
   listen: { host: '0.0.0.0', grpcPort: 9000, httpPort: 8080, metricsPort: 9090 },
+  /** The Endpoint Picker port when one is served (9002, the port of the upstream reference picker). */
+  extProcPort: 9002,
   /** The command line listens on loopback only unless told otherwise: a laptop router is not a network service. */
   standaloneHost: '127.0.0.1',
   telemetryIntervalMs: 1000,

@@ -46,6 +46,7 @@ export function parseRouterConfig(raw: unknown): RouterConfig {
       grpcPort: int(listen['grpcPort'], 'listen.grpcPort', ROUTER_DEFAULTS.listen.grpcPort),
       httpPort: int(listen['httpPort'], 'listen.httpPort', ROUTER_DEFAULTS.listen.httpPort),
       metricsPort: int(listen['metricsPort'], 'listen.metricsPort', ROUTER_DEFAULTS.listen.metricsPort),
+      ...(listen['extProcPort'] === undefined ? {} : { extProcPort: int(listen['extProcPort'], 'listen.extProcPort', ROUTER_DEFAULTS.extProcPort) }),
     },
     telemetry: {
       dcgmUrls: ((telemetry['dcgmUrls'] ?? []) as unknown[]).map((u, i) => str(u, `telemetry.dcgmUrls[${i}]`)),

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { repoRoot } from '../../../src/api/repo-root.js';
+import { parseRouterConfig } from '../../../src/router/config/parse-router-config.js';
 import { renderPolicy, type KubeObject } from '../../../src/operator/render/index.js';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { evaluateCelRules } from '../../support/fake-apiserver/cel-validation.js';
@@ -66,6 +67,11 @@ describe('InferencePool rendering', () => {
     const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'llama-8b-router') as any;
     expect(deployment.spec.template.spec.containers[0].ports).toContainEqual({ name: 'ext-proc', containerPort: 9100, protocol: 'TCP' });
     expect(find(objects, 'InferencePool').spec.endpointPickerRef).toMatchObject({ port: { number: 9100 }, failureMode: 'FailOpen' });
+ 
+    // The router itself is told to serve the Endpoint Picker there.
+    const config = parseRouterConfig(parse(find(objects, 'ConfigMap').data['router.yaml']));
+    expect(config.listen.extProcPort).toBe(9100);
+    expect(parseRouterConfig(parse(find(renderPolicy(stored), 'ConfigMap').data['router.yaml'])).listen.extProcPort).toBeUndefined();
   });
 
   it('renders an HTTPRoute to the pool when the policy names a Gateway, valid against the published CRD', () => {
