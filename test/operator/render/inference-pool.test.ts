@@ -67,7 +67,7 @@ describe('InferencePool rendering', () => {
     const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'llama-8b-router') as any;
     expect(deployment.spec.template.spec.containers[0].ports).toContainEqual({ name: 'ext-proc', containerPort: 9100, protocol: 'TCP' });
     expect(find(objects, 'InferencePool').spec.endpointPickerRef).toMatchObject({ port: { number: 9100 }, failureMode: 'FailOpen' });
- 
+
     // The router itself is told to serve the Endpoint Picker there.
     const config = parseRouterConfig(parse(find(objects, 'ConfigMap').data['router.yaml']));
     expect(config.listen.extProcPort).toBe(9100);
@@ -93,7 +93,7 @@ describe('InferencePool rendering', () => {
     const pool = find(renderPolicy(withPool({ enabled: true })), 'InferencePool');
     const broken = { ...pool, spec: { ...pool.spec, targetPorts: [], endpointPickerRef: { name: 'x', kind: 'Service' } } };
     expect(problemsOf(broken).join('\n')).toMatch(/targetPorts[\s\S]*port is required/);
- 
+
     const route = parse(readFileSync(join(EXAMPLES_DIR, 'gateway', 'llama-8b-httproute.yaml'), 'utf8'));
     route.spec.rules[0].matches[0].path.value = 'v1';
     expect(problemsOf(route).join('\n')).toMatch(/must be an absolute path/);
