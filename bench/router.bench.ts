@@ -12,7 +12,7 @@
  * SOAK_SECONDS (default 10; 600 for the published figure), SOAK_RATE (default 200), ROUTER_LOG_LEVEL (default info).
  * Prompt lengths follow the Azure LLM inference trace 2023 (conversation service; Splitwise, ISCA 2024, CC-BY 4.0).
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classify } from '../src/router/classify/features.js';
@@ -24,6 +24,7 @@ import { compilePolicy } from '../src/router/decide/compile-policy.js';
 import { decide } from '../src/router/decide/decide.js';
 import { PodRegistry } from '../src/router/discovery/pod-registry.js';
 import { TelemetryStore } from '../src/router/telemetry/telemetry-store.js';
+import { loadTrace } from '../src/sim/workload/trace.js';
 import { forkChild } from './router/child.js';
 import type { BenchChild } from './router/child.js';
 import { ANSWER, MODEL, MODES, POLICY, REQUEST_BODY, VLLM_METRICS } from './router/fixtures.js';
@@ -39,10 +40,8 @@ const summary = summarize;
 
 /** Prompts shaped like the trace: ContextTokens → ~4.2 chars per token of prose, GeneratedTokens → max_tokens. */
 function traceRequests(limit: number): NormalizedRequest[] {
-  const file = [join(process.cwd(), 'data/azure-llm-2023/conv.csv'), '/work/shared/data/azure-llm-2023/conv.csv'].find((f) => existsSync(f));
-  const rows = file ? readFileSync(file, 'utf8').split('\n').slice(1, limit + 1) : [];
-  const pairs = rows.map((r) => r.split(',')).filter((c) => c.length === 3).map((c) => [Number(c[1]), Number(c[2])] as const);
-  if (pairs.length === 0) for (let i = 0; i < limit; i++) pairs.push([100 + ((i * 37) % 2000), 20 + ((i * 13) % 400)]);
+  // The shipped Azure conversation trace (data/azure-llm-2023), found from the repository root wherever it runs.
+  const pairs = loadTrace('conv').slice(0, limit).map((r) => [r.inputTokens, r.outputTokens] as const);
   const words = 'the model answers every question about energy latency and quality of serving modes on modern GPUs'.split(' ');
   const asks = ['Summarize the meeting notes.', 'Write a python function to parse logs.', 'Explain why the sky is blue.', 'Hello there!'];
   return pairs.map(([ctx, gen], i) => {

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES } from '../api/v1alpha1/router-config.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_REQUEST_BYTES, ROUTER_DEFAULTS } from '../api/v1alpha1/router-config.js';
 import type { RouterConfig } from '../api/v1alpha1/router-config.js';
 import { createLogger } from '../observability/logger.js';
 import { parseRouterConfig } from '../router/config/parse-router-config.js';
 import { routerFromConfig } from '../router/config/start-from-config.js';
+
+const D = ROUTER_DEFAULTS;
 
 const USAGE = `Usage: modeswitch router --config router.yaml
        modeswitch router --policy policy.yaml --endpoint MODE=URL[#NAMESPACE/POD] ... [flags]
@@ -16,12 +18,12 @@ Serves the gRPC API and the OpenAI-compatible HTTP API of one policy, routing ea
   --policy PATH           policy file (standalone: no Kubernetes)
   --endpoint MODE=URL     a pod of MODE; repeat for more pods and modes. #NAMESPACE/POD joins dcgm-exporter labels
   --dcgm URL              dcgm-exporter metrics URL; repeatable
-  --host HOST             listen address (default 127.0.0.1)
-  --http-port N           OpenAI HTTP API (default 8080)
-  --grpc-port N           gRPC API (default 9000)
-  --metrics-port N        /metrics, /healthz, /readyz (default 9090)
-  --ext-proc-port N       Endpoint Picker (Envoy ext_proc) for a gateway's InferencePool (off unless given)
-  --interval-ms N         telemetry scrape interval (default 1000)
+  --host HOST             listen address (default ${D.standaloneHost})
+  --http-port N           OpenAI HTTP API (default ${D.listen.httpPort})
+  --grpc-port N           gRPC API (default ${D.listen.grpcPort})
+  --metrics-port N        /metrics, /healthz, /readyz (default ${D.listen.metricsPort})
+  --ext-proc-port N       Endpoint Picker (Envoy ext_proc) for a gateway's InferencePool (off unless given; usual ${D.extProcPort})
+  --interval-ms N         telemetry scrape interval (default ${D.telemetryIntervalMs})
   --tls-cert PATH, --tls-key PATH, --tls-ca PATH, --require-client-cert
   --log-level LEVEL       error, warn, info or debug (default info)
   -h, --help              this text
@@ -45,8 +47,14 @@ function configFromFlags(v: Record<string, string | string[] | boolean | undefin
   const raw: Record<string, unknown> = {
     policyFile: v['policy'],
     endpoints,
-    listen: { host: v['host'] ?? '127.0.0.1', httpPort: port(v['http-port'] as string, '--http-port', 8080), grpcPort: port(v['grpc-port'] as string, '--grpc-port', 9000), metricsPort: port(v['metrics-port'] as string, '--metrics-port', 9090), ...(v['ext-proc-port'] === undefined ? {} : { extProcPort: port(v['ext-proc-port'] as string, '--ext-proc-port', 0) }) },
-    telemetry: { dcgmUrls: v['dcgm'] ?? [], intervalMs: v['interval-ms'] === undefined ? 1000 : Number(v['interval-ms']) },
+    listen: {
+      host: v['host'] ?? D.standaloneHost,
+      httpPort: port(v['http-port'] as string, '--http-port', D.listen.httpPort),
+      grpcPort: port(v['grpc-port'] as string, '--grpc-port', D.listen.grpcPort),
+      metricsPort: port(v['metrics-port'] as string, '--metrics-port', D.listen.metricsPort),
+      ...(v['ext-proc-port'] === undefined ? {} : { extProcPort: port(v['ext-proc-port'] as string, '--ext-proc-port', D.extProcPort) }),
+    },
+    telemetry: { dcgmUrls: v['dcgm'] ?? [], intervalMs: v['interval-ms'] === undefined ? D.telemetryIntervalMs : Number(v['interval-ms']) },
     logLevel: v['log-level'] ?? 'info',
     maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS,
@@ -94,7 +102,7 @@ export async function runRouter(argv: string[]): Promise<number> {
   const router = await routerFromConfig(config, {
     logger,
     kubeDiscovery: async (ref) => {
-      const [{ connectKube }, { routerKubeDiscovery }, { systemClock }] = await Promise.all([import('../kube/connect.js'), import('../kube/router-discovery.js'), import('../kube/clock.js')]);
+      const [{ connectKube }, { routerKubeDiscovery }, { systemClock }] = await Promise.all([import('../kube/connect.js'), import('../router/discovery/kube-discovery.js'), import('../kube/clock.js')]);
       return routerKubeDiscovery({ source: connectKube().source, policyRef: ref, clock: systemClock, logger });
     },
   });

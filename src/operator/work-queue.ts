@@ -12,6 +12,12 @@ export interface WorkQueueOptions {
 }
 
 /**
+ * client-go's DefaultControllerRateLimiter: per-key exponential backoff from 5 ms to 1000 s, and a global token
+ * bucket of 10 re-adds per second with a burst of 100 (k8s.io/client-go/util/workqueue/default_rate_limiters.go).
+ */
+export const DEFAULT_QUEUE_BACKOFF = { baseDelayMs: 5, maxDelayMs: 1_000_000, qps: 10, burst: 100 } as const;
+
+/**
  * A keyed work queue in the manner of client-go's: a key queued twice is processed once, a key is never handed
  * to two workers at once (an add while it is processed is kept and handed out after done()), failures back off
  * per key, and shutDown() lets queued and in-flight work finish.
@@ -29,8 +35,9 @@ export class WorkQueue {
   private shuttingDown = false;
 
   constructor(private readonly options: WorkQueueOptions) {
-    this.backoff = new ItemBackoff({ baseDelayMs: options.baseDelayMs ?? 5, maxDelayMs: options.maxDelayMs ?? 1000_000 });
-    this.bucket = new TokenBucket({ qps: options.qps ?? 10, burst: options.burst ?? 100, clock: options.clock });
+    const d = DEFAULT_QUEUE_BACKOFF;
+    this.backoff = new ItemBackoff({ baseDelayMs: options.baseDelayMs ?? d.baseDelayMs, maxDelayMs: options.maxDelayMs ?? d.maxDelayMs });
+    this.bucket = new TokenBucket({ qps: options.qps ?? d.qps, burst: options.burst ?? d.burst, clock: options.clock });
   }
 
   /** Keys waiting to be handed out (not counting delayed or in-flight ones). */

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/observability/logger.js';
 import { createRouter } from '../../src/router/create-router.js';
 import { staticSource } from '../../src/router/discovery/static-source.js';
-import { chat, MODEL, startHarness, testPolicy, waitFor } from './support/harness.js';
+import { chat, MODEL, startHarness, testPolicy } from './support/harness.js';
+import { waitFor } from '../support/eventually.js';
 import type { Harness } from './support/harness.js';
 
 const SHORT_TO_INT4 = [{ name: 'short', when: 'request.inputTokens < 512', mode: 'int4' }];

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { GenerateRequestSchema } from '../../src/gen/modeswitch/v1/router_pb.js';
-import { MODEL, startHarness, testPolicy, waitFor } from './support/harness.js';
+import { MODEL, startHarness, testPolicy } from './support/harness.js';
+import { waitFor } from '../support/eventually.js';
 import type { Harness } from './support/harness.js';
 
 /** What the request-path shortcuts (client bytes forwarded as is, usage read from the answer's tail) must not change. */

@@ -2,7 +2,8 @@ import { create } from '@bufbuild/protobuf';
 import { Metadata } from '@grpc/grpc-js';
 import { ClassifyRequestSchema, GenerateRequestSchema } from '../../src/gen/modeswitch/v1/router_pb.js';
 import type { ClassifyResponse, GenerateResponse } from '../../src/gen/modeswitch/v1/router_pb.js';
-import { chat, MODEL, startHarness, testPolicy, waitFor } from './support/harness.js';
+import { chat, MODEL, startHarness, testPolicy } from './support/harness.js';
+import { waitFor } from '../support/eventually.js';
 import type { Harness } from './support/harness.js';
 
 const policy = testPolicy(

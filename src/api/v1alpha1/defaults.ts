@@ -11,8 +11,8 @@ import type {
   RouterSpec,
   Toleration,
 } from './types.js';
-import { PINNED_VLLM } from './vllm-cli.js';
 import { ROUTER_DEFAULTS } from './router-config.js';
+import { PINNED_VLLM } from './vllm-cli.js';
 
 /** The vLLM release of the default image: the one whose argument table ships in src/gen/vllm. */
 export const DEFAULT_VLLM_VERSION = PINNED_VLLM.vllm;
@@ -43,9 +43,9 @@ export const DEFAULT_DCGM_EXPORTER: Required<Omit<DcgmExporterRef, 'url'>> = {
 export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources'>> = {
   replicas: 2,
   image: DEFAULT_ROUTER_IMAGE,
-  grpcPort: 9000,
-  httpPort: 8080,
-  metricsPort: 9090,
+  grpcPort: ROUTER_DEFAULTS.listen.grpcPort,
+  httpPort: ROUTER_DEFAULTS.listen.httpPort,
+  metricsPort: ROUTER_DEFAULTS.listen.metricsPort,
   logLevel: 'info',
 };
 

@@ -11,6 +11,8 @@ export interface DemoStackOptions {
   policy: InferenceModePolicy;
   modes: readonly FleetMode[];
   gpu: string;
+  /** The simulator's catalogue id of the policy's model (`modelById(policy.spec.model).id`). */
+  model: string;
   speedup: number;
   /** Router HTTP port; the others follow it (0: every port picked by the system). */
   portBase: number;
@@ -48,7 +50,7 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     for (const mode of o.modes) {
       for (let r = 0; r < mode.replicas; r += 1) {
         const engine = await startSimEngine({
-          mode: mode.profile, gpu: o.gpu, host, port: at(o.portBase, 4 + engines.length), timeScale: o.speedup, seed: o.seed + engines.length,
+          mode: mode.profile, gpu: o.gpu, model: o.model, host, port: at(o.portBase, 4 + engines.length), timeScale: o.speedup, seed: o.seed + engines.length,
           servedModelName: o.policy.spec.model, podName: `${o.policy.metadata.name}-${mode.name}-${r}`, namespace, logger: o.logger,
         });
         engines.push({ mode: mode.name, engine });

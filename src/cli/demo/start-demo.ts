@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { loadPolicyFile } from '../../router/config/start-from-config.js';
 import { fleetModesOf } from '../../sim/fleet/policy-modes.js';
+import { modelById } from '../../sim/model/models.js';
 import { qualityDeltaPoints } from '../../sim/model/quality.js';
 import { alwaysBaseline, policyInSimulatedTime } from './baseline.js';
 import type { DemoOptions } from './options.js';
@@ -11,7 +12,6 @@ import { formatDemoSummary, summariseDemo, type DemoSummary } from './summary.js
 import { demoWorkload } from './workload.js';
 
 export const BASELINE_MODE = 'fp16';
-const MODEL = 'llama-3.1-8b-instruct';
 
 export interface DemoRun {
   stack: DemoStack;
@@ -39,12 +39,14 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
   const logger = deps.logger ?? createLogger('demo', { level: 'warn' });
   const policy = loadPolicyFile(o.policyFile, (p) => readFileSync(p, 'utf8'));
   const modes = fleetModesOf(policy);
+  // The policy's model, simulated: `demo --policy` with another model simulates that model, or says it is unknown.
+  const model = modelById(policy.spec.model).id;
   if (!modes.some((m) => m.name === BASELINE_MODE)) throw new Error(`the policy has no "${BASELINE_MODE}" mode to compare against`);
   const requests = demoWorkload({ trace: o.trace, durationSeconds: o.durationSeconds, seed: o.seed, ...(o.rate !== undefined ? { rate: o.rate } : {}) });
   if (requests.length === 0) throw new Error(`no request arrives in the first ${o.durationSeconds} s of the ${o.trace} trace; use a longer --duration`);
   const gpuCount = modes.reduce((s, m) => s + m.replicas, 0);
   deps.out(`ModeSwitch demo: policy ${policy.metadata.namespace ?? 'default'}/${policy.metadata.name}, modes ${modes.map((m) => m.name).join(', ')} on ${gpuCount} simulated ${o.gpu} GPUs`);
-  const stack = await startDemoStack({ policy, modes, gpu: o.gpu, speedup: o.speedup, portBase: o.portBase, seed: o.seed, logger });
+  const stack = await startDemoStack({ policy, modes, gpu: o.gpu, model, speedup: o.speedup, portBase: o.portBase, seed: o.seed, logger });
   try {
     deps.out(`router: HTTP 127.0.0.1:${stack.ports.http}, gRPC 127.0.0.1:${stack.ports.grpc}, metrics 127.0.0.1:${stack.ports.metrics}; dcgm-exporter 127.0.0.1:${stack.ports.dcgm}`);
     deps.out(`replaying ${requests.length} requests (${o.durationSeconds} s of the Azure ${o.trace === 'conv' ? 'conversation' : 'code'} trace, ${o.speedup}x faster than real time)`);
@@ -57,7 +59,7 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
     const energyByMode = new Map<string, number>();
     stack.engines.forEach((e, i) => energyByMode.set(e.mode, (energyByMode.get(e.mode) ?? 0) + (after[i] as number) - (before[i] as number)));
     const profiles = new Map(modes.map((m) => [m.name, m.profile]));
-    const fleet = { policy, modes, baselineMode: BASELINE_MODE, requests, gpu: o.gpu, model: MODEL, seed: o.seed };
+    const fleet = { policy, modes, baselineMode: BASELINE_MODE, requests, gpu: o.gpu, model, seed: o.seed };
     const baseline = alwaysBaseline(fleet);
     const summary = summariseDemo({
       results, speedup: o.speedup, energyByMode, baseline,

@@ -1,9 +1,15 @@
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
-import { ROUTER_CONFIG_FILE, ROUTER_CONFIG_MOUNT } from '../../api/v1alpha1/router-config.js';
+import { CLUSTER_SHUTDOWN_DELAY_MS, DEFAULT_DRAIN_TIMEOUT_MS, ROUTER_CONFIG_FILE, ROUTER_CONFIG_MOUNT } from '../../api/v1alpha1/router-config.js';
 import { COMPONENT_ROUTER, objectLabels, objectMeta, routerObjectName, selectorLabels } from './labels.js';
 import type { KubeObject } from './object.js';
 import { configHash, ROUTER_TLS_MOUNT } from './router-config.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';
+
+/**
+ * The kubelet's SIGKILL must come after the router's own shutdown: the unready delay, then the drain window, then a
+ * few seconds to close listeners and flush the log.
+ */
+const ROUTER_GRACE_PERIOD_SECONDS = Math.ceil((CLUSTER_SHUTDOWN_DELAY_MS + DEFAULT_DRAIN_TIMEOUT_MS) / 1000) + 5;
 
 function meta(policy: ResolvedPolicy): KubeObject['metadata'] {
   return objectMeta(policy, routerObjectName(policy.name), COMPONENT_ROUTER);
@@ -38,8 +44,7 @@ export function renderRouterDeployment(policy: ResolvedPolicy, configMap: KubeOb
         spec: {
           serviceAccountName: routerObjectName(policy.name),
           securityContext: podSecurityContext(),
-          // Longer than the router's own drain timeout, so in-flight streams finish before the kubelet kills it.
-          terminationGracePeriodSeconds: 30,
+          terminationGracePeriodSeconds: ROUTER_GRACE_PERIOD_SECONDS,
           containers: [
             {
               name: 'router',

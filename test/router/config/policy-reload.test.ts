@@ -9,7 +9,8 @@ import { routerFromConfig } from '../../../src/router/config/start-from-config.j
 import type { Router } from '../../../src/router/create-router.js';
 import { startSimEngine } from '../../../src/sim/index.js';
 import type { SimEngine } from '../../../src/sim/index.js';
-import { chat, MODEL, testPolicy, waitFor } from '../support/harness.js';
+import { chat, MODEL, testPolicy } from '../support/harness.js';
+import { waitFor } from '../../support/eventually.js';
 
 describe('a standalone router picks up edits to its policy file', () => {
   const logged: string[] = [];

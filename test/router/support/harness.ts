@@ -90,16 +90,6 @@ export async function startHarness(
   };
 }
 
-/** Polls `check` every 20 ms until it holds; fails after `timeoutMs` (bounded, never hangs a test). */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 export interface ChatResult {
   status: number;
   mode: string | null;

@@ -97,3 +97,19 @@ describe('telemetry store and mode view', () => {
     expect(view(5200).states.get('fp8')?.readyPods).toBe(1n);
   });
 });
+
+describe('memory follows the pod set', () => {
+  it('drops every reading of pods and modes a rollout removed', () => {
+    const registry = new PodRegistry();
+    const store = new TelemetryStore({ modeOfPod: (ns, pod) => registry.byPodName(ns, pod)?.mode, onEnergy: () => undefined, energyWindowMs: 10_000 });
+    // Ten rollouts, each replacing both pods of a mode with new names.
+    for (let rollout = 0; rollout < 10; rollout++) {
+      const pods = [0, 1].map((i) => ({ url: `http://10.0.${rollout}.${i}`, mode: rollout % 2 === 0 ? 'fp8' : 'int4', pod: `p-${rollout}-${i}`, namespace: 'ns', ready: true }));
+      registry.update(new Map([[pods[0]!.mode, pods]]));
+      store.retain(registry.all());
+      for (const p of pods) store.recordEngine(p.url, p.mode, { queueDepth: 0, generationTokens: 100 * rollout }, rollout);
+      store.recordGpus(gpuReadingsOf(dcgm(1000 * rollout, 1000 * rollout, pods[0]!.pod)), rollout);
+    }
+    expect(store.size()).toEqual({ engines: 2, podGpus: 2, modes: 1 });
+  });
+});

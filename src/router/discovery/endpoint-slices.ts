@@ -1,10 +1,6 @@
-import type { Endpoint } from '../router/discovery/endpoint.js';
-import type { KubeObject } from './types.js';
-import { LABEL_MODE } from '../api/v1alpha1/labels.js';
-
-// The operator's labels on mode Services are copied onto their slices by the EndpointSlice controller, which also
-// sets this one; it identifies the mode of a slice whose labels were not copied.
-const LABEL_SERVICE = 'kubernetes.io/service-name';
+import { LABEL_MODE } from '../../api/v1alpha1/labels.js';
+import type { KubeObject } from '../../kube/types.js';
+import type { Endpoint } from './endpoint.js';
 
 interface EndpointSlice extends KubeObject {
   addressType?: string;
@@ -16,23 +12,20 @@ interface EndpointSlice extends KubeObject {
   }>;
 }
 
-/** The mode a slice serves: its mode label, else its Service name minus the `<policy>-` prefix. */
-function modeOf(slice: EndpointSlice, policy: string): string | undefined {
-  const labels = slice.metadata.labels ?? {};
-  if (labels[LABEL_MODE]) return labels[LABEL_MODE];
-  const service = labels[LABEL_SERVICE];
-  return service?.startsWith(`${policy}-`) ? service.slice(policy.length + 1) : undefined;
+/** The mode a slice serves: the operator's mode label on its Service, which the EndpointSlice controller copies. */
+function modeOf(slice: EndpointSlice): string | undefined {
+  return slice.metadata.labels?.[LABEL_MODE];
 }
 
 /**
  * Pods per mode from the EndpointSlices of a policy's mode Services. Pure. Every mode of `modes` is present (empty
  * when it has no slice), so a mode whose Service lost its pods is emptied rather than left stale.
  */
-export function endpointsFromSlices(slices: readonly KubeObject[], policy: string, modes: readonly string[]): Map<string, Endpoint[]> {
+export function endpointsFromSlices(slices: readonly KubeObject[], modes: readonly string[]): Map<string, Endpoint[]> {
   const byMode = new Map<string, Endpoint[]>(modes.map((m) => [m, []]));
   for (const obj of slices) {
     const slice = obj as EndpointSlice;
-    const mode = modeOf(slice, policy);
+    const mode = modeOf(slice);
     const list = mode === undefined ? undefined : byMode.get(mode);
     if (!list || slice.addressType === 'FQDN') continue;
     const port = slice.ports?.find((p) => p.protocol === undefined || p.protocol === 'TCP')?.port;

@@ -1,13 +1,13 @@
-import { API_VERSION, KIND } from '../api/v1alpha1/types.js';
-import type { InferenceModePolicy } from '../api/v1alpha1/types.js';
-import { validatePolicy } from '../api/v1alpha1/validation.js';
-import type { Logger } from '../observability/logger.js';
-import type { DiscoveryListener, DiscoverySource } from '../router/discovery/discovery-source.js';
-import type { Clock } from './clock.js';
-import { Informer } from './informer.js';
-import { LABEL_POLICY } from '../api/v1alpha1/labels.js';
-import { endpointsFromSlices } from './router-endpoints.js';
-import type { WatchSource } from './watch-source.js';
+import { LABEL_POLICY } from '../../api/v1alpha1/labels.js';
+import { API_VERSION, KIND } from '../../api/v1alpha1/types.js';
+import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
+import { validatePolicy } from '../../api/v1alpha1/validation.js';
+import type { Clock } from '../../kube/clock.js';
+import { Informer } from '../../kube/informer.js';
+import type { WatchSource } from '../../kube/watch-source.js';
+import type { Logger } from '../../observability/logger.js';
+import type { DiscoveryListener, DiscoverySource } from './discovery-source.js';
+import { endpointsFromSlices } from './endpoint-slices.js';
 
 export interface RouterKubeDiscoveryOptions {
   source: WatchSource;
@@ -17,7 +17,8 @@ export interface RouterKubeDiscoveryOptions {
 }
 
 /**
- * In a cluster: watches the router's policy and the EndpointSlices of its mode Services. Each change is handed to
+ * The DiscoverySource of a router in a cluster, over src/kube's generic informer (src/kube knows nothing of the
+ * router). Watches the router's policy and the EndpointSlices of its mode Services. Each change is handed to
  * the router, which swaps the policy between requests, so requests in flight keep the decision they were made with.
  */
 export function routerKubeDiscovery(o: RouterKubeDiscoveryOptions): DiscoverySource {
@@ -39,7 +40,7 @@ export function routerKubeDiscovery(o: RouterKubeDiscoveryOptions): DiscoverySou
   let generation: number | undefined;
   return {
     async start(listener: DiscoveryListener) {
-      const pushEndpoints = () => listener.endpoints(endpointsFromSlices(slices.list(), name, modes));
+      const pushEndpoints = () => listener.endpoints(endpointsFromSlices(slices.list(), modes));
       const onPolicy = (obj: { metadata: { name: string; generation?: number } }) => {
         if (obj.metadata.name !== name || obj.metadata.generation === generation) return;
         const { policy, problems } = validatePolicy(obj);

@@ -2,13 +2,13 @@ import * as k8s from '@kubernetes/client-node';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { systemClock } from '../../../src/kube/clock.js';
 import { connectKube } from '../../../src/kube/connect.js';
-import { routerKubeDiscovery } from '../../../src/kube/router-discovery.js';
-import { endpointsFromSlices } from '../../../src/kube/router-endpoints.js';
+import { routerKubeDiscovery } from '../../../src/router/discovery/kube-discovery.js';
+import { endpointsFromSlices } from '../../../src/router/discovery/endpoint-slices.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import type { Endpoint } from '../../../src/router/discovery/endpoint.js';
 import { startFakeApiServer } from '../../support/fake-apiserver/index.js';
 import type { FakeApiServer } from '../../support/fake-apiserver/index.js';
-import { waitFor } from '../support/harness.js';
+import { waitFor } from '../../support/eventually.js';
 
 function slice(name: string, mode: string, endpoints: Array<{ ip: string; pod: string; ready?: boolean; terminating?: boolean }>) {
   return {
@@ -25,7 +25,6 @@ describe('endpointsFromSlices', () => {
   it('maps slices to pods per mode, not-ready and terminating pods marked, unknown modes ignored', () => {
     const byMode = endpointsFromSlices(
       [slice('a', 'fp8', [{ ip: '10.0.0.1', pod: 'p1' }, { ip: '10.0.0.2', pod: 'p2', terminating: true }]), slice('b', 'fp8', [{ ip: '10.0.0.3', pod: 'p3', ready: false }]), slice('c', 'other', [{ ip: '10.0.0.9', pod: 'x' }])],
-      'llama',
       ['fp8', 'int4'],
     );
     expect(byMode.get('fp8')?.map((e) => [e.url, e.pod, e.ready])).toEqual([
