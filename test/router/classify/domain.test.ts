@@ -15,14 +15,14 @@ describe('domain classifier', () => {
     ['Where should we go on holiday in May?', 'general'],
   ])('%s → %s', (ask, domain) => expect(classifyDomain(ask)).toBe(domain));
 
-  // Measured with `npm run bench -- domain`: 80.4% on the half of the sample whose errors were never read while the
-  // cues were written (86.4% on the whole sample). The floor sits just under the measured figure.
-  it('is right on at least 78% of the held-out half of the labelled sample', () => {
+  // Measured with `npm run bench -- domain`: 81.6% on the half of the sample whose errors were never read while the
+  // cues were written (87.1% on the whole sample). The floor sits just under the measured figure.
+  it('is right on at least 80% of the held-out half of the labelled sample', () => {
     const sample = loadDomainSample();
     expect(new Set(sample.map((s) => s.domain))).toEqual(new Set(['code', 'math', 'general']));
     expect(sample.length).toBeGreaterThanOrEqual(300);
     const heldOut = measureDomainAccuracy(sample.filter((_, i) => i % 2 === 1), classifyDomain);
-    expect(heldOut.accuracy).toBeGreaterThanOrEqual(0.78);
+    expect(heldOut.accuracy).toBeGreaterThanOrEqual(0.8);
   });
 
   it("lets the client's hint win, and takes only DNS-label domain names as hints", () => {
