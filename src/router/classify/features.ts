@@ -24,6 +24,8 @@ export function classify(req: NormalizedRequest, deps: ClassifyDeps): RequestFea
   const maxOutputTokens = req.maxTokens ?? Math.max(0, deps.maxModelLen - inputTokens);
   const expected = req.hints.expectedOutputTokens ?? Math.min(EXPECTED_OUTPUT_TOKENS[type], maxOutputTokens);
   const prefixChars = deps.prefixes.observe(req.text, deps.now, deps.record ?? true);
+  // The domain classifier costs about as much as every other feature together: run it only when something reads it.
+  let domain: string | undefined;
   // CEL ints are bigint (rule-env.ts), so `request.inputTokens * 2` type-checks in a rule.
   return {
     model: req.model,
@@ -31,7 +33,9 @@ export function classify(req: NormalizedRequest, deps: ClassifyDeps): RequestFea
     maxOutputTokens: BigInt(maxOutputTokens),
     expectedOutputTokens: BigInt(expected),
     type,
-    domain: requestDomain(req.hints.domain, req.ask),
+    get domain() {
+      return (domain ??= requestDomain(req.hints.domain, req.ask));
+    },
     difficulty: req.hints.difficulty ?? guessDifficulty(type, inputTokens),
     sharedPrefix: prefixChars > 0,
     prefixTokens: BigInt(prefixChars > 0 ? Math.round(prefixChars / deps.charsPerToken) : 0),
