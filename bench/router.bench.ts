@@ -1,14 +1,16 @@
 /**
  * Router benchmark: decision cost (features + rules, tokenization apart), latency the router adds over calling the
- * backend directly at a fixed arrival rate, throughput against nginx proxying to the same backend, and a memory soak.
+ * backend directly at a fixed arrival rate, throughput and latency beside peer gateways (nginx, HAProxy, Portkey)
+ * against the same backend, streamed and not, and a memory soak.
  *
- * Every role has its own process, as deployed: the backend (nginx answering a fixed completion with `return 200`, or
- * a Node responder without nginx), the router (bench/router/router-process.ts, log level info as shipped) and the
- * open-loop load generator (bench/router/load-process.ts). Direct and routed runs alternate in short segments so
- * drift in the machine's load hits both alike.
+ * Every role has its own process, as deployed: the backend (nginx answering a fixed completion with `return 200`),
+ * the router (bench/router/router-process.ts, log level info as shipped), the peers (bench/router/peers.ts) and the
+ * load generators (bench/router/load-process.ts, wrk). Targets alternate in short runs so drift in the machine's load
+ * hits all alike. Needs nginx, haproxy, wrk and Portkey's gateway: scripts/install-bench-tools.sh installs them, and
+ * the bench stops at once naming any that is missing.
  *
- * Knobs (environment): BENCH_PARTS (comma list of decision,latency,throughput,soak; default all), BENCH_RATE
- * (req/s, default 500), BENCH_SECONDS (latency seconds per side, default 20), WRK_SECONDS (default 5),
+ * Knobs (environment): BENCH_PARTS (comma list of decision,latency,peers,soak; default all), BENCH_RATE
+ * (req/s, default 500), BENCH_SECONDS (latency seconds per side, default 20), WRK_SECONDS (default 4),
  * SOAK_SECONDS (default 10; 600 for the published figure), SOAK_RATE (default 200), ROUTER_LOG_LEVEL (default info).
  * Prompt lengths follow the Azure LLM inference trace 2023 (conversation service; Splitwise, ISCA 2024, CC-BY 4.0).
  */
@@ -27,9 +29,10 @@ import { TelemetryStore } from '../src/router/telemetry/telemetry-store.js';
 import { loadTrace } from '../src/sim/workload/trace.js';
 import { forkChild } from './router/child.js';
 import type { BenchChild } from './router/child.js';
-import { ANSWER, MODEL, MODES, POLICY, REQUEST_BODY, VLLM_METRICS } from './router/fixtures.js';
+import { ANSWER, CHAT_BODY, CHAT_STREAM_BODY, MODEL, MODES, POLICY, STREAM_ANSWER, VLLM_METRICS } from './router/fixtures.js';
 import type { LoadResult, LoadRun } from './router/load-process.js';
-import { exec, haveCommands, nginxBackend, nginxProxy } from './router/nginx.js';
+import { exec, nginxBackend, nginxProxy } from './router/nginx.js';
+import { haproxy, portkey, requirePeerTools } from './router/peers.js';
 import { fmt, summarize } from './router/stats.js';
 import type { Summary } from './router/stats.js';
 
@@ -163,42 +166,113 @@ async function addedLatency(gen: Load, backend: string, router: string, loopDela
   console.log(`  errors ${errors}; load generator's worst send lag ${fmt(lag, 2)} ms; router event-loop delay p50 ${fmt(delay.p50, 2)} p99 ${fmt(delay.p99, 2)} max ${fmt(delay.max, 2)} ms`);
 }
 
-// ---------------------------------------------------------------- 3. throughput against nginx
+// ---------------------------------------------------------------- 3. throughput and latency against peer gateways
 
-async function wrk(url: string, script: string, seconds: number): Promise<number> {
-  const { stdout } = await exec('wrk', ['-t1', '-c32', `-d${seconds}s`, '-s', script, url], { timeout: (seconds + 30) * 1000 });
-  const m = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-  return m ? Number(m[1]) : NaN;
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Answers other than 2xx/3xx, and socket errors. */
+  errors: number;
 }
 
-async function throughputVsNginx(backendPort: number, routerPort: number): Promise<void> {
-  const seconds = env('WRK_SECONDS', 5);
-  if (!(await haveCommands('wrk', 'nginx'))) {
-    console.log('throughput vs nginx: skipped (apt-get update && apt-get install -y nginx wrk)');
-    return;
-  }
-  const script = join(mkdtempSync(join(tmpdir(), 'router-bench-')), 'post.lua');
-  writeFileSync(script, `wrk.method = "POST"\nwrk.body = '${REQUEST_BODY}'\nwrk.headers["Content-Type"] = "application/json"\n`);
-  const proxy = await nginxProxy(backendPort);
-  const bare = await forkChild<{ port: number }>(new URL('./router/bare-proxy-process.js', import.meta.url), { env: { BACKEND_URL: `http://127.0.0.1:${backendPort}` } });
-  const sides = [
-    { name: 'nginx (1 worker)', port: proxy.port, rps: [] as number[] },
-    { name: 'bare Node proxy', port: bare.ready.port, rps: [] as number[] },
-    { name: 'router', port: routerPort, rps: [] as number[] },
-  ];
+const WRK_UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000 };
+
+function wrkMs(stdout: string, percentile: string): number {
+  const m = new RegExp(`^\\s*${percentile}%\\s+([\\d.]+)(us|ms|s)$`, 'm').exec(stdout);
+  return m ? Number(m[1]) * (WRK_UNITS[m[2] as string] as number) : NaN;
+}
+
+async function wrk(url: string, script: string, seconds: number): Promise<WrkResult> {
+  const { stdout } = await exec('wrk', ['-t1', '-c16', `-d${seconds}s`, '--latency', '-s', script, url], { timeout: (seconds + 30) * 1000 });
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const socketErrors = socket ? socket.slice(1).reduce((n, x) => n + Number(x), 0) : 0;
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN), p50: wrkMs(stdout, '50'), p99: wrkMs(stdout, '99'), errors: non2xx + socketErrors };
+}
+
+/** A wrk script posting `body` with `headers`. */
+function wrkScript(dir: string, name: string, body: string, headers: Record<string, string>): string {
+  const file = join(dir, `${name}.lua`);
+  const lines = [`wrk.method = "POST"`, `wrk.body = '${body}'`, ...Object.entries({ 'Content-Type': 'application/json', ...headers }).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`)];
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+interface Target {
+  name: string;
+  port: number;
+  /** Extra request headers this gateway needs. */
+  headers?: Record<string, string>;
+}
+
+const VARIANTS = [
+  { name: 'non-streamed', body: CHAT_BODY, answer: ANSWER, contentType: 'application/json' },
+  { name: 'streamed (16 SSE chunks)', body: CHAT_STREAM_BODY, answer: STREAM_ANSWER, contentType: 'text/event-stream' },
+] as const;
+
+/**
+ * Throughput and latency of the router beside the gateways a user might pick instead, against the same backend in one
+ * run: the backend directly, nginx and HAProxy (plain L7 proxies, one worker/thread), the router with one mode and
+ * with the four-mode, five-rule bench policy, Portkey's AI gateway, and a bare Node proxy (the Node ceiling).
+ */
+async function peerComparison(logFd: number): Promise<void> {
+  await requirePeerTools();
+  const seconds = env('WRK_SECONDS', 4);
+  const dir = mkdtempSync(join(tmpdir(), 'router-bench-peers-'));
+  const gateway = await portkey();
   try {
-    for (const side of sides) await wrk(`http://127.0.0.1:${side.port}/v1/completions`, script, 2);
-    for (let round = 0; round < 2; round++) {
-      for (const side of sides) side.rps.push(await wrk(`http://127.0.0.1:${side.port}/v1/completions`, script, seconds));
+    for (const variant of VARIANTS) {
+      const backend = await nginxBackend(variant.answer, VLLM_METRICS, variant.contentType);
+      const backendUrl = `http://127.0.0.1:${backend.port}`;
+      const stops: Array<() => unknown> = [backend.stop];
+      try {
+        const nginx = await nginxProxy(backend.port);
+        stops.push(nginx.stop);
+        const hap = await haproxy(backend.port);
+        stops.push(hap.stop);
+        const routerOf = async (policy: string) => {
+          const child = await forkChild<{ port: number }>(new URL('./router/router-process.js', import.meta.url), { env: { BACKEND_URL: backendUrl, ROUTER_POLICY: policy }, stderr: logFd });
+          stops.push(child.stop);
+          return child.ready.port;
+        };
+        const targets: Target[] = [
+          { name: 'backend directly', port: backend.port },
+          { name: 'nginx (1 worker)', port: nginx.port },
+          { name: 'haproxy (1 thread)', port: hap.port },
+          { name: 'ModeSwitch, 1 mode', port: await routerOf('one-mode') },
+          { name: 'ModeSwitch, 4 modes', port: await routerOf('bench') },
+          { name: 'Portkey gateway', port: gateway.port, headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${backendUrl}/v1`, Authorization: 'Bearer bench' } },
+        ];
+        if (variant.contentType === 'application/json') {
+          const bare = await forkChild<{ port: number }>(new URL('./router/bare-proxy-process.js', import.meta.url), { env: { BACKEND_URL: backendUrl } });
+          stops.push(bare.stop);
+          targets.push({ name: 'bare Node proxy', port: bare.ready.port });
+        }
+        const scripts = targets.map((t, i) => wrkScript(dir, `${variant.contentType === 'application/json' ? 'whole' : 'stream'}-${i}`, variant.body, t.headers ?? {}));
+        const url = (t: Target) => `http://127.0.0.1:${t.port}/v1/chat/completions`;
+        // Warm-up: JIT, connection pools (Portkey runs about twice as slow for its first seconds).
+        for (const [i, t] of targets.entries()) await wrk(url(t), scripts[i] as string, t.name.startsWith('Portkey') ? 4 : 2);
+        const runs = targets.map(() => [] as WrkResult[]);
+        for (let round = 0; round < 2; round++) {
+          for (const [i, t] of targets.entries()) runs[i]?.push(await wrk(url(t), scripts[i] as string, seconds));
+        }
+        const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+        const haproxyRps = mean((runs[2] ?? []).map((r) => r.rps));
+        console.log(`${variant.name} chat completions, wrk 1 thread 16 connections, 2 alternating runs of ${seconds} s per target, same nginx backend`);
+        console.log(`  ${'target'.padEnd(22)} ${'req/s (runs)'.padEnd(18)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  ratio to haproxy  errors`);
+        for (const [i, t] of targets.entries()) {
+          const r = runs[i] ?? [];
+          const rps = r.map((x) => fmt(x.rps, 0)).join(', ');
+          console.log(`  ${t.name.padEnd(22)} ${rps.padEnd(18)} ${fmt(mean(r.map((x) => x.p50)), 2).padStart(7)} ${fmt(mean(r.map((x) => x.p99)), 2).padStart(7)}  ${fmt(mean(r.map((x) => x.rps)) / haproxyRps, 2).padStart(16)}  ${r.reduce((n, x) => n + x.errors, 0)}`);
+        }
+      } finally {
+        for (const stop of stops.reverse()) await stop();
+      }
     }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const nginx = mean(sides[0]?.rps ?? []);
-    console.log(`throughput, wrk 1 thread 32 connections, 2 alternating runs of ${seconds} s each, same backend (req/s)`);
-    for (const side of sides) console.log(`  ${side.name.padEnd(20)} ${side.rps.map((x) => fmt(x, 0)).join(', ')}   ratio to nginx ${fmt(mean(side.rps) / nginx, 2)}`);
     console.log('  (bare Node proxy: node:http + undici passing bytes through, no parsing, routing, metrics or logs: the Node ceiling here)');
   } finally {
-    proxy.stop();
-    await bare.stop();
+    gateway.stop();
   }
 }
 
@@ -229,30 +303,23 @@ async function soak(gen: Load, router: BenchChild<{ port: number }>): Promise<vo
 
 // ---------------------------------------------------------------- wiring
 
-async function startBackend(): Promise<{ port: number; stop: () => Promise<void> | void; kind: string }> {
-  if (await haveCommands('nginx')) {
-    const b = await nginxBackend(ANSWER, VLLM_METRICS);
-    return { port: b.port, stop: b.stop, kind: 'nginx return 200 (1 worker)' };
-  }
-  const b = await forkChild<{ port: number }>(new URL('./router/backend-process.js', import.meta.url));
-  return { port: b.ready.port, stop: b.stop, kind: 'Node fixed responder' };
-}
-
 export async function run(): Promise<void> {
-  const parts = new Set((process.env['BENCH_PARTS'] ?? 'decision,latency,throughput,soak').split(','));
+  const parts = new Set((process.env['BENCH_PARTS'] ?? 'decision,latency,peers,soak').split(','));
   if (parts.has('decision')) decisionCost();
   if (![...parts].some((p) => p !== 'decision')) return;
-  const backend = await startBackend();
+  // Fails here, naming what is missing, rather than after minutes of other parts.
+  await requirePeerTools();
+  const backend = await nginxBackend(ANSWER, VLLM_METRICS);
   const backendUrl = `http://127.0.0.1:${backend.port}`;
   // The router logs one line per request at info, as shipped; to a file, as a pod's log would be written.
   const logFile = join(mkdtempSync(join(tmpdir(), 'router-bench-')), 'router.log');
   const log = openSync(logFile, 'w');
   const router = await forkChild<{ port: number }>(new URL('./router/router-process.js', import.meta.url), { env: { BACKEND_URL: backendUrl }, execArgv: ['--expose-gc'], stderr: log });
   const gen = await forkChild<'ready'>(new URL('./router/load-process.js', import.meta.url));
-  console.log(`backend: ${backend.kind}; router, backend and load generator in separate processes; router log level ${process.env['ROUTER_LOG_LEVEL'] ?? 'info'} to ${logFile}`);
+  console.log(`backend: nginx return 200 (1 worker); router, backend and load generator in separate processes; router log level ${process.env['ROUTER_LOG_LEVEL'] ?? 'info'} to ${logFile}`);
   try {
     if (parts.has('latency')) await addedLatency(gen, backendUrl, `http://127.0.0.1:${router.ready.port}`, () => router.ask('loop-delay'));
-    if (parts.has('throughput')) await throughputVsNginx(backend.port, router.ready.port);
+    if (parts.has('peers')) await peerComparison(log);
     if (parts.has('soak')) await soak(gen, router);
   } finally {
     await gen.stop();

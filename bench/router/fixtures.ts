@@ -35,3 +35,23 @@ export const ANSWER = JSON.stringify({
 });
 
 export const VLLM_METRICS = 'vllm:num_requests_waiting{model_name="m"} 0\nvllm:num_requests_running{model_name="m"} 1\nvllm:kv_cache_usage_perc{model_name="m"} 0.2\n';
+
+/** The same policy with one mode and no rule: the router's cheapest configuration, compared with plain proxies. */
+export const ONE_MODE_POLICY: InferenceModePolicy = {
+  ...POLICY,
+  metadata: { ...POLICY.metadata, name: 'bench-one-mode' },
+  spec: { model: MODEL, modes: [{ name: 'fp8' }], routing: { defaultMode: 'fp8' } },
+};
+
+/** Chat completions the peer comparison posts (every gateway compared serves this route). */
+export const CHAT_BODY = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hello there, how are you?' }], max_tokens: 16 });
+export const CHAT_STREAM_BODY = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hello there, how are you?' }], max_tokens: 16, stream: true });
+
+const chunk = (content: string, finish: string | null) =>
+  JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 0, model: MODEL, choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
+
+/** A streamed chat answer as vLLM sends it: 16 content chunks, a usage chunk, then [DONE]. */
+export const STREAM_ANSWER =
+  Array.from({ length: 16 }, (_, i) => `data: ${chunk(` w${i}`, i === 15 ? 'length' : null)}\n\n`).join('') +
+  `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 0, model: MODEL, choices: [], usage: { prompt_tokens: 5, completion_tokens: 16, total_tokens: 21 } })}\n\n` +
+  'data: [DONE]\n\n';

@@ -18,7 +18,7 @@ export interface Nginx {
   stop(): void;
 }
 
-function portOpen(port: number): Promise<boolean> {
+export function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
     s.on('error', () => resolve(false));
@@ -26,7 +26,7 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 /** A port the kernel just handed out (then released): unlike a random pick, not one of the ephemeral ports in use. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -73,10 +73,14 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
   return { port, stop: () => void proc.kill('SIGTERM') };
 }
 
-/** nginx answering every request with a fixed body: the cheapest possible backend, used directly and behind both proxies. */
-export function nginxBackend(answer: string, metrics: string): Promise<Nginx> {
+/**
+ * nginx answering every request with a fixed body (`contentType`: JSON, or server-sent events for a streamed
+ * answer) and /metrics with a fixed vLLM scrape: the cheapest possible backend, used directly and behind every proxy.
+ */
+export function nginxBackend(answer: string, metrics: string, contentType = 'application/json'): Promise<Nginx> {
   return startNginx(`location = /metrics { default_type text/plain; return 200 '${metrics}'; }
-    location / { default_type application/json; return 200 '${answer}'; }`);
+    location = /health { return 200; }
+    location / { default_type ${contentType}; return 200 '${answer}'; }`);
 }
 
 /** nginx as a reverse proxy with a keep-alive upstream pool, the reference the router's throughput is compared to. */

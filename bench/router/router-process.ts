@@ -3,18 +3,21 @@
  * process.memoryUsage() after a full GC (run with --expose-gc), so a soak sees retained memory, not garbage, and
  * 'loop-delay' with the event-loop delay percentiles (ms) since the last ask.
  * Also serves the Endpoint Picker (ext_proc) port, reported as extProcPort, for bench/extproc.bench.ts.
- * Env: BACKEND_URL, ROUTER_LOG_LEVEL (default info, as shipped; the log goes to stderr).
+ * Env: BACKEND_URL, ROUTER_LOG_LEVEL (default info, as shipped; the log goes to stderr), ROUTER_POLICY (`one-mode`
+ * for one mode and no rule; the four-mode, five-rule bench policy by default).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLogger } from '../../src/observability/logger.js';
 import { createRouter } from '../../src/router/create-router.js';
 import { staticSource } from '../../src/router/discovery/static-source.js';
-import { MODES, POLICY } from './fixtures.js';
+import { ONE_MODE_POLICY, POLICY } from './fixtures.js';
 
 const backend = process.env['BACKEND_URL'];
 if (!backend) throw new Error('BACKEND_URL is required');
+const policy = process.env['ROUTER_POLICY'] === 'one-mode' ? ONE_MODE_POLICY : POLICY;
+const modes = policy.spec.modes.map((m) => m.name);
 const router = createRouter({
-  discovery: staticSource(POLICY, Object.fromEntries(MODES.map((m) => [m, [backend]]))),
+  discovery: staticSource(policy, Object.fromEntries(modes.map((m) => [m, [backend]]))),
   listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: 0 },
   dcgmUrls: [],
   scrapeIntervalMs: 1000,
