@@ -66,12 +66,19 @@ interface Workload {
   unschedulable?: string;
 }
 
+/** The capacity controller's fields of a mode's status, kept across this controller's status writes. */
+function capacityOf(previous: PolicyStatus | undefined, mode: string): Pick<ModeStatus, 'desiredReplicas' | 'capacityReason'> {
+  const s = previous?.modes?.find((m) => m.name === mode);
+  if (s?.desiredReplicas === undefined) return {};
+  return s.capacityReason === undefined ? { desiredReplicas: s.desiredReplicas } : { desiredReplicas: s.desiredReplicas, capacityReason: s.capacityReason };
+}
+
 /** Status after a reconcile of a valid spec: per-mode and router readiness and the four conditions. Pure. */
 export function reconciledStatus(input: ReconciledStatusInput): PolicyStatus {
   const workloads = input.desired.filter((o) => o.kind === 'Deployment').map((d) => workloadOf(d, input));
   const modes: ModeStatus[] = workloads
     .filter((w) => w.mode !== undefined)
-    .map((w) => ({ name: w.mode as string, replicas: w.replicas, readyReplicas: w.readyReplicas, service: w.service }));
+    .map((w) => ({ name: w.mode as string, replicas: w.replicas, readyReplicas: w.readyReplicas, service: w.service, ...capacityOf(input.previous, w.mode as string) }));
   const routerWorkload = workloads.find((w) => w.mode === undefined);
   const router: RouterStatus | undefined = routerWorkload && {
     replicas: routerWorkload.replicas,

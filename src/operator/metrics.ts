@@ -6,6 +6,8 @@ export interface OperatorMetrics {
   reconcileDuration: Histogram;
   reconcileErrors: Counter;
   queueDepth: Gauge;
+  /** What the capacity planner wants per autoscaled mode (what KEDA or an HPA reads with external actuation). */
+  capacityDesiredReplicas: Gauge<'policy' | 'mode'>;
 }
 
 /** The operator's metrics, named as controller-runtime's, in a private registry (tests can run several). */
@@ -38,6 +40,12 @@ export function createOperatorMetrics(options: { queueLength: () => number }): O
       collect() {
         this.set(options.queueLength());
       },
+    }),
+    capacityDesiredReplicas: new Gauge({
+      name: 'modeswitch_capacity_desired_replicas',
+      help: 'Replicas the capacity planner wants for an autoscaled mode (policy is namespace/name).',
+      labelNames: ['policy', 'mode'],
+      registers: [registry],
     }),
   };
 }

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { API_VERSION, KIND } from '../api/v1alpha1/types.js';
+import { API_VERSION, KIND, type InferenceModePolicy } from '../api/v1alpha1/types.js';
 import { validatePolicy } from '../api/v1alpha1/validation.js';
 import { CachedReader } from '../kube/cached-reader.js';
 import { sleep, type Clock } from '../kube/clock.js';
@@ -9,6 +9,8 @@ import { ReadYourWrites } from '../kube/read-your-writes.js';
 import { objectKey, type GroupVersionKind, type KubeClient, type KubeObject } from '../kube/types.js';
 import type { WatchSource } from '../kube/watch-source.js';
 import type { Logger } from '../observability/logger.js';
+import { CapacityController } from './capacity-controller.js';
+import type { DemandSource } from './capacity-demand.js';
 import { MANAGED_SELECTOR } from './labels.js';
 import { LABEL_POLICY } from './render/labels.js';
 import { createOperatorMetrics, type OperatorMetrics } from './metrics.js';
@@ -39,7 +41,14 @@ export interface OperatorOptions {
   servedOptionalKinds?: readonly GroupVersionKind[];
   /** Called when leadership is lost; the process should exit so it restarts clean. */
   onLostLeadership?: () => void;
+  /** Where the capacity controller reads demand; without it, no policy is autoscaled. */
+  capacityDemand?: DemandSource;
+  /** How often the capacity controller plans (default CAPACITY_INTERVAL_MS). */
+  capacityIntervalMs?: number;
 }
+
+/** The capacity planner's period, as in the fleet replay (src/sim/fleet/scaling/replay-scaled.ts). */
+export const CAPACITY_INTERVAL_MS = 15_000;
 
 const POLICY_KIND: GroupVersionKind = { apiVersion: API_VERSION, kind: KIND };
 
@@ -59,6 +68,8 @@ export class Operator {
   private readonly stopController = new AbortController();
   private workers: Promise<void> | undefined;
   private cancelResync: (() => void) | undefined;
+  private readonly capacity: CapacityController | undefined;
+  private cancelCapacity: (() => void) | undefined;
 
   constructor(private readonly options: OperatorOptions) {
     const { clock, logger, namespace } = options;
@@ -78,6 +89,9 @@ export class Operator {
     cache.register(POD_KIND, this.pods);
     this.writes = new ReadYourWrites({ client: options.client, reader: cache, clock });
     this.controller = new PolicyController({ client: this.writes, reader: this.writes.reader, validate: validatePolicy, render: renderPolicy, ownedKinds, unservedKinds, clock, logger });
+    this.capacity = options.capacityDemand && new CapacityController({
+      client: this.writes, reader: this.writes.reader, demand: options.capacityDemand, clock, logger, desiredReplicas: this.metrics.capacityDesiredReplicas,
+    });
     this.wireEvents();
     this.elector = options.leaderElection && new LeaderElector({
       ...options.leaderElection,
@@ -122,6 +136,7 @@ export class Operator {
   async stop(): Promise<void> {
     this.stopController.abort();
     this.cancelResync?.();
+    this.cancelCapacity?.();
     await Promise.all([this.policies.stop(), ...this.watched().map((i) => i.stop())]);
     await this.queue.shutDown();
     await this.workers;
@@ -172,6 +187,7 @@ export class Operator {
       // Reconciling before the caches are full would re-create objects that already exist.
       while (!this.hasSynced() && !this.stopController.signal.aborted) await sleep(this.options.clock, 50, this.stopController.signal);
       this.scheduleResync();
+      this.scheduleCapacity();
       await runWorkers({
         queue: this.queue,
         count: this.options.workers,
@@ -181,6 +197,24 @@ export class Operator {
         clock: this.options.clock,
       });
     })();
+  }
+
+  /** Plans every policy's capacity each period while this instance leads; one policy's failure skips only it. */
+  private scheduleCapacity(): void {
+    const controller = this.capacity;
+    if (!controller || this.stopController.signal.aborted) return;
+    this.cancelCapacity = this.options.clock.setTimer(() => {
+      void (async () => {
+        for (const policy of this.policies.list()) {
+          try {
+            await controller.reconcile(policy as unknown as InferenceModePolicy);
+          } catch (err) {
+            this.options.logger.warn('capacity planning failed', { policy: objectKey(policy.metadata), error: String(err) });
+          }
+        }
+        this.scheduleCapacity();
+      })();
+    }, this.options.capacityIntervalMs ?? CAPACITY_INTERVAL_MS);
   }
 
   private scheduleResync(): void {

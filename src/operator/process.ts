@@ -1,6 +1,9 @@
 import { systemClock, type Clock } from '../kube/clock.js';
+import { Agent } from 'undici';
 import { connectKube } from '../kube/connect.js';
+import { undiciFetchText } from '../router/telemetry/fetch-text.js';
 import type { Logger } from '../observability/logger.js';
+import { routerMetricsDemand } from './capacity-demand.js';
 import { startHealthServer } from './health-server.js';
 import { Operator, type LeaderElectionOptions } from './operator.js';
 import { OPTIONAL_OWNED_KINDS } from './owned-kinds.js';
@@ -49,6 +52,8 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     resyncPeriodMs: options.resyncPeriodMs,
     clock: options.clock ?? systemClock,
     logger,
+    // Demand for the capacity planner comes from each router pod's own /metrics: no Prometheus needed.
+    capacityDemand: routerMetricsDemand(undiciFetchText(new Agent({ connections: 4 }))),
     onLostLeadership: () => {
       logger.error('lost leadership; exiting so a fresh process can campaign again');
       void stop(1);

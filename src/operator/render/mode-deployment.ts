@@ -101,7 +101,8 @@ export function renderModeDeployment(policy: ResolvedPolicy, mode: ResolvedMode)
     kind: 'Deployment',
     metadata: objectMeta(policy, name, COMPONENT_ENGINE, mode.name),
     spec: {
-      replicas: mode.replicas,
+      // An autoscaled mode's replicas belong to the capacity controller alone: leaving them out keeps apply off them.
+      ...(mode.autoscale ? {} : { replicas: mode.replicas }),
       selector: { matchLabels: selectorLabels(policy.name, COMPONENT_ENGINE, mode.name) },
       // GPUs are scarce: replace pods one at a time instead of surging onto a GPU that is not there.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },

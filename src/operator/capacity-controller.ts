@@ -1,0 +1,159 @@
+import type { Gauge } from 'prom-client';
+import { resolvePolicy, type ResolvedPolicy } from '../api/v1alpha1/defaults.js';
+import { API_VERSION, KIND, type InferenceModePolicy, type ModeStatus } from '../api/v1alpha1/types.js';
+import { validatePolicy } from '../api/v1alpha1/validation.js';
+import { seedModeModel } from '../capacity/mode-model.js';
+import { planCapacity, type ModeDemand, type PlannerMode, type PlannerState } from '../capacity/planner.js';
+import type { Clock } from '../kube/clock.js';
+import { objectKey, type KubeClient, type KubeObject, type ObjectReader } from '../kube/types.js';
+import type { Logger } from '../observability/logger.js';
+import { GPUS } from '../sim/model/gpus.js';
+import { modelById } from '../sim/model/models.js';
+import type { GpuSpec } from '../sim/model/types.js';
+import { modeFlagsOf } from '../sim/fleet/policy-modes.js';
+import { profileFromModeFlags } from '../sim/model/mode-profile.js';
+import type { DemandSource, RouterTarget } from './capacity-demand.js';
+import { COMPONENT_ROUTER, modeObjectName, selectorLabels } from './render/labels.js';
+
+/** The field manager of the only writer of autoscaled modes' replicas. */
+export const CAPACITY_FIELD_MANAGER = 'modeswitch-capacity';
+const REPORTER = 'modeswitch-capacity';
+/** GPU Feature Discovery's product label, which policies put in their nodeSelector. */
+const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+/** Assumed where a policy does not say its GPU: the model's seed only, refitted from what the pods show. */
+const DEFAULT_GPU = 'h100-80gb';
+const DEFAULT_MODEL = 'llama-3.1-8b-instruct';
+
+const QUIET: ModeDemand = { requestsPerSecond: 0, wantedPerSecond: 0, meanPromptTokens: 0, meanOutputTokens: 0, inFlight: 0 };
+
+interface DeploymentLike extends KubeObject {
+  spec?: { replicas?: number };
+  status?: { readyReplicas?: number };
+}
+
+interface PodLike extends KubeObject {
+  status?: { podIP?: string; phase?: string };
+}
+
+export interface CapacityControllerOptions {
+  client: KubeClient;
+  reader: ObjectReader;
+  demand: DemandSource;
+  clock: Clock;
+  logger: Logger;
+  /** modeswitch_capacity_desired_replicas{policy,mode}. */
+  desiredReplicas: Gauge<'policy' | 'mode'>;
+}
+
+/** GFD writes the product with dashes for spaces (NVIDIA-H100-80GB-HBM3); the catalogue has NVML's name. */
+function gpuOf(policy: ResolvedPolicy, nodeSelector: Record<string, string>): GpuSpec {
+  const product = nodeSelector[GPU_PRODUCT_LABEL] ?? policy.engine.nodeSelector?.[GPU_PRODUCT_LABEL];
+  const known = Object.values(GPUS).find((g) => product !== undefined && g.modelName.replace(/ /g, '-') === product);
+  return known ?? (GPUS[DEFAULT_GPU] as GpuSpec);
+}
+
+function modelOf(name: string) {
+  try {
+    return modelById(name);
+  } catch {
+    return modelById(DEFAULT_MODEL);
+  }
+}
+
+/**
+ * Sizes the autoscaled modes of every policy with spec.capacity: reads the routers' demand, runs the planner (the
+ * same code the benchmark replays), and with actuation Operator sets each mode Deployment's replicas (the only
+ * writer of them: the renderer leaves autoscaled modes' replicas out). It always publishes the desired replicas as a
+ * metric and in status.modes[] with the planner's reason, and emits an Event when a mode's size changes.
+ */
+export class CapacityController {
+  private readonly state = new Map<string, PlannerState>();
+  private readonly lastDesired = new Map<string, number>();
+
+  constructor(private readonly options: CapacityControllerOptions) {}
+
+  async reconcile(policyObj: InferenceModePolicy): Promise<void> {
+    const key = objectKey(policyObj.metadata);
+    const valid = validatePolicy(policyObj).policy;
+    if (!valid) return;
+    const policy = resolvePolicy(valid);
+    const capacity = policy.capacity;
+    if (!capacity) return;
+    const now = this.options.clock.now() / 1000;
+    const demand = await this.options.demand.demand(key, await this.routers(policy), now);
+    const deployments = new Map<string, DeploymentLike | undefined>();
+    for (const m of policy.modes) {
+      deployments.set(m.name, await this.options.reader.get<DeploymentLike>({ apiVersion: 'apps/v1', kind: 'Deployment', name: modeObjectName(policy.name, m.name), namespace: policy.namespace }));
+    }
+    const modes: PlannerMode[] = policy.modes.map((m) => {
+      const d = deployments.get(m.name);
+      const gpu = gpuOf(policy, m.nodeSelector);
+      const profile = profileFromModeFlags(modeFlagsOf(m));
+      const mode: PlannerMode = {
+        name: m.name, model: { ...seedModeModel(gpu, modelOf(policy.model), profile, m.tensorParallelSize ?? 1), gpus: m.gpus },
+        minReplicas: m.autoscale?.minReplicas ?? m.replicas, maxReplicas: m.autoscale?.maxReplicas ?? m.replicas,
+        replicas: d?.spec?.replicas ?? 0, ready: d?.status?.readyReplicas ?? 0, demand: demand.get(m.name) ?? QUIET,
+      };
+      if (!m.autoscale) mode.fixedReplicas = m.replicas;
+      return mode;
+    });
+    const plan = planCapacity({
+      now, target: policy.objective, maxGpus: capacity.maxGpus, powerBudgetWatts: capacity.powerBudgetWatts,
+      scaleDownDelaySeconds: capacity.scaleDownDelaySeconds, idleToZeroSeconds: capacity.idleToZeroSeconds, modes,
+    }, this.state.get(key) ?? {});
+    this.state.set(key, plan.state);
+    const decided = new Map(plan.modes.map((p) => [p.mode, p]));
+    // Shrinking modes first, so the sum of replicas stays within the budget between the writes too.
+    const change = (name: string) => (decided.get(name)?.replicas ?? 0) - (deployments.get(name)?.spec?.replicas ?? 0);
+    for (const m of [...policy.modes].sort((a, b) => change(a.name) - change(b.name))) {
+      const p = decided.get(m.name);
+      if (!p || !m.autoscale) continue;
+      this.options.desiredReplicas.set({ policy: key, mode: m.name }, p.replicas);
+      const before = this.lastDesired.get(`${key}/${m.name}`) ?? deployments.get(m.name)?.spec?.replicas;
+      this.lastDesired.set(`${key}/${m.name}`, p.replicas);
+      const deployment = deployments.get(m.name);
+      if (capacity.actuation === 'Operator' && deployment && deployment.spec?.replicas !== p.replicas) await this.scale(deployment, p.replicas);
+      if (before !== p.replicas) await this.event(policyObj, 'Normal', capacity.actuation === 'Operator' ? 'ScaledMode' : 'DesiredReplicas', `mode ${m.name}: ${before ?? 0} → ${p.replicas} replicas: ${p.reason}`);
+    }
+    await this.writeStatus(policyObj, decided);
+  }
+
+  /** Every router pod of the policy with an IP: its metrics endpoint. */
+  private async routers(policy: ResolvedPolicy): Promise<RouterTarget[]> {
+    const selector = Object.entries(selectorLabels(policy.name, COMPONENT_ROUTER)).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = await this.options.reader.list<PodLike>({ apiVersion: 'v1', kind: 'Pod', namespace: policy.namespace, labelSelector: selector });
+    return pods
+      .filter((p) => p.status?.podIP && !p.metadata.deletionTimestamp)
+      .map((p) => ({ pod: p.metadata.name, url: `http://${p.status?.podIP}:${policy.router.metricsPort}/metrics` }));
+  }
+
+  private async scale(deployment: DeploymentLike, replicas: number): Promise<void> {
+    const { name, namespace } = deployment.metadata;
+    const scaled: DeploymentLike = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas } };
+    await this.options.client.apply(scaled, { fieldManager: CAPACITY_FIELD_MANAGER, force: true });
+  }
+
+  private async writeStatus(policyObj: InferenceModePolicy, decided: Map<string, { replicas: number; reason: string }>): Promise<void> {
+    const current = policyObj.status?.modes ?? [];
+    const autoscaled = new Set(resolvePolicy(policyObj).modes.filter((m) => m.autoscale).map((m) => m.name));
+    let changed = false;
+    const modes: ModeStatus[] = current.map((s) => {
+      const p = decided.get(s.name);
+      if (!p || !autoscaled.has(s.name)) return s;
+      if (s.desiredReplicas === p.replicas && s.capacityReason === p.reason) return s;
+      changed = true;
+      return { ...s, desiredReplicas: p.replicas, capacityReason: p.reason };
+    });
+    if (!changed) return;
+    await this.options.client.patchStatus({ apiVersion: API_VERSION, kind: KIND, name: policyObj.metadata.name, namespace: policyObj.metadata.namespace }, { modes });
+  }
+
+  private async event(policyObj: InferenceModePolicy, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const { name, namespace, uid } = policyObj.metadata;
+    try {
+      await this.options.client.createEvent({ regarding: { apiVersion: API_VERSION, kind: KIND, name, namespace, uid }, type, reason, message, reportingController: REPORTER });
+    } catch (err) {
+      this.options.logger.warn('could not record a capacity event', { policy: objectKey(policyObj.metadata), error: String(err) });
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { routerMetricsDemand } from '../../src/operator/capacity-demand.js';
+
+/** What a router's /metrics shows after `n` requests to spec (half of them 100-token prompts) and `w` wanted ones for fp16. */
+function page(n: number, w: number): string {
+  return [
+    '# TYPE modeswitch_requests_total counter',
+    `modeswitch_requests_total{policy="llama",mode="spec",rule="default",code="200"} ${n / 2}`,
+    `modeswitch_requests_total{policy="llama",mode="spec",rule="long",code="200"} ${n / 2}`,
+    `modeswitch_requests_total{policy="other",mode="spec",rule="default",code="200"} 999`,
+    `modeswitch_wanted_requests_total{policy="llama",mode="fp16"} ${w}`,
+    `modeswitch_tokens_total{policy="llama",mode="spec",kind="prompt"} ${n * 100}`,
+    `modeswitch_tokens_total{policy="llama",mode="spec",kind="output"} ${n * 20}`,
+  ].join('\n');
+}
+
+describe('routerMetricsDemand', () => {
+  it('turns each router pod\'s counter increases into rates and mean lengths per mode, summed over pods', async () => {
+    const pages = new Map<string, string>();
+    const source = routerMetricsDemand(async (url) => pages.get(url) ?? '');
+    const routers = [{ pod: 'r1', url: 'http://r1/metrics' }, { pod: 'r2', url: 'http://r2/metrics' }];
+    pages.set('http://r1/metrics', page(100, 0));
+    pages.set('http://r2/metrics', page(50, 0));
+    expect((await source.demand('llm/llama', routers, 0)).size).toBe(0);
+    pages.set('http://r1/metrics', page(200, 10));
+    pages.set('http://r2/metrics', page(70, 0));
+    const d = await source.demand('llm/llama', routers, 10);
+    expect(d.get('spec')).toEqual({ requestsPerSecond: 12, wantedPerSecond: 0, meanPromptTokens: 100, meanOutputTokens: 20, inFlight: 0 });
+    expect(d.get('fp16')).toMatchObject({ requestsPerSecond: 0, wantedPerSecond: 1 });
+  });
+
+  it('counts a restarted router from zero, and skips one that does not answer', async () => {
+    let text = page(1000, 0);
+    let fail = false;
+    const source = routerMetricsDemand(async () => {
+      if (fail) throw new Error('connection refused');
+      return text;
+    });
+    const routers = [{ pod: 'r1', url: 'http://r1/metrics' }];
+    await source.demand('llm/llama', routers, 0);
+    text = page(40, 0);
+    expect((await source.demand('llm/llama', routers, 10)).get('spec')?.requestsPerSecond).toBe(4);
+    fail = true;
+    expect((await source.demand('llm/llama', routers, 20)).size).toBe(0);
+  });
+});
