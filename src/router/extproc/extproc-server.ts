@@ -1,3 +1,4 @@
+import { toBinary } from '@bufbuild/protobuf';
 import { Server, type ServerDuplexStream, type ServiceDefinition } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import {
@@ -13,6 +14,8 @@ import { ExtProcSession, type GatewayRouting } from './extproc-session.js';
 
 const requestCodec = codec(ProcessingRequestSchema);
 const responseCodec = codec(ProcessingResponseSchema);
+/** The session's answers are complete messages already: serialize them without the codec's defensive copy. */
+const serializeAnswer = (m: ProcessingResponse) => Buffer.from(toBinary(ProcessingResponseSchema, m));
 
 /** envoy.service.ext_proc.v3.ExternalProcessor for grpc-js, with protobuf-es messages (server and test clients). */
 export const externalProcessorDefinition = {
@@ -22,7 +25,7 @@ export const externalProcessorDefinition = {
     responseStream: true,
     requestSerialize: requestCodec.serialize,
     requestDeserialize: requestCodec.deserialize,
-    responseSerialize: responseCodec.serialize,
+    responseSerialize: serializeAnswer,
     responseDeserialize: responseCodec.deserialize,
   },
 } satisfies ServiceDefinition;
