@@ -463,7 +463,6 @@ export const policySchema: JsonSchema = {
       // Service names (<policy>-<mode>, <policy>-router) must be DNS-1035 labels: a leading letter, 63 characters.
       rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 56",
       message: 'metadata.name must start with a letter, contain only lowercase letters, digits and -, and be at most 56 characters',
-      fieldPath: '.metadata.name',
     },
     {
       rule: 'self.spec.modes.all(m, size(self.metadata.name) + size(m.name) <= 62)',
