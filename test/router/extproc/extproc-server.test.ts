@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { ProcessingResponse } from '../../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 import { MODEL, testPolicy } from '../support/harness.js';
@@ -166,6 +167,33 @@ describe('the Endpoint Picker (ext_proc) front', () => {
       expect(imm.headers['content-type']).toBe('application/json');
       s.end();
     }
+  });
+
+  it('sheds a sheddable request with 429 when every pod is busy, and answers others 503', async () => {
+    // A pod whose engine reports a queue past the policy's guard (default maxQueueDepth 32).
+    const busy = createHttpServer((req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(req.url === '/metrics' ? 'vllm:num_requests_waiting 50\nvllm:num_requests_running 8\nvllm:kv_cache_usage_perc 0.5\n' : 'ok'),
+    );
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(busy.address() as { port: number }).port}`;
+    const port = await freePort();
+    const fake = { url, calls: [], handle: () => undefined, close: () => new Promise<void>((resolve) => busy.close(() => resolve())) } as unknown as StandInEngine;
+    engines.push(fake);
+    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [fake] }, { listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port } });
+    client = extProcClient(`127.0.0.1:${port}`);
+    const statusFor = async (priority?: string) => {
+      const s = new ExtProcStream(client!);
+      const body = chatBody();
+      s.send(requestHeaders({ ...POST, ...(priority ? { 'x-modeswitch-priority': priority } : {}) }), requestBody(body, true));
+      const [first] = await s.next(1);
+      s.end();
+      return first!.response.case === 'immediateResponse' ? immediateOf(first!).status : 200;
+    };
+    // Until the first scrape the queue is unknown, and unknown never trips a guard.
+    const deadline = Date.now() + 5000;
+    while ((await statusFor()) === 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await statusFor('-1')).toBe(429);
+    expect(await statusFor()).toBe(503);
   });
 
   it('answers 503 with retry-after when no pod is ready', async () => {
