@@ -2,28 +2,17 @@ import type { Gauge } from 'prom-client';
 import { resolvePolicy, type ResolvedPolicy } from '../api/v1alpha1/defaults.js';
 import { API_VERSION, KIND, type InferenceModePolicy, type ModeStatus } from '../api/v1alpha1/types.js';
 import { validatePolicy } from '../api/v1alpha1/validation.js';
-import { seedModeModel } from '../capacity/mode-model.js';
+import { seedPolicyModels } from '../capacity/policy-models.js';
 import { planCapacity, type ModeDemand, type PlannerMode, type PlannerState } from '../capacity/planner.js';
 import type { Clock } from '../kube/clock.js';
 import { objectKey, type KubeClient, type KubeObject, type ObjectReader } from '../kube/types.js';
 import type { Logger } from '../observability/logger.js';
-import { GPUS } from '../sim/model/gpus.js';
-import { modelById } from '../sim/model/models.js';
-import type { GpuSpec } from '../sim/model/types.js';
-import { modeFlagsOf } from '../sim/fleet/policy-modes.js';
-import { profileFromModeFlags } from '../sim/model/mode-profile.js';
 import type { DemandSource, RouterTarget } from './capacity-demand.js';
 import { COMPONENT_ROUTER, modeObjectName, selectorLabels } from './render/labels.js';
 
 /** The field manager of the only writer of autoscaled modes' replicas. */
 export const CAPACITY_FIELD_MANAGER = 'modeswitch-capacity';
 const REPORTER = 'modeswitch-capacity';
-/** GPU Feature Discovery's product label, which policies put in their nodeSelector. */
-const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
-/** Assumed where a policy does not say its GPU: the model's seed only, refitted from what the pods show. */
-const DEFAULT_GPU = 'h100-80gb';
-const DEFAULT_MODEL = 'llama-3.1-8b-instruct';
-
 const QUIET: ModeDemand = { requestsPerSecond: 0, wantedPerSecond: 0, meanPromptTokens: 0, meanOutputTokens: 0, inFlight: 0 };
 
 interface DeploymentLike extends KubeObject {
@@ -43,21 +32,6 @@ export interface CapacityControllerOptions {
   logger: Logger;
   /** modeswitch_capacity_desired_replicas{policy,mode}. */
   desiredReplicas: Gauge<'policy' | 'mode'>;
-}
-
-/** GFD writes the product with dashes for spaces (NVIDIA-H100-80GB-HBM3); the catalogue has NVML's name. */
-function gpuOf(policy: ResolvedPolicy, nodeSelector: Record<string, string>): GpuSpec {
-  const product = nodeSelector[GPU_PRODUCT_LABEL] ?? policy.engine.nodeSelector?.[GPU_PRODUCT_LABEL];
-  const known = Object.values(GPUS).find((g) => product !== undefined && g.modelName.replace(/ /g, '-') === product);
-  return known ?? (GPUS[DEFAULT_GPU] as GpuSpec);
-}
-
-function modelOf(name: string) {
-  try {
-    return modelById(name);
-  } catch {
-    return modelById(DEFAULT_MODEL);
-  }
 }
 
 /**
@@ -85,17 +59,18 @@ export class CapacityController {
     for (const m of policy.modes) {
       deployments.set(m.name, await this.options.reader.get<DeploymentLike>({ apiVersion: 'apps/v1', kind: 'Deployment', name: modeObjectName(policy.name, m.name), namespace: policy.namespace }));
     }
-    const modes: PlannerMode[] = policy.modes.map((m) => {
+    const models = seedPolicyModels(policy);
+    const modes: PlannerMode[] = policy.modes.flatMap((m) => {
       const d = deployments.get(m.name);
-      const gpu = gpuOf(policy, m.nodeSelector);
-      const profile = profileFromModeFlags(modeFlagsOf(m));
+      const seeded = models.get(m.name);
+      if (!seeded) return [];
       const mode: PlannerMode = {
-        name: m.name, model: { ...seedModeModel(gpu, modelOf(policy.model), profile, m.tensorParallelSize ?? 1), gpus: m.gpus },
+        name: m.name, model: seeded.model,
         minReplicas: m.autoscale?.minReplicas ?? m.replicas, maxReplicas: m.autoscale?.maxReplicas ?? m.replicas,
         replicas: d?.spec?.replicas ?? 0, ready: d?.status?.readyReplicas ?? 0, demand: demand.get(m.name) ?? QUIET,
       };
       if (!m.autoscale) mode.fixedReplicas = m.replicas;
-      return mode;
+      return [mode];
     });
     const plan = planCapacity({
       now, target: policy.objective, maxGpus: capacity.maxGpus, powerBudgetWatts: capacity.powerBudgetWatts,
