@@ -11,4 +11,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }],
   },
   testTimeout: 30000,
+  // One local control plane per run for the suites that need it (test/support/cluster.ts starts it on first use).
+  globalSetup: '<rootDir>/test/support/cluster-global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/cluster-global-teardown.mjs',
 };

@@ -122,7 +122,8 @@ KUBECONFIG
 start() {
   local name="$1"
   shift
-  setsid "$@" >"${logs}/${name}.log" 2>&1 < /dev/null &
+  # 9>&-: the component must not inherit (and so hold forever) the state dir's lock.
+  setsid "$@" >"${logs}/${name}.log" 2>&1 </dev/null 9>&- &
   echo $! >"${pids}/${name}"
 }
 
