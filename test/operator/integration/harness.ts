@@ -1,12 +1,12 @@
 import { systemClock } from '../../../src/kube/clock.js';
 import { connectKube } from '../../../src/kube/connect.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { Operator, type LeaderElectionOptions } from '../../../src/operator/operator.js';
+import { Operator } from '../../../src/operator/operator.js';
 import { startFakeApiServer, type FakeApiServer, type KubeObject } from '../../support/fake-apiserver/index.js';
 export { eventually } from '../../support/eventually.js';
 
-export const POLICY_API = 'modeswitch.io/v1alpha1';
-export const POLICY_KIND = 'InferenceModePolicy';
+const POLICY_API = 'modeswitch.io/v1alpha1';
+const POLICY_KIND = 'InferenceModePolicy';
 
 export async function startServer(): Promise<FakeApiServer> {
   const server = await startFakeApiServer({ bookmarkIntervalMs: 200 });
@@ -15,13 +15,12 @@ export async function startServer(): Promise<FakeApiServer> {
 }
 
 /** A real operator (client-node, informers, work queue, controller) against the fake API server. */
-export function startOperator(server: FakeApiServer, leaderElection?: LeaderElectionOptions): Operator {
+export function startOperator(server: FakeApiServer): Operator {
   const { client, source } = connectKube({ content: server.kubeconfig() });
   const operator = new Operator({
     client,
     source,
     workers: 2,
-    leaderElection,
     resyncPeriodMs: 0,
     clock: systemClock,
     logger: createLogger('operator-test', { level: process.env['TEST_LOG_LEVEL'] ?? 'error' }),
@@ -33,7 +32,7 @@ export function startOperator(server: FakeApiServer, leaderElection?: LeaderElec
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete']);
 
 /** Writes other than lease renewals (which a leader makes forever). */
-export function objectWrites(server: FakeApiServer): number {
+function objectWrites(server: FakeApiServer): number {
   return server.requestLog.entries().filter((r) => r.verb && WRITE_VERBS.has(r.verb) && r.resource !== 'leases').length;
 }
 
