@@ -11,7 +11,8 @@
  *
  * Knobs (environment): BENCH_PARTS (comma list of decision,latency,peers,soak; default all), BENCH_RATE
  * (req/s, default 500), BENCH_SECONDS (latency seconds per side, default 20), WRK_SECONDS (default 4),
- * SOAK_SECONDS (default 10; 600 for the published figure), SOAK_RATE (default 200), ROUTER_LOG_LEVEL (default info).
+ * SOAK_SECONDS (default 10; 600 for the published figure), SOAK_RATE (default 200), ROUTER_LOG_LEVEL (default info),
+ * BENCH_CPU_PROF (a directory: the routers of the peers part write V8 CPU profiles there).
  * Prompt lengths follow the Azure LLM inference trace 2023 (conversation service; Splitwise, ISCA 2024, CC-BY 4.0).
  */
 import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
@@ -231,8 +232,11 @@ async function peerComparison(logFd: number): Promise<void> {
         stops.push(nginx.stop);
         const hap = await haproxy(backend.port);
         stops.push(hap.stop);
+        const profileDir = process.env['BENCH_CPU_PROF'];
         const routerOf = async (policy: string) => {
-          const child = await forkChild<{ port: number }>(new URL('./router/router-process.js', import.meta.url), { env: { BACKEND_URL: backendUrl, ROUTER_POLICY: policy }, stderr: logFd });
+          // BENCH_CPU_PROF=DIR: each router writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+          const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+          const child = await forkChild<{ port: number }>(new URL('./router/router-process.js', import.meta.url), { env: { BACKEND_URL: backendUrl, ROUTER_POLICY: policy }, execArgv, stderr: logFd });
           stops.push(child.stop);
           return child.ready.port;
         };

@@ -39,5 +39,8 @@ process.on('message', (m) => {
     loop.reset();
   }
 });
-process.on('disconnect', () => void router.stop().then(() => process.exit(0)));
+// A normal exit on SIGTERM too (the bench stops roles with it), so `--cpu-prof` gets to write its profile.
+const exit = () => void router.stop().then(() => process.exit(0));
+process.on('disconnect', exit);
+process.once('SIGTERM', exit);
 process.send?.({ port: httpPort, extProcPort });

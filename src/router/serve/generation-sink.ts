@@ -14,9 +14,9 @@ export interface AnswerHead {
 
 /** One server-sent event of a streamed answer: its text as the engine sent it, and its parsed data line. */
 export interface AnswerEvent {
-  raw: string;
-  /** The JSON of its data line; 'done' for `[DONE]`; undefined for comments and unparsable data. */
-  data: Record<string, unknown> | 'done' | undefined;
+  readonly raw: string;
+  /** The JSON of its data line (parsed when first read); 'done' for `[DONE]`; undefined for comments and unparsable data. */
+  readonly data: Record<string, unknown> | 'done' | undefined;
 }
 
 export interface AnswerEnd {

@@ -20,17 +20,35 @@ async function readAll(open: OpenAnswer): Promise<Buffer> {
   return chunks.length === 1 ? first : Buffer.concat(chunks);
 }
 
-/** Events a client may see: the usage chunk the router asked for itself is hidden unless the client asked too. */
+/** An event whose data line is parsed only when read: a front end that passes bytes on never pays for it. */
+class SseEvent implements AnswerEvent {
+  private parsed: AnswerEvent['data'] | null = null;
+  constructor(readonly raw: string) {}
+
+  get data(): AnswerEvent['data'] {
+    if (this.parsed === null) this.parsed = eventData(this.raw);
+    return this.parsed;
+  }
+}
+
+/**
+ * Events a client may see: the usage chunk the router asked for itself is hidden unless the client asked too. Only
+ * an event naming `"prompt_tokens"` can carry usage (inside a JSON string those quotes would be escaped), so no
+ * other event is parsed here.
+ */
 function eventsOf(texts: string[], req: NormalizedRequest, relayed: Relayed): AnswerEvent[] {
   const events: AnswerEvent[] = [];
   for (const raw of texts) {
-    const data = eventData(raw);
-    if (data && data !== 'done') {
-      const usage = usageOf(data);
-      if (usage) relayed.usage = usage;
-      if (!req.includeUsage && isUsageOnlyChunk(data)) continue;
+    const event = new SseEvent(raw);
+    if (raw.includes('"prompt_tokens"')) {
+      const data = event.data;
+      if (data && data !== 'done') {
+        const usage = usageOf(data);
+        if (usage) relayed.usage = usage;
+        if (!req.includeUsage && isUsageOnlyChunk(data)) continue;
+      }
     }
-    events.push({ raw, data });
+    events.push(event);
   }
   return events;
 }
