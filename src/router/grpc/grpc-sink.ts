@@ -5,6 +5,7 @@ import { GenerateResponseSchema } from '../../gen/modeswitch/v1/router_pb.js';
 import type { GenerateRequest, GenerateResponse } from '../../gen/modeswitch/v1/router_pb.js';
 import { MODE_HEADER, REQUEST_ID_HEADER, RULE_HEADER } from '../protocol/headers.js';
 import type { GenerationSink } from '../serve/generation-sink.js';
+import { whenWritable } from '../serve/when-writable.js';
 import { grpcError } from './errors.js';
 import { decisionMessage } from './messages.js';
 
@@ -14,22 +15,6 @@ interface Choice {
   text?: string;
   delta?: { content?: string };
   finish_reason?: string | null;
-}
-
-/** Resolves once the call can take more (its buffer drained), or has ended. */
-function writable(call: GenerateCall): Promise<void> {
-  if (call.destroyed || call.writableEnded) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      call.off('drain', done);
-      call.off('close', done);
-      call.off('cancelled', done);
-      resolve();
-    };
-    call.on('drain', done);
-    call.on('close', done);
-    call.on('cancelled', done);
-  });
 }
 
 /** The Generate stream of the request path: one Decision event, text deltas, then Finish with usage. */
@@ -57,7 +42,7 @@ export function grpcSink(call: GenerateCall, requestId: string, exposeInternals:
       }
       return more;
     },
-    drained: () => writable(call),
+    drained: () => whenWritable(call, call.destroyed || call.writableEnded, ['close', 'cancelled']),
     finish(end) {
       const usage = end.usage && { promptTokens: end.usage.promptTokens, completionTokens: end.usage.completionTokens };
       call.write(create(GenerateResponseSchema, { event: { case: 'finish', value: { finishReason, usage } } }));

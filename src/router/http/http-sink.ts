@@ -3,25 +3,11 @@ import { MODE_HEADER, REQUEST_ID_HEADER, RULE_HEADER } from '../protocol/headers
 import { httpStatusOf, openAiErrorOf } from '../protocol/http-status.js';
 import type { RouterError } from '../protocol/router-error.js';
 import type { GenerationSink } from '../serve/generation-sink.js';
+import { whenWritable } from '../serve/when-writable.js';
 import { sendJson } from './send.js';
 
 /** Errors after which the rest of the request body is unread: the connection cannot carry another request. */
 const BODY_UNREAD = new Set(['too_large', 'request_timeout', 'overloaded']);
-
-/** Resolves once the response can take more (drain), or the client has gone (close). */
-function writable(res: ServerResponse): Promise<void> {
-  // Already gone: 'close' has fired and will not fire again.
-  if (res.destroyed || res.closed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
 
 /**
  * The OpenAI HTTP answer of the request path: server-sent events as the engine sent them, or its whole JSON; errors
@@ -45,7 +31,7 @@ export function httpSink(res: ServerResponse, requestId: string, closing: () => 
       for (const e of events) out += e.raw;
       return res.write(out);
     },
-    drained: () => writable(res),
+    drained: () => whenWritable(res, res.destroyed || res.closed, ['close']),
     finish(end) {
       if (!end.body) return void res.end();
       headers.push('content-length', String(end.body.length));
