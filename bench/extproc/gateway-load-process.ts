@@ -9,6 +9,7 @@ import { credentials, makeGenericClientConstructor, type ClientDuplexStream } fr
 import { ProcessingRequestSchema, type ProcessingRequest, type ProcessingResponse } from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 import { externalProcessorDefinition } from '../../src/router/extproc/extproc-server.js';
 import { ANSWER, REQUEST_BODY } from '../router/fixtures.js';
+import { openLoop, type OpenLoopResult } from '../router/open-loop.js';
 
 export interface GatewayLoadRun {
   target: string;
@@ -16,12 +17,8 @@ export interface GatewayLoadRun {
   count: number;
 }
 
-export interface GatewayLoadResult {
-  /** Milliseconds from the body's end of stream sent to the destination received. */
-  latencies: number[];
-  errors: number;
-  maxSendLagMs: number;
-}
+/** Latencies: milliseconds from the body's end of stream sent to the destination received. */
+export type GatewayLoadResult = OpenLoopResult;
 
 const encoder = new TextEncoder();
 const header = (key: string, value: string) => ({ key, rawValue: encoder.encode(value) });
@@ -76,21 +73,8 @@ function one(target: string): Promise<number | undefined> {
   });
 }
 
-async function run({ target, rate, count }: GatewayLoadRun): Promise<GatewayLoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let maxSendLagMs = 0;
-  const start = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    maxSendLagMs = Math.max(maxSendLagMs, performance.now() - due);
-    inflight.push(one(target).then((ms) => void (ms === undefined ? errors++ : latencies.push(ms))));
-  }
-  await Promise.all(inflight);
-  return { latencies, errors, maxSendLagMs };
+function run({ target, rate, count }: GatewayLoadRun): Promise<GatewayLoadResult> {
+  return openLoop(rate, count, () => one(target));
 }
 
 process.on('message', (m) => void run(m as GatewayLoadRun).then((r) => process.send?.(r)));

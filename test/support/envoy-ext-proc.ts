@@ -21,11 +21,17 @@ function headerMap(headers: Record<string, string>) {
   return { headers: Object.entries(headers).map(([key, value]) => ({ key: key.toLowerCase(), rawValue: encoder.encode(value) })) };
 }
 
-export function requestHeaders(headers: Record<string, string>, opts: { endOfStream?: boolean; filterMetadata?: Record<string, JsonObject> } = {}): ProcessingRequest {
+type HeadersOptions = { endOfStream?: boolean; filterMetadata?: Record<string, JsonObject> };
+
+function headersMessage(side: 'requestHeaders' | 'responseHeaders', headers: Record<string, string>, opts: HeadersOptions): ProcessingRequest {
   return create(ProcessingRequestSchema, {
-    request: { case: 'requestHeaders', value: { headers: headerMap(headers), endOfStream: opts.endOfStream ?? false } },
+    request: { case: side, value: { headers: headerMap(headers), endOfStream: opts.endOfStream ?? false } },
     ...metadataInit(opts.filterMetadata),
   } as never);
+}
+
+export function requestHeaders(headers: Record<string, string>, opts: HeadersOptions = {}): ProcessingRequest {
+  return headersMessage('requestHeaders', headers, opts);
 }
 
 export function requestBody(body: string | Uint8Array, endOfStream: boolean): ProcessingRequest {
@@ -36,11 +42,8 @@ export function requestTrailers(): ProcessingRequest {
   return create(ProcessingRequestSchema, { request: { case: 'requestTrailers', value: {} } });
 }
 
-export function responseHeaders(headers: Record<string, string>, opts: { endOfStream?: boolean; filterMetadata?: Record<string, JsonObject> } = {}): ProcessingRequest {
-  return create(ProcessingRequestSchema, {
-    request: { case: 'responseHeaders', value: { headers: headerMap(headers), endOfStream: opts.endOfStream ?? false } },
-    ...metadataInit(opts.filterMetadata),
-  } as never);
+export function responseHeaders(headers: Record<string, string>, opts: HeadersOptions = {}): ProcessingRequest {
+  return headersMessage('responseHeaders', headers, opts);
 }
 
 export function responseBody(body: string | Uint8Array, endOfStream: boolean): ProcessingRequest {
