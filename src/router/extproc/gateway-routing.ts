@@ -1,5 +1,5 @@
 import type { NormalizedRequest } from '../classify/normalized-request.js';
-import { HINT_HEADERS } from '../classify/hints.js';
+import { applyHintTrust, HINT_HEADERS } from '../classify/hints.js';
 import type { RejectReason } from '../decide/pick-pod.js';
 import type { PodRecord } from '../discovery/endpoint.js';
 import { parseJsonBody } from '../http/json-body.js';
@@ -51,7 +51,9 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
   try {
     if (!snapshot) throw new RouterError('unavailable', 'no policy is loaded yet', { retryAfterSeconds: 1 });
     if (g.method !== 'POST') throw new RouterError('invalid_argument', `${pathOnly(g.path)} takes POST`);
-    req = normalizeOpenAiRequest(kind, parseJsonBody(Buffer.from(g.body)), Buffer.from(g.body), g.headers, snapshot.resolved.model);
+    const raw = Buffer.from(g.body.buffer, g.body.byteOffset, g.body.byteLength);
+    // As on every front: a policy that ignores client hints decides on the router's own estimates.
+    req = applyHintTrust(normalizeOpenAiRequest(kind, parseJsonBody(raw), raw, g.headers, snapshot.resolved.model), snapshot.resolved.routing.clientHints);
   } catch (err) {
     return refuse(ctx, err, { requestId, startedAt, policy: snapshot });
   }

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import type { ProcessingResponse } from '../../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 import { MODEL, testPolicy } from '../support/harness.js';
 import { routerOver, standInEngine, type RouterOver, type StandInEngine } from '../support/stand-in-engine.js';
@@ -34,7 +35,7 @@ async function freePort(): Promise<number> {
 }
 
 /** A router with its Endpoint Picker port over stand-in engines: `mode → number of pods`. */
-async function start(pods: Record<string, number>, routing = { defaultMode: Object.keys(pods)[0] as string, fallback: Object.keys(pods).slice(1) }) {
+async function start(pods: Record<string, number>, routing: InferenceModePolicy['spec']['routing'] = { defaultMode: Object.keys(pods)[0] as string, fallback: Object.keys(pods).slice(1) }) {
   const byMode: Record<string, StandInEngine[]> = {};
   for (const [mode, n] of Object.entries(pods)) {
     byMode[mode] = [];
@@ -237,6 +238,23 @@ describe('the Endpoint Picker (ext_proc) front', () => {
     expect(await healthOf(target, 'readiness')).toBe('NOT_SERVING');
     expect(await healthOf(target, 'envoy.service.ext_proc.v3.ExternalProcessor')).toBe('NOT_SERVING');
     expect(await healthOf(target, 'liveness')).toBe('SERVING');
+  });
+
+  it("honours the policy's trust in client hint headers, as the other fronts do", async () => {
+    const rules = [{ name: 'code', when: "request.type == 'code'", mode: 'a' }];
+    const pickFor = async () => {
+      const s = new ExtProcStream(client!);
+      s.send(requestHeaders({ ...POST, 'x-modeswitch-type': 'code' }), requestBody(chatBody(), true));
+      const [first] = await s.next(1);
+      s.end();
+      return setHeadersOf(first!)['x-gateway-destination-endpoint']!.split(',')[0];
+    };
+    let pods = await start({ a: 1, b: 1 }, { defaultMode: 'b', rules });
+    expect(await pickFor()).toBe(endpointOf(pods.a![0]!));
+    client!.close();
+    await r!.close();
+    pods = await start({ a: 1, b: 1 }, { defaultMode: 'b', rules, clientHints: 'Ignore' });
+    expect(await pickFor()).toBe(endpointOf(pods.b![0]!));
   });
 
   it('clears the route cache so a gateway can route on the destination header', async () => {
