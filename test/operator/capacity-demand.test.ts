@@ -1,8 +1,10 @@
 import { routerMetricsDemand } from '../../src/operator/capacity-demand.js';
 
-/** What a router's /metrics shows after `n` requests to spec (half of them 100-token prompts) and `w` wanted ones for fp16. */
-function page(n: number, w: number): string {
+/** What a router's /metrics shows after `n` requests to spec and `w` wanted ones for fp16, with `busy` in spec's engines. */
+function page(n: number, w: number, busy = 0): string {
   return [
+    `modeswitch_queue_depth{policy="llama",mode="spec"} ${busy / 2}`,
+    `modeswitch_running_requests{policy="llama",mode="spec"} ${busy / 2}`,
     '# TYPE modeswitch_requests_total counter',
     `modeswitch_requests_total{policy="llama",mode="spec",rule="default",code="200"} ${n / 2}`,
     `modeswitch_requests_total{policy="llama",mode="spec",rule="long",code="200"} ${n / 2}`,
@@ -14,17 +16,19 @@ function page(n: number, w: number): string {
 }
 
 describe('routerMetricsDemand', () => {
-  it('turns each router pod\'s counter increases into rates and mean lengths per mode, summed over pods', async () => {
+  it('turns each router pod\'s counter increases into rates and mean lengths per mode, summed over pods, and reads what is in flight', async () => {
     const pages = new Map<string, string>();
     const source = routerMetricsDemand(async (url) => pages.get(url) ?? '');
     const routers = [{ pod: 'r1', url: 'http://r1/metrics' }, { pod: 'r2', url: 'http://r2/metrics' }];
-    pages.set('http://r1/metrics', page(100, 0));
-    pages.set('http://r2/metrics', page(50, 0));
-    expect((await source.demand('llm/llama', routers, 0)).size).toBe(0);
-    pages.set('http://r1/metrics', page(200, 10));
-    pages.set('http://r2/metrics', page(70, 0));
+    pages.set('http://r1/metrics', page(100, 0, 4));
+    pages.set('http://r2/metrics', page(50, 0, 4));
+    // The first scrape only sets baselines: no rates yet, but what is in flight is known at once.
+    expect((await source.demand('llm/llama', routers, 0)).get('spec')).toMatchObject({ requestsPerSecond: 0, inFlight: 4 });
+    pages.set('http://r1/metrics', page(200, 10, 6));
+    pages.set('http://r2/metrics', page(70, 0, 8));
     const d = await source.demand('llm/llama', routers, 10);
-    expect(d.get('spec')).toEqual({ requestsPerSecond: 12, wantedPerSecond: 0, meanPromptTokens: 100, meanOutputTokens: 20, inFlight: 0 });
+    // Both routers read the same engines: the larger in-flight reading counts, not the sum.
+    expect(d.get('spec')).toEqual({ requestsPerSecond: 12, wantedPerSecond: 0, meanPromptTokens: 100, meanOutputTokens: 20, inFlight: 8 });
     expect(d.get('fp16')).toMatchObject({ requestsPerSecond: 0, wantedPerSecond: 1 });
   });
 

@@ -46,6 +46,7 @@ export function createRouterMetrics(sources: GaugeSources) {
     });
   perMode('modeswitch_gpu_power_watts', 'GPU power of each mode (sum over its GPUs); absent when unknown.', 'powerWatts');
   perMode('modeswitch_queue_depth', 'Requests waiting in the engines of each mode; absent when unknown.', 'queueDepth');
+  perMode('modeswitch_running_requests', 'Requests running in the engines of each mode; absent when unknown.', 'running');
   perMode('modeswitch_kv_cache_usage', 'Highest KV-cache use among the pods of each mode (0..1); absent when unknown.', 'kvCacheUsage');
   perMode('modeswitch_ready_pods', 'Ready pods of each mode.', 'readyPods');
   new Gauge({
