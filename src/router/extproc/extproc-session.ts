@@ -40,6 +40,8 @@ export interface RoutedExchange {
   endpoints: readonly string[];
   /** Request headers to add for the engine. */
   requestHeaders: Readonly<Record<string, string>>;
+  /** Request headers the engine must not see. */
+  removeRequestHeaders?: readonly string[];
   /** The body to send upstream (the client's, or the router's rewrite of it). */
   body: Uint8Array;
   /** Headers added to the answer (`x-modeswitch-mode`, `x-modeswitch-rule`). */
@@ -143,7 +145,7 @@ export class ExtProcSession {
     this.exchange = x;
     this.state = 'routed';
     const set: Record<string, string> = { ...x.requestHeaders };
-    const remove: string[] = [];
+    const remove: string[] = [...(x.removeRequestHeaders ?? [])];
     if (x.body.length !== body.length) {
       // A rewritten body changes its length; a stale content-length would cut it or hang the engine.
       if ('content-length' in this.headers) set['content-length'] = String(x.body.length);

@@ -74,12 +74,14 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
   first.inFlight++;
   ctx.inFlight.add();
   const requestHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId, [HINT_HEADERS.type]: routed.features.type };
+  // The engines get the router's API key when it has one, never the client's credentials (as from the other fronts).
   if (ctx.upstream.apiKey) requestHeaders['authorization'] = `Bearer ${ctx.upstream.apiKey}`;
   const body = upstreamBody(req);
   return {
     routed: {
       endpoints: plan.endpoints.map(endpointOf),
       requestHeaders,
+      removeRequestHeaders: ctx.upstream.apiKey ? [] : ['authorization'],
       body: typeof body === 'string' ? encoder.encode(body) : body,
       responseHeaders: { [MODE_HEADER]: d.mode ?? '', [RULE_HEADER]: d.rule, [REQUEST_ID_HEADER]: requestId },
       hideUsageChunk: req.stream && !req.includeUsage,

@@ -257,6 +257,17 @@ describe('the Endpoint Picker (ext_proc) front', () => {
     expect(await pickFor()).toBe(endpointOf(pods.b![0]!));
   });
 
+  it("never passes the client's Authorization on to the engine", async () => {
+    await start({ fp8: 1 });
+    const s = new ExtProcStream(client!);
+    s.send(requestHeaders({ ...POST, authorization: 'Bearer client-key' }), requestBody(chatBody(), true));
+    const [first] = await s.next(1);
+    s.end();
+    const mutation = commonOf(first!)?.headerMutation;
+    expect(mutation?.removeHeaders).toContain('authorization');
+    expect(setHeadersOf(first!)['authorization']).toBeUndefined();
+  });
+
   it('clears the route cache so a gateway can route on the destination header', async () => {
     await start({ fp8: 1 });
     const s = new ExtProcStream(client!);
