@@ -27,7 +27,11 @@ describe('two operator replicas electing a leader on a real Lease', () => {
     cluster = await localCluster();
     // The CRD alone (the journey suite installs the chart); applying it again is a no-op.
     await cluster.kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', CRD]);
-    await cluster.kubectlOk(['wait', '--for=condition=Established', 'crd/inferencemodepolicies.modeswitch.io', '--timeout=60s']);
+    // Polled rather than `kubectl wait`, which kubectl 1.32 fails on a CRD whose status is not written yet.
+    await eventually(async () => {
+      const crd = await getJson(cluster, ['crd', 'inferencemodepolicies.modeswitch.io']);
+      expect(crd.status?.conditions?.find((c: { type: string }) => c.type === 'Established')?.status).toBe('True');
+    });
     ns = await createNamespace(cluster, 'leader');
     dir = mkdtempSync(join(tmpdir(), 'leader-'));
     a = await startClusterOperator({ kubeconfigPath: cluster.kubeconfig, namespace: ns.name, leaderElection: election(ns.name, 'operator-a') });
