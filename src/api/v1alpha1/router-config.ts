@@ -70,5 +70,5 @@ export const ROUTER_DEFAULTS = {
     maxAttempts: 4,
   },
 } as const;
-/** In a cluster; a standalone router stops at once. Delay plus drain stay under the 30 s grace period. */
+/** In a cluster; a standalone router stops at once. The router pod's grace period is this plus the drain timeout plus 5 s. */
 export const CLUSTER_SHUTDOWN_DELAY_MS = 5_000;
