@@ -1,6 +1,7 @@
 import { REQUEST_TYPES } from '../../api/v1alpha1/rule-env.js';
 import type { RequestType } from '../../api/v1alpha1/rule-env.js';
 import { invalidRequest } from '../protocol/router-error.js';
+import { DOMAIN_HINT_HEADER, isDomainName } from './domain.js';
 import type { NormalizedRequest } from './normalized-request.js';
 
 /** Header / gRPC metadata names a client uses to state what the heuristics would guess. */
@@ -10,12 +11,14 @@ export const HINT_HEADERS = {
   expectedOutputTokens: 'x-modeswitch-expected-output-tokens',
   tenant: 'x-modeswitch-tenant',
   priority: 'x-modeswitch-priority',
+  domain: DOMAIN_HINT_HEADER,
 } as const;
 
 export interface RawHints {
   type?: string;
   difficulty?: string | number;
   expectedOutputTokens?: string | number;
+  domain?: string;
 }
 
 // Plain decimal text only: Number() would also take `0x10`, `1e308`, ` 5 ` and `Infinity`.
@@ -46,6 +49,10 @@ export function parseHints(raw: RawHints): NormalizedRequest['hints'] {
     const n = integerOf(raw.expectedOutputTokens, false);
     if (n === undefined) throw invalidRequest(`expected output tokens hint must be a non-negative decimal integer, got "${raw.expectedOutputTokens}"`, HINT_HEADERS.expectedOutputTokens);
     hints.expectedOutputTokens = n;
+  }
+  if (raw.domain !== undefined && raw.domain !== '') {
+    if (!isDomainName(raw.domain)) throw invalidRequest(`domain hint must be a lower-case DNS label such as code or math, got "${raw.domain}"`, HINT_HEADERS.domain);
+    hints.domain = raw.domain;
   }
   return hints;
 }

@@ -3,6 +3,7 @@ import { classify } from '../classify/features.js';
 import type { NormalizedRequest } from '../classify/normalized-request.js';
 import { PrefixTracker } from '../classify/prefix-tracker.js';
 import { TokenCounter } from '../classify/token-counter.js';
+import { podsModeOf } from '../decide/compile-policy.js';
 import type { CompiledPolicy } from '../decide/compile-policy.js';
 import { decide } from '../decide/decide.js';
 import type { Routed } from '../decide/routed.js';
@@ -57,7 +58,8 @@ export class RouterCore {
     if (!this.view || policy !== this.viewPolicy || key !== this.viewKey || now - this.viewAt > VIEW_MAX_AGE_MS) {
       this.view = buildModeView({
         modes: policy.modeNames,
-        podsOf: (m) => this.o.registry.pods(m),
+        // An adapter mode is served by its base's pods: it is as ready and as loaded as they are.
+        podsOf: (m) => this.o.registry.pods(podsModeOf(policy, m)),
         store: this.o.store,
         now,
         maxAgeMs: policy.resolved.routing.guards.telemetryMaxAgeSeconds * 1000,

@@ -1,5 +1,7 @@
 import { celEnv, parse, plan } from '@bufbuild/cel';
 import type { CelInput } from '@bufbuild/cel';
+import { adapterRoutes } from '../../api/v1alpha1/adapters.js';
+import type { AdapterRoute } from '../../api/v1alpha1/adapters.js';
 import { resolvePolicy } from '../../api/v1alpha1/defaults.js';
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import { checkRuleExpression } from '../../api/v1alpha1/rule-env.js';
@@ -27,6 +29,13 @@ export interface CompiledPolicy {
   modeNames: readonly string[];
   rules: readonly CompiledRule[];
   defaultChain: readonly string[];
+  /** Adapter modes by name: the model name they take upstream and the mode whose pods serve them. */
+  adapters: Readonly<Record<string, AdapterRoute>>;
+  /**
+   * `request.domain` → the chain of the mode that lists it in `domains` (the first such mode): where a request goes
+   * when no rule matched. Empty when no mode lists domains, and the classifier then never runs for the default.
+   */
+  domainChains: ReadonlyMap<string, readonly string[]>;
   /** Shortest context among the modes: what maxOutputTokens defaults from. */
   maxModelLen: number;
 }
@@ -43,6 +52,19 @@ export class PolicyCompileError extends Error {
 
 function chainOf(first: string, resolved: ResolvedPolicy): string[] {
   return [...new Set([first, ...resolved.routing.fallback, resolved.routing.defaultMode])];
+}
+
+function domainChainsOf(resolved: ResolvedPolicy): Map<string, readonly string[]> {
+  const chains = new Map<string, readonly string[]>();
+  for (const mode of resolved.modes) {
+    for (const domain of mode.domains ?? []) if (!chains.has(domain)) chains.set(domain, chainOf(mode.name, resolved));
+  }
+  return chains;
+}
+
+/** The mode whose pods serve `mode`: its base for an adapter on another mode's pods, else itself. */
+export function podsModeOf(policy: CompiledPolicy, mode: string): string {
+  return policy.adapters[mode]?.podsOf ?? mode;
 }
 
 /** Compiles every rule once; request-time evaluation is then a closure call. Throws PolicyCompileError. */
@@ -78,6 +100,8 @@ export function compilePolicy(policy: InferenceModePolicy): CompiledPolicy {
     modeNames,
     rules: rules.filter((r): r is CompiledRule => r !== undefined),
     defaultChain: chainOf(resolved.routing.defaultMode, resolved),
+    adapters: adapterRoutes(resolved.modes),
+    domainChains: domainChainsOf(resolved),
     maxModelLen: Math.min(...resolved.modes.map((m) => m.maxModelLen ?? DEFAULT_MAX_MODEL_LEN)),
   };
 }

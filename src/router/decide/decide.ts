@@ -4,7 +4,11 @@ import type { PodView } from './pod-view.js';
 import { pickPod } from './pick-pod.js';
 import type { RejectReason } from './pick-pod.js';
 
+import type { AdapterRoute } from '../../api/v1alpha1/adapters.js';
+
 export const DEFAULT_RULE = 'default';
+/** The rule name of a decision no rule made, sent to the mode that lists the request's domain in `domains`. */
+export const DOMAIN_RULE = 'domain';
 
 export interface FallbackStep {
   from: string;
@@ -16,13 +20,17 @@ export interface FallbackStep {
 export interface Decision {
   policy: string;
   policyVersion: string;
-  /** The rule that matched, or `default`. */
+  /** The rule that matched; `domain` when none did and a mode lists the request's domain; else `default`. */
   rule: string;
+  /** The request's domain, when it chose the mode (rule `domain`). */
+  domain?: string;
   /** The mode that rule asked for. */
   requestedMode: string;
   /** The mode that serves the request; undefined when every mode of the chain was rejected. */
   mode?: string;
   pod?: PodView;
+  /** Set when `mode` is a LoRA adapter mode: the model name written upstream and the mode whose pods serve it. */
+  adapter?: AdapterRoute;
   /** Empty unless guards or health moved the decision. */
   fallbacks: FallbackStep[];
 }
@@ -37,11 +45,15 @@ export interface DecideInput {
 
 const NO_PODS: readonly PodView[] = [];
 
-/** First matching rule picks a mode; guards and pod health walk the fallback chain. Pure. */
+/**
+ * First matching rule picks a mode; when none matches, the mode listing the request's domain (an expert, such as a
+ * LoRA adapter) does, else the default. Guards and pod health walk the fallback chain. Pure.
+ */
 export function decide(input: DecideInput): Decision {
   const { policy, bindings, pods, exclude } = input;
   let rule = DEFAULT_RULE;
   let chain = policy.defaultChain;
+  let domain: string | undefined;
   for (const r of policy.rules) {
     if (r.matches(bindings)) {
       rule = r.name;
@@ -49,8 +61,18 @@ export function decide(input: DecideInput): Decision {
       break;
     }
   }
+  // Read only when some mode lists domains: the classifier behind request.domain is the costliest feature.
+  if (rule === DEFAULT_RULE && policy.domainChains.size > 0) {
+    const expert = policy.domainChains.get(bindings.request.domain);
+    if (expert) {
+      rule = DOMAIN_RULE;
+      chain = expert;
+      domain = bindings.request.domain;
+    }
+  }
   const requestedMode = chain[0] as string;
   const decision: Decision = { policy: policy.name, policyVersion: policy.version, rule, requestedMode, fallbacks: [] };
+  if (domain !== undefined) decision.domain = domain;
   const guards = policy.resolved.routing.guards;
   for (let i = 0; i < chain.length; i++) {
     const mode = chain[i] as string;
@@ -58,6 +80,8 @@ export function decide(input: DecideInput): Decision {
     if ('record' in picked) {
       decision.mode = mode;
       decision.pod = picked;
+      const adapter = policy.adapters[mode];
+      if (adapter) decision.adapter = adapter;
       return decision;
     }
     decision.fallbacks.push({ from: mode, to: chain[i + 1] ?? '', reason: picked.reason, detail: picked.detail });
@@ -67,8 +91,12 @@ export function decide(input: DecideInput): Decision {
 
 /** One sentence a person can read: why this mode. Pod names only with `showPod` (they are internal to the cluster). */
 export function explain(d: Decision, showPod = false): string {
-  const start = d.rule === DEFAULT_RULE ? `no rule matched, default mode ${d.requestedMode}` : `rule "${d.rule}" matched → ${d.requestedMode}`;
+  const start = d.domain !== undefined
+    ? `no rule matched, request.domain "${d.domain}" → its expert ${d.requestedMode}`
+    : d.rule === DEFAULT_RULE ? `no rule matched, default mode ${d.requestedMode}` : `rule "${d.rule}" matched → ${d.requestedMode}`;
   const moves = d.fallbacks.map((f) => `${f.from} skipped (${f.detail})${f.to ? ` → ${f.to}` : ''}`);
-  const end = d.mode ? `served by ${d.mode}${showPod && d.pod ? ` on ${d.pod.record.pod ?? d.pod.record.url}` : ''}` : 'no mode can serve it';
+  const pod = showPod && d.pod ? ` on ${d.pod.record.pod ?? d.pod.record.url}` : '';
+  const adapter = d.adapter ? ` (LoRA adapter "${d.adapter.upstreamModel}" on ${d.adapter.podsOf === d.mode ? 'its own' : `${d.adapter.podsOf}'s`} pods)` : '';
+  const end = d.mode ? `served by ${d.mode}${adapter}${pod}` : 'no mode can serve it';
   return [start, ...moves, end].join('; ');
 }

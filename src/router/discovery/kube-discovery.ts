@@ -1,3 +1,4 @@
+import { runsPods } from '../../api/v1alpha1/adapters.js';
 import { LABEL_POLICY } from '../../api/v1alpha1/labels.js';
 import { API_VERSION, KIND } from '../../api/v1alpha1/types.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
@@ -49,7 +50,8 @@ export function routerKubeDiscovery(o: RouterKubeDiscoveryOptions): DiscoverySou
           return;
         }
         generation = obj.metadata.generation;
-        modes = policy.spec.modes.map((m) => m.name);
+        // Adapter modes on another mode's pods have no Service: the router reaches them through their base's pods.
+        modes = policy.spec.modes.filter(runsPods).map((m) => m.name);
         listener.policy(policy as InferenceModePolicy);
         pushEndpoints();
       };

@@ -76,7 +76,8 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
   const requestHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId, [HINT_HEADERS.type]: routed.features.type };
   // The engines get the router's API key when it has one, never the client's credentials (as from the other fronts).
   if (ctx.upstream.apiKey) requestHeaders['authorization'] = `Bearer ${ctx.upstream.apiKey}`;
-  const body = upstreamBody(req);
+  // An adapter mode's pods are asked for the adapter; the gateway sends this one body to every endpoint it tries.
+  const body = upstreamBody(req, d.adapter?.upstreamModel);
   return {
     routed: {
       endpoints: plan.endpoints.map(endpointOf),

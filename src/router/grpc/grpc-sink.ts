@@ -3,7 +3,7 @@ import { Metadata } from '@grpc/grpc-js';
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { GenerateResponseSchema } from '../../gen/modeswitch/v1/router_pb.js';
 import type { GenerateRequest, GenerateResponse } from '../../gen/modeswitch/v1/router_pb.js';
-import { MODE_HEADER, REQUEST_ID_HEADER, RULE_HEADER } from '../protocol/headers.js';
+import { ADAPTER_HEADER, MODE_HEADER, REQUEST_ID_HEADER, RULE_HEADER } from '../protocol/headers.js';
 import type { GenerationSink } from '../serve/generation-sink.js';
 import { whenWritable } from '../serve/when-writable.js';
 import { grpcError } from './errors.js';
@@ -26,6 +26,7 @@ export function grpcSink(call: GenerateCall, requestId: string, exposeInternals:
       const md = new Metadata();
       md.set(MODE_HEADER, d.mode as string);
       md.set(RULE_HEADER, d.rule);
+      if (d.adapter) md.set(ADAPTER_HEADER, d.adapter.upstreamModel);
       md.set(REQUEST_ID_HEADER, requestId);
       call.sendMetadata(md);
       call.write(create(GenerateResponseSchema, { event: { case: 'decision', value: decisionMessage(d, requestId, exposeInternals) } }));

@@ -16,6 +16,7 @@ export function decisionMessage(d: Decision, requestId: string, exposeInternals:
     fallbacks: d.fallbacks.map((f) => ({ fromMode: f.from, toMode: f.to, reason: f.reason, detail: f.detail })),
     pod: exposeInternals && d.pod ? (d.pod.record.pod ?? d.pod.record.url) : '',
     requestId,
+    adapter: d.adapter?.upstreamModel ?? '',
   });
 }
 
@@ -27,5 +28,6 @@ export function featuresMessage(f: RequestFeatures): Features {
     expectedOutputTokens: Number(f.expectedOutputTokens),
     prefixTokens: Number(f.prefixTokens),
     priority: Number(f.priority),
+    domain: f.domain,
   });
 }

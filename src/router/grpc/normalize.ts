@@ -40,6 +40,7 @@ export function normalizeGrpcRequest(r: GenerateRequest, md: Metadata, servedMod
       type: meta(md, HINT_HEADERS.type) ?? r.hints?.type,
       difficulty: meta(md, HINT_HEADERS.difficulty) ?? r.hints?.difficulty,
       expectedOutputTokens: meta(md, HINT_HEADERS.expectedOutputTokens) ?? r.hints?.expectedOutputTokens,
+      domain: meta(md, HINT_HEADERS.domain) ?? r.hints?.domain,
     }),
     tenant: meta(md, HINT_HEADERS.tenant) ?? r.tenant,
     priority: parsePriority(meta(md, HINT_HEADERS.priority) ?? r.priority),

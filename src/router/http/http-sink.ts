@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { MODE_HEADER, REQUEST_ID_HEADER, RULE_HEADER } from '../protocol/headers.js';
+import { ADAPTER_HEADER, MODE_HEADER, REQUEST_ID_HEADER, RULE_HEADER } from '../protocol/headers.js';
 import { httpStatusOf, openAiErrorOf } from '../protocol/http-status.js';
 import type { RouterError } from '../protocol/router-error.js';
 import type { GenerationSink } from '../serve/generation-sink.js';
@@ -24,6 +24,7 @@ export function httpSink(res: ServerResponse, requestId: string, closing: () => 
     start(head) {
       const d = head.routed.decision;
       headers = ['content-type', head.contentType, MODE_HEADER, d.mode as string, RULE_HEADER, d.rule, REQUEST_ID_HEADER, requestId];
+      if (d.adapter) headers.push(ADAPTER_HEADER, d.adapter.upstreamModel);
       if (head.streamed) writeHead(200, [...headers, 'cache-control', 'no-cache']);
     },
     events(events) {

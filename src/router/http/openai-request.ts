@@ -90,6 +90,7 @@ export function normalizeOpenAiRequest(kind: 'chat' | 'completion', parsed: unkn
       type: header(headers, HINT_HEADERS.type),
       difficulty: header(headers, HINT_HEADERS.difficulty),
       expectedOutputTokens: header(headers, HINT_HEADERS.expectedOutputTokens),
+      domain: header(headers, HINT_HEADERS.domain),
     }),
     tenant: header(headers, HINT_HEADERS.tenant) ?? '',
     priority: parsePriority(header(headers, HINT_HEADERS.priority)),

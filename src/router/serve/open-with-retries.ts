@@ -34,11 +34,13 @@ function timeoutsOf(ctx: ServeContext, policy: CompiledPolicy): AttemptTimeouts 
 
 /**
  * The bytes sent upstream. A stream asks the engine for its usage chunk so tokens are accounted (hidden again unless
- * the client asked); otherwise the client's own bytes go, since re-serialising would only cost time.
+ * the client asked); otherwise the client's own bytes go, since re-serialising would only cost time. `model` names a
+ * LoRA adapter to ask for instead of the base model.
  */
-export function upstreamBody(req: NormalizedRequest): string | Buffer {
-  if (req.stream && !req.includeUsage) return JSON.stringify({ ...req.body, stream_options: { ...(req.body['stream_options'] as object | undefined), include_usage: true } });
-  return req.raw ?? JSON.stringify(req.body);
+export function upstreamBody(req: NormalizedRequest, model?: string): string | Buffer {
+  const body = model === undefined ? req.body : { ...req.body, model };
+  if (req.stream && !req.includeUsage) return JSON.stringify({ ...body, stream_options: { ...(req.body['stream_options'] as object | undefined), include_usage: true } });
+  return model === undefined ? (req.raw ?? JSON.stringify(body)) : JSON.stringify(body);
 }
 
 function clientMessage(ctx: ServeContext, routed: Routed, failed: number, last: string): string {
@@ -73,7 +75,10 @@ export async function openWithRetries(ctx: ServeContext, snapshot: CompiledPolic
     const headers: Record<string, string> = { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId, [HINT_HEADERS.type]: routed.features.type };
     if (ctx.upstream.apiKey) headers['authorization'] = `Bearer ${ctx.upstream.apiKey}`;
     try {
-      const answer = await sendAttempt({ dispatcher: ctx.upstream.dispatcher, origin: pod.url, path: PATHS[req.kind], headers, body, whole: !req.stream, signal, timeouts });
+      // Per attempt: a retry may move between an adapter mode and a plain one, which name different models upstream.
+      const adapter = routed.decision.adapter?.upstreamModel;
+      const sent = adapter === undefined ? body : upstreamBody(req, adapter);
+      const answer = await sendAttempt({ dispatcher: ctx.upstream.dispatcher, origin: pod.url, path: PATHS[req.kind], headers, body: sent, whole: !req.stream, signal, timeouts });
       pod.waiting.delete(signal);
       ctx.health.succeeded(pod);
       const close = () => {

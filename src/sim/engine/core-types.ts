@@ -10,6 +10,8 @@ export interface CoreRequest {
   /** The client's max_tokens cap. */
   maxTokens: number;
   requestType?: RequestType;
+  /** The LoRA adapter (a `--lora-modules` name) the request runs through; its steps pay the adapter kernels. */
+  adapter?: string;
   /** Hashes of the prompt's full 16-token KV blocks, each covering all tokens before it (prefix caching). */
   blockHashes?: readonly string[];
 }

@@ -16,8 +16,9 @@ export interface Iteration {
 }
 
 function stepWorkOf(planned: readonly PlannedWork[]): StepWork {
-  const work: StepWork = { prefillTokens: 0, prefillAttention: 0, prefillSeqs: 0, decodeSeqs: 0, decodeContext: 0 };
+  const work: StepWork = { prefillTokens: 0, prefillAttention: 0, prefillSeqs: 0, decodeSeqs: 0, decodeContext: 0, loraSeqs: 0 };
   for (const p of planned) {
+    if (p.seq.req.adapter !== undefined) work.loraSeqs = (work.loraSeqs ?? 0) + 1;
     if (p.decode) {
       work.decodeSeqs += 1;
       work.decodeContext += p.seq.req.promptTokens + p.seq.generated;

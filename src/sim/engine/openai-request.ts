@@ -7,6 +7,8 @@ export type ApiKind = 'completion' | 'chat';
 export interface ParsedRequest {
   kind: ApiKind;
   model: string;
+  /** Set when `model` names a LoRA adapter rather than the base model. */
+  adapter?: string;
   promptTokenIds: number[];
   /** max_tokens (or max_completion_tokens); undefined lets the context window decide. */
   maxTokens?: number;
@@ -17,6 +19,8 @@ export interface ParsedRequest {
 }
 
 type Json = Record<string, unknown>;
+
+const NO_ADAPTERS: ReadonlySet<string> = new Set();
 
 function optionalInteger(body: Json, key: string, min: number): number | undefined {
   const v = body[key];
@@ -72,13 +76,16 @@ function completionPrompt(body: Json): number[] {
   throw badRequest('prompt must be a string, a one-element array of strings, or an array of token ids');
 }
 
-/** Validates an OpenAI completions / chat body against the served model; throws OpenAiError (400/404). */
-export function parseOpenAiRequest(kind: ApiKind, raw: unknown, servedModel: string, maxModelLen: number): ParsedRequest {
+/**
+ * Validates an OpenAI completions / chat body against the served model and the LoRA adapters loaded beside it
+ * (`adapters`: their `--lora-modules` names, which requests name as `model`); throws OpenAiError (400/404).
+ */
+export function parseOpenAiRequest(kind: ApiKind, raw: unknown, servedModel: string, maxModelLen: number, adapters: ReadonlySet<string> = NO_ADAPTERS): ParsedRequest {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw badRequest('request body must be a JSON object');
   const body = raw as Json;
   const model = body['model'];
   if (typeof model !== 'string') throw badRequest('model must be a string');
-  if (model !== servedModel) throw new OpenAiError(404, `The model \`${model}\` does not exist.`);
+  if (model !== servedModel && !adapters.has(model)) throw new OpenAiError(404, `The model \`${model}\` does not exist.`);
   const n = optionalInteger(body, 'n', 1);
   if (n !== undefined && n !== 1) throw badRequest('n > 1 is not supported by the simulator');
   optionalNumberIn(body, 'temperature', 0, 2);
@@ -99,6 +106,7 @@ export function parseOpenAiRequest(kind: ApiKind, raw: unknown, servedModel: str
     );
   }
   const parsed: ParsedRequest = { kind, model, promptTokenIds, minTokens, ignoreEos: optionalBoolean(body, 'ignore_eos'), stream, includeUsage };
+  if (model !== servedModel) parsed.adapter = model;
   if (maxTokens !== undefined) parsed.maxTokens = maxTokens;
   return parsed;
 }

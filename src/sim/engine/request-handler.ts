@@ -20,6 +20,8 @@ export interface GenerationContext {
   driver: LiveDriver;
   metrics: VllmMetrics;
   servedModel: string;
+  /** LoRA adapters loaded beside the base model (`--lora-modules` names): requests may name them as `model`. */
+  adapters: ReadonlySet<string>;
   maxModelLen: number;
   /** Seed for the next request's random stream (per engine, so a seed replays the same texts and lengths). */
   nextRequestSeed(): number;
@@ -41,13 +43,13 @@ function writeJson(res: ServerResponse, status: number, body: unknown): void {
 
 /** Streams or collects one generation; the request body is already parsed JSON. */
 export function handleGeneration(ctx: GenerationContext, kind: ApiKind, body: unknown, req: IncomingMessage, res: ServerResponse): void {
-  const parsed: ParsedRequest = parseOpenAiRequest(kind, body, ctx.servedModel, ctx.maxModelLen);
+  const parsed: ParsedRequest = parseOpenAiRequest(kind, body, ctx.servedModel, ctx.maxModelLen, ctx.adapters);
   const typeHeader = req.headers[REQUEST_TYPE_HEADER];
   const requestType = isRequestType(typeHeader) ? typeHeader : 'chat';
   const random = createRng(ctx.nextRequestSeed());
   const promptTokens = parsed.promptTokenIds.length;
   const natural = parsed.ignoreEos ? Number.POSITIVE_INFINITY : Math.max(parsed.minTokens, sampleOutputTokens(requestType, random));
-  const who: ResponseIdentity = { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${hexId(random)}`, created: ctx.nowEpochSeconds(), model: ctx.servedModel };
+  const who: ResponseIdentity = { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${hexId(random)}`, created: ctx.nowEpochSeconds(), model: parsed.model };
   const objectName = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
   let text = '';
   let pending: string | undefined;
@@ -93,7 +95,8 @@ export function handleGeneration(ctx: GenerationContext, kind: ApiKind, body: un
   ctx.driver.sync();
   const coreRequest = {
     id: who.id, promptTokens, outputTokens: natural, maxTokens: parsed.maxTokens ?? ctx.maxModelLen - promptTokens, requestType,
-    ...(ctx.core.mode.prefixCaching ? { blockHashes: kvBlockHashes(parsed.promptTokenIds) } : {}),
+    ...(parsed.adapter !== undefined ? { adapter: parsed.adapter } : {}),
+    ...(ctx.core.mode.prefixCaching ? { blockHashes: kvBlockHashes(parsed.promptTokenIds, parsed.adapter) } : {}),
   };
   ctx.core.submit(coreRequest, onEvent);
   // A client that goes away aborts its request in the scheduler, freeing its batch slot and KV blocks.

@@ -12,6 +12,25 @@ import { createVllmMetrics, type VllmMetrics } from './vllm-metrics.js';
 
 export type EngineFault = 'down' | 'slow' | null;
 
+/** One `--lora-modules` entry: the name requests use, where its weights are, and its rank. */
+export interface SimLoraModule {
+  name: string;
+  source: string;
+  rank: number;
+}
+
+/** vLLM's default `--max-lora-rank`. */
+const DEFAULT_MAX_LORA_RANK = 16;
+
+function checkLoraModules(modules: readonly SimLoraModule[], servedModel: string, maxRank: number): void {
+  const seen = new Set<string>();
+  for (const m of modules) {
+    if (m.name === servedModel || seen.has(m.name)) throw new Error(`loraModules: adapter name '${m.name}' is used twice (or is the served model's name)`);
+    if (m.rank > maxRank) throw new Error(`loraModules: adapter '${m.name}' has rank ${m.rank}, above maxLoraRank ${maxRank}`);
+    seen.add(m.name);
+  }
+}
+
 export interface SimEngineOptions {
   /** Mode preset name (fp16, fp8, int4-awq, spec-ngram, ...) or a profile from profileFromModeFlags. */
   mode: string | ModeProfile;
@@ -19,6 +38,13 @@ export interface SimEngineOptions {
   model?: string;
   /** Served model name clients must ask for; defaults to the catalogue's Hugging Face name. */
   servedModelName?: string;
+  /**
+   * LoRA adapters served beside the base model, as vLLM's `--enable-lora --lora-modules name=source`: requests name
+   * one as `model`, /v1/models lists them, and batches holding adapter sequences pay the LoRA kernels (model/lora.ts).
+   */
+  loraModules?: readonly SimLoraModule[];
+  /** vLLM's `--max-lora-rank` (default 16): an adapter of higher rank fails the start, as vLLM fails to load it. */
+  maxLoraRank?: number;
   host?: string;
   port?: number;
   /** Simulated seconds per wall second (1 = real time). */
@@ -83,18 +109,17 @@ function parseJson(text: string): unknown {
   }
 }
 
-function modelsBody(ctx: GenerationContext, root: string, created: number): object {
-  return {
-    object: 'list',
-    data: [{
-      id: ctx.servedModel, object: 'model', created, owned_by: 'vllm', root, parent: null, max_model_len: ctx.maxModelLen,
-      permission: [{
-        id: `modelperm-${ctx.servedModel.length.toString(16).padStart(32, '0')}`, object: 'model_permission', created,
-        allow_create_engine: false, allow_sampling: true, allow_logprobs: true, allow_search_indices: false, allow_view: true,
-        allow_fine_tuning: false, organization: '*', group: null, is_blocking: false,
-      }],
+/** vLLM's model list: the base model, then each LoRA adapter with its weights as root and the base as parent. */
+function modelsBody(ctx: GenerationContext, root: string, created: number, loras: readonly SimLoraModule[]): object {
+  const card = (id: string, cardRoot: string, parent: string | null, maxModelLen: number | null) => ({
+    id, object: 'model', created, owned_by: 'vllm', root: cardRoot, parent, max_model_len: maxModelLen,
+    permission: [{
+      id: `modelperm-${id.length.toString(16).padStart(32, '0')}`, object: 'model_permission', created,
+      allow_create_engine: false, allow_sampling: true, allow_logprobs: true, allow_search_indices: false, allow_view: true,
+      allow_fine_tuning: false, organization: '*', group: null, is_blocking: false,
     }],
-  };
+  });
+  return { object: 'list', data: [card(ctx.servedModel, root, null, ctx.maxModelLen), ...loras.map((l) => card(l.name, l.source, ctx.servedModel, null))] };
 }
 
 /** Starts a simulated vLLM OpenAI-compatible server backed by a discrete-event engine core. */
@@ -114,12 +139,14 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
   const clock = new ScaledClock(wall, options.timeScale ?? 1);
   const driver = new LiveDriver(core, clock, wall);
   const servedModel = options.servedModelName ?? core.model.hfName;
+  const loras = options.loraModules ?? [];
+  checkLoraModules(loras, servedModel, options.maxLoraRank ?? DEFAULT_MAX_LORA_RANK);
   const maxModelLen = Math.min(core.model.maxModelLen, core.memory.kvCapacityTokens);
   const vllmMetrics = createVllmMetrics(core, servedModel, maxModelLen);
   stepObserver.metrics = vllmMetrics;
   let requestSeed = options.seed ?? 0;
   const ctx: GenerationContext = {
-    core, driver, metrics: vllmMetrics, servedModel, maxModelLen,
+    core, driver, metrics: vllmMetrics, servedModel, adapters: new Set(loras.map((l) => l.name)), maxModelLen,
     nextRequestSeed: () => (requestSeed = (Math.imul(requestSeed ^ 0x9e3779b9, 2654435761) + 1) >>> 0),
     nowEpochSeconds: () => Math.floor(Date.now() / 1000),
   };
@@ -139,7 +166,7 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
       const text = await vllmMetrics.registry.metrics();
       res.writeHead(200, { 'content-type': vllmMetrics.registry.contentType }).end(text);
     } else if (path === '/v1/models' && get) {
-      writeJson(res, 200, modelsBody(ctx, core.model.hfName, startedEpoch));
+      writeJson(res, 200, modelsBody(ctx, core.model.hfName, startedEpoch, loras));
     } else if (path === '/version' && get) {
       writeJson(res, 200, { version: '0.11.1' });
     } else if ((path === '/v1/completions' || path === '/v1/chat/completions') && post) {
@@ -166,7 +193,7 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
-  logger.info('simulated vLLM engine listening', { host, port, model: servedModel, mode: mode.name, gpu: core.gpu.id, timeScale: clock.timeScale });
+  logger.info('simulated vLLM engine listening', { host, port, model: servedModel, loraModules: loras.map((l) => l.name), mode: mode.name, gpu: core.gpu.id, timeScale: clock.timeScale });
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,

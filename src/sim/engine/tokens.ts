@@ -33,9 +33,10 @@ export function encodeCompletionPrompt(prompt: string): number[] {
 }
 
 /** Chained hashes of the full 16-token blocks (each hash covers every token before it), as vLLM's prefix cache keys them. */
-export function kvBlockHashes(tokenIds: readonly number[]): string[] {
+export function kvBlockHashes(tokenIds: readonly number[], adapter?: string): string[] {
   const hashes: string[] = [];
-  let parent = '';
+  // vLLM keys cached blocks by LoRA too: the same prompt through another adapter computes other KV values.
+  let parent = adapter === undefined ? '' : `lora:${adapter}`;
   for (let start = 0; start + KV_BLOCK_TOKENS <= tokenIds.length; start += KV_BLOCK_TOKENS) {
     parent = createHash('sha1').update(parent).update(tokenIds.slice(start, start + KV_BLOCK_TOKENS).join(',')).digest('hex');
     hashes.push(parent);

@@ -10,7 +10,8 @@ import type { StepCost } from './roofline.js';
 export function stepPowerWatts(gpu: GpuSpec, cost: StepCost, calibration: EngineCalibration = ENGINE_CALIBRATION): number {
   if (cost.seconds <= 0) return gpu.idleWatts;
   const busy = cost.computeSeconds * calibration.computePowerWeight
-    + (cost.memorySeconds + cost.draftSeconds) * calibration.memoryPowerWeight
+    // The drafter and the LoRA shrink/expand kernels are small, bandwidth-bound launches.
+    + (cost.memorySeconds + cost.draftSeconds + cost.loraSeconds) * calibration.memoryPowerWeight
     + cost.overheadSeconds * calibration.overheadPowerWeight;
   const activity = Math.min(1, busy / cost.seconds);
   return gpu.idleWatts + (gpu.maxWatts - gpu.idleWatts) * activity;

@@ -1,5 +1,6 @@
 import { ENGINE_CALIBRATION, type EngineCalibration } from './calibration.js';
 import { KERNEL_EFFICIENCY, type KernelEfficiency } from './kernels.js';
+import { LORA_FORWARD_OVERHEAD } from './lora.js';
 import { blockParams, kvBytesPerToken, lmHeadParams } from './models.js';
 import type { GpuSpec, ModeProfile, ModelSpec } from './types.js';
 
@@ -30,6 +31,8 @@ export interface StepWork {
   decodeSeqs: number;
   /** Sum over decoding sequences of their KV length (tokens read per query). */
   decodeContext: number;
+  /** Sequences of this step that run through a LoRA adapter (any one makes the step pay the LoRA kernels). */
+  loraSeqs?: number;
 }
 
 export interface StepCost {
@@ -38,6 +41,8 @@ export interface StepCost {
   memorySeconds: number;
   computeSeconds: number;
   draftSeconds: number;
+  /** The LoRA kernels' share of a step with adapter sequences (lora.ts). */
+  loraSeconds: number;
   overheadSeconds: number;
 }
 
@@ -90,13 +95,14 @@ const phaseTime = (p: PhaseTimes): number => Math.max(p.memory, p.compute);
 /**
  * Roofline time of one continuous-batching iteration: linear layers and attention each take the larger of their
  * memory and compute time; speculative modes verify k+1 tokens per decoding sequence and pay the drafter's cost;
+ * a batch with LoRA adapter sequences pays the adapter kernels (lora.ts);
  * host overhead is added on top (vLLM overlaps little of it at small batch).
  */
 export function stepCost(hw: HardwareContext, work: StepWork): StepCost {
   const spec = hw.profile.speculative;
   const tokensPerDecode = spec ? spec.numSpeculativeTokens + 1 : 1;
   const queryTokens = work.prefillTokens + work.decodeSeqs * tokensPerDecode;
-  if (queryTokens === 0) return { seconds: 0, memorySeconds: 0, computeSeconds: 0, draftSeconds: 0, overheadSeconds: 0 };
+  if (queryTokens === 0) return { seconds: 0, memorySeconds: 0, computeSeconds: 0, draftSeconds: 0, loraSeconds: 0, overheadSeconds: 0 };
   const decodeAttention = work.decodeContext * tokensPerDecode + work.decodeSeqs * (tokensPerDecode * (tokensPerDecode - 1)) / 2;
   const phases = forwardPhases(hw, queryTokens, work.prefillAttention + decodeAttention, work.decodeContext);
   const forward = phases.reduce((s, p) => s + phaseTime(p), 0);
@@ -105,15 +111,17 @@ export function stepCost(hw: HardwareContext, work: StepWork): StepCost {
     const plainDecode = forwardPhases(hw, work.decodeSeqs, work.decodeContext, work.decodeContext).reduce((s, p) => s + phaseTime(p), 0);
     draftSeconds = spec.numSpeculativeTokens * spec.draftCostFraction * plainDecode;
   }
+  const loraSeconds = (work.loraSeqs ?? 0) > 0 ? forward * LORA_FORWARD_OVERHEAD : 0;
   const seqs = work.decodeSeqs + work.prefillSeqs;
   const tp = hw.tensorParallel > 1 ? 2 * hw.model.layers * TP_ALLREDUCE_SECONDS : 0;
   const { stepOverheadSeconds, perSequenceOverheadSeconds } = hw.calibration ?? ENGINE_CALIBRATION;
   const overheadSeconds = stepOverheadSeconds + perSequenceOverheadSeconds * seqs + tp;
   return {
-    seconds: forward + draftSeconds + overheadSeconds,
+    seconds: forward + draftSeconds + loraSeconds + overheadSeconds,
     memorySeconds: phases.reduce((s, p) => s + p.memory, 0),
     computeSeconds: phases.reduce((s, p) => s + p.compute, 0),
     draftSeconds,
+    loraSeconds,
     overheadSeconds,
   };
 }

@@ -122,3 +122,56 @@ describe('compilePolicy', () => {
     expect(compiled.defaultChain).toEqual(['fp8', 'fp16']);
   });
 });
+
+describe('domain experts and adapter modes', () => {
+  const experts = compilePolicy({
+    apiVersion: 'modeswitch.io/v1alpha1',
+    kind: 'InferenceModePolicy',
+    metadata: { name: 'p', namespace: 'ns' },
+    spec: {
+      model: 'm',
+      modes: [
+        { name: 'fp16' },
+        { name: 'fp8' },
+        { name: 'code', adapter: { base: 'fp16', source: '/a/code', rank: 16 }, domains: ['code'] },
+        { name: 'legal', adapter: { source: '/a/legal', rank: 8 }, domains: ['legal', 'contracts'] },
+      ],
+      routing: { defaultMode: 'fp8', rules: [{ name: 'tenant-a', when: "request.tenant == 'a'", mode: 'fp16' }], fallback: ['fp16'], guards: { maxQueueDepth: 4 } },
+    },
+  });
+  const pods = () => new Map([['fp16', [pod('a')]], ['fp8', [pod('b')]], ['code', [pod('a')]], ['legal', [pod('l')]]]);
+  const decideFor = (over: Partial<RequestFeatures>, p = pods()) => decide({ policy: experts, bindings: { request: request(over), modes: states }, pods: p });
+
+  it('sends a request no rule matched to the mode listing its domain, naming the adapter and the pods it runs on', () => {
+    const d = decideFor({ domain: 'code' });
+    expect([d.rule, d.domain, d.mode, d.adapter]).toEqual(['domain', 'code', 'code', { upstreamModel: 'code', podsOf: 'fp16' }]);
+    expect(explain(d)).toBe('no rule matched, request.domain "code" → its expert code; served by code (LoRA adapter "code" on fp16\'s pods)');
+    expect(explain(decideFor({ domain: 'contracts' }))).toContain('served by legal (LoRA adapter "legal" on its own pods)');
+  });
+
+  it('lets a rule win over the domain, and leaves unknown domains on the default', () => {
+    expect(decideFor({ domain: 'code', tenant: 'a' }).mode).toBe('fp16');
+    const d = decideFor({ domain: 'general' });
+    expect([d.rule, d.mode, d.adapter]).toEqual(['default', 'fp8', undefined]);
+  });
+
+  it('moves past an expert whose guards say no, down its chain', () => {
+    const busy = pods();
+    busy.set('code', [pod('a', { queueDepth: 9 })]);
+    busy.set('fp16', [pod('a', { queueDepth: 9 })]);
+    const d = decideFor({ domain: 'code' }, busy);
+    expect([d.requestedMode, d.mode, d.adapter]).toEqual(['code', 'fp8', undefined]);
+    expect(d.fallbacks.map((f) => f.reason)).toEqual(['queue_depth', 'queue_depth']);
+  });
+
+  it('never reads request.domain when no mode lists domains (the classifier is the costliest feature)', () => {
+    let read = false;
+    const features = request();
+    Object.defineProperty(features, 'domain', { get: () => ((read = true), 'code') });
+    const plain = compilePolicy(policy({ defaultMode: 'fp8', rules: [{ name: 'code', when: "request.type == 'code'", mode: 'fp16' }] }));
+    decide({ policy: plain, bindings: { request: features, modes: states }, pods: healthyPods() });
+    expect(read).toBe(false);
+    decide({ policy: experts, bindings: { request: features, modes: states }, pods: pods() });
+    expect(read).toBe(true);
+  });
+});
