@@ -2,12 +2,13 @@ import type { Gauge } from 'prom-client';
 import { resolvePolicy, type ResolvedPolicy } from '../api/v1alpha1/defaults.js';
 import { API_VERSION, KIND, type InferenceModePolicy, type ModeStatus } from '../api/v1alpha1/types.js';
 import { validatePolicy } from '../api/v1alpha1/validation.js';
-import { seedPolicyModels } from '../capacity/policy-models.js';
+import { ModeModelFit } from '../capacity/mode-model-fit.js';
+import { seedPolicyModels, type PolicyModeModel } from '../capacity/policy-models.js';
 import { planCapacity, type ModeDemand, type PlannerMode, type PlannerState } from '../capacity/planner.js';
 import type { Clock } from '../kube/clock.js';
 import { objectKey, type KubeClient, type KubeObject, type ObjectReader } from '../kube/types.js';
 import type { Logger } from '../observability/logger.js';
-import type { DemandSource, RouterTarget } from './capacity-demand.js';
+import type { DemandSource, ModeObservation, RouterTarget } from './capacity-demand.js';
 import { COMPONENT_ROUTER, modeObjectName, selectorLabels } from './render/labels.js';
 
 /** The field manager of the only writer of autoscaled modes' replicas. */
@@ -43,6 +44,8 @@ export interface CapacityControllerOptions {
 export class CapacityController {
   private readonly state = new Map<string, PlannerState>();
   private readonly lastDesired = new Map<string, number>();
+  /** Per policy generation and mode: the seeded model, refitted from what the routers observe. */
+  private readonly fits = new Map<string, ModeModelFit>();
 
   constructor(private readonly options: CapacityControllerOptions) {}
 
@@ -64,10 +67,12 @@ export class CapacityController {
       const d = deployments.get(m.name);
       const seeded = models.get(m.name);
       if (!seeded) return [];
+      const ready = d?.status?.readyReplicas ?? 0;
+      const observed = demand.get(m.name);
       const mode: PlannerMode = {
-        name: m.name, model: seeded.model,
+        name: m.name, model: this.refit(`${key}@${policyObj.metadata.generation ?? 0}/${m.name}`, seeded, observed, ready),
         minReplicas: m.autoscale?.minReplicas ?? m.replicas, maxReplicas: m.autoscale?.maxReplicas ?? m.replicas,
-        replicas: d?.spec?.replicas ?? 0, ready: d?.status?.readyReplicas ?? 0, demand: demand.get(m.name) ?? QUIET,
+        replicas: d?.spec?.replicas ?? 0, ready, demand: observed?.demand ?? QUIET,
       };
       if (!m.autoscale) mode.fixedReplicas = m.replicas;
       return [mode];
@@ -91,6 +96,26 @@ export class CapacityController {
       if (before !== p.replicas) await this.event(policyObj, 'Normal', capacity.actuation === 'Operator' ? 'ScaledMode' : 'DesiredReplicas', `mode ${m.name}: ${before ?? 0} → ${p.replicas} replicas: ${p.reason}`);
     }
     await this.writeStatus(policyObj, decided);
+  }
+
+  /**
+   * The mode's model, refitted with the interval's observations: inter-token time and power per replica against the
+   * batch per ready replica (waiting + running ÷ replicas, an approximation while replicas change).
+   */
+  private refit(fitKey: string, seeded: PolicyModeModel, observed: ModeObservation | undefined, ready: number) {
+    let fit = this.fits.get(fitKey);
+    if (!fit) {
+      // A new generation may run other flags or GPUs: its modes start again from their seeds.
+      const policyPrefix = fitKey.slice(0, fitKey.indexOf('@') + 1);
+      for (const k of this.fits.keys()) if (k.startsWith(policyPrefix) && !k.startsWith(fitKey.slice(0, fitKey.lastIndexOf('/') + 1))) this.fits.delete(k);
+      this.fits.set(fitKey, (fit = new ModeModelFit(seeded.model)));
+    }
+    if (observed && ready > 0) {
+      const batch = observed.demand.inFlight / ready;
+      if (observed.interTokenSeconds !== undefined) fit.observeInterToken(batch, observed.interTokenSeconds);
+      if (observed.watts !== undefined) fit.observePower(batch, observed.watts / ready);
+    }
+    return fit.model();
   }
 
   /** Every router pod of the policy with an IP: its metrics endpoint. */

@@ -3,9 +3,18 @@ import { counterDelta } from '../router/telemetry/counter-delta.js';
 import { parsePromText } from '../router/telemetry/prom-text.js';
 import type { FetchText } from '../router/telemetry/scraper.js';
 
+/** What the routers saw of one mode over the last interval: its demand, and what its pods did (for the live refit). */
+export interface ModeObservation {
+  demand: ModeDemand;
+  /** Average power of all the mode's GPUs together, watts (DCGM energy counter deltas); undefined before two scrapes. */
+  watts?: number;
+  /** Mean time between output tokens over the interval's finished requests, seconds; undefined without any. */
+  interTokenSeconds?: number;
+}
+
 /** Demand per mode of one policy, as the capacity controller plans on it. */
 export interface DemandSource {
-  demand(policyKey: string, routers: readonly RouterTarget[], nowSeconds: number): Promise<Map<string, ModeDemand>>;
+  demand(policyKey: string, routers: readonly RouterTarget[], nowSeconds: number): Promise<Map<string, ModeObservation>>;
 }
 
 /** One router pod's metrics endpoint. */
@@ -17,53 +26,70 @@ export interface RouterTarget {
 const REQUESTS = 'modeswitch_requests_total';
 const WANTED = 'modeswitch_wanted_requests_total';
 const TOKENS = 'modeswitch_tokens_total';
+const ENERGY = 'modeswitch_energy_joules_total';
+const DURATION_SUM = 'modeswitch_request_duration_seconds_sum';
+const TTFT_SUM = 'modeswitch_time_to_first_token_seconds_sum';
 const WAITING = 'modeswitch_queue_depth';
 const RUNNING = 'modeswitch_running_requests';
+const WANTED_NAMES = new Set([REQUESTS, WANTED, TOKENS, ENERGY, DURATION_SUM, TTFT_SUM, WAITING, RUNNING]);
 const SCRAPE_TIMEOUT_MS = 2000;
 
-interface Totals {
+/** Counters of one mode on one router pod. */
+interface Counters {
   requests: number;
   wanted: number;
   prompt: number;
   output: number;
-  /** Gauges, not counters: requests waiting and running in the mode's engines now. */
+  /** Energy of the mode's GPUs: every router reads the same GPUs, so this is per mode, not per router. */
+  joules: number;
+  /** Sums over finished requests of their duration and of their time to first token. */
+  duration: number;
+  ttft: number;
+}
+
+interface ModeReading {
+  counters: Counters;
+  /** Gauge: requests waiting and running in the mode's engines now. */
   inFlight: number;
 }
 
-type PodReading = { t: number; modes: Map<string, Totals> };
+type PodReading = { t: number; modes: Map<string, ModeReading> };
 
-function totalsOf(text: string, policy: string): Map<string, Totals> {
-  const byMode = new Map<string, Totals>();
-  const get = (mode: string) => {
-    let t = byMode.get(mode);
-    if (!t) byMode.set(mode, (t = { requests: 0, wanted: 0, prompt: 0, output: 0, inFlight: 0 }));
-    return t;
-  };
-  for (const s of parsePromText(text, (n) => n === REQUESTS || n === WANTED || n === TOKENS || n === WAITING || n === RUNNING)) {
+const COUNTER_OF: Readonly<Record<string, keyof Counters>> = { [REQUESTS]: 'requests', [WANTED]: 'wanted', [ENERGY]: 'joules', [DURATION_SUM]: 'duration', [TTFT_SUM]: 'ttft' };
+
+function readingsOf(text: string, policy: string): Map<string, ModeReading> {
+  const byMode = new Map<string, ModeReading>();
+  for (const s of parsePromText(text, (n) => WANTED_NAMES.has(n))) {
     const mode = s.labels['mode'];
     if (s.labels['policy'] !== policy || mode === undefined) continue;
-    const t = get(mode);
-    if (s.name === REQUESTS) t.requests += s.value;
-    else if (s.name === WANTED) t.wanted += s.value;
-    else if (s.name === WAITING || s.name === RUNNING) t.inFlight += s.value;
-    else if (s.labels['kind'] === 'prompt') t.prompt += s.value;
-    else if (s.labels['kind'] === 'output') t.output += s.value;
+    let r = byMode.get(mode);
+    if (!r) byMode.set(mode, (r = { counters: { requests: 0, wanted: 0, prompt: 0, output: 0, joules: 0, duration: 0, ttft: 0 }, inFlight: 0 }));
+    const field = COUNTER_OF[s.name];
+    if (field) r.counters[field] += s.value;
+    else if (s.name === WAITING || s.name === RUNNING) r.inFlight += s.value;
+    else if (s.labels['kind'] === 'prompt') r.counters.prompt += s.value;
+    else if (s.labels['kind'] === 'output') r.counters.output += s.value;
   }
   return byMode;
+}
+
+interface Interval extends Counters {
+  seconds: number;
 }
 
 /**
  * Demand from the routers' own /metrics (no Prometheus needed): every router pod is scraped, and each counter's
  * increase since that pod's previous scrape (reset-safe) gives requests, wanted requests and tokens per second per
- * mode. The first scrape of a pod only sets its baseline. Requests in flight are the engines' waiting + running
- * requests as any router sees them (every router reads the same engines: the largest reading counts, not the sum).
+ * mode, summed over router pods. The first scrape of a pod only sets its baseline. Requests in flight (the engines'
+ * waiting + running) and GPU energy are what every router reads of the same engines and GPUs: the largest reading
+ * counts, not the sum. Mean inter-token time = (Σ duration − Σ TTFT) ÷ (output tokens − requests).
  */
 export function routerMetricsDemand(fetchText: FetchText): DemandSource {
   const previous = new Map<string, PodReading>();
   return {
     async demand(policyKey, routers, nowSeconds) {
       const policy = policyKey.slice(policyKey.indexOf('/') + 1);
-      const sums = new Map<string, Omit<Totals, 'inFlight'> & { seconds: number }>();
+      const sums = new Map<string, Interval>();
       const inFlight = new Map<string, number>();
       await Promise.all(routers.map(async (r) => {
         let text: string;
@@ -73,31 +99,35 @@ export function routerMetricsDemand(fetchText: FetchText): DemandSource {
           return; // A router that does not answer adds nothing this round; its baseline stays.
         }
         const key = `${policyKey}|${r.pod}`;
-        const current: PodReading = { t: nowSeconds, modes: totalsOf(text, policy) };
-        for (const [mode, t] of current.modes) inFlight.set(mode, Math.max(inFlight.get(mode) ?? 0, t.inFlight));
+        const current: PodReading = { t: nowSeconds, modes: readingsOf(text, policy) };
+        for (const [mode, m] of current.modes) inFlight.set(mode, Math.max(inFlight.get(mode) ?? 0, m.inFlight));
         const before = previous.get(key);
         previous.set(key, current);
         if (!before || nowSeconds <= before.t) return;
-        for (const [mode, t] of current.modes) {
-          const b = before.modes.get(mode);
-          const sum = sums.get(mode) ?? { requests: 0, wanted: 0, prompt: 0, output: 0, seconds: nowSeconds - before.t };
-          sum.requests += counterDelta(b?.requests ?? 0, t.requests);
-          sum.wanted += counterDelta(b?.wanted ?? 0, t.wanted);
-          sum.prompt += counterDelta(b?.prompt ?? 0, t.prompt);
-          sum.output += counterDelta(b?.output ?? 0, t.output);
+        for (const [mode, m] of current.modes) {
+          const b = before.modes.get(mode)?.counters;
+          const sum = sums.get(mode) ?? { requests: 0, wanted: 0, prompt: 0, output: 0, joules: 0, duration: 0, ttft: 0, seconds: nowSeconds - before.t };
+          for (const k of Object.keys(m.counters) as (keyof Counters)[]) {
+            const delta = counterDelta(b?.[k] ?? 0, m.counters[k]);
+            sum[k] = k === 'joules' ? Math.max(sum[k], delta) : sum[k] + delta;
+          }
           sums.set(mode, sum);
         }
       }));
-      const out = new Map<string, ModeDemand>();
+      const out = new Map<string, ModeObservation>();
       for (const mode of new Set([...sums.keys(), ...inFlight.keys()])) {
         const s = sums.get(mode);
-        out.set(mode, {
+        const demand: ModeDemand = {
           requestsPerSecond: s ? s.requests / s.seconds : 0,
           wantedPerSecond: s ? s.wanted / s.seconds : 0,
           meanPromptTokens: s && s.requests > 0 ? s.prompt / s.requests : 0,
           meanOutputTokens: s && s.requests > 0 ? s.output / s.requests : 0,
           inFlight: inFlight.get(mode) ?? 0,
-        });
+        };
+        const observation: ModeObservation = { demand };
+        if (s && s.joules > 0) observation.watts = s.joules / s.seconds;
+        if (s && s.output > s.requests && s.duration > s.ttft) observation.interTokenSeconds = (s.duration - s.ttft) / (s.output - s.requests);
+        out.set(mode, observation);
       }
       return out;
     },

@@ -2,7 +2,7 @@ import type { ModeDemand } from '../../src/capacity/planner.js';
 import { systemClock } from '../../src/kube/clock.js';
 import { connectKube } from '../../src/kube/connect.js';
 import { createLogger } from '../../src/observability/logger.js';
-import type { DemandSource } from '../../src/operator/capacity-demand.js';
+import type { DemandSource, ModeObservation } from '../../src/operator/capacity-demand.js';
 import { Operator } from '../../src/operator/operator.js';
 import type { FakeApiServer } from '../support/fake-apiserver/index.js';
 import { eventually, policy, startServer } from './integration/harness.js';
@@ -13,9 +13,9 @@ const MAX_GPUS = 3;
 /** Demand the test sets per mode; the operator reads it as it would read the routers' counters. */
 class TestDemand implements DemandSource {
   byMode = new Map<string, Partial<ModeDemand>>();
-  async demand(): Promise<Map<string, ModeDemand>> {
+  async demand(): Promise<Map<string, ModeObservation>> {
     const base: ModeDemand = { requestsPerSecond: 0, wantedPerSecond: 0, meanPromptTokens: 1000, meanOutputTokens: 200, inFlight: 0 };
-    return new Map([...this.byMode].map(([m, d]) => [m, { ...base, ...d }]));
+    return new Map([...this.byMode].map(([m, d]) => [m, { demand: { ...base, ...d } }]));
   }
 }
 
