@@ -205,6 +205,27 @@ describe('PolicyController.processItem', () => {
     expect(client.events).toContainEqual(expect.objectContaining({ type: 'Normal', reason: 'Ready' }));
   });
 
+  it("names the scheduler's reason for a mode pod it cannot place in Ready, with one Warning event", async () => {
+    const { client, controller } = setup();
+    await controller.processItem(KEY);
+    const reason = '0/5 nodes are available: 3 Insufficient nvidia.com/gpu, 2 node(s) had untolerated taint.';
+    client.seed({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'llama-fp8-5d9c-x',
+        namespace: 'llm',
+        labels: { 'app.kubernetes.io/name': 'modeswitch', 'app.kubernetes.io/instance': 'llama', 'app.kubernetes.io/component': 'engine', 'modeswitch.io/policy': 'llama', 'modeswitch.io/mode': 'fp8', 'app.kubernetes.io/managed-by': 'modeswitch' },
+      },
+      status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: reason }] },
+    } as unknown as KubeObject);
+    await controller.processItem(KEY);
+    await controller.processItem(KEY);
+    const ready = (await policyOf(client)).status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'Unschedulable', message: `fp8 0/1 ready, a pod cannot be scheduled: ${reason}` });
+    expect(client.events.filter((e) => e.reason === 'Unschedulable')).toEqual([expect.objectContaining({ type: 'Warning', message: ready?.message })]);
+  });
+
   it('reports a failing Deployment as Degraded', async () => {
     const { client, controller } = setup();
     await controller.processItem(KEY);
