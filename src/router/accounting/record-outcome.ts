@@ -22,6 +22,7 @@ export function recordOutcome(m: RouterMetrics, o: Outcome): void {
   m.requests.inc({ policy, mode, rule: d?.rule ?? 'none', code: String(o.code) });
   if (!d) return;
   m.ruleHits.inc({ policy, rule: d.rule });
+  if (d.wanted !== undefined) m.wanted.inc({ policy, mode: d.wanted });
   for (const f of d.fallbacks) m.fallbacks.inc({ policy, from: f.from, to: f.to || 'none', reason: f.reason });
   if (!d.mode) return;
   m.duration.observe({ policy, mode }, (o.endedAt - o.startedAt) / 1000);

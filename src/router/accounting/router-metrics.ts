@@ -20,6 +20,7 @@ export function createRouterMetrics(sources: GaugeSources) {
     requests: new Counter({ name: 'modeswitch_requests_total', help: 'Requests by the mode that served them, the rule that chose it and the result code.', labelNames: ['policy', 'mode', 'rule', 'code'], registers }),
     duration: new Histogram({ name: 'modeswitch_request_duration_seconds', help: 'Request time from arrival to the last byte.', labelNames: ['policy', 'mode'], buckets: LATENCY_BUCKETS, registers }),
     ttft: new Histogram({ name: 'modeswitch_time_to_first_token_seconds', help: 'Time from arrival to the first byte of the answer.', labelNames: ['policy', 'mode'], buckets: LATENCY_BUCKETS, registers }),
+    wanted: new Counter({ name: 'modeswitch_wanted_requests_total', help: 'Requests objective routing preferred for a mode but served elsewhere (the mode was cold or past the SLO): demand the capacity planner reads.', labelNames: ['policy', 'mode'], registers }),
     tokens: new Counter({ name: 'modeswitch_tokens_total', help: 'Tokens as the engines reported them.', labelNames: ['policy', 'mode', 'kind'], registers }),
     energy: new Counter({ name: 'modeswitch_energy_joules_total', help: 'GPU energy of the pods of each mode (DCGM energy deltas, reset-safe).', labelNames: ['policy', 'mode'], registers }),
     fallbacks: new Counter({ name: 'modeswitch_fallbacks_total', help: 'Decisions moved from one mode to the next, by reason.', labelNames: ['policy', 'from', 'to', 'reason'], registers }),

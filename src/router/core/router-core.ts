@@ -6,6 +6,8 @@ import { TokenCounter } from '../classify/token-counter.js';
 import { podsModeOf } from '../decide/compile-policy.js';
 import type { CompiledPolicy } from '../decide/compile-policy.js';
 import { decide } from '../decide/decide.js';
+import { QualityLedger } from '../decide/objective.js';
+import { modeQualityDelta } from '../decide/objective-routing.js';
 import type { Routed } from '../decide/routed.js';
 import type { PodRegistry } from '../discovery/pod-registry.js';
 import { buildModeView } from '../telemetry/mode-view.js';
@@ -35,6 +37,8 @@ export class RouterCore {
   private viewPolicy: CompiledPolicy | undefined;
   private viewKey = '';
   private viewAt = 0;
+  /** Objective routing's quality account, per policy snapshot (a new policy starts a new mean). */
+  private readonly ledgers = new WeakMap<CompiledPolicy, QualityLedger>();
 
   constructor(private readonly o: RouterCoreOptions) {
     this.tokens = o.tokens ?? new TokenCounter();
@@ -88,8 +92,18 @@ export class RouterCore {
     const now = this.o.now();
     const view = this.modeView(now, policy) as ModeView;
     const f = features ?? this.features(req, policy, now, record);
-    const decision = decide({ policy, bindings: { request: f, modes: view.states }, pods: view.pods, exclude });
+    const objective = policy.objective;
+    const ledger = objective && this.ledgerOf(policy, objective.qualityBudgetPoints);
+    const decision = decide({ policy, bindings: { request: f, modes: view.states }, pods: view.pods, exclude, qualityAllowance: ledger?.allowance() });
+    // Charged once per request, on its first decision, and never by a dry run.
+    if (ledger && objective && record && !features && decision.mode) ledger.charge(-modeQualityDelta(objective, decision.mode, f.type));
     return { features: f, decision, policy };
+  }
+
+  private ledgerOf(policy: CompiledPolicy, budgetPoints: number): QualityLedger {
+    let ledger = this.ledgers.get(policy);
+    if (!ledger) this.ledgers.set(policy, (ledger = new QualityLedger(budgetPoints)));
+    return ledger;
   }
 
   private features(req: NormalizedRequest, policy: CompiledPolicy, now: number, record: boolean): RequestFeatures {

@@ -8,6 +8,7 @@ import { checkRuleExpression } from '../../api/v1alpha1/rule-env.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 import type { RuleBindings } from './bindings.js';
 import { compileFastRule } from './fast-rule.js';
+import { objectiveRoutingOf, type ObjectiveRouting } from './objective-routing.js';
 
 export interface CompiledRule {
   name: string;
@@ -38,6 +39,8 @@ export interface CompiledPolicy {
   domainChains: ReadonlyMap<string, readonly string[]>;
   /** Shortest context among the modes: what maxOutputTokens defaults from. */
   maxModelLen: number;
+  /** Set with routing.strategy Objective: where no rule and no domain expert decides, the objective does. */
+  objective?: ObjectiveRouting;
 }
 
 /** Context length assumed when a mode sets no maxModelLen (vLLM then uses the model's own; 8k is a safe floor). */
@@ -103,5 +106,6 @@ export function compilePolicy(policy: InferenceModePolicy): CompiledPolicy {
     adapters: adapterRoutes(resolved.modes),
     domainChains: domainChainsOf(resolved),
     maxModelLen: Math.min(...resolved.modes.map((m) => m.maxModelLen ?? DEFAULT_MAX_MODEL_LEN)),
+    ...(resolved.routing.strategy === 'Objective' ? { objective: objectiveRoutingOf(resolved) } : {}),
   };
 }

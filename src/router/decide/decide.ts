@@ -1,6 +1,7 @@
 import type { CompiledPolicy } from './compile-policy.js';
 import type { RuleBindings } from './bindings.js';
 import type { PodView } from './pod-view.js';
+import { objectiveChoice } from './objective-routing.js';
 import { pickPod } from './pick-pod.js';
 import type { RejectReason } from './pick-pod.js';
 
@@ -9,6 +10,8 @@ import type { AdapterRoute } from '../../api/v1alpha1/adapters.js';
 export const DEFAULT_RULE = 'default';
 /** The rule name of a decision no rule made, sent to the mode that lists the request's domain in `domains`. */
 export const DOMAIN_RULE = 'domain';
+/** The rule name of a decision the objective made (routing.strategy Objective; no rule or domain expert decided). */
+export const OBJECTIVE_RULE = 'objective';
 
 export interface FallbackStep {
   from: string;
@@ -24,6 +27,10 @@ export interface Decision {
   rule: string;
   /** The request's domain, when it chose the mode (rule `domain`). */
   domain?: string;
+  /** The objective's reason, when it chose the mode (rule `objective`). */
+  objective?: string;
+  /** The mode the objective preferred but could not use (cold or past the SLO): demand the capacity planner reads. */
+  wanted?: string;
   /** The mode that rule asked for. */
   requestedMode: string;
   /** The mode that serves the request; undefined when every mode of the chain was rejected. */
@@ -41,13 +48,16 @@ export interface DecideInput {
   pods: ReadonlyMap<string, readonly PodView[]>;
   /** Pod URLs that already failed this request (retry before the first byte). */
   exclude?: ReadonlySet<string>;
+  /** Accuracy points this request may lose under objective routing (the caller's QualityLedger); 0 when absent. */
+  qualityAllowance?: number;
 }
 
 const NO_PODS: readonly PodView[] = [];
 
 /**
  * First matching rule picks a mode; when none matches, the mode listing the request's domain (an expert, such as a
- * LoRA adapter) does, else the default. Guards and pod health walk the fallback chain. Pure.
+ * LoRA adapter) does, else the objective (routing.strategy Objective), else the default. Guards and pod health walk
+ * the fallback chain. Pure.
  */
 export function decide(input: DecideInput): Decision {
   const { policy, bindings, pods, exclude } = input;
@@ -70,10 +80,21 @@ export function decide(input: DecideInput): Decision {
       domain = bindings.request.domain;
     }
   }
+  const guards = policy.resolved.routing.guards;
+  const chosen = rule === DEFAULT_RULE && policy.objective
+    ? objectiveChoice(policy.objective, bindings.request.type, Number(bindings.request.inputTokens), pods, guards, input.qualityAllowance ?? 0, exclude)
+    : undefined;
+  if (chosen) {
+    rule = OBJECTIVE_RULE;
+    chain = [...new Set([chosen.mode, ...chain])];
+  }
   const requestedMode = chain[0] as string;
   const decision: Decision = { policy: policy.name, policyVersion: policy.version, rule, requestedMode, fallbacks: [] };
   if (domain !== undefined) decision.domain = domain;
-  const guards = policy.resolved.routing.guards;
+  if (chosen) {
+    decision.objective = chosen.reason;
+    if (chosen.wanted !== undefined) decision.wanted = chosen.wanted;
+  }
   for (let i = 0; i < chain.length; i++) {
     const mode = chain[i] as string;
     const picked = pickPod(pods.get(mode) ?? NO_PODS, guards, exclude);
@@ -93,7 +114,11 @@ export function decide(input: DecideInput): Decision {
 export function explain(d: Decision, showPod = false): string {
   const start = d.domain !== undefined
     ? `no rule matched, request.domain "${d.domain}" → its expert ${d.requestedMode}`
-    : d.rule === DEFAULT_RULE ? `no rule matched, default mode ${d.requestedMode}` : `rule "${d.rule}" matched → ${d.requestedMode}`;
+    : d.rule === DEFAULT_RULE
+      ? `no rule matched, default mode ${d.requestedMode}`
+      : d.rule === OBJECTIVE_RULE
+        ? `no rule matched, objective → ${d.requestedMode} (${d.objective ?? ''}${d.wanted ? `; wanted ${d.wanted}` : ''})`
+        : `rule "${d.rule}" matched → ${d.requestedMode}`;
   const moves = d.fallbacks.map((f) => `${f.from} skipped (${f.detail})${f.to ? ` → ${f.to}` : ''}`);
   const pod = showPod && d.pod ? ` on ${d.pod.record.pod ?? d.pod.record.url}` : '';
   const adapter = d.adapter ? ` (LoRA adapter "${d.adapter.upstreamModel}" on ${d.adapter.podsOf === d.mode ? 'its own' : `${d.adapter.podsOf}'s`} pods)` : '';

@@ -68,7 +68,7 @@ export function chooseByObjective(candidates: readonly ObjectiveCandidate[], pro
   if (!preferred) return undefined;
   const fit = ranked.find((c) => meets(c, promptTokens, target));
   if (fit) {
-    const choice: ObjectiveChoice = { mode: fit.mode, preferred: preferred.mode, meetsSlo: true, reason: fit === preferred ? 'lowest J/token within the SLO' : `${preferred.mode} is ${preferred.batch === undefined ? 'cold' : 'past the SLO'}; next lowest J/token within the SLO` };
+    const choice: ObjectiveChoice = { mode: fit.mode, preferred: preferred.mode, meetsSlo: true, reason: fit === preferred ? 'lowest J/token within the SLO' : `${preferred.mode} is ${preferred.batch === undefined ? 'cold (no ready pod within the guards)' : 'past the SLO'}; next lowest J/token within the SLO` };
     if (fit !== preferred) choice.wanted = preferred.mode;
     return choice;
   }

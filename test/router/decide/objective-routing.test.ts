@@ -1,0 +1,71 @@
+import type { ModeState, RequestFeatures } from '../../../src/api/v1alpha1/rule-env.js';
+import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
+import { recordOutcome } from '../../../src/router/accounting/record-outcome.js';
+import { createRouterMetrics } from '../../../src/router/accounting/router-metrics.js';
+import { compilePolicy } from '../../../src/router/decide/compile-policy.js';
+import { decide, explain, OBJECTIVE_RULE } from '../../../src/router/decide/decide.js';
+import type { PodView } from '../../../src/router/decide/pod-view.js';
+
+const policy: InferenceModePolicy = {
+  apiVersion: 'modeswitch.io/v1alpha1',
+  kind: 'InferenceModePolicy',
+  metadata: { name: 'p', namespace: 'ns' },
+  spec: {
+    model: 'meta-llama/Llama-3.1-8B-Instruct',
+    modes: [
+      { name: 'fp16', dtype: 'float16' },
+      { name: 'spec', quantization: 'fp8', speculative: { method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', numSpeculativeTokens: 3 } },
+    ],
+    routing: { defaultMode: 'fp16', strategy: 'Objective', rules: [{ name: 'pinned', when: "request.type == 'math'", mode: 'fp16' }] },
+    objective: { ttftP95Seconds: 0.5, interTokenMeanSeconds: 0.03, qualityBudgetPoints: 0.2 },
+  },
+};
+const compiled = compilePolicy(policy);
+
+const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
+  model: 'm', inputTokens: 1000n, maxOutputTokens: 100n, expectedOutputTokens: 100n, type: 'chat', domain: 'general', difficulty: 0.2,
+  sharedPrefix: false, prefixTokens: 0n, tenant: '', priority: 0n, stream: false, ...over,
+});
+
+function pod(url: string, over: Partial<PodView> = {}, inFlight = 0): PodView {
+  return { record: { url, mode: '', ready: true, inFlight, ejectedUntil: 0, consecutiveFailures: 0, ejections: 0, checkFailing: false, waiting: new Set() }, healthy: true, ...over };
+}
+
+const states = new Map<string, ModeState>([['fp16', { readyPods: 1n }], ['spec', { readyPods: 1n }]]);
+const run = (req: RequestFeatures, pods: Map<string, PodView[]>, qualityAllowance = 0.2) =>
+  decide({ policy: compiled, bindings: { request: req, modes: states }, pods, qualityAllowance });
+
+describe('decide with routing.strategy Objective', () => {
+  it('sends a request no rule matched to the lowest-energy mode that meets the SLO, and says so', () => {
+    const d = run(request(), new Map([['fp16', [pod('a')]], ['spec', [pod('b')]]]));
+    expect([d.rule, d.mode]).toEqual([OBJECTIVE_RULE, 'spec']);
+    expect(explain(d)).toBe('no rule matched, objective → spec (lowest J/token within the SLO); served by spec');
+  });
+
+  it('lets a matching rule win', () => {
+    expect(run(request({ type: 'math' }), new Map([['fp16', [pod('a')]], ['spec', [pod('b')]]]))).toMatchObject({ rule: 'pinned', mode: 'fp16' });
+  });
+
+  it('keeps to exact modes when the quality allowance does not cover the loss (FP8 loses 0.2 points on code)', () => {
+    const pods = new Map([['fp16', [pod('a')]], ['spec', [pod('b')]]]);
+    expect(run(request({ type: 'code' }), pods, 0).mode).toBe('fp16');
+    expect(run(request({ type: 'code' }), pods, 0.2).mode).toBe('spec');
+  });
+
+  it('serves a request whose preferred mode is cold on a warm one and reports the cold mode as wanted', () => {
+    const d = run(request(), new Map([['fp16', [pod('a')]], ['spec', []]]));
+    expect(d).toMatchObject({ rule: OBJECTIVE_RULE, mode: 'fp16', wanted: 'spec' });
+    const metrics = createRouterMetrics({ policy: () => 'ns/p', modeStates: () => new Map(), telemetryAge: () => undefined });
+    recordOutcome(metrics, { routed: { features: request(), decision: d, policy: compiled }, policy: 'ns/p', code: 200, startedAt: 0, endedAt: 1 });
+    return metrics.registry.metrics().then((text) => expect(text).toContain('modeswitch_wanted_requests_total{policy="ns/p",mode="spec"} 1'));
+  });
+
+  it('moves off a mode whose load breaks the SLO, by the pod\'s own running and waiting requests', () => {
+    // At 10 ms per token: EAGLE-3 on FP8 with 270 sequences in its engine is predicted past it, an idle FP16 pod not.
+    const tight = compilePolicy({ ...policy, spec: { ...policy.spec, objective: { ...policy.spec.objective, interTokenMeanSeconds: 0.01 } } });
+    const loaded = pod('b', { running: 250, queueDepth: 20 });
+    const d = decide({ policy: tight, bindings: { request: request(), modes: states }, pods: new Map([['fp16', [pod('a')]], ['spec', [loaded]]]), qualityAllowance: 0.2 });
+    expect(d).toMatchObject({ mode: 'fp16', wanted: 'spec' });
+    expect(d.objective).toMatch(/spec is past the SLO/);
+  });
+});
