@@ -1,3 +1,4 @@
+import { loraModulesOf } from '../../api/v1alpha1/adapters.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 import type { Logger } from '../../observability/logger.js';
 import { createRouter, type Router } from '../../router/create-router.js';
@@ -37,7 +38,8 @@ export interface DemoStack {
 const at = (base: number, offset: number) => (base === 0 ? 0 : base + offset);
 
 /**
- * Starts, on 127.0.0.1, a simulated vLLM engine per replica of every mode (time running `speedup` times faster),
+ * Starts, on 127.0.0.1, a simulated vLLM engine per replica of every mode that runs pods (with the LoRA adapters
+ * the policy serves on them; time running `speedup` times faster),
  * one dcgm-exporter for all their GPUs, and the router in standalone mode over them. Stops whatever started if a
  * later part fails.
  */
@@ -48,10 +50,12 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
   const namespace = o.policy.metadata.namespace ?? 'default';
   try {
     for (const mode of o.modes) {
+      // The LoRA adapters the policy puts on this mode's pods, loaded as vLLM's --lora-modules would.
+      const loraModules = loraModulesOf(o.policy.spec.modes, { name: mode.name, ...o.policy.spec.modes.find((m) => m.name === mode.name) });
       for (let r = 0; r < mode.replicas; r += 1) {
         const engine = await startSimEngine({
           mode: mode.profile, gpu: o.gpu, model: o.model, host, port: at(o.portBase, 4 + engines.length), timeScale: o.speedup, seed: o.seed + engines.length,
-          servedModelName: o.policy.spec.model, podName: `${o.policy.metadata.name}-${mode.name}-${r}`, namespace, logger: o.logger,
+          servedModelName: o.policy.spec.model, loraModules, podName: `${o.policy.metadata.name}-${mode.name}-${r}`, namespace, logger: o.logger,
         });
         engines.push({ mode: mode.name, engine });
       }

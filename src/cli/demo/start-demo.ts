@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { adapterRoutes } from '../../api/v1alpha1/adapters.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { loadPolicyFile } from '../../router/config/start-from-config.js';
 import { fleetModesOf } from '../../sim/fleet/policy-modes.js';
@@ -63,6 +64,7 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
     const baseline = alwaysBaseline(fleet);
     const summary = summariseDemo({
       results, speedup: o.speedup, energyByMode, baseline,
+      podsModeOf: (mode) => adapterRoutes(policy.spec.modes)[mode]?.podsOf ?? mode,
       quality: (mode, type) => {
         const profile = profiles.get(mode);
         return profile ? qualityDeltaPoints(profile, type) : 0;

@@ -8,6 +8,8 @@ export interface SummaryInput {
   speedup: number;
   /** GPU energy of each mode's engines over the replay, joules. */
   energyByMode: ReadonlyMap<string, number>;
+  /** The mode whose engines serve `mode` (an adapter's base); itself when omitted. */
+  podsModeOf?: (mode: string) => string;
   /** Modelled accuracy change of a mode for a request type, points. */
   quality: (mode: string, type: SentRequest['request']['type']) => number;
   /** Always-FP16 on the same GPU count and the same requests (fleet replay in simulated time). */
@@ -42,14 +44,18 @@ export function summariseDemo(input: SummaryInput): DemoSummary {
   const sim = (ms: number) => (ms / 1000) * input.speedup;
   const latency = (r: SentRequest) => sim(r.doneMs - r.sentMs);
   const modes = [...new Set(ok.map((r) => r.mode))].sort();
+  // A mode's J/token is its engines' energy over every token they produced: adapters share their base's GPUs.
+  const podsOf = input.podsModeOf ?? ((m: string) => m);
+  const tokensOnPods = new Map<string, number>();
+  for (const r of ok) tokensOnPods.set(podsOf(r.mode), (tokensOnPods.get(podsOf(r.mode)) ?? 0) + r.outputTokens);
   const rows = modes.map((mode): ModeRow => {
     const mine = ok.filter((r) => r.mode === mode);
     const lat = mine.map(latency).sort((a, b) => a - b);
     const ttft = mine.filter((r) => r.firstByteMs !== undefined).map((r) => sim((r.firstByteMs as number) - r.sentMs));
-    const tokens = mine.reduce((s, r) => s + r.outputTokens, 0);
+    const tokens = tokensOnPods.get(podsOf(mode)) ?? 0;
     return {
       mode, share: mine.length / Math.max(1, ok.length), p50LatencySeconds: quantile(lat, 0.5), p95LatencySeconds: quantile(lat, 0.95),
-      meanTtftSeconds: ttft.length > 0 ? mean(ttft) : undefined, joulesPerOutputToken: tokens > 0 ? (input.energyByMode.get(mode) ?? 0) / tokens : 0,
+      meanTtftSeconds: ttft.length > 0 ? mean(ttft) : undefined, joulesPerOutputToken: tokens > 0 ? (input.energyByMode.get(podsOf(mode)) ?? 0) / tokens : 0,
     };
   });
   const tokens = ok.reduce((s, r) => s + r.outputTokens, 0);

@@ -5,6 +5,8 @@ import type { FleetGpu } from './pool.js';
 export interface Dispatch {
   gpu: FleetGpu;
   rule?: string;
+  /** The LoRA adapter the engine is asked for, when the decision chose an adapter mode on `gpu`'s pods. */
+  adapter?: string;
   /** True when the router would have refused it (every mode guarded off); it is then served by the default mode. */
   unroutable?: boolean;
   /** Called when the request finishes (the router's in-flight bookkeeping). */

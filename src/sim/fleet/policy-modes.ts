@@ -1,3 +1,4 @@
+import { runsPods } from '../../api/v1alpha1/adapters.js';
 import type { ResolvedMode } from '../../api/v1alpha1/defaults.js';
 import { resolvePolicy } from '../../api/v1alpha1/defaults.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
@@ -24,9 +25,9 @@ export function modeFlagsOf(mode: ResolvedMode): ModeFlags {
   return flags;
 }
 
-/** Every mode of a policy with its replica count: the hardware the policy asks for. */
+/** Every mode of a policy that runs pods, with its replica count: the hardware the policy asks for (adapters on another mode's pods take none). */
 export function fleetModesOf(policy: InferenceModePolicy): FleetMode[] {
-  return resolvePolicy(policy).modes.map((m) => ({ name: m.name, profile: profileFromModeFlags(modeFlagsOf(m)), replicas: m.replicas }));
+  return resolvePolicy(policy).modes.filter(runsPods).map((m) => ({ name: m.name, profile: profileFromModeFlags(modeFlagsOf(m)), replicas: m.replicas }));
 }
 
 /** The same GPU count spent on one mode only: the fixed-mode alternatives of a policy. */

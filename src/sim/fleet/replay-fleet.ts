@@ -56,7 +56,9 @@ export function replayFleet(options: ReplayFleetOptions): FleetRun {
     const d = dispatcher.dispatch(request, at);
     const gpu = d.gpu;
     gpu.inFlight += 1;
-    gpu.core.submit(coreRequestOf(request, gpu.core.mode.prefixCaching), (event) => {
+    const core = coreRequestOf(request, gpu.core.mode.prefixCaching);
+    if (d.adapter !== undefined) core.adapter = d.adapter;
+    gpu.core.submit(core, (event) => {
       if (event.type !== 'done') return;
       gpu.inFlight -= 1;
       d.onDone?.();

@@ -29,13 +29,15 @@ function standInText(r: WorkloadRequest): string {
 /**
  * The router's features for a workload request, computed by the router's own classify(): the request type and
  * difficulty come as client hints (the demo sends the difficulty hint; the classifier reads the type from the
- * prompt's opening), max_tokens is the trace's output length, and shared prefixes are detected, not told.
+ * prompt's opening), and so does the domain of code and math requests (over HTTP the classifier reads it from the
+ * demo's text), max_tokens is the trace's output length, and shared prefixes are detected, not told.
  */
 export function requestFeaturesOf(r: WorkloadRequest, nowMs: number, deps: FeatureDeps): RequestFeatures {
   const text = standInText(r);
   const req: NormalizedRequest = {
     kind: 'chat', model: deps.model, text, ask: text, maxTokens: r.outputTokens, stream: true, includeUsage: false,
-    hints: { type: r.type, difficulty: r.difficulty }, tenant: '', priority: 0, body: {},
+    // The stand-in text says nothing of a domain: code and math requests name theirs, as a client that knows would.
+    hints: { type: r.type, difficulty: r.difficulty, ...(r.type === 'code' || r.type === 'math' ? { domain: r.type } : {}) }, tenant: '', priority: 0, body: {},
   };
   return classify(req, { inputTokens: r.inputTokens, prefixes: deps.prefixes, charsPerToken: CHARS_PER_TOKEN, maxModelLen: deps.maxModelLen, now: nowMs });
 }

@@ -1,6 +1,6 @@
 import type { InferenceModePolicy } from '../../../api/v1alpha1/types.js';
 import { PrefixTracker } from '../../../router/classify/prefix-tracker.js';
-import { compilePolicy } from '../../../router/decide/compile-policy.js';
+import { compilePolicy, podsModeOf } from '../../../router/decide/compile-policy.js';
 import { decide } from '../../../router/decide/decide.js';
 import type { Endpoint } from '../../../router/discovery/endpoint.js';
 import { PodRegistry } from '../../../router/discovery/pod-registry.js';
@@ -49,12 +49,13 @@ export function policyDispatcher(options: PolicyDispatcherOptions): Dispatcher {
     dispatch(request, nowSeconds) {
       const now = nowSeconds * 1000;
       const features = requestFeaturesOf(request, now, { model: compiled.resolved.model, prefixes, maxModelLen: compiled.maxModelLen });
-      const view = buildModeView({ modes: compiled.modeNames, podsOf: (m) => registry.pods(m), store, now, maxAgeMs });
+      const view = buildModeView({ modes: compiled.modeNames, podsOf: (m) => registry.pods(podsModeOf(compiled, m)), store, now, maxAgeMs });
       const decision = decide({ policy: compiled, bindings: { request: features, modes: view.states }, pods: view.pods });
       const record = decision.pod?.record;
       if (!record) return { gpu: leastLoaded(defaultGpus.length > 0 ? defaultGpus : options.gpus), rule: decision.rule, unroutable: true };
       record.inFlight += 1;
-      return { gpu: byUrl.get(record.url) as FleetGpu, rule: decision.rule, onDone: () => void (record.inFlight -= 1) };
+      const routed = { gpu: byUrl.get(record.url) as FleetGpu, rule: decision.rule, onDone: () => void (record.inFlight -= 1) };
+      return decision.adapter ? { ...routed, adapter: decision.adapter.upstreamModel } : routed;
     },
   };
 }
