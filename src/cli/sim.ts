@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startDcgmExporter, type DcgmExporter } from '../sim/dcgm/exporter.js';
 import { gpuSourceFromEngine } from '../sim/dcgm/gpu-source.js';
-import { startSimEngine, type SimEngine } from '../sim/engine/server.js';
+import { startSimEngine, type SimEngine, type SimLoraModule } from '../sim/engine/server.js';
 import { resolveMode } from '../sim/model/mode-presets.js';
 import type { ModeFlags } from '../sim/model/mode-profile.js';
 import { isRequestType, type ModeProfile } from '../sim/model/types.js';
@@ -23,6 +23,7 @@ Engine options:
   --host (127.0.0.1)  --port (8000)  --time-scale (1)  --seed (0)
   --max-num-seqs (256)  --max-num-batched-tokens (8192)  --tensor-parallel-size (1)
   --pod NAME  --namespace NS  --dcgm-port PORT  --hostname NAME
+  --lora-modules NAME=SOURCE (repeatable)  --max-lora-rank (16)   LoRA adapters served beside the model
 
 What-if options:
   --modes fp16,fp8,int4-awq  --concurrency 1,16,64  --prompt 512  --output 256  --requests 200  --type chat
@@ -35,6 +36,7 @@ const OPTIONS = {
   host: { type: 'string' }, port: { type: 'string' }, 'time-scale': { type: 'string' }, seed: { type: 'string' },
   'max-num-seqs': { type: 'string' }, 'max-num-batched-tokens': { type: 'string' }, 'tensor-parallel-size': { type: 'string' },
   pod: { type: 'string' }, namespace: { type: 'string' }, 'dcgm-port': { type: 'string' }, hostname: { type: 'string' },
+  'lora-modules': { type: 'string', multiple: true }, 'max-lora-rank': { type: 'string' },
   engine: { type: 'string', multiple: true }, modes: { type: 'string' }, concurrency: { type: 'string' }, prompt: { type: 'string' },
   output: { type: 'string' }, requests: { type: 'string' }, type: { type: 'string' }, help: { type: 'boolean' },
 } as const;
@@ -63,8 +65,19 @@ function modeOf(values: Values): ModeProfile {
   return resolveMode(values.mode ?? (Object.keys(overrides).length > 0 ? undefined : 'fp16'), overrides);
 }
 
+/** vLLM's `--lora-modules name=source`; the rank is not on the command line (vLLM reads it from the adapter's config), so it is taken as --max-lora-rank. */
+function loraModulesOf(values: Values, maxLoraRank: number): SimLoraModule[] {
+  return (values['lora-modules'] ?? []).map((entry) => {
+    const eq = entry.indexOf('=');
+    if (eq < 1 || eq === entry.length - 1) throw new Error(`--lora-modules takes NAME=SOURCE, got '${entry}'`);
+    return { name: entry.slice(0, eq), source: entry.slice(eq + 1), rank: maxLoraRank };
+  });
+}
+
 function engineOptions(values: Values, mode: ModeProfile, port: number, podName?: string) {
   const maxNumSeqs = num(values, 'max-num-seqs');
+  const maxLoraRank = num(values, 'max-lora-rank', 16)!;
+  const loraModules = loraModulesOf(values, maxLoraRank);
   const maxBatchedTokens = num(values, 'max-num-batched-tokens');
   return {
     mode, port, host: values.host ?? '127.0.0.1', gpu: values.gpu ?? 'h100-80gb', model: values.model ?? 'llama-3.1-8b-instruct',
@@ -72,6 +85,7 @@ function engineOptions(values: Values, mode: ModeProfile, port: number, podName?
     ...(values['served-model-name'] ? { servedModelName: values['served-model-name'] } : {}),
     ...(maxNumSeqs !== undefined ? { maxNumSeqs } : {}),
     ...(maxBatchedTokens !== undefined ? { maxBatchedTokens } : {}),
+    ...(loraModules.length > 0 ? { loraModules, maxLoraRank } : {}),
     ...(podName ? { podName, namespace: values.namespace ?? 'default' } : {}),
   };
 }

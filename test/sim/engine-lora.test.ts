@@ -1,3 +1,4 @@
+import { runSim } from '../../src/cli/sim.js';
 import { createEngineCore } from '../../src/sim/engine/core.js';
 import type { RequestResult } from '../../src/sim/engine/core-types.js';
 import { startSimEngine } from '../../src/sim/engine/server.js';
@@ -47,6 +48,13 @@ describe('a simulated engine serving LoRA adapters (--enable-lora --lora-modules
     const res = await complete('legal');
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ object: 'error', message: 'The model `legal` does not exist.', type: 'NotFoundError', param: null, code: 404 });
+  });
+
+  it('takes vLLM-style --lora-modules NAME=SOURCE on the command line, refusing other shapes', async () => {
+    let err = '';
+    const code = await runSim(['engine', '--port', '0', '--lora-modules', 'code'], { out: () => undefined, err: (l: string) => void (err += l), readFile: () => '' });
+    expect(code).toBe(1);
+    expect(err).toContain("--lora-modules takes NAME=SOURCE, got 'code'");
   });
 
   it('fails to start with an adapter above --max-lora-rank, as vLLM fails to load it', async () => {
