@@ -1,4 +1,4 @@
-import { parseHints } from '../../../src/router/classify/hints.js';
+import { applyHintTrust, parseHints } from '../../../src/router/classify/hints.js';
 import { classify } from '../../../src/router/classify/features.js';
 import type { NormalizedRequest } from '../../../src/router/classify/normalized-request.js';
 import { RouterError } from '../../../src/router/protocol/router-error.js';
@@ -56,6 +56,15 @@ describe('classify', () => {
   it('rejects bad hints with the header named', () => {
     expect(() => parseHints({ difficulty: '2' })).toThrow(RouterError);
     expect(() => parseHints({ expectedOutputTokens: '-1' })).toThrow(/expected output tokens/);
+  });
+
+  it('takes a domain hint that is a DNS label, wins over the classifier with it, and drops it when hints are ignored', () => {
+    expect(parseHints({ domain: 'legal' })).toEqual({ domain: 'legal' });
+    expect(() => parseHints({ domain: 'Legal Stuff' })).toThrow(expect.objectContaining({ param: 'x-modeswitch-domain' }));
+    const hinted = req({ ask: 'def f(x): return x', hints: { domain: 'legal' } });
+    const deps = { inputTokens: 10, prefixes: new PrefixTracker(), charsPerToken: 4, maxModelLen: 8192, now: 0 };
+    expect(classify(hinted, deps).domain).toBe('legal');
+    expect(classify(applyHintTrust(hinted, 'Ignore'), deps).domain).toBe('code');
   });
 });
 
