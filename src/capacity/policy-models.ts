@@ -1,3 +1,4 @@
+import { runsPods } from '../api/v1alpha1/adapters.js';
 import type { ResolvedPolicy } from '../api/v1alpha1/defaults.js';
 import { GPUS } from '../sim/model/gpus.js';
 import { profileFromModeFlags } from '../sim/model/mode-profile.js';
@@ -35,12 +36,15 @@ function modelOf(name: string) {
 
 /**
  * Each mode's seeded model on the GPU its node selector names, for the policy's model: what the capacity controller
- * sizes with and objective routing predicts with. A mode whose flags the simulator does not model is left out.
+ * sizes with and objective routing predicts with. A mode whose flags the simulator does not model is left out, and so
+ * is an adapter served on another mode's pods.
  */
 export function seedPolicyModels(policy: ResolvedPolicy): Map<string, PolicyModeModel> {
   const out = new Map<string, PolicyModeModel>();
   const model = modelOf(policy.model);
   for (const m of policy.modes) {
+    // An adapter on another mode's pods holds no replicas of its own: its base's pods carry its load.
+    if (!runsPods(m)) continue;
     let profile: ModeProfile;
     try {
       profile = profileFromModeFlags(modeFlagsOf(m));

@@ -2,7 +2,6 @@
  * The router's configuration file: what the operator renders into the router's ConfigMap, and what a standalone
  * router (local process, demo, plain sidecar) is started with. Shared by both sides so they cannot drift.
  */
-import type { AdapterRoute } from './adapters.js';
 
 export interface RouterConfig {
   /** In a cluster: the policy to watch (the router also watches the EndpointSlices of its mode Services). */
@@ -11,11 +10,6 @@ export interface RouterConfig {
   policyFile?: string;
   /** Standalone: static pod endpoints per mode, e.g. {fp8: ['http://127.0.0.1:8001']}. */
   endpoints?: Record<string, string[]>;
-  /**
-   * LoRA adapter modes, by mode name: the model name to rewrite a request to upstream and the mode whose pods serve
-   * it (an adapter on a base mode has no pods or Service of its own). Absent when the policy has no adapter.
-   */
-  adapters?: Record<string, AdapterRoute>;
   /** extProcPort: the Endpoint Picker (Envoy ext_proc) for a gateway's InferencePool; not served when absent. */
   listen: { host: string; grpcPort: number; httpPort: number; metricsPort: number; extProcPort?: number };
   telemetry: {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import { adapterRoutes } from '../../api/v1alpha1/adapters.js';
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import {
   CLUSTER_SHUTDOWN_DELAY_MS,
@@ -22,7 +21,6 @@ export function dcgmExporterUrl(policy: ResolvedPolicy): string {
 /** What the router of this policy runs with. Pure. */
 export function routerConfig(policy: ResolvedPolicy): RouterConfig {
   const tls = policy.router.tls;
-  const adapters = adapterRoutes(policy.modes);
   return {
     policyRef: { namespace: policy.namespace, name: policy.name },
     listen: {
@@ -33,7 +31,6 @@ export function routerConfig(policy: ResolvedPolicy): RouterConfig {
       ...(policy.inferencePool ? { extProcPort: policy.inferencePool.extProcPort } : {}),
     },
     telemetry: { dcgmUrls: [dcgmExporterUrl(policy)], intervalMs: policy.telemetry.intervalMs },
-    ...(Object.keys(adapters).length > 0 ? { adapters } : {}),
     ...(tls
       ? {
           tls: {

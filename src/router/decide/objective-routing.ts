@@ -16,7 +16,10 @@ export interface ObjectiveRouting {
 
 export function objectiveRoutingOf(policy: ResolvedPolicy): ObjectiveRouting | undefined {
   if (policy.routing.strategy !== 'Objective') return undefined;
-  return { target: policy.objective, qualityBudgetPoints: policy.objective.qualityBudgetPoints, modes: seedPolicyModels(policy) };
+  const modes = seedPolicyModels(policy);
+  // A domain expert (LoRA adapter) answers its domains, which domain routing sends it; it is no candidate for the rest.
+  for (const m of policy.modes) if (m.adapter) modes.delete(m.name);
+  return { target: policy.objective, qualityBudgetPoints: policy.objective.qualityBudgetPoints, modes };
 }
 
 /** A pod's load as the router knows it: the engine's waiting + running, never below the router's own in-flight count. */

@@ -70,7 +70,10 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
       : new RouterError('unavailable', inSubset ? "no pod of this policy is among the gateway's allowed endpoints" : 'no mode can serve this request now', { routed, retryAfterSeconds: 1 });
     return refuse(ctx, err, { requestId, startedAt, policy: snapshot }, shed ? 429 : 503);
   }
-  const first = plan.endpoints[0] as PodRecord;
+  // The gateway sends one body to every endpoint it tries: an adapter's name is known only to the pods that load it,
+  // so a decision for an adapter keeps its fallback list to those pods.
+  const endpoints = d.adapter ? plan.endpoints.filter((p) => p.mode === d.adapter?.podsOf) : plan.endpoints;
+  const first = endpoints[0] as PodRecord;
   first.inFlight++;
   ctx.inFlight.add();
   const requestHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId, [HINT_HEADERS.type]: routed.features.type };
@@ -80,7 +83,7 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
   const body = upstreamBody(req, d.adapter?.upstreamModel);
   return {
     routed: {
-      endpoints: plan.endpoints.map(endpointOf),
+      endpoints: endpoints.map(endpointOf),
       requestHeaders,
       removeRequestHeaders: ctx.upstream.apiKey ? [] : ['authorization'],
       body: typeof body === 'string' ? encoder.encode(body) : body,
@@ -89,10 +92,10 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
       finish: (x: ExchangeResult) => {
         first.inFlight--;
         ctx.inFlight.done();
-        const served = x.servedEndpoint === undefined ? undefined : plan.endpoints.find((p) => endpointOf(p) === x.servedEndpoint);
+        const served = x.servedEndpoint === undefined ? undefined : endpoints.find((p) => endpointOf(p) === x.servedEndpoint);
         if (served && x.status > 0) reportAttempt(ctx, served, x.status >= 500 ? 'status_5xx' : undefined);
         // The gateway may have walked the fallback list: tokens and time count for the mode that answered.
-        const servedRouted = served && served.mode !== d.mode ? { ...routed, decision: { ...d, mode: served.mode } } : routed;
+        const servedRouted = served && served.mode !== (d.adapter?.podsOf ?? d.mode) ? { ...routed, decision: { ...d, mode: served.mode } } : routed;
         recordServed(ctx, { requestId, api: API, policy: snapshot, routed: servedRouted, code: x.status, startedAt, firstByteAt: x.firstByteAt, endedAt: ctx.now(), usage: x.usage });
       },
     },

@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { renderPolicy, type KubeObject } from '../../../src/operator/render/index.js';
-import { ROUTER_CONFIG_FILE } from '../../../src/api/v1alpha1/router-config.js';
 import { EXAMPLES_DIR, loadExample } from '../../support/policies.js';
 
 const policy = loadExample(join(EXAMPLES_DIR, 'llama-3.1-8b-domain-adapters.yaml'));
@@ -39,11 +37,5 @@ describe('rendering adapter modes', () => {
     const args = (rendered.find((o) => o.metadata.name === 'llama-8b-experts-code' && o.kind === 'Deployment') as any).spec.template.spec.containers[0].args;
     expect(args[0]).toBe('meta-llama/Llama-3.1-8B-Instruct');
     expect(args.slice(args.indexOf('--enable-lora'))).toEqual(['--enable-lora', '--lora-modules', 'code=/models-cache/adapters/code', '--max-loras', '1', '--max-lora-rank', '16']);
-  });
-
-  it('tells the router, per adapter mode, the model name upstream and whose pods serve it', () => {
-    const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
-    const config = parse((configMap as any).data[ROUTER_CONFIG_FILE]);
-    expect(config.adapters).toEqual({ code: { upstreamModel: 'code', podsOf: 'fp16' }, math: { upstreamModel: 'math', podsOf: 'fp16' } });
   });
 });

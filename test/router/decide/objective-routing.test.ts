@@ -1,5 +1,7 @@
 import type { ModeState, RequestFeatures } from '../../../src/api/v1alpha1/rule-env.js';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
+import { resolvePolicy } from '../../../src/api/v1alpha1/defaults.js';
+import { seedPolicyModels } from '../../../src/capacity/policy-models.js';
 import { recordOutcome } from '../../../src/router/accounting/record-outcome.js';
 import { createRouterMetrics } from '../../../src/router/accounting/router-metrics.js';
 import { compilePolicy } from '../../../src/router/decide/compile-policy.js';
@@ -40,6 +42,16 @@ describe('decide with routing.strategy Objective', () => {
     const d = run(request(), new Map([['fp16', [pod('a')]], ['spec', [pod('b')]]]));
     expect([d.rule, d.mode]).toEqual([OBJECTIVE_RULE, 'spec']);
     expect(explain(d)).toBe('no rule matched, objective → spec (lowest J/token within the SLO); served by spec');
+  });
+
+  it('never offers a domain expert (LoRA adapter) to requests outside its domains, nor sizes one that has no pods', () => {
+    const withAdapter: InferenceModePolicy = structuredClone(policy);
+    withAdapter.spec.modes.push({ name: 'code', adapter: { base: 'fp16', source: '/models-cache/adapters/code', rank: 16 }, domains: ['code'] });
+    const c = compilePolicy(withAdapter);
+    expect([...c.objective!.modes.keys()].sort()).toEqual(['fp16', 'spec']);
+    const d = decide({ policy: c, bindings: { request: request(), modes: states }, pods: new Map([['fp16', [pod('a')]], ['spec', [pod('b')]]]), qualityAllowance: 0.2 });
+    expect(d.mode).toBe('spec');
+    expect(seedPolicyModels(resolvePolicy(withAdapter)).has('code')).toBe(false);
   });
 
   it('lets a matching rule win', () => {

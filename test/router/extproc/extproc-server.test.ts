@@ -35,7 +35,11 @@ async function freePort(): Promise<number> {
 }
 
 /** A router with its Endpoint Picker port over stand-in engines: `mode → number of pods`. */
-async function start(pods: Record<string, number>, routing: InferenceModePolicy['spec']['routing'] = { defaultMode: Object.keys(pods)[0] as string, fallback: Object.keys(pods).slice(1) }) {
+async function start(
+  pods: Record<string, number>,
+  routing: InferenceModePolicy['spec']['routing'] = { defaultMode: Object.keys(pods)[0] as string, fallback: Object.keys(pods).slice(1) },
+  extraModes: InferenceModePolicy['spec']['modes'] = [],
+) {
   const byMode: Record<string, StandInEngine[]> = {};
   for (const [mode, n] of Object.entries(pods)) {
     byMode[mode] = [];
@@ -46,7 +50,9 @@ async function start(pods: Record<string, number>, routing: InferenceModePolicy[
     }
   }
   const port = await freePort();
-  r = await routerOver(testPolicy(routing, Object.keys(pods)), byMode, { listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port } });
+  const policy = testPolicy(routing, Object.keys(pods));
+  policy.spec.modes.push(...extraModes);
+  r = await routerOver(policy, byMode, { listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port } });
   target = `127.0.0.1:${port}`;
   client = extProcClient(target);
   return byMode;
@@ -274,5 +280,27 @@ describe('the Endpoint Picker (ext_proc) front', () => {
     const answers = await ask(s);
     expect(commonOf(answers[0]!)?.clearRouteCache).toBe(true);
     s.end();
+  });
+  it("keeps a LoRA adapter's fallback list to the pods that load it, asks them for the adapter and counts it as the adapter", async () => {
+    // `code` is an adapter on fp16's pods, for the code domain; fp8 is the default.
+    const code = { name: 'code', adapter: { base: 'fp16', source: '/models-cache/adapters/code', rank: 16 }, domains: ['code'] };
+    const pods = await start({ fp16: 2, fp8: 1 }, { defaultMode: 'fp8', fallback: ['fp16'] }, [code]);
+    const stream = new ExtProcStream(client!);
+    const body0 = chatBody();
+    stream.send(requestHeaders({ ...POST, 'x-modeswitch-domain': 'code', 'content-length': String(body0.length) }), requestBody(body0, true));
+    const answers = [...(await stream.next(2))];
+    const list = setHeadersOf(answers[0]!)['x-gateway-destination-endpoint']!.split(',');
+    // fp8 would be a fallback for the router's own retries, but it does not know the adapter's name: left out.
+    expect([...list].sort()).toEqual(pods.fp16!.map(endpointOf).sort());
+    const body = JSON.parse(answers.slice(1).map((a) => streamedBodyOf(a).body).join(''));
+    expect(body.model).toBe('code');
+    stream.send(responseHeaders({ ':status': '200', 'content-type': 'application/json' }, { filterMetadata: servedMetadata(list[0]!) }));
+    const [rh] = await stream.next(1);
+    expect(setHeadersOf(rh!)).toMatchObject({ 'x-modeswitch-mode': 'code' });
+    stream.send(responseBody(JSON.stringify({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 4 } }), true));
+    await stream.next(1);
+    stream.end();
+    expect(await stream.closed).toBe(0);
+    expect(await r!.metrics()).toMatch(/modeswitch_tokens_total\{[^}]*mode="code",kind="output"\} 4/);
   });
 });
