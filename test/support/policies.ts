@@ -59,6 +59,7 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       shmSize: '8Gi',
       modelCache: { persistentVolumeClaim: 'hf-cache', sizeLimit: '100Gi', mountPath: '/cache' },
       huggingFaceTokenSecret: { name: 'hf-token', key: 'token' },
+      apiKeySecret: { name: 'engine-api-key', key: 'api-key' },
       startupTimeoutSeconds: 1200,
       podAnnotations: { a: 'b' },
       podLabels: { team: 'ml' },

@@ -22,6 +22,9 @@ export const DEFAULT_ENGINE_IMAGE = `vllm/vllm-openai:v${DEFAULT_VLLM_VERSION}`;
 export const DEFAULT_ROUTER_IMAGE = 'ghcr.io/modeswitch/modeswitch:0.1.0';
 export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
 export const ENGINE_PORT = 8000;
+/** Keys read from the engine Secrets when a policy names none. */
+export const DEFAULT_HF_TOKEN_SECRET_KEY = 'token';
+export const DEFAULT_API_KEY_SECRET_KEY = 'api-key';
 
 /** The NVIDIA GPU Operator taints GPU nodes this way; without the toleration no mode pod schedules there. */
 export const DEFAULT_GPU_TOLERATIONS: Toleration[] = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];

@@ -217,6 +217,12 @@ const engine: JsonSchema = {
       required: ['name'],
       properties: { name: str('Secret name.', { minLength: 1 }), key: str('Key in the Secret (default token).') },
     },
+    apiKeySecret: {
+      type: 'object',
+      description: 'Secret with an API key the engines require (VLLM_API_KEY) and the router sends them; clients never see it.',
+      required: ['name'],
+      properties: { name: str('Secret name.', { minLength: 1 }), key: str('Key in the Secret (default api-key).') },
+    },
     startupTimeoutSeconds: int('How long weights may take to download and load.', 60, 86_400),
     podAnnotations: stringMap('Extra pod annotations.'),
     podLabels: stringMap('Extra pod labels.'),

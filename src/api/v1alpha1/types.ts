@@ -164,6 +164,11 @@ export interface EngineSpec extends PodSettings {
   modelCache?: ModelCacheSpec;
   /** Secret holding a Hugging Face token; exposed to vLLM as HF_TOKEN, never logged. */
   huggingFaceTokenSecret?: SecretKeyRef;
+  /**
+   * Secret holding an API key (key `api-key` by default): the engines require it (VLLM_API_KEY, vLLM's `--api-key`) and
+   * the router sends it upstream as a bearer token; a client's own Authorization never reaches the engines.
+   */
+  apiKeySecret?: SecretKeyRef;
   /** How long a pod may take to download and load weights before the startup probe gives up. */
   startupTimeoutSeconds?: number;
   podAnnotations?: Record<string, string>;

@@ -1,5 +1,5 @@
 import { loraModulesOf } from '../../api/v1alpha1/adapters.js';
-import { ENGINE_PORT, type ResolvedMode, type ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
+import { DEFAULT_API_KEY_SECRET_KEY, DEFAULT_HF_TOKEN_SECRET_KEY, ENGINE_PORT, type ResolvedMode, type ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import { engineArgs } from './engine-args.js';
 import { COMPONENT_ENGINE, modeObjectName, objectLabels, objectMeta, selectorLabels } from './labels.js';
 import type { KubeObject } from './object.js';
@@ -29,7 +29,9 @@ function engineEnv(policy: ResolvedPolicy, mode: ResolvedMode, cacheMount: strin
     { name: 'VLLM_NO_USAGE_STATS', value: '1' },
   ];
   const token = policy.engine.huggingFaceTokenSecret;
-  if (token) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: token.name, key: token.key ?? 'token' } } });
+  if (token) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: token.name, key: token.key ?? DEFAULT_HF_TOKEN_SECRET_KEY } } });
+  const apiKey = policy.engine.apiKeySecret;
+  if (apiKey) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: apiKey.name, key: apiKey.key ?? DEFAULT_API_KEY_SECRET_KEY } } });
   return [...env.filter((e) => !mode.env.some((m) => m.name === e['name'])), ...mode.env.map((e) => ({ ...e }))];
 }
 

@@ -12,6 +12,9 @@ import { COMPONENT_ROUTER, objectMeta, routerObjectName } from './labels.js';
 import type { KubeObject } from './object.js';
 
 export const ROUTER_TLS_MOUNT = '/etc/modeswitch/tls';
+/** Where the router pod mounts the engines' API key (engine.apiKeySecret), as the one file `api-key`. */
+export const ROUTER_API_KEY_MOUNT = '/etc/modeswitch/upstream';
+export const ROUTER_API_KEY_FILE = 'api-key';
 
 export function dcgmExporterUrl(policy: ResolvedPolicy): string {
   const d = policy.telemetry.dcgmExporter;
@@ -31,6 +34,7 @@ export function routerConfig(policy: ResolvedPolicy): RouterConfig {
       ...(policy.inferencePool ? { extProcPort: policy.inferencePool.extProcPort } : {}),
     },
     telemetry: { dcgmUrls: [dcgmExporterUrl(policy)], intervalMs: policy.telemetry.intervalMs },
+    ...(policy.engine.apiKeySecret ? { upstreamApiKeyFile: `${ROUTER_API_KEY_MOUNT}/${ROUTER_API_KEY_FILE}` } : {}),
     ...(tls
       ? {
           tls: {

@@ -1,8 +1,8 @@
-import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
+import { DEFAULT_API_KEY_SECRET_KEY, type ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import { CLUSTER_SHUTDOWN_DELAY_MS, DEFAULT_DRAIN_TIMEOUT_MS, ROUTER_CONFIG_FILE, ROUTER_CONFIG_MOUNT } from '../../api/v1alpha1/router-config.js';
 import { COMPONENT_ROUTER, objectLabels, objectMeta, routerObjectName, selectorLabels } from './labels.js';
 import type { KubeObject } from './object.js';
-import { configHash, ROUTER_TLS_MOUNT } from './router-config.js';
+import { configHash, ROUTER_API_KEY_FILE, ROUTER_API_KEY_MOUNT, ROUTER_TLS_MOUNT } from './router-config.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';
 
 /**
@@ -23,6 +23,11 @@ export function renderRouterDeployment(policy: ResolvedPolicy, configMap: KubeOb
   if (r.tls) {
     volumes.push({ name: 'tls', secret: { secretName: r.tls.secretName } });
     mounts.push({ name: 'tls', mountPath: ROUTER_TLS_MOUNT, readOnly: true });
+  }
+  const apiKey = policy.engine.apiKeySecret;
+  if (apiKey) {
+    volumes.push({ name: 'upstream-api-key', secret: { secretName: apiKey.name, items: [{ key: apiKey.key ?? DEFAULT_API_KEY_SECRET_KEY, path: ROUTER_API_KEY_FILE }] } });
+    mounts.push({ name: 'upstream-api-key', mountPath: ROUTER_API_KEY_MOUNT, readOnly: true });
   }
   return {
     apiVersion: 'apps/v1',

@@ -125,6 +125,24 @@ describe('renderPolicy', () => {
     expect((find(out, 'Deployment', 'llama-8b-router') as any).spec.template.spec.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'router-tls' } });
   });
 
+  it('gives the engines an API key from a Secret and the router the same key as the file its config names', () => {
+    const p = clone(stored);
+    p.spec.engine = { ...p.spec.engine, apiKeySecret: { name: 'engine-key' } };
+    const out = renderPolicy(p);
+    for (const mode of ['fp16', 'fp8', 'spec']) {
+      expect(container(find(out, 'Deployment', `llama-8b-${mode}`)).env).toContainEqual({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: 'engine-key', key: 'api-key' } } });
+    }
+    const router = find(out, 'Deployment', 'llama-8b-router') as any;
+    const file = parse((find(out, 'ConfigMap', 'llama-8b-router') as any).data['router.yaml']).upstreamApiKeyFile as string;
+    const volume = router.spec.template.spec.volumes.find((v: any) => v.secret?.secretName === 'engine-key');
+    const mount = container(router).volumeMounts.find((m: any) => m.name === volume.name);
+    // The file the router reads is the Secret's key, projected into the mount.
+    expect(file).toBe(`${mount.mountPath}/${volume.secret.items[0].path}`);
+    expect(volume.secret.items[0].key).toBe('api-key');
+    expect(mount.readOnly).toBe(true);
+    expect(parse((find(objects, 'ConfigMap', 'llama-8b-router') as any).data['router.yaml']).upstreamApiKeyFile).toBeUndefined();
+  });
+
   it('is pure: rendering twice gives equal objects, and the input is not changed', () => {
     const input = clone(stored);
     const before = JSON.stringify(input);
