@@ -10,6 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { OperatorProcess } from '../../../src/operator/process.js';
+import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
+import { systemClock } from '../../../src/kube/clock.js';
+import { connectKube } from '../../../src/kube/connect.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import type { Endpoint } from '../../../src/router/discovery/endpoint.js';
+import { routerKubeDiscovery } from '../../../src/router/discovery/kube-discovery.js';
 import { CLUSTER_START_TIMEOUT_MS, localCluster, removeKubeconfig, type LocalCluster } from '../../support/cluster.js';
 import { EXAMPLES_DIR } from '../../support/policies.js';
 import {
@@ -127,7 +133,7 @@ describe('the operator on a real control plane with GPU nodes', () => {
   }, CONVERGE_MS * 5);
 
   it('gets the EndpointSlices the router discovers its mode pods by from the real EndpointSlice controller', async () => {
-    // The router watches slices labelled modeswitch.io/policy=<policy> (src/kube/router-discovery.ts): the
+    // The router watches slices labelled modeswitch.io/policy=<policy> (src/router/discovery/kube-discovery.ts): the
     // controller copies the mode Service's labels onto each slice and lists every ready pod with its port.
     const pods = await podsIn(cluster, NS, 'modeswitch.io/policy=llama-8b,app.kubernetes.io/component=engine');
     const podIps = new Map<string, string>();
@@ -151,6 +157,33 @@ describe('the operator on a real control plane with GPU nodes', () => {
         .sort((a, b) => a.pod.localeCompare(b.pod));
       expect(seen).toEqual(expected);
     }, CONVERGE_MS);
+  }, CONVERGE_MS * 2);
+
+  it("lets the router's own discovery, as the router's ServiceAccount, find every mode's pods through those slices", async () => {
+    // Under the Role the operator rendered for the router (its policy by name only, EndpointSlices, no more): the
+    // real API server enforces it, so a list or watch the Role does not allow would leave the router empty-handed.
+    const kubeconfig = await cluster.serviceAccountKubeconfig(NS, 'llama-8b-router');
+    const policies: InferenceModePolicy[] = [];
+    let endpoints = new Map<string, readonly Endpoint[]>();
+    const discovery = routerKubeDiscovery({
+      source: connectKube({ path: kubeconfig }).source,
+      policyRef: { namespace: NS, name: 'llama-8b' },
+      clock: systemClock,
+      logger: createLogger('test', { level: 'error' }),
+    });
+    await discovery.start({ policy: (p) => policies.push(p), endpoints: (e) => (endpoints = new Map(e)) });
+    try {
+      const byPod = (a: { pod?: string }, b: { pod?: string }) => (a.pod ?? '').localeCompare(b.pod ?? '');
+      const pods = await podsIn(cluster, NS, 'modeswitch.io/policy=llama-8b,app.kubernetes.io/component=engine');
+      await eventually(async () => {
+        expect(policies.at(-1)?.metadata.name).toBe('llama-8b');
+        const found = [...endpoints].flatMap(([mode, list]) => list.map((e) => ({ mode, pod: e.pod, ready: e.ready }))).sort(byPod);
+        expect(found).toEqual(pods.map((p) => ({ mode: p.mode, pod: p.name, ready: true })).sort(byPod));
+      }, CONVERGE_MS);
+    } finally {
+      await discovery.stop();
+      removeKubeconfig(kubeconfig);
+    }
   }, CONVERGE_MS * 2);
 
   it('places a tensor-parallel mode (2 GPUs per pod) only where 2 GPUs are free', async () => {
