@@ -80,7 +80,7 @@ function decisionCost(): void {
     for (let i = 0; i < requests.length; i++) {
       const r = requests[i] as NormalizedRequest;
       const t0 = process.hrtime.bigint();
-      const features = classify(r, { inputTokens: inputTokens[i] as number, prefixes, charsPerToken: tokens.ratio, maxModelLen: policy.maxModelLen, now: 0 });
+      const features = classify(r, { inputTokens: inputTokens[i] as number, prefixes, charsPerToken: tokens.ratio, maxModelLen: policy.maxModelLen, now: 0, classifyDomain: policy.readsDomain });
       const t1 = process.hrtime.bigint();
       const d = decide({ policy, bindings: { request: features, modes: view.states }, pods: view.pods });
       const t2 = process.hrtime.bigint();

@@ -114,6 +114,8 @@ export class RouterCore {
       maxModelLen: policy.maxModelLen,
       now,
       record,
+      // A dry run (Classify) always shows the domain; a routed request pays for it only when the policy reads it.
+      classifyDomain: policy.readsDomain || !record,
     });
   }
 }

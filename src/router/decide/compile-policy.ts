@@ -37,6 +37,8 @@ export interface CompiledPolicy {
    * when no rule matched. Empty when no mode lists domains, and the classifier then never runs for the default.
    */
   domainChains: ReadonlyMap<string, readonly string[]>;
+  /** Whether anything decides on `request.domain` (a rule names it, or a mode lists domains): else it is not classified. */
+  readsDomain: boolean;
   /** Shortest context among the modes: what maxOutputTokens defaults from. */
   maxModelLen: number;
   /** Set with routing.strategy Objective: where no rule and no domain expert decides, the objective does. */
@@ -56,6 +58,9 @@ export class PolicyCompileError extends Error {
 function chainOf(first: string, resolved: ResolvedPolicy): string[] {
   return [...new Set([first, ...resolved.routing.fallback, resolved.routing.defaultMode])];
 }
+
+/** `request.domain` or `request['domain']` in a rule's CEL. */
+const READS_DOMAIN = /\brequest\s*(\.\s*domain\b|\[\s*['"]domain['"]\s*\])/;
 
 function domainChainsOf(resolved: ResolvedPolicy): Map<string, readonly string[]> {
   const chains = new Map<string, readonly string[]>();
@@ -96,6 +101,7 @@ export function compilePolicy(policy: InferenceModePolicy): CompiledPolicy {
   });
   if (problems.length > 0) throw new PolicyCompileError(problems);
   const meta = policy.metadata;
+  const domainChains = domainChainsOf(resolved);
   return {
     name: `${resolved.namespace}/${resolved.name}`,
     version: `${meta.generation ?? 0}/${meta.resourceVersion ?? ''}`,
@@ -104,7 +110,8 @@ export function compilePolicy(policy: InferenceModePolicy): CompiledPolicy {
     rules: rules.filter((r): r is CompiledRule => r !== undefined),
     defaultChain: chainOf(resolved.routing.defaultMode, resolved),
     adapters: adapterRoutes(resolved.modes),
-    domainChains: domainChainsOf(resolved),
+    domainChains,
+    readsDomain: domainChains.size > 0 || resolved.routing.rules.some((r) => READS_DOMAIN.test(r.when)),
     maxModelLen: Math.min(...resolved.modes.map((m) => m.maxModelLen ?? DEFAULT_MAX_MODEL_LEN)),
     ...(resolved.routing.strategy === 'Objective' ? { objective: objectiveRoutingOf(resolved) } : {}),
   };

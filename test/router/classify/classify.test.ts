@@ -66,6 +66,12 @@ describe('classify', () => {
     expect(classify(hinted, deps).domain).toBe('legal');
     expect(classify(applyHintTrust(hinted, 'Ignore'), deps).domain).toBe('code');
   });
+
+  it('skips the domain classifier when nothing reads request.domain, keeping only a hint', () => {
+    const deps = { inputTokens: 10, prefixes: new PrefixTracker(), charsPerToken: 4, maxModelLen: 8192, now: 0, classifyDomain: false };
+    expect(classify(req({ ask: 'def f(x): return x' }), deps).domain).toBe('');
+    expect(classify(req({ ask: 'def f(x): return x', hints: { domain: 'legal' } }), deps).domain).toBe('legal');
+  });
 });
 
 describe('token counter', () => {

@@ -174,4 +174,12 @@ describe('domain experts and adapter modes', () => {
     decide({ policy: experts, bindings: { request: features, modes: states }, pods: pods() });
     expect(read).toBe(true);
   });
+
+  it('says whether a policy reads request.domain, so the router classifies the domain only then', () => {
+    const reads = (when: string) => compilePolicy(policy({ defaultMode: 'fp8', rules: [{ name: 'r', when, mode: 'fp16' }] })).readsDomain;
+    expect(reads("request.type == 'code'")).toBe(false);
+    expect(reads("request.domain == 'code'")).toBe(true);
+    expect(reads("request['domain'] == 'math'")).toBe(true);
+    expect(experts.readsDomain).toBe(true);
+  });
 });
