@@ -1,22 +1,9 @@
 import { MODEL, testPolicy } from '../support/harness.js';
 import { eventually } from '../../support/eventually.js';
-import { hang, routerOver, standInEngine } from '../support/stand-in-engine.js';
-import type { RouterOver, StandInEngine } from '../support/stand-in-engine.js';
+import { hang, closedAfterEachTest } from '../support/stand-in-engine.js';
 
-const engines: StandInEngine[] = [];
-let r: RouterOver | undefined;
-
-async function engine(...args: Parameters<typeof standInEngine>): Promise<StandInEngine> {
-  const e = await standInEngine(...args);
-  engines.push(e);
-  return e;
-}
-
-afterEach(async () => {
-  await r?.close();
-  r = undefined;
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-});
+const started = closedAfterEachTest();
+const engine = started.engine;
 
 const complete = (base: string, body: Record<string, unknown> = {}) =>
   fetch(`${base}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 4, ...body }), signal: AbortSignal.timeout(5000) });
@@ -25,7 +12,7 @@ describe('pod health', () => {
   it('takes a pod that answers 500 out of rotation although its telemetry says it is idle, with a metric', async () => {
     const broken = await engine((_req, res) => res.writeHead(500).end('{"error":"boom"}'));
     const good = await engine();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [broken, good] }, { health: { consecutiveFailures: 3, ejectMs: 60_000 } });
+    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [broken, good] }, { health: { consecutiveFailures: 3, ejectMs: 60_000 } });
     await eventually(() => expect(r?.router.core.modeView()?.states.get('fp8')?.queueDepth).toBe(0n));
     const codes: number[] = [];
     for (let i = 0; i < 20; i++) codes.push((await complete(r.http)).status);
@@ -39,10 +26,10 @@ describe('pod health', () => {
   it('turns a standalone router unready when every engine dies, without waiting for a request to fail', async () => {
     const a = await engine();
     const b = await engine();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [a, b] }, { health: { intervalMs: 100, timeoutMs: 200 } });
+    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [a, b] }, { health: { intervalMs: 100, timeoutMs: 200 } });
     const readyz = `${r.metricsUrl.replace('/metrics', '/readyz')}`;
     expect((await fetch(readyz)).status).toBe(200);
-    await Promise.all(engines.splice(0).map((e) => e.close()));
+    await started.closeEngines();
     await eventually(async () => expect((await fetch(readyz)).status).toBe(503), 3000);
     expect(await r.metrics()).toMatch(/modeswitch_pod_ejections_total\{policy="llm\/llama",mode="fp8",reason="health_check"\} 2/);
   });
@@ -51,7 +38,7 @@ describe('pod health', () => {
     const hung = await engine(hang);
     const good = await engine();
     const policy = testPolicy({ defaultMode: 'fp8', firstByteTimeoutSeconds: 0.3 }, ['fp8']);
-    r = await routerOver(policy, { fp8: [hung, good] });
+    const r = await started.router(policy, { fp8: [hung, good] });
     const res = await complete(r.http, { stream: true });
     expect(res.status).toBe(200);
     await res.text();
@@ -63,7 +50,7 @@ describe('pod health', () => {
     let hungHealth: 'ok' | 'hung' = 'ok';
     const hung = await engine(hang, () => hungHealth);
     const good = await engine();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [hung, good] }, { health: { intervalMs: 100, timeoutMs: 200 } });
+    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [hung, good] }, { health: { intervalMs: 100, timeoutMs: 200 } });
     hungHealth = 'hung';
     const res = await complete(r.http);
     expect(res.status).toBe(200);

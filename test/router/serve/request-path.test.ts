@@ -3,23 +3,10 @@ import { credentials } from '@grpc/grpc-js';
 import { GenerateRequestSchema } from '../../../src/gen/modeswitch/v1/router_pb.js';
 import { routerClient } from '../../../src/router/grpc/client.js';
 import { MODEL, testPolicy } from '../support/harness.js';
-import { routerOver, standInEngine } from '../support/stand-in-engine.js';
-import type { RouterOver, StandInEngine } from '../support/stand-in-engine.js';
+import { closedAfterEachTest } from '../support/stand-in-engine.js';
 
-const engines: StandInEngine[] = [];
-let r: RouterOver | undefined;
-
-async function engine(...args: Parameters<typeof standInEngine>): Promise<StandInEngine> {
-  const e = await standInEngine(...args);
-  engines.push(e);
-  return e;
-}
-
-afterEach(async () => {
-  await r?.close();
-  r = undefined;
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-});
+const started = closedAfterEachTest();
+const engine = started.engine;
 
 const complete = (base: string, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
   fetch(`${base}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 4, ...body }) });
@@ -30,7 +17,7 @@ const answerAfter = (ms: number, status = 200) => (_req: unknown, res: import('n
 describe('the request path', () => {
   it('passes the request id and the classified request type on to the engine', async () => {
     const e = await engine();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] });
+    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] });
     expect((await complete(r.http, {}, { 'x-request-id': 'req-1' })).status).toBe(200);
     expect(e.calls[0]?.headers['x-request-id']).toBe('req-1');
     expect(e.calls[0]?.headers['x-modeswitch-type']).toBe('chat');
@@ -39,7 +26,7 @@ describe('the request path', () => {
   it('waits for a long non-streamed generation instead of cutting it at the first-byte timeout and re-running it', async () => {
     const slow = await engine(answerAfter(400));
     const spare = await engine();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [slow, spare] }, { upstream: { firstByteTimeoutMs: 100 } });
+    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [slow, spare] }, { upstream: { firstByteTimeoutMs: 100 } });
     expect((await complete(r.http)).status).toBe(200);
     expect([slow.calls.length, spare.calls.length]).toEqual([1, 0]);
   });
@@ -47,7 +34,7 @@ describe('the request path', () => {
   it('answers 504 without trying another pod when a whole answer takes longer than allowed', async () => {
     const stuck = await engine(answerAfter(4000));
     const spare = await engine();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [stuck, spare] }, { upstream: { generationTimeoutMs: 200 } });
+    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [stuck, spare] }, { upstream: { generationTimeoutMs: 200 } });
     expect((await complete(r.http)).status).toBe(504);
     expect(spare.calls).toHaveLength(0);
   });
@@ -55,7 +42,7 @@ describe('the request path', () => {
   it('answers 502 once every pod failed, naming no internal address or pod', async () => {
     const a = await engine(answerAfter(0, 500));
     const b = await engine(answerAfter(0, 503));
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [a, b] });
+    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [a, b] });
     const res = await complete(r.http);
     const text = await res.text();
     expect(res.status).toBe(502);
@@ -69,7 +56,7 @@ describe('the request path', () => {
     const sameMode = await engine();
     const otherMode = await engine();
     const before = testPolicy({ defaultMode: 'a' }, ['a', 'b']);
-    r = await routerOver(before, { a: [failingSlowly, sameMode], b: [otherMode] });
+    const r = await started.router(before, { a: [failingSlowly, sameMode], b: [otherMode] });
     const pending = complete(r.http);
     await new Promise((resolve) => setTimeout(resolve, 100));
     r.setPolicy({ ...testPolicy({ defaultMode: 'b' }, ['a', 'b']), metadata: { ...before.metadata, generation: 2 } });
@@ -79,7 +66,7 @@ describe('the request path', () => {
   });
 
   it('answers 503 with the same message on HTTP and gRPC when no mode has a pod', async () => {
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [] });
+    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [] });
     const res = await complete(r.http);
     const http = ((await res.json()) as { error: { message: string } }).error.message;
     const client = routerClient(r.grpcTarget, credentials.createInsecure());
@@ -111,7 +98,7 @@ describe('a paused gRPC reader', () => {
       };
       pump();
     });
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [flood] });
+    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [flood] });
     const client = routerClient(r.grpcTarget, credentials.createInsecure());
     const call = client.generate(create(GenerateRequestSchema, { prompt: 'hi' }));
     call.on('error', () => undefined);

@@ -112,3 +112,32 @@ export async function routerOver(policy: InferenceModePolicy, engines: Record<st
     close: () => router.stop(),
   };
 }
+
+/**
+ * The stand-in engines and the router over them that a test starts, all closed after each test: call once at the top
+ * of a test file (it registers the afterEach).
+ */
+export function closedAfterEachTest() {
+  const engines: StandInEngine[] = [];
+  let router: RouterOver | undefined;
+  afterEach(async () => {
+    await router?.close();
+    router = undefined;
+    await closeEngines();
+  });
+  async function closeEngines(): Promise<void> {
+    await Promise.all(engines.splice(0).map((e) => e.close()));
+  }
+  return {
+    async engine(...args: Parameters<typeof standInEngine>): Promise<StandInEngine> {
+      const e = await standInEngine(...args);
+      engines.push(e);
+      return e;
+    },
+    async router(...args: Parameters<typeof routerOver>): Promise<RouterOver> {
+      router = await routerOver(...args);
+      return router;
+    },
+    closeEngines,
+  };
+}
