@@ -9,7 +9,7 @@ import { ClassifyRequestSchema, GenerateRequestSchema } from '../../src/gen/mode
 import type { ClassifyResponse, Decision, GenerateResponse } from '../../src/gen/modeswitch/v1/router_pb.js';
 import { loadPolicyFile } from '../../src/router/config/load-policy-file.js';
 import { waitFor } from '../support/eventually.js';
-import { chat, MODEL, startHarness } from './support/harness.js';
+import { chat, generateOver as generate, MODEL, startHarness } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
 /** The shipped example: fp16 pods carry the `code` and `math` LoRA adapters, fp8 is the default. */
@@ -27,17 +27,6 @@ async function startExample(policy: InferenceModePolicy): Promise<Harness> {
   return h;
 }
 
-function generate(h: Harness, req: Parameters<typeof create<typeof GenerateRequestSchema>>[1], md = new Metadata()): Promise<{ events: GenerateResponse[]; headers: Metadata }> {
-  return new Promise((resolve, reject) => {
-    const events: GenerateResponse[] = [];
-    let headers = new Metadata();
-    const call = h.grpc.generate(create(GenerateRequestSchema, req), md);
-    call.on('metadata', (m) => (headers = m));
-    call.on('data', (e: GenerateResponse) => events.push(e));
-    call.on('error', reject);
-    call.on('end', () => resolve({ events, headers }));
-  });
-}
 
 function decisionOf(events: GenerateResponse[]): Decision {
   const first = events[0]?.event;

@@ -1,10 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import { Metadata } from '@grpc/grpc-js';
-import { ClassifyRequestSchema, GenerateRequestSchema } from '../../src/gen/modeswitch/v1/router_pb.js';
-import type { ClassifyResponse, GenerateResponse } from '../../src/gen/modeswitch/v1/router_pb.js';
-import { chat, MODEL, startHarness, testPolicy } from './support/harness.js';
+import { ClassifyRequestSchema } from '../../src/gen/modeswitch/v1/router_pb.js';
+import type { ClassifyResponse } from '../../src/gen/modeswitch/v1/router_pb.js';
+import { chat, generateOver, MODEL, startHarness, testPolicy } from './support/harness.js';
 import { waitFor } from '../support/eventually.js';
-import type { Harness } from './support/harness.js';
+import type { GenerateInit, Harness } from './support/harness.js';
 
 const policy = testPolicy(
   {
@@ -85,17 +85,7 @@ describe('each rule routes as written (OpenAI HTTP)', () => {
   });
 });
 
-function generate(req: Parameters<typeof create<typeof GenerateRequestSchema>>[1], md = new Metadata()): Promise<{ events: GenerateResponse[]; headers: Metadata }> {
-  return new Promise((resolve, reject) => {
-    const events: GenerateResponse[] = [];
-    let headers = new Metadata();
-    const call = h.grpc.generate(create(GenerateRequestSchema, req), md);
-    call.on('metadata', (m) => (headers = m));
-    call.on('data', (e: GenerateResponse) => events.push(e));
-    call.on('error', reject);
-    call.on('end', () => resolve({ events, headers }));
-  });
-}
+const generate = (req: GenerateInit, md?: Metadata) => generateOver(h, req, md);
 
 describe('gRPC', () => {
   it('streams a decision, text deltas and a finish with usage', async () => {

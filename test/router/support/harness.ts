@@ -1,5 +1,8 @@
 /** Router + simulated vLLM engines + simulated dcgm-exporter on loopback, for the end-to-end tests and the bench. */
-import { credentials } from '@grpc/grpc-js';
+import { create } from '@bufbuild/protobuf';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { GenerateRequestSchema } from '../../../src/gen/modeswitch/v1/router_pb.js';
+import type { GenerateResponse } from '../../../src/gen/modeswitch/v1/router_pb.js';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createRouter } from '../../../src/router/create-router.js';
@@ -106,4 +109,19 @@ export async function chat(base: string, content: string, extra: Record<string, 
     body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: 16, ...extra }),
   });
   return { status: res.status, mode: res.headers.get('x-modeswitch-mode'), rule: res.headers.get('x-modeswitch-rule'), requestId: res.headers.get('x-request-id'), body: await res.text() };
+}
+
+export type GenerateInit = Parameters<typeof create<typeof GenerateRequestSchema>>[1];
+
+/** One streaming Generate call through the harness's router: every event and the response metadata. */
+export function generateOver(h: Pick<Harness, 'grpc'>, req: GenerateInit, md = new Metadata()): Promise<{ events: GenerateResponse[]; headers: Metadata }> {
+  return new Promise((resolve, reject) => {
+    const events: GenerateResponse[] = [];
+    let headers = new Metadata();
+    const call = h.grpc.generate(create(GenerateRequestSchema, req), md);
+    call.on('metadata', (m) => (headers = m));
+    call.on('data', (e: GenerateResponse) => events.push(e));
+    call.on('error', reject);
+    call.on('end', () => resolve({ events, headers }));
+  });
 }
