@@ -12,7 +12,8 @@ import { fleetModesOf, singleModeFleet, type FleetMode } from './policy-modes.js
 import { createFleetPool, type FleetGpu } from './pool.js';
 import { replayFleet, type FleetRun } from './replay-fleet.js';
 
-export interface CompareOptions {
+/** What every strategy comparison replays: the same policy, requests, GPU, model and seed for each strategy. */
+export interface ReplayCommon {
   policy: InferenceModePolicy;
   requests: readonly WorkloadRequest[];
   gpu: string;
@@ -20,11 +21,14 @@ export interface CompareOptions {
   seed: number;
   /** Mode every saving is measured against (always-FP16). */
   baselineMode: string;
+  /** Called as each strategy starts, for progress output. */
+  onStrategy?: (name: string) => void;
+}
+
+export interface CompareOptions extends ReplayCommon {
   /** Mean accuracy loss allowed to the oracle, points. */
   maxMeanLossPoints: number;
   tickSeconds: number;
-  /** Called as each strategy starts, for progress output. */
-  onStrategy?: (name: string) => void;
 }
 
 export interface StrategyResult {

@@ -1,4 +1,3 @@
-import type { InferenceModePolicy } from '../../../api/v1alpha1/types.js';
 import { seedModeModel, type ModeModel } from '../../../capacity/mode-model.js';
 import type { LatencyTarget } from '../../../capacity/sizing.js';
 import { coldStart } from '../../model/cold-start.js';
@@ -6,30 +5,22 @@ import { gpuById } from '../../model/gpus.js';
 import { modelById } from '../../model/models.js';
 import { qualityDeltaPoints } from '../../model/quality.js';
 import type { ModeProfile } from '../../model/types.js';
-import type { WorkloadRequest } from '../../workload/synthesize.js';
 import { policyDispatcher } from '../dispatch/policy.js';
 import { oracleAssignment } from '../oracle.js';
 import { fleetModesOf } from '../policy-modes.js';
 import { createFleetPool } from '../pool.js';
 import { replayFleet } from '../replay-fleet.js';
+import type { ReplayCommon } from '../strategies.js';
 import { capacityMetrics, type CapacityMetrics } from './capacity-metrics.js';
 import { replayScaled, type CapacityBudget, type ReplayMode, type ScaledOutcome, type ScaledRun } from './replay-scaled.js';
 import { assignedDispatcher, objectiveDispatcher, type ScaledDispatcher } from './scaled-dispatch.js';
 import { ScalingPool, type ScalingMode } from './scaling-pool.js';
 
-export interface CapacityCompareOptions {
-  policy: InferenceModePolicy;
-  requests: readonly WorkloadRequest[];
-  gpu: string;
-  model: string;
-  seed: number;
-  /** Mode every saving is measured against (always-FP16). */
-  baselineMode: string;
+export interface CapacityCompareOptions extends ReplayCommon {
   target: LatencyTarget;
   /** Accuracy a request may lose against FP16, points: objective routing's gate and the oracle's mean gate. */
   qualityBudgetPoints: number;
   capacity: CapacityBudget;
-  onStrategy?: (name: string) => void;
 }
 
 export interface CapacityStrategyResult {
