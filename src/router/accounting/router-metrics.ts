@@ -8,7 +8,8 @@ export interface GaugeSources {
   telemetryAge: (source: 'vllm' | 'dcgm') => number | undefined;
 }
 
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+/** Upper bounds of the latency histograms; the fleet replay bins its observed TTFTs the same way for the capacity planner. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const DECISION_BUCKETS = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3];
 
 /** The modeswitch_* router metrics (docs/router.md). Joules per output token per mode is energy / output tokens. */
