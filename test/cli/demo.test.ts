@@ -44,6 +44,23 @@ describe('modeswitch demo', () => {
     expect(text).not.toMatch(/failed/);
   });
 
+  it('adds a simulated capacity section: desired/ready replicas per autoscaled mode and the pool J/token of both pools', () => {
+    const text = io.lines.join('\n');
+    expect(text).toMatch(/^Capacity, simulated: the same requests replayed in simulated time/m);
+    expect(text).toMatch(/at most 3 GPUs\)\.$/m);
+    const rows = io.lines.filter((l) => /^(always-FP16|ModeSwitch)\s+(fp16|fp8|int4|spec)\s+\d/.test(l)).map((l) => l.split(/\s{2,}/));
+    expect(rows.map((r) => `${r[0]} ${r[1]}`)).toEqual(['always-FP16 fp16', 'ModeSwitch fp16', 'ModeSwitch fp8', 'ModeSwitch int4', 'ModeSwitch spec']);
+    for (const cell of rows.flatMap((r) => r.slice(2))) {
+      const match = /^(\d+)\/(\d+)$/.exec(cell);
+      expect(match).not.toBeNull();
+      expect(Number(match?.[1])).toBeLessThanOrEqual(3);
+      expect(Number(match?.[2])).toBeLessThanOrEqual(3);
+    }
+    expect(text).toMatch(/^always-FP16\s+\d+\.\d{3}\s+\d+\.\d{3}\s+\d+\.\d%$/m);
+    expect(text).toMatch(/^ModeSwitch\s+\d+\.\d{3}\s+\d+\.\d{3}\s+\d+\.\d%$/m);
+    expect(text).toMatch(/ModeSwitch vs always-FP16, both autoscaled: \d+\.\d% (less|more) pool energy per output token/);
+  });
+
   it('keeps serving: a request to the printed address is answered with the mode that served it', () => {
     expect(answer?.status).toBe(200);
     expect(['fp16', 'fp8', 'int4', 'spec']).toContain(answer?.mode);

@@ -6,6 +6,7 @@ import { fleetModesOf } from '../../sim/fleet/policy-modes.js';
 import { modelById } from '../../sim/model/models.js';
 import { qualityDeltaPoints } from '../../sim/model/quality.js';
 import { alwaysBaseline, policyInSimulatedTime } from './baseline.js';
+import { formatCapacitySection, simulateDemoCapacity } from './capacity.js';
 import type { DemoOptions } from './options.js';
 import { replayThroughRouter, type ReplayProgress } from './replay.js';
 import { startDemoStack, type DemoStack } from './stack.js';
@@ -70,7 +71,8 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
         return profile ? qualityDeltaPoints(profile, type) : 0;
       },
     });
-    return { stack, summary, lines: formatDemoSummary(summary, baseline, policyInSimulatedTime(fleet)) };
+    const capacity = simulateDemoCapacity({ ...fleet, staticGpus: gpuCount });
+    return { stack, summary, lines: [...formatDemoSummary(summary, baseline, policyInSimulatedTime(fleet)), '', ...formatCapacitySection(capacity)] };
   } catch (err) {
     await stack.stop();
     throw err;
