@@ -110,4 +110,67 @@ describe('planCapacity', () => {
     expect(p.replicas).toBe(1);
     expect(p.reason).toMatch(/cannot be met in this mode even at batch 1/);
   });
+
+  describe('bursts (Knative panic mode)', () => {
+    const burst = { seconds: 15, requestsPerSecond: 120, meanPromptTokens: 1000, meanOutputTokens: 200 };
+    const calm = { seconds: 15, requestsPerSecond: 2, meanPromptTokens: 1000, meanOutputTokens: 200 };
+
+    it('sizes on the short window when its traffic needs twice the ready replicas, and says so', () => {
+      const p = plan([mode({ demand: { requestsPerSecond: 2, recent: burst } })]).modes[0]!;
+      const needed = plan([mode({ replicas: 0, ready: 0, demand: { requestsPerSecond: 120 } })]).modes[0]!.replicas;
+      expect(needed).toBeGreaterThanOrEqual(2);
+      expect(p.replicas).toBe(needed);
+      expect(p.reason).toBe(`burst: 120.0 req/s over the last 15 s needs ${needed}, ${needed.toFixed(1)}× the 1 ready (panic at 2×); scaling up, no scale-down for 60 s`);
+    });
+
+    it('leaves a short-window rise below the panic threshold to the stable window', () => {
+      // The short window needs as many replicas as are ready, under twice them: the stable window decides.
+      const rise = { ...burst, requestsPerSecond: 60 };
+      const need = plan([mode({ replicas: 0, ready: 0, demand: { requestsPerSecond: 60 } })]).modes[0]!.replicas;
+      const p = plan([mode({ replicas: need, ready: need, demand: { requestsPerSecond: 2, recent: rise } })], 0, { fp16: { lastActive: 0 } }).modes[0]!;
+      expect(p.replicas).toBe(need);
+      expect(p.reason).toMatch(/^2\.00 req\/s fits 1; waiting 300 s more/);
+    });
+
+    it('gives nothing back for a stable window after the last burst, then waits the scale-down delay as usual', () => {
+      let state: PlannerState = {};
+      const at = (now: number, replicas: number, recent: typeof burst) => {
+        const p = plan([mode({ replicas, ready: replicas, demand: { requestsPerSecond: 2, recent } })], now, state);
+        state = p.state;
+        return p.modes[0]!;
+      };
+      const n = at(0, 1, burst).replicas;
+      expect(at(15, n, calm)).toEqual({ mode: 'fp16', replicas: n, reason: `burst 15 s ago: holding ${n}, no scale-down for 45 s more` });
+      expect(at(45, n, calm).replicas).toBe(n);
+      expect(at(60, n, calm)).toMatchObject({ replicas: n, reason: expect.stringMatching(/waiting 300 s more before scaling down/) });
+    });
+  });
+
+  describe('observed time to first token', () => {
+    const slow = { p95Seconds: 1.2, count: 300 };
+
+    /** A mode that has held `replicas`, all ready, since t = 0: the state the planner keeps between calls. */
+    const steady = (replicas: number): PlannerState => ({ fp16: { lastActive: 0, replicas, steadySince: 0 } });
+
+    it('adds a replica when the routers see the p95 past the target though sizing says enough', () => {
+      const p = plan([mode({ demand: { requestsPerSecond: 2, observedTtft: slow } })], 60, steady(1)).modes[0]!;
+      expect(p).toEqual({ mode: 'fp16', replicas: 2, reason: 'observed p95 TTFT 1.20 s over the last 60 s (300 first tokens) is above the 0.5 s target though 2.00 req/s should fit 1; adding 1' });
+    });
+
+    it('waits until the new size has served a whole window before adding another, and gives none back meanwhile', () => {
+      const first = plan([mode({ demand: { requestsPerSecond: 2, observedTtft: slow } })], 60, steady(1));
+      // The new replica is loading, then ready: the window still holds first tokens from before it.
+      const loading = plan([mode({ replicas: 2, ready: 1, demand: { requestsPerSecond: 2, observedTtft: slow } })], 75, first.state);
+      expect(loading.modes[0]).toMatchObject({ replicas: 2, reason: expect.stringMatching(/above the 0.5 s target: holding 2, no scale-down/) });
+      const ready = plan([mode({ replicas: 2, ready: 2, demand: { requestsPerSecond: 2, observedTtft: slow } })], 105, loading.state);
+      expect(ready.modes[0]!.replicas).toBe(2);
+      expect(plan([mode({ replicas: 2, ready: 2, demand: { requestsPerSecond: 2, observedTtft: slow } })], 165, ready.state).modes[0]!.replicas).toBe(3);
+    });
+
+    it('does not act on a p95 from fewer than 20 first tokens, or on one within the target', () => {
+      expect(plan([mode({ demand: { requestsPerSecond: 0.1, observedTtft: { p95Seconds: 1.2, count: 19 } } })], 60, steady(1)).modes[0]!.replicas).toBe(1);
+      expect(plan([mode({ demand: { requestsPerSecond: 2, observedTtft: { p95Seconds: 0.4, count: 300 } } })], 60, steady(1)).modes[0]!.replicas).toBe(1);
+    });
+  });
 });
+
