@@ -1,11 +1,14 @@
 import { seedModeModel } from '../../../src/capacity/mode-model.js';
+import { fleetModesOf } from '../../../src/sim/fleet/policy-modes.js';
+import { DemandWindow } from '../../../src/sim/fleet/scaling/demand-window.js';
 import { replayScaled, type ReplayMode } from '../../../src/sim/fleet/scaling/replay-scaled.js';
-import { assignedDispatcher } from '../../../src/sim/fleet/scaling/scaled-dispatch.js';
+import { assignedDispatcher, objectiveDispatcher } from '../../../src/sim/fleet/scaling/scaled-dispatch.js';
 import { ScalingPool } from '../../../src/sim/fleet/scaling/scaling-pool.js';
 import { gpuById } from '../../../src/sim/model/gpus.js';
 import { profileFromModeFlags } from '../../../src/sim/model/mode-profile.js';
 import { modelById } from '../../../src/sim/model/models.js';
 import type { WorkloadRequest } from '../../../src/sim/workload/synthesize.js';
+import { loadExample } from '../../support/policies.js';
 
 const GPU = 'h100-80gb';
 const MODEL = 'llama-3.1-8b-instruct';
@@ -89,5 +92,43 @@ describe('replayScaled', () => {
     expect(run.reasons['b']).toMatch(/0\.00 req\/s|idle/);
     expect(run.gpuSeconds).toBeLessThan(4 * run.seconds);
     expect(run.gpuSeconds).toBeGreaterThan(run.seconds);
+  });
+});
+
+describe('DemandWindow', () => {
+  it('gives the planner the stable window\'s rate, the last 15 s on their own, and the p95 TTFT the routers\' buckets show', () => {
+    const w = new DemandWindow();
+    // 1 req/s for 45 s, then 10 req/s for 15 s, all to spec; 100 first tokens, 10 of them slow.
+    for (let t = 0; t < 45; t += 1) w.record(t + 0.5, 'spec', 1000, 100);
+    for (let t = 45; t < 60; t += 0.1) w.record(t + 0.05, 'spec', 2000, 20);
+    for (let i = 0; i < 100; i += 1) w.recordFirstToken(10 + i * 0.5, 'spec', i < 90 ? 0.2 : 0.8);
+    const d = w.demand('spec', 60, 7);
+    expect(d.requestsPerSecond).toBeCloseTo(195 / 60);
+    expect(d.recent).toEqual({ seconds: 15, requestsPerSecond: expect.closeTo(10, 6), meanPromptTokens: 2000, meanOutputTokens: 20 });
+    expect(d.observedTtft).toEqual({ p95Seconds: expect.closeTo(0.75, 6), count: 100 });
+    expect(d.inFlight).toBe(7);
+    // What is older than the stable window drops out.
+    expect(w.demand('spec', 200, 0)).toMatchObject({ requestsPerSecond: 0, recent: { requestsPerSecond: 0 } });
+    expect(w.demand('spec', 200, 0).observedTtft).toBeUndefined();
+  });
+});
+
+describe('objectiveDispatcher', () => {
+  const policy = loadExample();
+  const pool = new ScalingPool({ gpu: GPU, model: MODEL, modes: fleetModesOf(policy).map((m) => ({ name: m.name, profile: m.profile, startSeconds: START_SECONDS })), seed: 1 });
+  pool.addReady('spec', 0, 1);
+  const dispatch = objectiveDispatcher({ policy, target: { ttftP95Seconds: 0.5, interToken: { statistic: 'mean', seconds: 0.03 } }, qualityBudgetPoints: 0.2 });
+  // The example's rule long-prompt-short-answer (≥ 4096 prompt tokens, ≤ 64 output) sends a request to fp8.
+  const long: WorkloadRequest = { ...request(1, 1, 32), inputTokens: 6000, type: 'summarise' };
+
+  it('lets the objective choose where no rule matches', () => {
+    expect(dispatch(request(0, 1), 1, pool)).toEqual({ pod: pool.ready('spec', 1)[0] });
+  });
+
+  it('applies a matching rule: its mode, cold, is wanted and a warm mode serves; once ready, it serves', () => {
+    expect(dispatch(long, 1, pool)).toEqual({ pod: pool.ready('spec', 1)[0], wanted: 'fp8' });
+    pool.setReplicas('fp8', 1, 2);
+    pool.advanceTo(2 + START_SECONDS);
+    expect(dispatch({ ...long, id: 2 }, 2 + START_SECONDS, pool).pod.mode).toBe('fp8');
   });
 });

@@ -86,7 +86,7 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
   const msRun = autoscaled(
     { [defaultMode]: 1 },
     modes.map((m) => planned(m, m.name === defaultMode ? 1 : 0)),
-    objectiveDispatcher({ modes, target: o.target, qualityBudgetPoints: o.qualityBudgetPoints }),
+    objectiveDispatcher({ policy: o.policy, target: o.target, qualityBudgetPoints: o.qualityBudgetPoints }),
   );
   results.push({ name: 'ModeSwitch (capacity + objective)', kind: 'modeswitch', metrics: metricsOf(msRun), run: msRun });
 

@@ -25,9 +25,8 @@ export interface CapacityBudget {
   idleToZeroSeconds: number;
 }
 
-/** How often the capacity controller plans, and over what window it counts demand (the operator's defaults). */
+/** How often the capacity controller plans (the operator's default); its demand windows are in capacity/burst.ts. */
 export const PLAN_INTERVAL_SECONDS = 15;
-export const DEMAND_WINDOW_SECONDS = 60;
 
 export interface ScaledReplayOptions {
   pool: ScalingPool;
@@ -73,7 +72,7 @@ export interface ScaledRun {
  */
 export function replayScaled(o: ScaledReplayOptions): ScaledRun {
   const { pool } = o;
-  const demand = new DemandWindow(DEMAND_WINDOW_SECONDS);
+  const demand = new DemandWindow();
   const outcomes: ScaledOutcome[] = [];
   const replicas: ReplicaSample[] = [];
   const reasons: Record<string, string> = {};
@@ -110,6 +109,8 @@ export function replayScaled(o: ScaledReplayOptions): ScaledRun {
     const pod = d.pod;
     pod.inFlight += 1;
     pod.core.submit(coreRequestOf(request, pod.core.mode.prefixCaching), (event) => {
+      // The router observes each request's time to first token when the first token streams back.
+      if (event.type === 'tokens' && event.first) demand.recordFirstToken(event.time, pod.mode, event.time - at);
       if (event.type !== 'done') return;
       pod.inFlight -= 1;
       outcomes.push({ request, mode: pod.mode, result: event.result });

@@ -1,9 +1,15 @@
-import type { ModeModel } from '../../../capacity/mode-model.js';
+import type { ModeState } from '../../../api/v1alpha1/rule-env.js';
+import type { InferenceModePolicy } from '../../../api/v1alpha1/types.js';
 import type { LatencyTarget } from '../../../capacity/sizing.js';
-import { chooseByObjective, QualityLedger } from '../../../router/decide/objective.js';
-import { qualityDeltaPoints } from '../../model/quality.js';
-import type { ModeProfile } from '../../model/types.js';
+import { PrefixTracker } from '../../../router/classify/prefix-tracker.js';
+import { compilePolicy, podsModeOf } from '../../../router/decide/compile-policy.js';
+import { decide, type Decision } from '../../../router/decide/decide.js';
+import { QualityLedger } from '../../../router/decide/objective.js';
+import { modeQualityDelta, type ObjectiveRouting } from '../../../router/decide/objective-routing.js';
+import type { PodView } from '../../../router/decide/pod-view.js';
+import type { PodRecord } from '../../../router/discovery/endpoint.js';
 import type { WorkloadRequest } from '../../workload/synthesize.js';
+import { requestFeaturesOf } from '../request-features.js';
 import type { ScalingPod, ScalingPool } from './scaling-pool.js';
 
 /** Where a request goes in a scaling fleet, and the mode it wanted when that one could not take it. */
@@ -37,23 +43,69 @@ export function assignedDispatcher(modeOf: (r: WorkloadRequest) => string, modes
 }
 
 export interface ObjectiveDispatcherOptions {
-  modes: readonly { name: string; profile: ModeProfile; model: ModeModel }[];
+  /** The policy as shipped: its rules, guards, fallbacks and default; objective routing is switched on here. */
+  policy: InferenceModePolicy;
   target: LatencyTarget;
   qualityBudgetPoints: number;
 }
 
-/** Objective routing with the router's code (src/router/decide/objective.ts) over the pool's in-flight counts. */
+/** The policy with routing.strategy Objective and the benchmark's SLO and quality budget as spec.objective. */
+function withObjective(o: ObjectiveDispatcherOptions): InferenceModePolicy {
+  const interToken = o.target.interToken.statistic === 'mean' ? { interTokenMeanSeconds: o.target.interToken.seconds } : { interTokenP95Seconds: o.target.interToken.seconds };
+  const spec = o.policy.spec;
+  return { ...o.policy, spec: { ...spec, objective: { ttftP95Seconds: o.target.ttftP95Seconds, ...interToken, qualityBudgetPoints: o.qualityBudgetPoints }, routing: { ...spec.routing, strategy: 'Objective' } } };
+}
+
+/**
+ * The mode a request wanted but did not get: the objective's preferred mode, or the mode a rule (or the default)
+ * asked for when it had no ready pod (scaled to zero or still loading), so the planner wakes it.
+ */
+function wantedOf(d: Decision): string | undefined {
+  if (d.wanted !== undefined) return d.wanted;
+  const first = d.fallbacks[0];
+  return d.mode !== d.requestedMode && first?.from === d.requestedMode && first.reason === 'no_ready_pod' ? d.requestedMode : undefined;
+}
+
+/**
+ * ModeSwitch as the router runs it with routing.strategy Objective (src/router/decide/decide.ts, unchanged): a rule
+ * that matches wins, else the objective chooses (the lowest predicted J/token that meets the SLO at the pods' load,
+ * within the quality budget as a mean); guards and the fallback chain apply. Each ready pod is seen with its engine's
+ * current queue, running and KV-cache figures (fresh telemetry); a rule that reads other mode telemetry does not match.
+ */
 export function objectiveDispatcher(o: ObjectiveDispatcherOptions): ScaledDispatcher {
-  const names = o.modes.map((m) => m.name);
-  const profiles = new Map(o.modes.map((m) => [m.name, m.profile]));
+  const compiled = compilePolicy(withObjective(o));
+  const objective = compiled.objective as ObjectiveRouting;
+  const modes = compiled.modeNames;
   const ledger = new QualityLedger(o.qualityBudgetPoints);
+  const prefixes = new PrefixTracker();
+  const records = new Map<string, { pod: ScalingPod; record: PodRecord }>();
+  const recordOf = (pod: ScalingPod): PodRecord => {
+    const url = `http://scaled-${pod.index}.fleet:8000`;
+    let entry = records.get(url);
+    if (!entry) {
+      const record: PodRecord = { url, mode: pod.mode, pod: `${pod.mode}-${pod.index}`, namespace: 'fleet', ready: true, inFlight: 0, ejectedUntil: 0, consecutiveFailures: 0, ejections: 0, checkFailing: false, waiting: new Set() };
+      records.set(url, (entry = { pod, record }));
+    }
+    entry.record.inFlight = pod.inFlight;
+    return entry.record;
+  };
   return (request, now, pool) => {
-    const pods = new Map(o.modes.map((m) => [m.name, leastLoaded(pool.ready(m.name, now))]));
-    const candidates = o.modes.map((m) => ({ mode: m.name, model: m.model, qualityDeltaPoints: qualityDeltaPoints(m.profile, request.type), batch: pods.get(m.name)?.inFlight }));
-    const choice = chooseByObjective(candidates, request.inputTokens, o.target, ledger.allowance());
-    const chosen = choice ? pods.get(choice.mode) : undefined;
-    const pod = chosen ?? anyReady(pool, names, now);
-    ledger.charge(-qualityDeltaPoints(profiles.get(pod.mode) as ModeProfile, request.type));
-    return choice?.wanted ? { pod, wanted: choice.wanted } : { pod };
+    const pods = new Map<string, PodView[]>();
+    const states = new Map<string, ModeState>();
+    for (const mode of modes) {
+      const ready = pool.ready(podsModeOf(compiled, mode), now);
+      const views = ready.map((p): PodView => ({ record: recordOf(p), healthy: true, queueDepth: p.core.queueDepth(), running: p.core.runningCount(), kvCacheUsage: p.core.kvCacheUsage() }));
+      pods.set(mode, views);
+      const sum = (f: (v: PodView) => number | undefined) => BigInt(views.reduce((s, v) => s + (f(v) ?? 0), 0));
+      // Queue and running are only known with a pod to read them from (an unknown field makes a rule not match).
+      states.set(mode, views.length > 0 ? { readyPods: BigInt(views.length), queueDepth: sum((v) => v.queueDepth), running: sum((v) => v.running) } : { readyPods: 0n });
+    }
+    const features = requestFeaturesOf(request, now * 1000, { model: compiled.resolved.model, prefixes, maxModelLen: compiled.maxModelLen });
+    const decision = decide({ policy: compiled, bindings: { request: features, modes: states }, pods, qualityAllowance: ledger.allowance() });
+    // Every mode guarded off: the router would refuse it; here the least-loaded ready pod serves (counted as routed).
+    const pod = decision.pod ? (records.get(decision.pod.record.url) as { pod: ScalingPod }).pod : anyReady(pool, modes, now);
+    ledger.charge(-modeQualityDelta(objective, pod.mode, features.type));
+    const wanted = wantedOf(decision);
+    return wanted !== undefined ? { pod, wanted } : { pod };
   };
 }
