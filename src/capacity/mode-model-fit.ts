@@ -26,13 +26,17 @@ export class DecayingLine {
     this.sxy = this.sxy * this.decay + weight * x * y;
   }
 
-  /** The current fit; undefined before any sample. With one distinct x the slope is kept from `fallbackSlope`. */
-  fit(fallbackSlope = 0): LinearFit | undefined {
+  /**
+   * The current fit; undefined before any sample. With one distinct x the slope is kept from `fallbackSlope`; a slope
+   * below `minSlope` becomes `minSlope` through the weighted mean (noise must not make a mode faster per sequence as
+   * its batch grows, which extrapolates to nothing per token at large batches).
+   */
+  fit(fallbackSlope = 0, minSlope = -Infinity): LinearFit | undefined {
     if (this.n <= 0) return undefined;
     const mx = this.sx / this.n;
     const my = this.sy / this.n;
     const varX = this.sxx / this.n - mx * mx;
-    const slope = varX > 1e-9 ? (this.sxy / this.n - mx * my) / varX : fallbackSlope;
+    const slope = Math.max(minSlope, varX > 1e-9 ? (this.sxy / this.n - mx * my) / varX : fallbackSlope);
     return { intercept: my - slope * mx, slope };
   }
 }
@@ -40,6 +44,11 @@ export class DecayingLine {
 /** Weight of the seed: it counts as this many samples at each seed point until live samples outweigh it. */
 const SEED_WEIGHT = 5;
 const SEED_POINTS = [1, 8, 32, 64];
+/**
+ * The first-token wait is seeded at small batches only: the seed knows one decode step, not where an engine starts
+ * to queue (max_num_seqs, KV cache), and a prior at large batches would flatten the queueing the router observes.
+ */
+const WAIT_SEED_POINTS = [1, 8];
 
 /**
  * A mode model refitted from live telemetry: inter-token time and power against batch. Starts as the seed (the
@@ -48,14 +57,18 @@ const SEED_POINTS = [1, 8, 32, 64];
 export class ModeModelFit {
   private readonly interToken: DecayingLine;
   private readonly power: DecayingLine;
+  private readonly firstTokenWait: DecayingLine;
 
   constructor(private readonly seed: ModeModel, decay = 0.99) {
     this.interToken = new DecayingLine(decay);
     this.power = new DecayingLine(decay);
+    this.firstTokenWait = new DecayingLine(decay);
     for (const b of SEED_POINTS) {
       this.interToken.add(b, seed.interToken.intercept + seed.interToken.slope * b, SEED_WEIGHT);
       this.power.add(b, seed.power.intercept + seed.power.slope * b, SEED_WEIGHT);
     }
+    // The seed's first token waits for one decode step of the batch it joins (mode-model.ts predictTtft).
+    for (const b of WAIT_SEED_POINTS) this.firstTokenWait.add(b, seed.interToken.intercept + seed.interToken.slope * b, SEED_WEIGHT);
   }
 
   /** A replica's mean inter-token time over an interval in which it ran `batch` sequences on average. */
@@ -68,11 +81,24 @@ export class ModeModelFit {
     if (batch > 0 && watts > 0) this.power.add(batch, watts);
   }
 
+  /**
+   * One request's time to first token beyond its own prefill (queueing in the engine included), against the batch
+   * it joined: what the router observes per request.
+   */
+  observeFirstTokenWait(batch: number, seconds: number): void {
+    if (batch > 0 && seconds >= 0) this.firstTokenWait.add(batch, seconds);
+  }
+
+  /** Seconds a first token waits beyond its prefill, against the batch it joins. */
+  firstTokenWaitLine(): LinearFit {
+    return this.firstTokenWait.fit(this.seed.interToken.slope, 0) ?? this.seed.interToken;
+  }
+
   model(): ModeModel {
     return {
       ...this.seed,
-      interToken: this.interToken.fit(this.seed.interToken.slope) ?? this.seed.interToken,
-      power: this.power.fit(this.seed.power.slope) ?? this.seed.power,
+      interToken: this.interToken.fit(this.seed.interToken.slope, 0) ?? this.seed.interToken,
+      power: this.power.fit(this.seed.power.slope, 0) ?? this.seed.power,
     };
   }
 }

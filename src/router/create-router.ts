@@ -101,6 +101,7 @@ export function createRouter(options: RouterOptions): Router {
     modeOfPod: (namespace, pod) => registry.byPodName(namespace, pod)?.mode,
     // Runs only once scraping has started, after `metrics` below exists.
     onEnergy: (mode, joules) => metrics.energy.inc({ policy: core.policy?.name ?? 'none', mode }, joules),
+    onPodPower: (namespace, pod, watts) => learnPower(namespace, pod, watts),
     energyWindowMs: options.energyWindowMs ?? 30_000,
   });
   const core = new RouterCore({ registry, store, now });
@@ -112,7 +113,16 @@ export function createRouter(options: RouterOptions): Router {
     policy: () => core.policy?.name ?? 'none',
     modeStates: () => core.modeView()?.states ?? new Map(),
     telemetryAge: (s) => scraper.ageSeconds(s),
+    predictions: () => core.predictions(),
   });
+  // A pod's power over the last scrape interval, against its batch now (the router's count or the engine's, the larger).
+  const learnPower = (namespace: string | undefined, pod: string, watts: number) => {
+    const record = registry.byPodName(namespace, pod);
+    if (!record || !core.policy?.objective) return;
+    const engine = store.engine(record.url)?.value;
+    const batch = Math.max(record.inFlight, (engine?.queueDepth ?? 0) + (engine?.running ?? 0));
+    if (core.models.observePower(record.mode, batch, watts)) metrics.modelSamples.inc({ policy: core.policy.name, mode: record.mode, signal: 'power' });
+  };
   const healthTuning = { ...ROUTER_DEFAULTS.health, ...options.health };
   const policyName = () => core.policy?.name ?? 'none';
   const health = new PodHealth({

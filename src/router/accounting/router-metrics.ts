@@ -1,11 +1,14 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModeState } from '../../api/v1alpha1/rule-env.js';
+import type { ObjectivePrediction } from '../decide/objective.js';
 
 /** Live values the gauges read when Prometheus scrapes (never on the request path). */
 export interface GaugeSources {
   policy: () => string;
   modeStates: () => ReadonlyMap<string, ModeState>;
   telemetryAge: (source: 'vllm' | 'dcgm') => number | undefined;
+  /** Objective routing's live model per warm mode, at its current load for a typical prompt (empty without it). */
+  predictions?: () => ReadonlyMap<string, ObjectivePrediction>;
 }
 
 /** Upper bounds of the latency histograms; the fleet replay bins its observed TTFTs the same way for the capacity planner. */
@@ -29,6 +32,7 @@ export function createRouterMetrics(sources: GaugeSources) {
     attemptFailures: new Counter({ name: 'modeswitch_attempt_failures_total', help: 'Engine attempts that failed before the answer started (each moves the request to another pod while one is left), by reason.', labelNames: ['policy', 'mode', 'reason'], registers }),
     ejections: new Counter({ name: 'modeswitch_pod_ejections_total', help: 'Pods taken out of rotation (passive outlier ejection or failed active health check), by reason.', labelNames: ['policy', 'mode', 'reason'], registers }),
     cutByDrain: new Counter({ name: 'modeswitch_drain_abandoned_requests_total', help: 'Requests still in flight when the drain window ended and were cut.', registers }),
+    modelSamples: new Counter({ name: 'modeswitch_mode_model_samples_total', help: 'Observations objective routing refitted a mode\'s model with, by signal (inter_token, first_token: per streamed request; power: per pod and DCGM scrape).', labelNames: ['policy', 'mode', 'signal'], registers }),
     decision: new Histogram({ name: 'modeswitch_decision_duration_seconds', help: 'Time to classify and decide one request (tokenization included).', buckets: DECISION_BUCKETS, registers }),
   };
   const perMode = (name: string, help: string, field: keyof ModeState) =>
@@ -51,6 +55,22 @@ export function createRouterMetrics(sources: GaugeSources) {
   perMode('modeswitch_running_requests', 'Requests running in the engines of each mode; absent when unknown.', 'running');
   perMode('modeswitch_kv_cache_usage', 'Highest KV-cache use among the pods of each mode (0..1); absent when unknown.', 'kvCacheUsage');
   perMode('modeswitch_ready_pods', 'Ready pods of each mode.', 'readyPods');
+  const predicted = (name: string, help: string, field: keyof ObjectivePrediction) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['policy', 'mode'],
+      registers,
+      collect() {
+        this.reset();
+        const policy = sources.policy();
+        for (const [mode, p] of sources.predictions?.() ?? []) this.set({ policy, mode }, p[field]);
+      },
+    });
+  predicted('modeswitch_predicted_ttft_seconds', 'Objective routing: predicted time to first token of a typical request (the recent mean prompt) joining the mode now; absent for a cold mode.', 'ttftSeconds');
+  predicted('modeswitch_predicted_inter_token_seconds', 'Objective routing: predicted seconds between output tokens on the mode at its current load plus one request.', 'interTokenSeconds');
+  predicted('modeswitch_predicted_joules_per_token', 'Objective routing: predicted GPU energy per output token on the mode at its current load plus one request.', 'joulesPerToken');
+  predicted('modeswitch_predicted_batch', 'Objective routing: the batch those predictions are for (the least-loaded pickable pod\'s load plus one request).', 'batch');
   new Gauge({
     name: 'modeswitch_telemetry_age_seconds',
     help: 'Seconds since the last successful scrape of each telemetry source.',

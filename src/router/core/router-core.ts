@@ -6,8 +6,9 @@ import { TokenCounter } from '../classify/token-counter.js';
 import { podsModeOf } from '../decide/compile-policy.js';
 import type { CompiledPolicy } from '../decide/compile-policy.js';
 import { decide } from '../decide/decide.js';
-import { QualityLedger } from '../decide/objective.js';
-import { modeQualityDelta } from '../decide/objective-routing.js';
+import { LiveModeModels } from '../accounting/live-mode-models.js';
+import { QualityLedger, type ObjectivePrediction } from '../decide/objective.js';
+import { modeQualityDelta, objectivePredictions } from '../decide/objective-routing.js';
 import type { Routed } from '../decide/routed.js';
 import type { PodRegistry } from '../discovery/pod-registry.js';
 import { buildModeView } from '../telemetry/mode-view.js';
@@ -31,6 +32,8 @@ export interface RouterCoreOptions {
  */
 export class RouterCore {
   readonly tokens: TokenCounter;
+  /** Objective routing's models, refitted from what the pods do (fed where requests and energy are accounted). */
+  readonly models = new LiveModeModels();
   private readonly prefixes: PrefixTracker;
   private current: CompiledPolicy | undefined;
   private view: ModeView | undefined;
@@ -94,10 +97,23 @@ export class RouterCore {
     const f = features ?? this.features(req, policy, now, record);
     const objective = policy.objective;
     const ledger = objective && this.ledgerOf(policy, objective.qualityBudgetPoints);
-    const decision = decide({ policy, bindings: { request: f, modes: view.states }, pods: view.pods, exclude, qualityAllowance: ledger?.allowance() });
+    const liveModels = objective && this.models.modelsOf(objective);
+    const decision = decide({ policy, bindings: { request: f, modes: view.states }, pods: view.pods, exclude, qualityAllowance: ledger?.allowance(), liveModels });
     // Charged once per request, on its first decision, and never by a dry run.
     if (ledger && objective && record && !features && decision.mode) ledger.charge(-modeQualityDelta(objective, decision.mode, f.type));
     return { features: f, decision, policy };
+  }
+
+  /**
+   * What the current policy's objective predicts for a typical request (the recent mean prompt) on each warm mode at
+   * its current load; empty without routing.strategy Objective. Read by the metrics, never on the request path.
+   */
+  predictions(now = this.o.now()): Map<string, ObjectivePrediction> {
+    const policy = this.current;
+    const objective = policy?.objective;
+    const view = this.modeView(now, policy);
+    if (!policy || !objective || !view) return new Map();
+    return objectivePredictions(objective, this.models.typicalPromptTokens(), view.pods, policy.resolved.routing.guards, this.models.modelsOf(objective));
   }
 
   private ledgerOf(policy: CompiledPolicy, budgetPoints: number): QualityLedger {

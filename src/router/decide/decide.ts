@@ -1,8 +1,9 @@
 import type { CompiledPolicy } from './compile-policy.js';
 import type { RuleBindings } from './bindings.js';
 import type { PodView } from './pod-view.js';
-import { objectiveChoice } from './objective-routing.js';
-import { pickPod } from './pick-pod.js';
+import type { ObjectivePrediction } from './objective.js';
+import { objectiveChoice, type LiveModeModel } from './objective-routing.js';
+import { pickPod, podLoad } from './pick-pod.js';
 import type { RejectReason } from './pick-pod.js';
 
 import type { AdapterRoute } from '../../api/v1alpha1/adapters.js';
@@ -31,11 +32,15 @@ export interface Decision {
   objective?: string;
   /** The mode the objective preferred but could not use (cold or past the SLO): demand the capacity planner reads. */
   wanted?: string;
+  /** What the objective's model predicts for the request on the mode it chose (rule `objective`). */
+  predicted?: ObjectivePrediction;
   /** The mode that rule asked for. */
   requestedMode: string;
   /** The mode that serves the request; undefined when every mode of the chain was rejected. */
   mode?: string;
   pod?: PodView;
+  /** Sequences on `pod` with this request, when it was picked: the batch the request joins. */
+  batch?: number;
   /** Set when `mode` is a LoRA adapter mode: the model name written upstream and the mode whose pods serve it. */
   adapter?: AdapterRoute;
   /** Empty unless guards or health moved the decision. */
@@ -50,6 +55,8 @@ export interface DecideInput {
   exclude?: ReadonlySet<string>;
   /** Accuracy points this request may lose under objective routing (the caller's QualityLedger); 0 when absent. */
   qualityAllowance?: number;
+  /** Modes' models as the router has refitted them from their pods; the policy's seeds stand in for the rest. */
+  liveModels?: ReadonlyMap<string, LiveModeModel>;
 }
 
 const NO_PODS: readonly PodView[] = [];
@@ -82,7 +89,7 @@ export function decide(input: DecideInput): Decision {
   }
   const guards = policy.resolved.routing.guards;
   const chosen = rule === DEFAULT_RULE && policy.objective
-    ? objectiveChoice(policy.objective, bindings.request.type, Number(bindings.request.inputTokens), pods, guards, input.qualityAllowance ?? 0, exclude)
+    ? objectiveChoice(policy.objective, bindings.request.type, Number(bindings.request.inputTokens), pods, guards, input.qualityAllowance ?? 0, exclude, input.liveModels)
     : undefined;
   if (chosen) {
     rule = OBJECTIVE_RULE;
@@ -93,6 +100,7 @@ export function decide(input: DecideInput): Decision {
   if (domain !== undefined) decision.domain = domain;
   if (chosen) {
     decision.objective = chosen.reason;
+    decision.predicted = chosen.predicted;
     if (chosen.wanted !== undefined) decision.wanted = chosen.wanted;
   }
   for (let i = 0; i < chain.length; i++) {
@@ -101,6 +109,7 @@ export function decide(input: DecideInput): Decision {
     if ('record' in picked) {
       decision.mode = mode;
       decision.pod = picked;
+      decision.batch = podLoad(picked) + 1;
       const adapter = policy.adapters[mode];
       if (adapter) decision.adapter = adapter;
       return decision;
@@ -110,6 +119,11 @@ export function decide(input: DecideInput): Decision {
   return decision;
 }
 
+/** `predicted TTFT 0.012 s, 2.1 ms/token, 0.071 J/token at batch 3`. */
+export function describePrediction(p: ObjectivePrediction): string {
+  return `predicted TTFT ${p.ttftSeconds.toFixed(3)} s, ${(p.interTokenSeconds * 1000).toFixed(1)} ms/token, ${p.joulesPerToken.toFixed(3)} J/token at batch ${p.batch}`;
+}
+
 /** One sentence a person can read: why this mode. Pod names only with `showPod` (they are internal to the cluster). */
 export function explain(d: Decision, showPod = false): string {
   const start = d.domain !== undefined
@@ -117,7 +131,7 @@ export function explain(d: Decision, showPod = false): string {
     : d.rule === DEFAULT_RULE
       ? `no rule matched, default mode ${d.requestedMode}`
       : d.rule === OBJECTIVE_RULE
-        ? `no rule matched, objective → ${d.requestedMode} (${d.objective ?? ''}${d.wanted ? `; wanted ${d.wanted}` : ''})`
+        ? `no rule matched, objective → ${d.requestedMode} (${d.objective ?? ''}${d.predicted ? `: ${describePrediction(d.predicted)}` : ''}${d.wanted ? `; preferred ${d.wanted}, counted as wanted` : ''})`
         : `rule "${d.rule}" matched → ${d.requestedMode}`;
   const moves = d.fallbacks.map((f) => `${f.from} skipped (${f.detail})${f.to ? ` → ${f.to}` : ''}`);
   const pod = showPod && d.pod ? ` on ${d.pod.record.pod ?? d.pod.record.url}` : '';

@@ -1,17 +1,25 @@
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
+import type { LinearFit, ModeModel } from '../../capacity/mode-model.js';
 import { seedPolicyModels, type PolicyModeModel } from '../../capacity/policy-models.js';
 import type { LatencyTarget } from '../../capacity/sizing.js';
 import { qualityDeltaPoints } from '../../sim/model/quality.js';
 import { isRequestType } from '../../sim/model/types.js';
-import { chooseByObjective, type ObjectiveChoice } from './objective.js';
-import { pickPod } from './pick-pod.js';
+import { chooseByObjective, predictOn, type ObjectiveCandidate, type ObjectiveChoice, type ObjectivePrediction } from './objective.js';
+import { pickPod, podLoad } from './pick-pod.js';
 import type { PodView } from './pod-view.js';
 
 /** What a policy with routing.strategy Objective decides with, compiled once per policy version. */
 export interface ObjectiveRouting {
   target: LatencyTarget;
   qualityBudgetPoints: number;
+  /** Each candidate mode's seeded model: what the router predicts with until it has observed the mode. */
   modes: ReadonlyMap<string, PolicyModeModel>;
+}
+
+/** A mode's model as the router has refitted it from what its pods did (accounting/live-mode-models.ts). */
+export interface LiveModeModel {
+  model: ModeModel;
+  firstTokenWait: LinearFit;
 }
 
 export function objectiveRoutingOf(policy: ResolvedPolicy): ObjectiveRouting | undefined {
@@ -22,28 +30,48 @@ export function objectiveRoutingOf(policy: ResolvedPolicy): ObjectiveRouting | u
   return { target: policy.objective, qualityBudgetPoints: policy.objective.qualityBudgetPoints, modes };
 }
 
-/** A pod's load as the router knows it: the engine's waiting + running, never below the router's own in-flight count. */
-function loadOf(p: PodView): number {
-  return Math.max(p.record.inFlight, (p.queueDepth ?? 0) + (p.running ?? 0));
-}
-
 /** Accuracy change of a mode for a request type (a type the simulator does not know counts as chat). */
 export function modeQualityDelta(o: ObjectiveRouting, mode: string, type: string): number {
   const m = o.modes.get(mode);
   return m ? qualityDeltaPoints(m.profile, isRequestType(type) ? type : 'chat') : 0;
 }
 
+type Guards = ResolvedPolicy['routing']['guards'];
+
 /**
- * The objective's choice for one request: each mode's batch is the load of the pod the guards and load balancer
- * would pick (undefined, cold, when none passes), and the quality allowance comes from the caller's ledger.
+ * Each candidate mode with the model it is predicted by (the live one where the router has it, else the seed) and
+ * its batch: the load of the pod the guards and load balancer would pick (undefined, cold, when none passes).
+ */
+function candidatesOf(
+  o: ObjectiveRouting, type: string, pods: ReadonlyMap<string, readonly PodView[]>, guards: Guards,
+  live: ReadonlyMap<string, LiveModeModel> | undefined, exclude?: ReadonlySet<string>,
+): ObjectiveCandidate[] {
+  return [...o.modes].map(([mode, m]) => {
+    const picked = pickPod(pods.get(mode) ?? [], guards, exclude);
+    const learned = live?.get(mode);
+    const c: ObjectiveCandidate = { mode, model: learned?.model ?? m.model, qualityDeltaPoints: modeQualityDelta(o, mode, type), batch: 'record' in picked ? podLoad(picked) : undefined };
+    if (learned) c.firstTokenWait = learned.firstTokenWait;
+    return c;
+  });
+}
+
+/**
+ * The objective's choice for one request, with the quality allowance of the caller's ledger and the live models the
+ * caller passes (seeds for the modes it has none of).
  */
 export function objectiveChoice(
   o: ObjectiveRouting, type: string, promptTokens: number, pods: ReadonlyMap<string, readonly PodView[]>,
-  guards: ResolvedPolicy['routing']['guards'], allowancePoints: number, exclude?: ReadonlySet<string>,
+  guards: Guards, allowancePoints: number, exclude?: ReadonlySet<string>, live?: ReadonlyMap<string, LiveModeModel>,
 ): ObjectiveChoice | undefined {
-  const candidates = [...o.modes].map(([mode, m]) => {
-    const picked = pickPod(pods.get(mode) ?? [], guards, exclude);
-    return { mode, model: m.model, qualityDeltaPoints: modeQualityDelta(o, mode, type), batch: 'record' in picked ? loadOf(picked) : undefined };
-  });
-  return chooseByObjective(candidates, promptTokens, o.target, allowancePoints);
+  return chooseByObjective(candidatesOf(o, type, pods, guards, live, exclude), promptTokens, o.target, allowancePoints);
+}
+
+/** What the model predicts for a request of `promptTokens` on each warm mode at its current load (cold modes absent). */
+export function objectivePredictions(
+  o: ObjectiveRouting, promptTokens: number, pods: ReadonlyMap<string, readonly PodView[]>, guards: Guards,
+  live?: ReadonlyMap<string, LiveModeModel>,
+): Map<string, ObjectivePrediction> {
+  const out = new Map<string, ObjectivePrediction>();
+  for (const c of candidatesOf(o, 'chat', pods, guards, live)) if (c.batch !== undefined) out.set(c.mode, predictOn(c, promptTokens));
+  return out;
 }

@@ -1,4 +1,4 @@
-import { batchWithin, predictInterToken, predictJoulesPerToken, predictTtft, type ModeModel } from '../../capacity/mode-model.js';
+import { batchWithin, evaluate, predictInterToken, predictJoulesPerToken, predictTtft, type LinearFit, type ModeModel } from '../../capacity/mode-model.js';
 import { FILL_UP, meanInterTokenTarget, type LatencyTarget } from '../../capacity/sizing.js';
 
 /** A mode as objective routing sees it for one request. */
@@ -9,6 +9,20 @@ export interface ObjectiveCandidate {
   qualityDeltaPoints: number;
   /** Requests in flight on the mode's least-loaded ready pod; undefined when the mode has no ready pod (cold). */
   batch: number | undefined;
+  /**
+   * Learned seconds a first token waits beyond its prefill against the batch it joins (queueing in the engine
+   * included; mode-model-fit.ts). Without it, one decode step of the batch, as the model predicts.
+   */
+  firstTokenWait?: LinearFit;
+}
+
+/** What the model predicts for a request on a mode at the batch it would join. */
+export interface ObjectivePrediction {
+  /** Sequences on the pod with this request. */
+  batch: number;
+  ttftSeconds: number;
+  interTokenSeconds: number;
+  joulesPerToken: number;
 }
 
 export interface ObjectiveChoice {
@@ -19,6 +33,8 @@ export interface ObjectiveChoice {
   wanted?: string;
   meetsSlo: boolean;
   reason: string;
+  /** The chosen mode's predicted TTFT, inter-token time and energy per token at the batch it joins. */
+  predicted: ObjectivePrediction;
 }
 
 /**
@@ -48,10 +64,22 @@ export function efficiencyJoulesPerToken(model: ModeModel, target: LatencyTarget
   return predictJoulesPerToken(model, Math.max(1, batchWithin(model, meanInterTokenTarget(target)) * FILL_UP));
 }
 
+/** Predicted time to first token for a prompt joining a batch: its prefill, then the learned wait or one decode step. */
+export function predictFirstToken(c: Pick<ObjectiveCandidate, 'model' | 'firstTokenWait'>, promptTokens: number, batch: number): number {
+  if (!c.firstTokenWait) return predictTtft(c.model, promptTokens, 0, batch);
+  return Math.max(0, evaluate(c.model.prefill, promptTokens)) + Math.max(0, evaluate(c.firstTokenWait, Math.max(1, batch)));
+}
+
+/** The model's predictions for a request joining a mode's pod (its load, plus this request). */
+export function predictOn(c: Pick<ObjectiveCandidate, 'model' | 'firstTokenWait' | 'batch'>, promptTokens: number): ObjectivePrediction {
+  const batch = (c.batch ?? 0) + 1;
+  return { batch, ttftSeconds: predictFirstToken(c, promptTokens, batch), interTokenSeconds: predictInterToken(c.model, batch), joulesPerToken: predictJoulesPerToken(c.model, batch) };
+}
+
 function meets(c: ObjectiveCandidate, promptTokens: number, target: LatencyTarget): boolean {
   if (c.batch === undefined) return false;
   const batch = c.batch + 1;
-  return predictInterToken(c.model, batch) <= meanInterTokenTarget(target) && predictTtft(c.model, promptTokens, 0, batch) <= target.ttftP95Seconds;
+  return predictInterToken(c.model, batch) <= meanInterTokenTarget(target) && predictFirstToken(c, promptTokens, batch) <= target.ttftP95Seconds;
 }
 
 /**
@@ -68,16 +96,17 @@ export function chooseByObjective(candidates: readonly ObjectiveCandidate[], pro
   if (!preferred) return undefined;
   const fit = ranked.find((c) => meets(c, promptTokens, target));
   if (fit) {
-    const choice: ObjectiveChoice = { mode: fit.mode, preferred: preferred.mode, meetsSlo: true, reason: fit === preferred ? 'lowest J/token within the SLO' : `${preferred.mode} is ${preferred.batch === undefined ? 'cold (no ready pod within the guards)' : 'past the SLO'}; next lowest J/token within the SLO` };
+    const reason = fit === preferred ? 'lowest J/token within the SLO' : `${preferred.mode} is ${preferred.batch === undefined ? 'cold (no ready pod within the guards)' : 'past the SLO'}; next lowest J/token within the SLO`;
+    const choice: ObjectiveChoice = { mode: fit.mode, preferred: preferred.mode, meetsSlo: true, reason, predicted: predictOn(fit, promptTokens) };
     if (fit !== preferred) choice.wanted = preferred.mode;
     return choice;
   }
   const warm = (cs: readonly ObjectiveCandidate[]) => cs.filter((c) => c.batch !== undefined);
   const pool = warm(allowed).length > 0 ? warm(allowed) : warm(candidates);
-  const ttft = (c: ObjectiveCandidate) => predictTtft(c.model, promptTokens, 0, (c.batch ?? 0) + 1);
+  const ttft = (c: ObjectiveCandidate) => predictFirstToken(c, promptTokens, (c.batch ?? 0) + 1);
   const fastest = [...pool].sort((a, b) => ttft(a) - ttft(b))[0];
   if (!fastest) return undefined;
-  const choice: ObjectiveChoice = { mode: fastest.mode, preferred: preferred.mode, meetsSlo: false, reason: 'no warm mode meets the SLO; fastest first token' };
+  const choice: ObjectiveChoice = { mode: fastest.mode, preferred: preferred.mode, meetsSlo: false, reason: 'no warm mode meets the SLO; fastest first token', predicted: predictOn(fastest, promptTokens) };
   if (fastest !== preferred) choice.wanted = preferred.mode;
   return choice;
 }

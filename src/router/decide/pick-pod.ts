@@ -25,12 +25,20 @@ function guardOf(p: PodView, g: Guards): Rejection | undefined {
 }
 
 /**
+ * Sequences on a pod as the router knows them: the engine's waiting + running, never below the router's own
+ * in-flight count. What objective routing and the live mode models take as the pod's batch.
+ */
+export function podLoad(p: PodView): number {
+  return Math.max(p.record.inFlight, (p.queueDepth ?? 0) + (p.running ?? 0));
+}
+
+/**
  * Load as the engine reports it (waiting + running, which include the router's own requests), never below the
  * router's in-flight count; undefined when the engine's telemetry is unknown.
  */
 function knownLoadOf(p: PodView): number | undefined {
   if (p.queueDepth === undefined && p.running === undefined) return undefined;
-  return Math.max(p.record.inFlight, (p.queueDepth ?? 0) + (p.running ?? 0));
+  return podLoad(p);
 }
 
 /**

@@ -25,9 +25,28 @@ export interface Served {
 /** Accounts one finished request: modeswitch_* metrics and one log line (no prompt text, no secrets). */
 export function recordServed(ctx: ServeContext, s: Served): void {
   recordOutcome(ctx.metrics, { routed: s.routed, policy: s.policy?.name ?? 'none', code: s.code, startedAt: s.startedAt, firstByteAt: s.firstByteAt, endedAt: s.endedAt, usage: s.usage });
+  if (s.policy?.objective) learnFrom(ctx, s.policy.name, s);
   const d = s.routed?.decision;
   // Checked first: building the log entry costs more than routing when the level filters it out anyway.
   if (ctx.logger.isInfoEnabled()) ctx.logger.info('request', { requestId: s.requestId, api: s.api, code: s.code, mode: d?.mode, rule: d?.rule, fallbacks: d?.fallbacks.length, ms: s.endedAt - s.startedAt });
+}
+
+/**
+ * Refits the serving mode's model from a streamed answer that succeeded: a whole (non-streamed) answer's first byte is
+ * its last, so it shows neither its first-token wait nor its inter-token time.
+ */
+function learnFrom(ctx: ServeContext, policy: string, s: Served): void {
+  const d = s.routed?.decision;
+  if (s.code !== 200 || !d?.mode || d.batch === undefined || !s.routed?.features.stream || s.firstByteAt === undefined || !s.usage) return;
+  const fed = ctx.core.models.observeRequest({
+    mode: d.mode,
+    batch: d.batch,
+    promptTokens: s.usage.promptTokens,
+    ttftSeconds: (s.firstByteAt - s.startedAt) / 1000,
+    streamSeconds: (s.endedAt - s.firstByteAt) / 1000,
+    outputTokens: s.usage.completionTokens,
+  });
+  for (const signal of fed) ctx.metrics.modelSamples.inc({ policy, mode: d.mode, signal });
 }
 
 /**

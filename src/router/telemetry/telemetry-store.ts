@@ -1,3 +1,4 @@
+import { wattsFromEnergyCounter } from '../../capacity/mode-model-fit.js';
 import { counterDelta } from './counter-delta.js';
 import type { EngineSample } from './engine-sample.js';
 import type { GpuReading } from './gpu-sample.js';
@@ -18,6 +19,11 @@ export interface TelemetryStoreOptions {
   modeOfPod: (namespace: string | undefined, pod: string) => string | undefined;
   /** Called with the energy each mode used since the last scrape (joules); drives modeswitch_energy_joules_total. */
   onEnergy: (mode: string, joules: number) => void;
+  /**
+   * Called with each pod's average power since the previous scrape (watts, all its GPUs, from energy-counter deltas;
+   * a pod with a GPU whose counter went back is skipped for that interval). Feeds the live mode models.
+   */
+  onPodPower?: (namespace: string | undefined, pod: string, watts: number) => void;
   /** Window over which energy per token is measured. */
   energyWindowMs: number;
 }
@@ -32,7 +38,7 @@ interface WindowEntry {
 export class TelemetryStore {
   private engines = new Map<string, Timed<EngineSample>>();
   private gpus = new Map<string, Timed<PodGpus>>();
-  private energyCounters = new Map<string, number>();
+  private energyCounters = new Map<string, { millijoules: number; at: number }>();
   private tokenCounters = new Map<string, number>();
   private windows = new Map<string, WindowEntry[]>();
   private changes = 0;
@@ -66,12 +72,22 @@ export class TelemetryStore {
   recordGpus(readings: readonly GpuReading[], at: number): void {
     const perPod = new Map<string, { power: number; powerN: number; util: number; utilN: number }>();
     const joulesByMode = new Map<string, number>();
+    const podWatts = new Map<string, { namespace: string | undefined; pod: string; watts: number | undefined }>();
     for (const r of readings) {
       if (r.energyMillijoules !== undefined) {
-        const delta = counterDelta(this.energyCounters.get(r.gpu), r.energyMillijoules);
-        this.energyCounters.set(r.gpu, r.energyMillijoules);
+        const previous = this.energyCounters.get(r.gpu);
+        const delta = counterDelta(previous?.millijoules, r.energyMillijoules);
+        this.energyCounters.set(r.gpu, { millijoules: r.energyMillijoules, at });
         const mode = r.pod ? this.options.modeOfPod(r.namespace, r.pod) : undefined;
         if (mode && delta > 0) joulesByMode.set(mode, (joulesByMode.get(mode) ?? 0) + delta / 1000);
+        if (mode && r.pod && previous) {
+          const key = podKey(r.namespace, r.pod);
+          const watts = wattsFromEnergyCounter(previous.millijoules, r.energyMillijoules, (at - previous.at) / 1000);
+          const acc = podWatts.get(key) ?? { namespace: r.namespace, pod: r.pod, watts: 0 };
+          // One GPU without a usable interval leaves the pod's total unknown for this scrape.
+          acc.watts = acc.watts === undefined || watts === undefined ? undefined : acc.watts + watts;
+          podWatts.set(key, acc);
+        }
       }
       if (!r.pod) continue;
       const key = podKey(r.namespace, r.pod);
@@ -95,6 +111,7 @@ export class TelemetryStore {
       // Lets a standalone endpoint that names only its pod (no namespace) find its GPUs.
       this.gpus.set(podKey('*', key.slice(key.indexOf('/') + 1)), timed);
     }
+    for (const p of podWatts.values()) if (p.watts !== undefined) this.options.onPodPower?.(p.namespace, p.pod, p.watts);
     for (const [mode, joules] of joulesByMode) {
       this.options.onEnergy(mode, joules);
       this.window(mode).push({ at, joules, tokens: 0 });

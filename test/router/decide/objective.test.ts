@@ -1,5 +1,5 @@
-import { seedModeModel } from '../../../src/capacity/mode-model.js';
-import { chooseByObjective, efficiencyJoulesPerToken, QualityLedger, type ObjectiveCandidate } from '../../../src/router/decide/objective.js';
+import { predictInterToken, predictJoulesPerToken, predictTtft, seedModeModel } from '../../../src/capacity/mode-model.js';
+import { chooseByObjective, efficiencyJoulesPerToken, predictFirstToken, QualityLedger, type ObjectiveCandidate } from '../../../src/router/decide/objective.js';
 import { gpuById } from '../../../src/sim/model/gpus.js';
 import { profileFromModeFlags } from '../../../src/sim/model/mode-profile.js';
 import { modelById } from '../../../src/sim/model/models.js';
@@ -19,7 +19,10 @@ function candidates(specBatch: number | undefined, fp16Batch: number | undefined
 describe('chooseByObjective', () => {
   it('prefers the mode with the lowest energy per token when the quality allowance covers it', () => {
     expect(efficiencyJoulesPerToken(spec, target)).toBeLessThan(efficiencyJoulesPerToken(fp16, target));
-    expect(chooseByObjective(candidates(3, 3), 500, target, 0.3)).toEqual({ mode: 'spec', preferred: 'spec', meetsSlo: true, reason: 'lowest J/token within the SLO' });
+    expect(chooseByObjective(candidates(3, 3), 500, target, 0.3)).toEqual({
+      mode: 'spec', preferred: 'spec', meetsSlo: true, reason: 'lowest J/token within the SLO',
+      predicted: { batch: 4, ttftSeconds: predictTtft(spec, 500, 0, 4), interTokenSeconds: predictInterToken(spec, 4), joulesPerToken: predictJoulesPerToken(spec, 4) },
+    });
   });
 
   it('keeps to exact modes when the allowance does not cover the loss', () => {
@@ -34,6 +37,16 @@ describe('chooseByObjective', () => {
     const tight = { ...target, interToken: { statistic: 'mean' as const, seconds: 0.008 } };
     const full = chooseByObjective(candidates(150, 1, 0), 500, tight, 0);
     expect(full).toMatchObject({ mode: 'fp16', wanted: 'spec', reason: expect.stringMatching(/spec is past the SLO/) });
+  });
+
+  it('predicts the first token from the learned wait at the batch when it has one, and moves past a mode whose wait breaks the SLO', () => {
+    // Learned: a first token waits 0.1 s more for each sequence already on the pod (an engine queueing past its slots).
+    const queueing = { intercept: -0.1, slope: 0.1 };
+    expect(predictFirstToken({ model: spec, firstTokenWait: queueing }, 500, 4)).toBeCloseTo(predictTtft(spec, 500, 0, 1) - predictInterToken(spec, 1) + 0.3, 6);
+    const [f, s] = candidates(6, 3, 0);
+    const choice = chooseByObjective([f as ObjectiveCandidate, { ...(s as ObjectiveCandidate), firstTokenWait: queueing }], 500, target, 0);
+    expect(choice).toMatchObject({ mode: 'fp16', wanted: 'spec', meetsSlo: true, reason: expect.stringMatching(/spec is past the SLO/) });
+    expect(chooseByObjective([f as ObjectiveCandidate, { ...(s as ObjectiveCandidate), batch: 1, firstTokenWait: queueing }], 500, target, 0)?.mode).toBe('spec');
   });
 
   it('takes the fastest warm mode when none meets the SLO, and nothing when no mode is warm', () => {

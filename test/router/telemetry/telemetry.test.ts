@@ -52,14 +52,27 @@ describe('telemetry store and mode view', () => {
     const energy: Array<[string, number]> = [];
     const registry = new PodRegistry();
     registry.update(new Map([['fp8', [{ url: 'http://a', mode: 'fp8', pod: 'p-0', namespace: 'ns', ready: true }, { url: 'http://b', mode: 'fp8', pod: 'p-1', namespace: 'ns', ready: true }]]]));
+    const power: Array<[string | undefined, string, number]> = [];
     const store = new TelemetryStore({
       modeOfPod: (ns, pod) => registry.all().find((p) => p.pod === pod && p.namespace === ns)?.mode,
       onEnergy: (mode, j) => energy.push([mode, j]),
+      onPodPower: (ns, pod, watts) => power.push([ns, pod, watts]),
       energyWindowMs: 10_000,
     });
     const view = (now: number) => buildModeView({ modes: ['fp8'], podsOf: (m) => registry.pods(m), store, now, maxAgeMs: 5000 });
-    return { energy, registry, store, view };
+    return { energy, power, registry, store, view };
   };
+
+  it('gives each pod its average power over the interval from energy-counter deltas, and skips an interval a counter went back in', () => {
+    const { power, store } = setup();
+    store.recordGpus(gpuReadingsOf(dcgm(1_000_000, 2_000_000)), 0);
+    expect(power).toEqual([]);
+    // 500 J and 250 J over 2 s on the pod's two GPUs: 375 W for the pod.
+    store.recordGpus(gpuReadingsOf(dcgm(1_500_000, 2_250_000)), 2000);
+    expect(power).toEqual([['ns', 'p-0', 375]]);
+    store.recordGpus(gpuReadingsOf(dcgm(100_000, 2_500_000)), 3000);
+    expect(power).toHaveLength(1);
+  });
 
   it('accounts energy per mode from counter deltas, across a counter reset', () => {
     const { energy, store } = setup();
