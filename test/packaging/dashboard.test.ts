@@ -26,6 +26,9 @@ describe('Grafana dashboard', () => {
     ['Telemetry age', /modeswitch_telemetry_age_seconds/],
     ['Ready pods by mode', /modeswitch_ready_pods/],
     ['Operator reconciles', /modeswitch_reconcile_errors_total/],
+    ['Replicas per mode: desired and ready', /modeswitch_capacity_desired_replicas[\s\S]*modeswitch_ready_pods/],
+    ['Pool joules per output token', /max by \(policy, mode\) \(rate\(modeswitch_energy_joules_total\{policy=~"\$policy"\}.*\/ sum by \(policy\) \(rate\(modeswitch_tokens_total\{policy=~"\$policy",kind="output"/],
+    ['annotation Capacity changes', /changes\(modeswitch_capacity_desired_replicas/],
   ])('has the panel "%s"', (title, pattern) => {
     expect(titles).toContain(title);
     expect(queries.filter((q) => q.panel === title).map((q) => q.expr).join('\n')).toMatch(pattern);
@@ -35,6 +38,31 @@ describe('Grafana dashboard', () => {
     const perMode = queries.filter((q) => /by \(mode/.test(q.expr));
     expect(perMode.length).toBeGreaterThan(5);
     for (const q of perMode) expect({ panel: q.panel, filtered: q.expr.includes('policy=~"$policy",mode=~"$mode"') }).toEqual({ panel: q.panel, filtered: true });
+  });
+
+  it('has a Capacity row: desired against ready replicas, the pool J/token, and where the planner says why', () => {
+    const rowAt = dashboard.panels.findIndex((p) => p.type === 'row' && p.title === 'Capacity');
+    expect(dashboard.panels.slice(rowAt + 1, rowAt + 4).map((p) => p.title)).toEqual(['Replicas per mode: desired and ready', 'Pool joules per output token', 'Why this many replicas']);
+    const replicas = queries.filter((q) => q.panel === 'Replicas per mode: desired and ready');
+    // Both sides keyed the same way (policy "namespace/name", mode), each counted once over router or operator pods.
+    for (const q of replicas) expect(q.expr).toMatch(/^sum by \(mode\) \(max by \(policy, mode\) \(/);
+    const pool = dashboard.panels.find((p) => p.title === 'Pool joules per output token');
+    expect(pool?.description).toMatch(/idle and loading pods included/);
+    expect(JSON.stringify(dashboard.panels[rowAt + 3])).toMatch(/capacityReason[\s\S]*get events/);
+  });
+
+  it('lays out panels without overlaps', () => {
+    const cells = new Set<string>();
+    const overlaps: string[] = [];
+    for (const p of dashboard.panels) {
+      for (let y = p.gridPos.y; y < p.gridPos.y + p.gridPos.h; y++) {
+        for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++) {
+          if (cells.has(`${x},${y}`)) overlaps.push(p.title);
+          cells.add(`${x},${y}`);
+        }
+      }
+    }
+    expect([...new Set(overlaps)]).toEqual([]);
   });
 
   it('gives every panel a description, so readers know what they look at', () => {

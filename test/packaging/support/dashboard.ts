@@ -12,6 +12,7 @@ interface Panel {
   type: string;
   title: string;
   description?: string;
+  gridPos: { x: number; y: number; w: number; h: number };
   targets?: Target[];
   panels?: Panel[];
 }
@@ -20,6 +21,7 @@ export interface Dashboard {
   uid: string;
   title: string;
   panels: Panel[];
+  annotations: { list: { name: string; expr?: string }[] };
   templating: { list: { name: string; type: string; query?: unknown; allValue?: string }[] };
 }
 
@@ -32,14 +34,18 @@ export function loadDashboard(): Dashboard {
   return JSON.parse(readFileSync(join(CHART_DIR, 'dashboards/modeswitch-dashboard.json'), 'utf8')) as Dashboard;
 }
 
-/** Every PromQL expression of every panel (rows included), labelled with its panel title. */
+/**
+ * Every PromQL expression of every panel (rows included), labelled with its panel title, and of every annotation,
+ * labelled `annotation <name>`.
+ */
 export function dashboardQueries(dashboard: Dashboard): PanelQuery[] {
   const walk = (panels: Panel[]): PanelQuery[] =>
     panels.flatMap((p) => [
       ...(p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr ?? '' })),
       ...walk(p.panels ?? []),
     ]);
-  return walk(dashboard.panels);
+  const annotations = dashboard.annotations.list.filter((a) => a.expr).map((a) => ({ panel: `annotation ${a.name}`, expr: a.expr ?? '' }));
+  return [...walk(dashboard.panels), ...annotations];
 }
 
 /**
