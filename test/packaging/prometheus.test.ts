@@ -1,19 +1,23 @@
 /**
  * Every PromQL expression of the Grafana dashboard and of the alert rules, run by a real Prometheus that scraped a
- * real router (in front of simulated vLLM engines and dcgm-exporter) and the operator's metrics endpoint.
+ * real router (in front of simulated vLLM engines and dcgm-exporter) and the operator's metrics endpoint, whose
+ * capacity controller plans the router's policy from the router's own metrics.
  * An expression that returns nothing here would show an empty panel to users.
  */
+import type { InferenceModePolicy } from '../../src/api/v1alpha1/types.js';
 import { ALERTS_FILE, loadRules, selectorsOf } from './support/alert-rules.js';
 import { dashboardQueries, expandGrafanaVariables, loadDashboard } from './support/dashboard.js';
 import { startOperatorTarget, type OperatorTarget } from './support/operator-target.js';
-import { queryInstant, waitForValue } from './support/prometheus-api.js';
+import { queryInstant, waitForValue, type Sample } from './support/prometheus-api.js';
 import { startPrometheus, type PrometheusServer } from './support/prometheus-server.js';
-import { sendChatRequests, startRouterStack, type RouterStack } from './support/router-stack.js';
+import { sendChatRequests, stackPolicy, startRouterStack, type RouterStack } from './support/router-stack.js';
 
 const RATE_INTERVAL = '1m';
 /** Enough scrapes that every rate() window holds several samples. */
 const MIN_SCRAPES = 6;
 const MAX_TRAFFIC_ROUNDS = 200;
+/** The capacity policy's GPU budget: the stack's three modes may hold three GPUs together. */
+const MAX_GPUS = 3;
 
 const queries = dashboardQueries(loadDashboard());
 const rules = loadRules();
@@ -41,9 +45,19 @@ async function driveTraffic(s: RouterStack, op: OperatorTarget, done: Promise<vo
   s.engines.int4.setFault(null);
 }
 
+/** The stack's policy with every mode autoscaled (no fixed replicas) within MAX_GPUS. */
+function capacityPolicy(): InferenceModePolicy {
+  const policy = stackPolicy();
+  return { ...policy, spec: { ...policy.spec, capacity: { maxGpus: MAX_GPUS } } };
+}
+
+async function query(expr: string): Promise<Sample[]> {
+  return (await queryInstant(promUrl(), expandGrafanaVariables(expr, RATE_INTERVAL))).samples;
+}
+
 beforeAll(async () => {
   stack = await startRouterStack();
-  operator = await startOperatorTarget();
+  operator = await startOperatorTarget({ capacity: { policy: capacityPolicy(), routerMetricsAddress: stack.metricsAddress } });
   prometheus = await startPrometheus({
     targets: [
       { job: 'modeswitch-router', address: stack.metricsAddress },
@@ -51,9 +65,14 @@ beforeAll(async () => {
     ],
     ruleFiles: [ALERTS_FILE],
   });
+  // Before any traffic the planner holds every mode at zero; Prometheus scrapes that, so the wake-up is a change.
+  operator.reconcile();
+  await waitForValue(prometheus.url, 'count(modeswitch_capacity_desired_replicas == 0)', 3, 20_000);
   const enoughData = Promise.all([
     waitForValue(prometheus.url, 'min(count_over_time(up{job=~"modeswitch-.*"}[1m]))', MIN_SCRAPES, 40_000),
     waitForValue(prometheus.url, 'min(count_over_time(modeswitch_fallbacks_total[1m]))', 3, 40_000),
+    // The planner wakes modes once it has seen the traffic; the Capacity tests assert it, so only they fail if not.
+    waitForValue(prometheus.url, 'count(modeswitch_capacity_desired_replicas > 0)', 1, 20_000).catch(() => undefined),
   ]).then(() => undefined);
   await Promise.all([enoughData, driveTraffic(stack, operator, enoughData)]);
   // One more rule evaluation after the last scrape, so recorded series exist.
@@ -88,6 +107,41 @@ describe('Grafana dashboard queries against a real Prometheus', () => {
       expect(Number.isFinite(value)).toBe(true);
       expect(value).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the Capacity row against a real Prometheus', () => {
+  const exprsOf = (panel: string) => queries.filter((q) => q.panel === panel).map((q) => q.expr);
+
+  it('shows desired replicas from the operator against ready pods from the router, for the same modes', async () => {
+    const [desiredExpr, readyExpr] = exprsOf('Replicas per mode: desired and ready');
+    const desired = await query(desiredExpr ?? '');
+    const ready = await query(readyExpr ?? '');
+    const byMode = (samples: Sample[]): Record<string, number> => Object.fromEntries(samples.map((s) => [s.metric['mode'], Number(s.value[1])]));
+    // Every mode of the policy is autoscaled here: both sides name the same three modes of "llm/llama".
+    expect(Object.keys(byMode(desired)).sort()).toEqual(['fp16', 'fp8', 'int4']);
+    expect(Object.keys(byMode(ready)).sort()).toEqual(['fp16', 'fp8', 'int4']);
+    const wanted = Object.values(byMode(desired));
+    for (const n of wanted) expect(Number.isInteger(n) && n >= 0 && n <= MAX_GPUS).toBe(true);
+    expect(wanted.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(MAX_GPUS);
+    // The planner saw the router's traffic: some mode wants a replica.
+    expect(Math.max(...wanted)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('marks the planner waking modes from zero as a Capacity change', async () => {
+    const [expr] = exprsOf('annotation Capacity changes');
+    const changed = await query(expr ?? '');
+    expect(changed.map((s) => s.metric['policy'])).toContain('llm/llama');
+  });
+
+  it('gives the pool J/token of the policy, between its cheapest and dearest mode', async () => {
+    const pool = await query(exprsOf('Pool joules per output token')[0] ?? '');
+    expect(pool.map((s) => s.metric['policy'])).toEqual(['llm/llama']);
+    const poolJoules = Number(pool[0]?.value[1]);
+    // Over all modes the ratio is the per-mode ratios weighted by tokens, so it lies between them.
+    const perMode = (await query(exprsOf('Joules per output token by mode')[0] ?? '')).map((s) => Number(s.value[1]));
+    expect(poolJoules).toBeGreaterThanOrEqual(Math.min(...perMode) * 0.999);
+    expect(poolJoules).toBeLessThanOrEqual(Math.max(...perMode) * 1.001);
   });
 });
 

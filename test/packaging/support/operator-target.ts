@@ -1,28 +1,65 @@
 /**
  * The operator's metrics and health endpoint, fed by its real reconcile loop (work queue, workers, policy
- * controller) against the in-memory client: what Prometheus scrapes from an operator pod.
+ * controller) and, given a policy with spec.capacity, its capacity controller reading a real router's /metrics,
+ * against the in-memory client: what Prometheus scrapes from an operator pod.
  */
+import { Agent } from 'undici';
+import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { validatePolicy } from '../../../src/api/v1alpha1/validation.js';
 import { systemClock } from '../../../src/kube/clock.js';
-import { createLogger } from '../../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../../src/observability/logger.js';
+import { routerMetricsDemand } from '../../../src/operator/capacity-demand.js';
+import { CapacityController } from '../../../src/operator/capacity-controller.js';
 import { startHealthServer } from '../../../src/operator/health-server.js';
-import { createOperatorMetrics } from '../../../src/operator/metrics.js';
+import { createOperatorMetrics, type OperatorMetrics } from '../../../src/operator/metrics.js';
 import { PolicyController } from '../../../src/operator/policy-controller.js';
+import { COMPONENT_ROUTER, selectorLabels } from '../../../src/operator/render/labels.js';
 import { renderPolicy } from '../../../src/operator/render/index.js';
 import { WorkQueue } from '../../../src/operator/work-queue.js';
 import { runWorkers } from '../../../src/operator/workers.js';
+import { undiciFetchText } from '../../../src/router/telemetry/fetch-text.js';
 import { FakeKubeClient } from '../../support/fake-kube-client.js';
 import { loadExample } from '../../support/policies.js';
 
 export interface OperatorTarget {
   /** host:port of /metrics */
   metricsAddress: string;
-  /** Queues one reconcile of the example policy. */
+  /** Queues one reconcile of the example policy, and plans the capacity policy once (one plan at a time). */
   reconcile(): void;
   close(): Promise<void>;
 }
 
-export async function startOperatorTarget(): Promise<OperatorTarget> {
+export interface OperatorTargetOptions {
+  /** A policy with spec.capacity, planned from the router whose /metrics is at routerMetricsAddress (host:port). */
+  capacity?: { policy: InferenceModePolicy; routerMetricsAddress: string };
+}
+
+/** The capacity controller over one policy whose router pod is the given metrics address. */
+function capacityPlanner(client: FakeKubeClient, o: NonNullable<OperatorTargetOptions['capacity']>, metrics: OperatorMetrics, logger: Logger) {
+  const { hostname, port } = new URL(`http://${o.routerMetricsAddress}`);
+  const name = o.policy.metadata.name;
+  const policy: InferenceModePolicy = { ...o.policy, spec: { ...o.policy.spec, router: { ...o.policy.spec.router, metricsPort: Number(port) } } };
+  client.seed({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `${name}-router-0`, namespace: policy.metadata.namespace, labels: selectorLabels(name, COMPONENT_ROUTER) }, status: { podIP: hostname, phase: 'Running' } });
+  const agent = new Agent({ connections: 1 });
+  const controller = new CapacityController({
+    client, reader: client.reader, demand: routerMetricsDemand(undiciFetchText(agent)), clock: systemClock, logger, desiredReplicas: metrics.capacityDesiredReplicas,
+  });
+  let planning: Promise<void> | undefined;
+  return {
+    // A plan still running makes this call a no-op, as the operator's timer would skip a step.
+    plan: () => {
+      planning ??= controller.reconcile(policy).catch((err: unknown) => {
+        logger.error('capacity plan failed', { error: String(err) });
+      }).finally(() => (planning = undefined));
+    },
+    close: async () => {
+      await planning;
+      await agent.close();
+    },
+  };
+}
+
+export async function startOperatorTarget(options: OperatorTargetOptions = {}): Promise<OperatorTarget> {
   const logger = createLogger('packaging-test-operator', { level: 'error' });
   const client = new FakeKubeClient();
   const example = loadExample();
@@ -32,13 +69,18 @@ export async function startOperatorTarget(): Promise<OperatorTarget> {
   const metrics = createOperatorMetrics({ queueLength: () => queue.length });
   const controller = new PolicyController({ client, reader: client.reader, validate: validatePolicy, render: renderPolicy, clock: systemClock, logger });
   const workers = runWorkers({ queue, count: 1, process: (k) => controller.processItem(k), metrics, logger, clock: systemClock });
+  const capacity = options.capacity && capacityPlanner(client, options.capacity, metrics, logger);
   const server = await startHealthServer({ host: '127.0.0.1', port: 0, isReady: () => true, registry: metrics.registry });
   return {
     metricsAddress: new URL(server.url).host,
-    reconcile: () => queue.add(key),
+    reconcile: () => {
+      queue.add(key);
+      capacity?.plan();
+    },
     async close() {
       await queue.shutDown();
       await workers;
+      await capacity?.close();
       await server.close();
     },
   };

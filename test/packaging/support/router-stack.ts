@@ -22,7 +22,8 @@ export interface RouterStack {
   close(): Promise<void>;
 }
 
-function stackPolicy(): InferenceModePolicy {
+/** The policy the stack's router serves (namespace llm): three modes, two rules, a fallback chain. */
+export function stackPolicy(): InferenceModePolicy {
   return {
     apiVersion: 'modeswitch.io/v1alpha1',
     kind: 'InferenceModePolicy',
