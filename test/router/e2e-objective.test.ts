@@ -13,7 +13,8 @@ import { ClassifyRequestSchema } from '../../src/gen/modeswitch/v1/router_pb.js'
 import type { ClassifyResponse } from '../../src/gen/modeswitch/v1/router_pb.js';
 import { routerClient } from '../../src/router/grpc/client.js';
 import { batchingEngine, type BatchingShape } from './support/batching-engine.js';
-import { MODEL, NAMESPACE } from './support/harness.js';
+import { eventually } from '../support/eventually.js';
+import { MODEL, NAMESPACE, startHarness } from './support/harness.js';
 import { closedAfterEachTest, type RouterOver, type StandInEngine } from './support/stand-in-engine.js';
 
 jest.setTimeout(90_000);
@@ -55,12 +56,12 @@ interface Streamed {
 }
 
 /** A streamed chat completion, timed from the client: seconds to the first event of the answer. */
-async function streamChat(r: RouterOver, maxTokens: number, tenant?: string): Promise<Streamed> {
+async function streamChat(r: Pick<RouterOver, 'http'>, maxTokens: number, tenant?: string, extra: Record<string, unknown> = {}): Promise<Streamed> {
   const started = performance.now();
   const res = await fetch(`${r.http}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(tenant ? { 'x-modeswitch-tenant': tenant } : {}) },
-    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Tell me about lighthouses.' }], max_tokens: maxTokens, stream: true }),
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Tell me about lighthouses.' }], max_tokens: maxTokens, stream: true, ...extra }),
   });
   expect(res.status).toBe(200);
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -165,5 +166,26 @@ describe('objective routing and cold or slow modes', () => {
     expect(specItl).toBeGreaterThan(metricValue(metrics, 'modeswitch_predicted_inter_token_seconds', 'mode="fp16"') as number);
     expect(metricValue(metrics, 'modeswitch_mode_model_samples_total', 'mode="spec",signal="inter_token"')).toBe(served.filter((x) => x.mode === 'spec').length);
     expect((await classify(r)).decision?.reason).toMatch(/objective → fp16 \(lowest J\/token within the SLO: predicted/);
+  });
+});
+
+describe('objective routing\'s power model', () => {
+  it('learns each busy pod\'s power from the DCGM energy counter (simulated engines and dcgm-exporter)', async () => {
+    const policy = policyWith('Objective', [MODES[1], MODES[3]]);
+    const h = await startHarness(policy, { fp8: { preset: 'fp8' }, fp16: { preset: 'fp16' } });
+    try {
+      const r = { http: h.http };
+      // Long answers (ignore_eos: every token up to max_tokens) keep both engines busy across many scrapes (every 50 ms).
+      const load = Promise.all(['fp8', 'fp16'].flatMap((mode) => Array.from({ length: 4 }, () => streamChat(r, 2000, `learn-${mode}`, { ignore_eos: true }))));
+      await eventually(async () => {
+        const text = await (await fetch(h.metricsUrl)).text();
+        for (const mode of ['fp8', 'fp16']) expect(metricValue(text, 'modeswitch_mode_model_samples_total', `mode="${mode}",signal="power"`)).toBeGreaterThan(0);
+      });
+      await load;
+      const text = await (await fetch(h.metricsUrl)).text();
+      for (const mode of ['fp8', 'fp16']) expect(metricValue(text, 'modeswitch_predicted_joules_per_token', `mode="${mode}"`)).toBeGreaterThan(0);
+    } finally {
+      await h.close();
+    }
   });
 });
