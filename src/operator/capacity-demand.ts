@@ -178,7 +178,8 @@ export function routerMetricsDemand(fetchText: FetchText): DemandSource {
       for (const [key, intervals] of history) {
         if (!key.startsWith(`${policyKey}|`)) continue;
         const kept = intervals.filter((i) => i.end > nowSeconds - STABLE_WINDOW_SECONDS);
-        history.set(key, kept);
+        if (kept.length > 0) history.set(key, kept);
+        else history.delete(key); // a router pod gone for a whole window
         for (const i of kept) {
           windowStart = Math.min(windowStart, i.start);
           for (const [mode, c] of i.modes) sumInto(stable, mode, c, i.end - i.start);
