@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Gauge } from 'prom-client';
 import { resolvePolicy, type ResolvedPolicy } from '../api/v1alpha1/defaults.js';
 import { API_VERSION, KIND, type InferenceModePolicy, type ModeStatus } from '../api/v1alpha1/types.js';
@@ -17,8 +18,18 @@ const REPORTER = 'modeswitch-capacity';
 const QUIET: ModeDemand = { requestsPerSecond: 0, wantedPerSecond: 0, meanPromptTokens: 0, meanOutputTokens: 0, inFlight: 0 };
 
 interface DeploymentLike extends KubeObject {
+  metadata: KubeObject['metadata'] & { managedFields?: { manager?: string }[] };
   spec?: { replicas?: number };
   status?: { readyReplicas?: number };
+}
+
+/**
+ * Replicas this controller decided. The renderer leaves an autoscaled mode's replicas out, so until this controller
+ * first sets them the API server's default (1) stands there: no decision, and counted as none, so a mode that may
+ * idle at zero starts there instead of holding a GPU for idleToZeroSeconds.
+ */
+function decidedReplicas(d: DeploymentLike | undefined): number {
+  return d?.metadata.managedFields?.some((f) => f.manager === CAPACITY_FIELD_MANAGER) ? (d.spec?.replicas ?? 0) : 0;
 }
 
 interface PodLike extends KubeObject {
@@ -72,7 +83,7 @@ export class CapacityController {
       const mode: PlannerMode = {
         name: m.name, model: this.refit(`${key}@${policyObj.metadata.generation ?? 0}/${m.name}`, seeded, observed, ready),
         minReplicas: m.autoscale?.minReplicas ?? m.replicas, maxReplicas: m.autoscale?.maxReplicas ?? m.replicas,
-        replicas: d?.spec?.replicas ?? 0, ready, demand: observed?.demand ?? QUIET,
+        replicas: m.autoscale && capacity.actuation === 'Operator' ? decidedReplicas(d) : (d?.spec?.replicas ?? 0), ready, demand: observed?.demand ?? QUIET,
       };
       if (!m.autoscale) mode.fixedReplicas = m.replicas;
       return [mode];
@@ -83,6 +94,8 @@ export class CapacityController {
     }, this.state.get(key) ?? {});
     this.state.set(key, plan.state);
     const decided = new Map(plan.modes.map((p) => [p.mode, p]));
+    // Status before scaling: the policy controller then writes the counts the scaling changes after this write.
+    await this.writeStatus(policyObj, decided, deployments);
     // Shrinking modes first, so the sum of replicas stays within the budget between the writes too.
     const change = (name: string) => (decided.get(name)?.replicas ?? 0) - (deployments.get(name)?.spec?.replicas ?? 0);
     for (const m of [...policy.modes].sort((a, b) => change(a.name) - change(b.name))) {
@@ -92,10 +105,9 @@ export class CapacityController {
       const before = this.lastDesired.get(`${key}/${m.name}`) ?? deployments.get(m.name)?.spec?.replicas;
       this.lastDesired.set(`${key}/${m.name}`, p.replicas);
       const deployment = deployments.get(m.name);
-      if (capacity.actuation === 'Operator' && deployment && deployment.spec?.replicas !== p.replicas) await this.scale(deployment, p.replicas);
+      if (capacity.actuation === 'Operator' && deployment && (deployment.spec?.replicas !== p.replicas || decidedReplicas(deployment) !== p.replicas)) await this.scale(deployment, p.replicas);
       if (before !== p.replicas) await this.event(policyObj, 'Normal', capacity.actuation === 'Operator' ? 'ScaledMode' : 'DesiredReplicas', `mode ${m.name}: ${before ?? 0} → ${p.replicas} replicas: ${p.reason}`);
     }
-    await this.writeStatus(policyObj, decided);
   }
 
   /**
@@ -133,19 +145,26 @@ export class CapacityController {
     await this.options.client.apply(scaled, { fieldManager: CAPACITY_FIELD_MANAGER, force: true });
   }
 
-  private async writeStatus(policyObj: InferenceModePolicy, decided: Map<string, { replicas: number; reason: string }>): Promise<void> {
-    const current = policyObj.status?.modes ?? [];
+  /**
+   * The plan in status.modes[]. The policy controller writes the same list (a merge patch replaces it whole), so the
+   * counts come from the Deployments as just read, as that controller computes them: a write of either never leaves
+   * the other's older counts standing.
+   */
+  private async writeStatus(policyObj: InferenceModePolicy, decided: Map<string, { replicas: number; reason: string }>, deployments: Map<string, DeploymentLike | undefined>): Promise<void> {
+    const ref = { apiVersion: API_VERSION, kind: KIND, name: policyObj.metadata.name, namespace: policyObj.metadata.namespace };
+    const current = (await this.options.reader.get<InferenceModePolicy>(ref))?.status?.modes ?? [];
     const autoscaled = new Set(resolvePolicy(policyObj).modes.filter((m) => m.autoscale).map((m) => m.name));
     let changed = false;
     const modes: ModeStatus[] = current.map((s) => {
-      const p = decided.get(s.name);
-      if (!p || !autoscaled.has(s.name)) return s;
-      if (s.desiredReplicas === p.replicas && s.capacityReason === p.reason) return s;
+      const d = deployments.get(s.name);
+      const p = autoscaled.has(s.name) ? decided.get(s.name) : undefined;
+      const next: ModeStatus = { ...s, replicas: d?.spec?.replicas ?? s.replicas, readyReplicas: d ? (d.status?.readyReplicas ?? 0) : s.readyReplicas, ...(p ? { desiredReplicas: p.replicas, capacityReason: p.reason } : {}) };
+      if (isDeepStrictEqual(next, s)) return s;
       changed = true;
-      return { ...s, desiredReplicas: p.replicas, capacityReason: p.reason };
+      return next;
     });
     if (!changed) return;
-    await this.options.client.patchStatus({ apiVersion: API_VERSION, kind: KIND, name: policyObj.metadata.name, namespace: policyObj.metadata.namespace }, { modes });
+    await this.options.client.patchStatus(ref, { modes });
   }
 
   private async event(policyObj: InferenceModePolicy, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
