@@ -61,6 +61,7 @@ beforeAll(async () => {
   prometheus = await startPrometheus({
     targets: [
       { job: 'modeswitch-router', address: stack.metricsAddress },
+      { job: 'modeswitch-router', address: stack.idleMetricsAddress },
       { job: 'modeswitch-operator', address: operator.metricsAddress },
     ],
     ruleFiles: [ALERTS_FILE],
@@ -107,6 +108,22 @@ describe('Grafana dashboard queries against a real Prometheus', () => {
       expect(Number.isFinite(value)).toBe(true);
       expect(value).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('two router replicas reading the same GPUs and engines', () => {
+  const exprOf = (panel: string) => expandGrafanaVariables(queries.find((q) => q.panel === panel)?.expr ?? '', RATE_INTERVAL);
+
+  it('count each mode\'s energy and power once: as the router that served the traffic sees them, not twice that', async () => {
+    const served = `instance="${stack?.metricsAddress}"`;
+    // One expression, so both sides are evaluated at the same instant. The two routers sample the same energy counter
+    // a scrape apart, so the ratio is near 1; a sum over both routers would make it 2.
+    const alone = `sum by (mode) (rate(modeswitch_energy_joules_total{${served}}[${RATE_INTERVAL}])) / sum by (mode) (rate(modeswitch_tokens_total{kind="output"}[${RATE_INTERVAL}]))`;
+    const ratios = await query(`(${exprOf('Joules per output token by mode')}) / (${alone})`);
+    expect(ratios.map((s) => s.metric['mode']).sort()).toEqual(['fp16', 'fp8', 'int4']);
+    for (const s of ratios) expect({ mode: s.metric['mode'], once: Math.abs(Number(s.value[1]) - 1) < 0.5 }).toEqual({ mode: s.metric['mode'], once: true });
+    const power = await query(`(${exprOf('GPU power')}) / sum(modeswitch_gpu_power_watts{${served}})`);
+    expect(Math.abs(Number(power[0]?.value[1]) - 1)).toBeLessThan(0.5);
   });
 });
 

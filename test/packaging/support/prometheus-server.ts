@@ -23,12 +23,13 @@ export interface PrometheusServer {
   close(): Promise<void>;
 }
 
-/** Prometheus config scraping each target every second; rules are evaluated every second too. */
+/** Prometheus config scraping each target every second, one scrape config per job; rules are evaluated every second too. */
 export function prometheusConfig(options: PrometheusOptions): string {
+  const jobs = [...new Set(options.targets.map((t) => t.job))];
   return JSON.stringify({
     global: { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: '1s' },
     rule_files: options.ruleFiles ?? [],
-    scrape_configs: options.targets.map((t) => ({ job_name: t.job, static_configs: [{ targets: [t.address] }] })),
+    scrape_configs: jobs.map((job) => ({ job_name: job, static_configs: [{ targets: options.targets.filter((t) => t.job === job).map((t) => t.address) }] })),
   });
 }
 

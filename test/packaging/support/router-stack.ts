@@ -1,6 +1,7 @@
 /**
- * A real router in standalone mode on loopback, in front of simulated vLLM engines (one per mode) and a simulated
- * dcgm-exporter: the same metrics a cluster's router exposes, for the Prometheus test.
+ * Two real routers in standalone mode on loopback (a policy's router Deployment runs two replicas), in front of the
+ * same simulated vLLM engines (one per mode) and simulated dcgm-exporter: the same metrics a cluster's routers
+ * expose, for the Prometheus test. Traffic goes through the first; both read every engine and GPU.
  */
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -14,10 +15,12 @@ const MODES = ['fp16', 'fp8', 'int4'] as const;
 export type StackMode = (typeof MODES)[number];
 
 export interface RouterStack {
-  /** OpenAI API base, e.g. http://127.0.0.1:1234 */
+  /** OpenAI API base of the first router, e.g. http://127.0.0.1:1234 */
   httpUrl: string;
-  /** host:port of the router's /metrics */
+  /** host:port of the first router's /metrics */
   metricsAddress: string;
+  /** host:port of the second router's /metrics: the replica no traffic goes through */
+  idleMetricsAddress: string;
   engines: Record<StackMode, SimEngine>;
   close(): Promise<void>;
 }
@@ -60,19 +63,27 @@ export async function startRouterStack(): Promise<RouterStack> {
     const dcgm: DcgmExporter = await startDcgmExporter({ sources: MODES.map((m) => gpuSourceFromEngine(engines[m])), host: '127.0.0.1', port: 0, logger });
     started.push(dcgm);
     const endpoints = Object.fromEntries(MODES.map((m) => [m, [`${engines[m].url}#${NAMESPACE}/${engines[m].podName}`]]));
-    const router: Router = createRouter({
-      discovery: staticSource(stackPolicy(), endpoints),
-      listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0 },
-      dcgmUrls: [`${dcgm.url}/metrics`],
-      scrapeIntervalMs: 200,
-      maxRequestBytes: 1 << 20,
-      drainTimeoutMs: 1000,
-      logger,
-      energyWindowMs: 5000,
-    });
-    const ports = await router.start();
-    started.push({ close: () => router.stop() });
-    return { httpUrl: `http://127.0.0.1:${ports.httpPort}`, metricsAddress: `127.0.0.1:${ports.metricsPort}`, engines, close: closeAll };
+    const startRouter = async () => {
+      const router: Router = createRouter({
+        discovery: staticSource(stackPolicy(), endpoints),
+        listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0 },
+        dcgmUrls: [`${dcgm.url}/metrics`],
+        scrapeIntervalMs: 200,
+        maxRequestBytes: 1 << 20,
+        drainTimeoutMs: 1000,
+        logger,
+        energyWindowMs: 5000,
+      });
+      const ports = await router.start();
+      started.push({ close: () => router.stop() });
+      return ports;
+    };
+    const ports = await startRouter();
+    const idle = await startRouter();
+    return {
+      httpUrl: `http://127.0.0.1:${ports.httpPort}`, metricsAddress: `127.0.0.1:${ports.metricsPort}`, idleMetricsAddress: `127.0.0.1:${idle.metricsPort}`,
+      engines, close: closeAll,
+    };
   } catch (err) {
     await closeAll();
     throw err;
