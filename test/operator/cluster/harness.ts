@@ -18,12 +18,18 @@ export const OPERATOR_SERVICE_ACCOUNT = 'ms-modeswitch-operator';
 
 /**
  * `helm install` of the chart, the operator watching one namespace (so suites sharing the cluster never reconcile
- * each other's policies). The CRD comes from the chart's crds/ (helm skips it when it already exists).
+ * each other's policies). The CRD comes from the chart's crds/ (helm skips it when it already exists). A suite that
+ * may run beside the journey installs its own release in its own namespace; the ServiceAccount is then
+ * `<release>-modeswitch-operator`.
  */
-export function helmInstall(cluster: LocalCluster, watchNamespace: string): { status: number; stdout: string; stderr: string } {
+export function helmInstall(
+  cluster: LocalCluster,
+  watchNamespace: string,
+  release: { name: string; namespace: string } = { name: RELEASE, namespace: OPERATOR_NAMESPACE },
+): { status: number; stdout: string; stderr: string } {
   return runTool(
     requireTool('helm'),
-    ['install', RELEASE, CHART, '--namespace', OPERATOR_NAMESPACE, '--create-namespace', '--set', `watchNamespace=${watchNamespace}`, '--kubeconfig', cluster.kubeconfig],
+    ['install', release.name, CHART, '--namespace', release.namespace, '--create-namespace', '--set', `watchNamespace=${watchNamespace}`, '--kubeconfig', cluster.kubeconfig],
     120_000,
   );
 }

@@ -1,0 +1,93 @@
+/**
+ * The /metrics of a policy's router pod, for the capacity suite. Kwok gives pods addresses that route nowhere, so
+ * the capacity controller's scrape of the router pod (its own path: the pod's IP and metrics port as the real API
+ * server lists them, then routerMetricsDemand parsing the text) is sent to this loopback server instead. It serves
+ * the router's real metrics (createRouterMetrics), whose counters grow between two scrapes at the rates the test
+ * sets, as if the router had served, or wanted to serve, that traffic. The test sets demand when it wants it, which
+ * a real router would only give under real load on real engines.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
+import { createRouterMetrics } from '../../../src/router/accounting/router-metrics.js';
+import { undiciFetchText } from '../../../src/router/telemetry/fetch-text.js';
+import type { FetchText } from '../../../src/router/telemetry/scraper.js';
+
+/** Requests per second of one mode: served there, and wanted there but served elsewhere. */
+export interface ModeRate {
+  served?: number;
+  wanted?: number;
+}
+
+const PROMPT_TOKENS = 1000;
+const OUTPUT_TOKENS = 200;
+
+export class RouterMetricsStandIn {
+  /** Every URL the capacity controller scraped, as it built it. */
+  readonly scraped: string[] = [];
+  private readonly metrics;
+  private readonly rates = new Map<string, ModeRate>();
+  private last = Date.now();
+  private readonly agent = new Agent({ connections: 2 });
+  private readonly loopbackFetch = undiciFetchText(this.agent);
+
+  private constructor(
+    private readonly policy: string,
+    private readonly server: Server,
+  ) {
+    this.metrics = createRouterMetrics({ policy: () => policy, modeStates: () => new Map(), telemetryAge: () => undefined });
+  }
+
+  static async start(policy: string): Promise<RouterMetricsStandIn> {
+    const server = createServer();
+    const standIn = new RouterMetricsStandIn(policy, server);
+    server.on('request', (_req, res) => {
+      standIn.advance();
+      void standIn.metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': standIn.metrics.registry.contentType }).end(text));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return standIn;
+  }
+
+  /** From now on, this mode's traffic; the traffic so far is counted at the previous rate. */
+  setRate(mode: string, rate: ModeRate): void {
+    this.advance();
+    this.rates.set(mode, rate);
+  }
+
+  /** No traffic anywhere from now on. */
+  quiet(): void {
+    this.advance();
+    this.rates.clear();
+  }
+
+  /** What the operator scrapes with: the URL it built is recorded, the request goes to this server. */
+  readonly fetchText: FetchText = (url, timeoutMs) => {
+    this.scraped.push(url);
+    const { port } = this.server.address() as AddressInfo;
+    return this.loopbackFetch(`http://127.0.0.1:${port}/metrics`, timeoutMs);
+  };
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.agent.close();
+  }
+
+  /** Counts the traffic since the last call at the rates set. */
+  private advance(): void {
+    const now = Date.now();
+    const seconds = (now - this.last) / 1000;
+    this.last = now;
+    const policy = this.policy;
+    for (const [mode, rate] of this.rates) {
+      const served = (rate.served ?? 0) * seconds;
+      if (served > 0) {
+        this.metrics.requests.inc({ policy, mode, rule: 'default', code: '200' }, served);
+        this.metrics.tokens.inc({ policy, mode, kind: 'prompt' }, served * PROMPT_TOKENS);
+        this.metrics.tokens.inc({ policy, mode, kind: 'output' }, served * OUTPUT_TOKENS);
+      }
+      const wanted = (rate.wanted ?? 0) * seconds;
+      if (wanted > 0) this.metrics.wanted.inc({ policy, mode }, wanted);
+    }
+  }
+}
