@@ -35,10 +35,10 @@ export interface DemoCapacity {
 }
 
 /**
- * Always-FP16 and ModeSwitch (objective routing), each autoscaled by the operator's capacity planner, replayed in
- * simulated time on the demo's requests (src/sim/fleet/scaling): the live demo serves a static pool, so this is what
- * the same traffic would do to replicas and pool energy. SLO and budget are the policy's (spec.objective,
- * spec.capacity); without spec.capacity the budget is the GPUs of its static pool.
+ * Always-FP16 and ModeSwitch (the policy's rules, then objective routing), each autoscaled by the operator's capacity
+ * planner, replayed in simulated time on the demo's requests (src/sim/fleet/scaling): the live demo serves a static
+ * pool, so this is what the same traffic would do to replicas and pool energy. SLO and budget are the policy's
+ * (spec.objective, spec.capacity); without spec.capacity the budget is the GPUs of its static pool.
  */
 export function simulateDemoCapacity(o: DemoCapacityOptions): DemoCapacity {
   const resolved = resolvePolicy(o.policy);
