@@ -13,7 +13,6 @@ import { ClassifyRequestSchema } from '../../src/gen/modeswitch/v1/router_pb.js'
 import type { ClassifyResponse } from '../../src/gen/modeswitch/v1/router_pb.js';
 import { routerClient } from '../../src/router/grpc/client.js';
 import { batchingEngine, type BatchingShape } from './support/batching-engine.js';
-import { eventually } from '../support/eventually.js';
 import { MODEL, NAMESPACE, startHarness } from './support/harness.js';
 import { closedAfterEachTest, type RouterOver, type StandInEngine } from './support/stand-in-engine.js';
 
@@ -175,13 +174,14 @@ describe('objective routing\'s power model', () => {
     const h = await startHarness(policy, { fp8: { preset: 'fp8' }, fp16: { preset: 'fp16' } });
     try {
       const r = { http: h.http };
-      // Long answers (ignore_eos: every token up to max_tokens) keep both engines busy across many scrapes (every 50 ms).
-      const load = Promise.all(['fp8', 'fp16'].flatMap((mode) => Array.from({ length: 4 }, () => streamChat(r, 2000, `learn-${mode}`, { ignore_eos: true }))));
-      await eventually(async () => {
-        const text = await (await fetch(h.metricsUrl)).text();
-        for (const mode of ['fp8', 'fp16']) expect(metricValue(text, 'modeswitch_mode_model_samples_total', `mode="${mode}",signal="power"`)).toBeGreaterThan(0);
-      });
-      await load;
+      const samples = async (mode: string) => metricValue(await (await fetch(h.metricsUrl)).text(), 'modeswitch_mode_model_samples_total', `mode="${mode}",signal="power"`) ?? 0;
+      const seen = async () => (await samples('fp8')) > 0 && (await samples('fp16')) > 0;
+      // Waves of long answers (ignore_eos: every token up to max_tokens) keep both engines busy across scrapes, until
+      // the router has had a scrape interval with each pod busy (bounded).
+      for (let wave = 0; wave < 5 && !(await seen()); wave++) {
+        await Promise.all(['fp8', 'fp16'].flatMap((mode) => Array.from({ length: 4 }, () => streamChat(r, 6000, `learn-${mode}`, { ignore_eos: true }))));
+      }
+      expect(await seen()).toBe(true);
       const text = await (await fetch(h.metricsUrl)).text();
       for (const mode of ['fp8', 'fp16']) expect(metricValue(text, 'modeswitch_predicted_joules_per_token', `mode="${mode}"`)).toBeGreaterThan(0);
     } finally {
