@@ -59,6 +59,18 @@ describe('the router\'s live mode models', () => {
     expect(evaluate(wait, 2)).toBeLessThan(0.15);
   });
 
+  it('never tilt a line down: a mode seen slow at small batches is not predicted fast at large ones', () => {
+    const o = objectiveOf(policy);
+    const models = new LiveModeModels();
+    models.modelsOf(o);
+    // Only lone requests, each 150 ms per token: against the seed's 5 ms at batches up to 64, a free line would fall.
+    for (let i = 0; i < 30; i++) models.observeRequest(sample({ batch: 1, streamSeconds: 9 * 0.15 }));
+    const m = models.modelsOf(o).get('fp8')!.model;
+    expect(m.interToken.slope).toBeGreaterThanOrEqual(0);
+    expect(predictInterToken(m, 200)).toBeGreaterThanOrEqual(predictInterToken(m, 1));
+    expect(predictInterToken(m, 1)).toBeGreaterThan(0.05);
+  });
+
   it('refit power per pod against its batch', () => {
     const o = objectiveOf(policy);
     const models = new LiveModeModels();
