@@ -148,7 +148,8 @@ export function routerMetricsDemand(fetchText: FetchText): DemandSource {
   const history = new Map<string, Interval[]>();
   return {
     async demand(policyKey, routers, nowSeconds) {
-      const policy = policyKey.slice(policyKey.indexOf('/') + 1);
+      // The router labels every series with the policy's namespace/name, the same key the controller plans under.
+      const policy = policyKey;
       const latest = new Map<string, ModeSum>();
       const inFlight = new Map<string, number>();
       await Promise.all(routers.map(async (r) => {

@@ -3,15 +3,15 @@ import { routerMetricsDemand } from '../../src/operator/capacity-demand.js';
 /** What a router's /metrics shows after `n` requests to spec and `w` wanted ones for fp16, with `busy` in spec's engines. */
 function page(n: number, w: number, busy = 0): string {
   return [
-    `modeswitch_queue_depth{policy="llama",mode="spec"} ${busy / 2}`,
-    `modeswitch_running_requests{policy="llama",mode="spec"} ${busy / 2}`,
+    `modeswitch_queue_depth{policy="llm/llama",mode="spec"} ${busy / 2}`,
+    `modeswitch_running_requests{policy="llm/llama",mode="spec"} ${busy / 2}`,
     '# TYPE modeswitch_requests_total counter',
-    `modeswitch_requests_total{policy="llama",mode="spec",rule="default",code="200"} ${n / 2}`,
-    `modeswitch_requests_total{policy="llama",mode="spec",rule="long",code="200"} ${n / 2}`,
-    `modeswitch_requests_total{policy="other",mode="spec",rule="default",code="200"} 999`,
-    `modeswitch_wanted_requests_total{policy="llama",mode="fp16"} ${w}`,
-    `modeswitch_tokens_total{policy="llama",mode="spec",kind="prompt"} ${n * 100}`,
-    `modeswitch_tokens_total{policy="llama",mode="spec",kind="output"} ${n * 20}`,
+    `modeswitch_requests_total{policy="llm/llama",mode="spec",rule="default",code="200"} ${n / 2}`,
+    `modeswitch_requests_total{policy="llm/llama",mode="spec",rule="long",code="200"} ${n / 2}`,
+    `modeswitch_requests_total{policy="llm/other",mode="spec",rule="default",code="200"} 999`,
+    `modeswitch_wanted_requests_total{policy="llm/llama",mode="fp16"} ${w}`,
+    `modeswitch_tokens_total{policy="llm/llama",mode="spec",kind="prompt"} ${n * 100}`,
+    `modeswitch_tokens_total{policy="llm/llama",mode="spec",kind="output"} ${n * 20}`,
   ].join('\n');
 }
 
@@ -76,8 +76,8 @@ describe('routerMetricsDemand', () => {
     /** `fast` first tokens within 0.25 s and `slow` ones between 0.5 and 1 s. */
     const histogram = (fast: number, slow: number) => [
       page(fast + slow, 0),
-      ...[['0.25', fast], ['0.5', fast], ['1', fast + slow], ['+Inf', fast + slow]].map(([le, c]) => `modeswitch_time_to_first_token_seconds_bucket{policy="llama",mode="spec",le="${le}"} ${c}`),
-      `modeswitch_time_to_first_token_seconds_count{policy="llama",mode="spec"} ${fast + slow}`,
+      ...[['0.25', fast], ['0.5', fast], ['1', fast + slow], ['+Inf', fast + slow]].map(([le, c]) => `modeswitch_time_to_first_token_seconds_bucket{policy="llm/llama",mode="spec",le="${le}"} ${c}`),
+      `modeswitch_time_to_first_token_seconds_count{policy="llm/llama",mode="spec"} ${fast + slow}`,
     ].join('\n');
     const pages = new Map([['http://r1/metrics', histogram(0, 0)], ['http://r2/metrics', histogram(0, 0)]]);
     const source = routerMetricsDemand(async (url) => pages.get(url) ?? '');
@@ -93,9 +93,9 @@ describe('routerMetricsDemand', () => {
     /** A router page: `n` requests of 20 output tokens, each 1.0 s long with a 0.05 s first token; `joules` of GPU energy. */
     const withTiming = (n: number, joules: number) => [
       page(n, 0),
-      `modeswitch_energy_joules_total{policy="llama",mode="spec"} ${joules}`,
-      `modeswitch_request_duration_seconds_sum{policy="llama",mode="spec"} ${n * 1.0}`,
-      `modeswitch_time_to_first_token_seconds_sum{policy="llama",mode="spec"} ${n * 0.05}`,
+      `modeswitch_energy_joules_total{policy="llm/llama",mode="spec"} ${joules}`,
+      `modeswitch_request_duration_seconds_sum{policy="llm/llama",mode="spec"} ${n * 1.0}`,
+      `modeswitch_time_to_first_token_seconds_sum{policy="llm/llama",mode="spec"} ${n * 0.05}`,
     ].join('\n');
     const pages = new Map<string, string>([['http://r1/metrics', withTiming(0, 1000)], ['http://r2/metrics', withTiming(0, 1000)]]);
     const source = routerMetricsDemand(async (url) => pages.get(url) ?? '');
