@@ -15,7 +15,7 @@ describe('compareCapacity', () => {
   it('runs every strategy on the same requests, always-FP16 first', () => {
     expect(results.map((r) => r.name)).toEqual([
       'always-fp16 (autoscaled)', 'fixed fp8 (autoscaled)', 'fixed int4 (autoscaled)', 'fixed spec (autoscaled)',
-      'policy, static (today)', 'ModeSwitch (capacity + objective)', 'oracle (hindsight, autoscaled)',
+      'policy, static (today)', 'ModeSwitch (capacity + objective)', 'ModeSwitch, objective only (rules ignored)', 'oracle (hindsight, autoscaled)',
     ]);
     for (const r of results) expect(r.metrics.requests).toBe(requests.length);
   });
@@ -28,8 +28,8 @@ describe('compareCapacity', () => {
     expect(modeswitch.metrics.fleetJoulesPerOutputToken).toBeLessThan(staticRow.fleetJoulesPerOutputToken);
   });
 
-  it('keeps ModeSwitch within the GPU budget and its mean quality within the budget', () => {
-    const modeswitch = byKind('modeswitch')[0]!;
+  it.each(['modeswitch', 'objective-only'])('keeps ModeSwitch (%s) within the GPU budget and its mean quality within the budget', (kind) => {
+    const modeswitch = byKind(kind)[0]!;
     const perStep = new Map<number, number>();
     for (const s of modeswitch.run!.replicas) perStep.set(s.t, (perStep.get(s.t) ?? 0) + s.desired);
     expect(Math.max(...perStep.values())).toBeLessThanOrEqual(2);

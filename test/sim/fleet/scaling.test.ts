@@ -117,7 +117,8 @@ describe('objectiveDispatcher', () => {
   const policy = loadExample();
   const pool = new ScalingPool({ gpu: GPU, model: MODEL, modes: fleetModesOf(policy).map((m) => ({ name: m.name, profile: m.profile, startSeconds: START_SECONDS })), seed: 1 });
   pool.addReady('spec', 0, 1);
-  const dispatch = objectiveDispatcher({ policy, target: { ttftP95Seconds: 0.5, interToken: { statistic: 'mean', seconds: 0.03 } }, qualityBudgetPoints: 0.2 });
+  const options = { policy, target: { ttftP95Seconds: 0.5, interToken: { statistic: 'mean' as const, seconds: 0.03 } }, qualityBudgetPoints: 0.2 };
+  const dispatch = objectiveDispatcher({ ...options, applyRules: true });
   // The example's rule long-prompt-short-answer (≥ 4096 prompt tokens, ≤ 64 output) sends a request to fp8.
   const long: WorkloadRequest = { ...request(1, 1, 32), inputTokens: 6000, type: 'summarise' };
 
@@ -130,5 +131,12 @@ describe('objectiveDispatcher', () => {
     pool.setReplicas('fp8', 1, 2);
     pool.advanceTo(2 + START_SECONDS);
     expect(dispatch({ ...long, id: 2 }, 2 + START_SECONDS, pool).pod.mode).toBe('fp8');
+  });
+
+  it('with the rules ignored, lets the objective choose the rule\'s request too, even with the rule\'s mode ready', () => {
+    const objectiveOnly = objectiveDispatcher({ ...options, applyRules: false });
+    const at = 2 + START_SECONDS;
+    expect(pool.ready('fp8', at)).toHaveLength(1);
+    expect(objectiveOnly({ ...long, id: 3 }, at, pool)).toEqual({ pod: pool.ready('spec', at)[0] });
   });
 });

@@ -25,7 +25,8 @@ export interface CapacityCompareOptions extends ReplayCommon {
 
 export interface CapacityStrategyResult {
   name: string;
-  kind: 'baseline' | 'fixed' | 'static' | 'modeswitch' | 'oracle';
+  /** `objective-only`: ModeSwitch with the policy's rules ignored, beside it to show what the rules cost or buy. */
+  kind: 'baseline' | 'fixed' | 'static' | 'modeswitch' | 'objective-only' | 'oracle';
   metrics: CapacityMetrics;
   run?: ScaledRun;
 }
@@ -39,8 +40,9 @@ interface FleetMode {
 
 /**
  * Every strategy on the same SLO, GPU budget and capacity planner: each mode alone (always-FP16 for the baseline),
- * autoscaled; the policy as shipped on its static pool (today's behaviour); ModeSwitch with objective routing and
- * the planner sizing every mode; and the hindsight oracle's per-request modes, autoscaled by the same planner.
+ * autoscaled; the policy as shipped on its static pool (today's behaviour); ModeSwitch, the planner sizing every
+ * mode, routing by the policy's rules then the objective, and again by the objective alone; and the hindsight
+ * oracle's per-request modes, autoscaled by the same planner.
  */
 export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResult[] {
   const gpu = gpuById(o.gpu);
@@ -81,14 +83,18 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
     metrics: capacityMetrics(staticOutcomes, { ...staticRun, gpuSeconds: staticRun.gpus * staticRun.seconds }, profiles, o.target),
   });
 
-  o.onStrategy?.('ModeSwitch capacity');
   const defaultMode = o.policy.spec.routing.defaultMode;
-  const msRun = autoscaled(
+  const modeSwitch = (applyRules: boolean): ScaledRun => autoscaled(
     { [defaultMode]: 1 },
     modes.map((m) => planned(m, m.name === defaultMode ? 1 : 0)),
-    objectiveDispatcher({ policy: o.policy, target: o.target, qualityBudgetPoints: o.qualityBudgetPoints }),
+    objectiveDispatcher({ policy: o.policy, target: o.target, qualityBudgetPoints: o.qualityBudgetPoints, applyRules }),
   );
+  o.onStrategy?.('ModeSwitch capacity');
+  const msRun = modeSwitch(true);
   results.push({ name: 'ModeSwitch (capacity + objective)', kind: 'modeswitch', metrics: metricsOf(msRun), run: msRun });
+  o.onStrategy?.('ModeSwitch, objective only');
+  const objectiveRun = modeSwitch(false);
+  results.push({ name: 'ModeSwitch, objective only (rules ignored)', kind: 'objective-only', metrics: metricsOf(objectiveRun), run: objectiveRun });
 
   o.onStrategy?.('oracle');
   // As in the static comparison, the oracle picks among the modes the policy runs (a mode at zero serves nothing).

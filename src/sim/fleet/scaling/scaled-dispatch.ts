@@ -47,13 +47,18 @@ export interface ObjectiveDispatcherOptions {
   policy: InferenceModePolicy;
   target: LatencyTarget;
   qualityBudgetPoints: number;
+  /** False: the policy's routing.rules are dropped, so the objective decides every request (what the rules cost). */
+  applyRules: boolean;
 }
 
-/** The policy with routing.strategy Objective and the benchmark's SLO and quality budget as spec.objective. */
+/**
+ * The policy with routing.strategy Objective and the benchmark's SLO and quality budget as spec.objective; without
+ * its rules unless they apply (guards, fallback chain, default mode and domain experts stay).
+ */
 function withObjective(o: ObjectiveDispatcherOptions): InferenceModePolicy {
   const interToken = o.target.interToken.statistic === 'mean' ? { interTokenMeanSeconds: o.target.interToken.seconds } : { interTokenP95Seconds: o.target.interToken.seconds };
   const spec = o.policy.spec;
-  return { ...o.policy, spec: { ...spec, objective: { ttftP95Seconds: o.target.ttftP95Seconds, ...interToken, qualityBudgetPoints: o.qualityBudgetPoints }, routing: { ...spec.routing, strategy: 'Objective' } } };
+  return { ...o.policy, spec: { ...spec, objective: { ttftP95Seconds: o.target.ttftP95Seconds, ...interToken, qualityBudgetPoints: o.qualityBudgetPoints }, routing: { ...spec.routing, strategy: 'Objective', ...(o.applyRules ? {} : { rules: [] }) } } };
 }
 
 /**
