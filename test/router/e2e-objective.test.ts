@@ -148,6 +148,15 @@ describe('objective routing and cold or slow modes', () => {
     expect(metricValue(await r.metrics(), 'modeswitch_wanted_requests_total', 'mode="spec"')).toBe(1);
   });
 
+  it('serves a rule whose mode is cold down its fallback chain, and counts the rule\'s mode as wanted so it wakes', async () => {
+    // int4 has no pod (scaled to zero); the learn-int4 tenant's rule asks for it.
+    const r = await start(policyWith('Rules'), { spec: SHAPE, fp8: SHAPE, fp16: SHAPE });
+    const s = await streamChat(r, 4, 'learn-int4');
+    expect(s.rule).toBe('learn-int4');
+    expect(s.mode).not.toBe('int4');
+    expect(metricValue(await r.metrics(), 'modeswitch_wanted_requests_total', 'mode="int4"')).toBe(1);
+  });
+
   it('stops preferring a mode once it has seen its engines decode far slower than the seed says', async () => {
     // spec's seed predicts 1.6 ms per token and the lowest J/token; its engine takes 150 ms. fp16 keeps near its seed.
     const modes = [MODES[0], MODES[3]] as const;

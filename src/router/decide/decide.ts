@@ -30,7 +30,10 @@ export interface Decision {
   domain?: string;
   /** The objective's reason, when it chose the mode (rule `objective`). */
   objective?: string;
-  /** The mode the objective preferred but could not use (cold or past the SLO): demand the capacity planner reads. */
+  /**
+   * A mode the request was meant for but could not use, demand the capacity planner reads: the objective's preferred
+   * mode when cold or past the SLO, or the mode a rule (or the default) asked for when it had no ready pod.
+   */
   wanted?: string;
   /** What the objective's model predicts for the request on the mode it chose (rule `objective`). */
   predicted?: ObjectivePrediction;
@@ -115,6 +118,8 @@ export function decide(input: DecideInput): Decision {
       return decision;
     }
     decision.fallbacks.push({ from: mode, to: chain[i + 1] ?? '', reason: picked.reason, detail: picked.detail });
+    // A mode scaled to zero wakes only on demand it is told about: the rule's (or default's) own mode, cold.
+    if (i === 0 && picked.reason === 'no_ready_pod' && decision.wanted === undefined) decision.wanted = mode;
   }
   return decision;
 }
@@ -133,9 +138,10 @@ export function explain(d: Decision, showPod = false): string {
       : d.rule === OBJECTIVE_RULE
         ? `no rule matched, objective → ${d.requestedMode} (${d.objective ?? ''}${d.predicted ? `: ${describePrediction(d.predicted)}` : ''}${d.wanted ? `; preferred ${d.wanted}, counted as wanted` : ''})`
         : `rule "${d.rule}" matched → ${d.requestedMode}`;
+  const wanted = d.wanted !== undefined && d.rule !== OBJECTIVE_RULE ? [`${d.wanted} counted as wanted`] : [];
   const moves = d.fallbacks.map((f) => `${f.from} skipped (${f.detail})${f.to ? ` → ${f.to}` : ''}`);
   const pod = showPod && d.pod ? ` on ${d.pod.record.pod ?? d.pod.record.url}` : '';
   const adapter = d.adapter ? ` (LoRA adapter "${d.adapter.upstreamModel}" on ${d.adapter.podsOf === d.mode ? 'its own' : `${d.adapter.podsOf}'s`} pods)` : '';
   const end = d.mode ? `served by ${d.mode}${adapter}${pod}` : 'no mode can serve it';
-  return [start, ...moves, end].join('; ');
+  return [start, ...moves, ...wanted, end].join('; ');
 }

@@ -80,6 +80,19 @@ describe('decide', () => {
     expect([d.rule, d.requestedMode, d.mode]).toEqual(['short', 'int4', 'fp8']);
     expect(d.fallbacks).toEqual([{ from: 'int4', to: 'fp8', reason, detail }]);
     expect(explain(d)).toContain(`int4 skipped (${detail}) → fp8`);
+    // Only a mode without a ready pod is demand the planner must see (it may be scaled to zero); a full one is not.
+    expect(d.wanted).toBe(reason === 'no_ready_pod' ? 'int4' : undefined);
+  });
+
+  it('counts the mode a rule asked for as wanted when it has no pod at all, so a mode scaled to zero wakes', () => {
+    const pods = healthyPods();
+    pods.delete('int4');
+    const d = decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods });
+    expect(d).toMatchObject({ rule: 'short', requestedMode: 'int4', mode: 'fp8', wanted: 'int4' });
+    expect(explain(d)).toBe('rule "short" matched → int4; int4 skipped (no ready pod) → fp8; int4 counted as wanted; served by fp8');
+    // A fallback further down the chain is not what the rule asked for: nothing more is wanted.
+    pods.delete('fp8');
+    expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods })).toMatchObject({ mode: 'fp16', wanted: 'int4' });
   });
 
   it('does not trip a guard on unknown telemetry', () => {
@@ -98,6 +111,7 @@ describe('decide', () => {
     const d = decide({ policy: compiled, bindings: { request: request(), modes: states }, pods: new Map() });
     expect(d.mode).toBeUndefined();
     expect(d.fallbacks.map((f) => f.from)).toEqual(['fp8', 'fp16']);
+    expect(d.wanted).toBe('fp8');
     expect(explain(d)).toContain('no mode can serve it');
   });
 });
