@@ -3,7 +3,7 @@ import type { InferenceModePolicy } from '../../../api/v1alpha1/types.js';
 import type { LatencyTarget } from '../../../capacity/sizing.js';
 import { PrefixTracker } from '../../../router/classify/prefix-tracker.js';
 import { compilePolicy, podsModeOf } from '../../../router/decide/compile-policy.js';
-import { decide, type Decision } from '../../../router/decide/decide.js';
+import { decide } from '../../../router/decide/decide.js';
 import { QualityLedger } from '../../../router/decide/objective.js';
 import { modeQualityDelta, type ObjectiveRouting } from '../../../router/decide/objective-routing.js';
 import type { PodView } from '../../../router/decide/pod-view.js';
@@ -62,16 +62,6 @@ function withObjective(o: ObjectiveDispatcherOptions): InferenceModePolicy {
 }
 
 /**
- * The mode a request wanted but did not get: the objective's preferred mode, or the mode a rule (or the default)
- * asked for when it had no ready pod (scaled to zero or still loading), so the planner wakes it.
- */
-function wantedOf(d: Decision): string | undefined {
-  if (d.wanted !== undefined) return d.wanted;
-  const first = d.fallbacks[0];
-  return d.mode !== d.requestedMode && first?.from === d.requestedMode && first.reason === 'no_ready_pod' ? d.requestedMode : undefined;
-}
-
-/**
  * ModeSwitch as the router runs it with routing.strategy Objective (src/router/decide/decide.ts, unchanged): a rule
  * that matches wins, else the objective chooses (the lowest predicted J/token that meets the SLO at the pods' load,
  * within the quality budget as a mean); guards and the fallback chain apply. Each ready pod is seen with its engine's
@@ -110,7 +100,7 @@ export function objectiveDispatcher(o: ObjectiveDispatcherOptions): ScaledDispat
     // Every mode guarded off: the router would refuse it; here the least-loaded ready pod serves (counted as routed).
     const pod = decision.pod ? (records.get(decision.pod.record.url) as { pod: ScalingPod }).pod : anyReady(pool, modes, now);
     ledger.charge(-modeQualityDelta(objective, pod.mode, features.type));
-    const wanted = wantedOf(decision);
-    return wanted !== undefined ? { pod, wanted } : { pod };
+    // The router's own wanted demand: the objective's preferred mode, or a rule's mode without a ready pod.
+    return decision.wanted !== undefined ? { pod, wanted: decision.wanted } : { pod };
   };
 }
