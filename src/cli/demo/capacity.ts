@@ -1,21 +1,14 @@
 import { DEFAULT_CAPACITY, resolvePolicy, type ResolvedObjective } from '../../api/v1alpha1/defaults.js';
-import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 import { savingAgainst } from '../../sim/fleet/fleet-metrics.js';
 import type { CapacityMetrics } from '../../sim/fleet/scaling/capacity-metrics.js';
 import { compareCapacity } from '../../sim/fleet/scaling/capacity-strategies.js';
 import { PLAN_INTERVAL_SECONDS, type CapacityBudget, type ReplicaSample } from '../../sim/fleet/scaling/replay-scaled.js';
-import type { WorkloadRequest } from '../../sim/workload/synthesize.js';
+import type { ReplayCommon } from '../../sim/fleet/strategies.js';
 
 /** Timeline columns at most: longer replays show evenly spaced planning steps, so a line fits a terminal. */
 export const MAX_TIMELINE_COLUMNS = 12;
 
-export interface DemoCapacityOptions {
-  policy: InferenceModePolicy;
-  requests: readonly WorkloadRequest[];
-  gpu: string;
-  model: string;
-  seed: number;
-  baselineMode: string;
+export interface DemoCapacityOptions extends Omit<ReplayCommon, 'onStrategy'> {
   /** GPUs the policy's static pool holds: the budget when the policy sets no spec.capacity. */
   staticGpus: number;
 }

@@ -35,7 +35,8 @@ export function createRouterMetrics(sources: GaugeSources) {
     modelSamples: new Counter({ name: 'modeswitch_mode_model_samples_total', help: 'Observations objective routing refitted a mode\'s model with, by signal (inter_token, first_token: per streamed request; power: per pod and DCGM scrape).', labelNames: ['policy', 'mode', 'signal'], registers }),
     decision: new Histogram({ name: 'modeswitch_decision_duration_seconds', help: 'Time to classify and decide one request (tokenization included).', buckets: DECISION_BUCKETS, registers }),
   };
-  const perMode = (name: string, help: string, field: keyof ModeState) =>
+  /** A gauge per mode, read from its source at every scrape; a mode without a value has no series. */
+  const modeGauge = (name: string, help: string, values: () => Iterable<readonly [string, number | undefined]>) =>
     new Gauge({
       name,
       help,
@@ -44,29 +45,18 @@ export function createRouterMetrics(sources: GaugeSources) {
       collect() {
         this.reset();
         const policy = sources.policy();
-        for (const [mode, state] of sources.modeStates()) {
-          const v = state[field];
-          if (v !== undefined) this.set({ policy, mode }, Number(v));
-        }
+        for (const [mode, v] of values()) if (v !== undefined) this.set({ policy, mode }, v);
       },
     });
+  const perMode = (name: string, help: string, field: keyof ModeState) =>
+    modeGauge(name, help, () => [...sources.modeStates()].map(([mode, state]) => [mode, state[field] === undefined ? undefined : Number(state[field])] as const));
   perMode('modeswitch_gpu_power_watts', 'GPU power of each mode (sum over its GPUs); absent when unknown.', 'powerWatts');
   perMode('modeswitch_queue_depth', 'Requests waiting in the engines of each mode; absent when unknown.', 'queueDepth');
   perMode('modeswitch_running_requests', 'Requests running in the engines of each mode; absent when unknown.', 'running');
   perMode('modeswitch_kv_cache_usage', 'Highest KV-cache use among the pods of each mode (0..1); absent when unknown.', 'kvCacheUsage');
   perMode('modeswitch_ready_pods', 'Ready pods of each mode.', 'readyPods');
   const predicted = (name: string, help: string, field: keyof ObjectivePrediction) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['policy', 'mode'],
-      registers,
-      collect() {
-        this.reset();
-        const policy = sources.policy();
-        for (const [mode, p] of sources.predictions?.() ?? []) this.set({ policy, mode }, p[field]);
-      },
-    });
+    modeGauge(name, help, () => [...(sources.predictions?.() ?? [])].map(([mode, p]) => [mode, p[field]] as const));
   predicted('modeswitch_predicted_ttft_seconds', 'Objective routing: predicted time to first token of a typical request (the recent mean prompt) joining the mode now; absent for a cold mode.', 'ttftSeconds');
   predicted('modeswitch_predicted_inter_token_seconds', 'Objective routing: predicted seconds between output tokens on the mode at its current load plus one request.', 'interTokenSeconds');
   predicted('modeswitch_predicted_joules_per_token', 'Objective routing: predicted GPU energy per output token on the mode at its current load plus one request.', 'joulesPerToken');
