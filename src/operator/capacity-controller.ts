@@ -102,10 +102,12 @@ export class CapacityController {
       const p = decided.get(m.name);
       if (!p || !m.autoscale) continue;
       this.options.desiredReplicas.set({ policy: key, mode: m.name }, p.replicas);
-      const before = this.lastDesired.get(`${key}/${m.name}`) ?? deployments.get(m.name)?.spec?.replicas;
-      this.lastDesired.set(`${key}/${m.name}`, p.replicas);
       const deployment = deployments.get(m.name);
-      if (capacity.actuation === 'Operator' && deployment && (deployment.spec?.replicas !== p.replicas || decidedReplicas(deployment) !== p.replicas)) await this.scale(deployment, p.replicas);
+      // Not created yet: nothing changed (its Event would read `0 → 0`); the next step scales what the server made.
+      if (!deployment) continue;
+      const before = this.lastDesired.get(`${key}/${m.name}`) ?? deployment.spec?.replicas;
+      this.lastDesired.set(`${key}/${m.name}`, p.replicas);
+      if (capacity.actuation === 'Operator' && (deployment.spec?.replicas !== p.replicas || decidedReplicas(deployment) !== p.replicas)) await this.scale(deployment, p.replicas);
       if (before !== p.replicas) await this.event(policyObj, 'Normal', capacity.actuation === 'Operator' ? 'ScaledMode' : 'DesiredReplicas', `mode ${m.name}: ${before ?? 0} → ${p.replicas} replicas: ${p.reason}`);
     }
   }
