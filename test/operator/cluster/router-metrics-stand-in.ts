@@ -9,7 +9,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
+import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { createRouterMetrics } from '../../../src/router/accounting/router-metrics.js';
+import { compilePolicy } from '../../../src/router/decide/compile-policy.js';
 import { undiciFetchText } from '../../../src/router/telemetry/fetch-text.js';
 import type { FetchText } from '../../../src/router/telemetry/scraper.js';
 
@@ -38,9 +40,10 @@ export class RouterMetricsStandIn {
     this.metrics = createRouterMetrics({ policy: () => policy, modeStates: () => new Map(), telemetryAge: () => undefined });
   }
 
-  static async start(policy: string): Promise<RouterMetricsStandIn> {
+  /** Its series carry the `policy` label the router gives this policy. */
+  static async start(policy: InferenceModePolicy): Promise<RouterMetricsStandIn> {
     const server = createServer();
-    const standIn = new RouterMetricsStandIn(policy, server);
+    const standIn = new RouterMetricsStandIn(compilePolicy(policy).name, server);
     server.on('request', (_req, res) => {
       standIn.advance();
       void standIn.metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': standIn.metrics.registry.contentType }).end(text));
