@@ -133,3 +133,18 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
     inferencePool: { enabled: true, failureMode: 'FailOpen', extProcPort: 9002, gateway: { name: 'inference-gateway', namespace: 'gateways', sectionName: 'http' } },
   },
 };
+
+/** A Llama 3.1 8B policy routed by its objective (p95 TTFT 0.5 s, 30 ms per token, 0.2 points), with these modes. */
+export function objectivePolicy(modes: InferenceModePolicy['spec']['modes'], routing: Partial<InferenceModePolicy['spec']['routing']> = {}): InferenceModePolicy {
+  return {
+    apiVersion: 'modeswitch.io/v1alpha1',
+    kind: 'InferenceModePolicy',
+    metadata: { name: 'p', namespace: 'ns' },
+    spec: {
+      model: 'meta-llama/Llama-3.1-8B-Instruct',
+      modes,
+      routing: { defaultMode: 'fp16', strategy: 'Objective', ...routing },
+      objective: { ttftP95Seconds: 0.5, interTokenMeanSeconds: 0.03, qualityBudgetPoints: 0.2 },
+    },
+  };
+}

@@ -3,22 +3,13 @@ import { evaluate, predictInterToken, predictWatts, type ModeModel } from '../..
 import { LiveModeModels } from '../../../src/router/accounting/live-mode-models.js';
 import { compilePolicy } from '../../../src/router/decide/compile-policy.js';
 import type { ObjectiveRouting } from '../../../src/router/decide/objective-routing.js';
+import { objectivePolicy } from '../../support/policies.js';
 
-const policy: InferenceModePolicy = {
-  apiVersion: 'modeswitch.io/v1alpha1',
-  kind: 'InferenceModePolicy',
-  metadata: { name: 'p', namespace: 'ns' },
-  spec: {
-    model: 'meta-llama/Llama-3.1-8B-Instruct',
-    modes: [
-      { name: 'fp16', dtype: 'float16' },
-      { name: 'fp8', quantization: 'fp8' },
-      { name: 'code', adapter: { base: 'fp16', source: '/models-cache/adapters/code', rank: 16 }, domains: ['code'] },
-    ],
-    routing: { defaultMode: 'fp16', strategy: 'Objective' },
-    objective: { ttftP95Seconds: 0.5, interTokenMeanSeconds: 0.03, qualityBudgetPoints: 0.2 },
-  },
-};
+const policy = objectivePolicy([
+  { name: 'fp16', dtype: 'float16' },
+  { name: 'fp8', quantization: 'fp8' },
+  { name: 'code', adapter: { base: 'fp16', source: '/models-cache/adapters/code', rank: 16 }, domains: ['code'] },
+]);
 const objectiveOf = (p: InferenceModePolicy) => compilePolicy(p).objective as ObjectiveRouting;
 /** The same predictions, up to rounding (a refit of the seed's own points is the seed's line again). */
 function expectSameModel(a: ModeModel | undefined, b: ModeModel | undefined): void {

@@ -7,21 +7,15 @@ import { createRouterMetrics } from '../../../src/router/accounting/router-metri
 import { compilePolicy } from '../../../src/router/decide/compile-policy.js';
 import { decide, explain, OBJECTIVE_RULE } from '../../../src/router/decide/decide.js';
 import type { PodView } from '../../../src/router/decide/pod-view.js';
+import { objectivePolicy } from '../../support/policies.js';
 
-const policy: InferenceModePolicy = {
-  apiVersion: 'modeswitch.io/v1alpha1',
-  kind: 'InferenceModePolicy',
-  metadata: { name: 'p', namespace: 'ns' },
-  spec: {
-    model: 'meta-llama/Llama-3.1-8B-Instruct',
-    modes: [
-      { name: 'fp16', dtype: 'float16' },
-      { name: 'spec', quantization: 'fp8', speculative: { method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', numSpeculativeTokens: 3 } },
-    ],
-    routing: { defaultMode: 'fp16', strategy: 'Objective', rules: [{ name: 'pinned', when: "request.type == 'math'", mode: 'fp16' }] },
-    objective: { ttftP95Seconds: 0.5, interTokenMeanSeconds: 0.03, qualityBudgetPoints: 0.2 },
-  },
-};
+const policy = objectivePolicy(
+  [
+    { name: 'fp16', dtype: 'float16' },
+    { name: 'spec', quantization: 'fp8', speculative: { method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', numSpeculativeTokens: 3 } },
+  ],
+  { rules: [{ name: 'pinned', when: "request.type == 'math'", mode: 'fp16' }] },
+);
 const compiled = compilePolicy(policy);
 
 const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
