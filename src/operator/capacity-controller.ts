@@ -24,12 +24,12 @@ interface DeploymentLike extends KubeObject {
 }
 
 /**
- * Replicas this controller decided. The renderer leaves an autoscaled mode's replicas out, so until this controller
- * first sets them the API server's default (1) stands there: no decision, and counted as none, so a mode that may
- * idle at zero starts there instead of holding a GPU for idleToZeroSeconds.
+ * Whether this controller has set the Deployment's replicas. The renderer leaves an autoscaled mode's replicas out,
+ * so until then the API server's default (1) stands there: no decision. The mode then counts as at its floor, so one
+ * that may idle at zero starts there instead of holding a GPU for idleToZeroSeconds.
  */
-function decidedReplicas(d: DeploymentLike | undefined): number {
-  return d?.metadata.managedFields?.some((f) => f.manager === CAPACITY_FIELD_MANAGER) ? (d.spec?.replicas ?? 0) : 0;
+function scaledByUs(d: DeploymentLike | undefined): boolean {
+  return d?.metadata.managedFields?.some((f) => f.manager === CAPACITY_FIELD_MANAGER) ?? false;
 }
 
 interface PodLike extends KubeObject {
@@ -83,7 +83,7 @@ export class CapacityController {
       const mode: PlannerMode = {
         name: m.name, model: this.refit(`${key}@${policyObj.metadata.generation ?? 0}/${m.name}`, seeded, observed, ready),
         minReplicas: m.autoscale?.minReplicas ?? m.replicas, maxReplicas: m.autoscale?.maxReplicas ?? m.replicas,
-        replicas: m.autoscale && capacity.actuation === 'Operator' ? decidedReplicas(d) : (d?.spec?.replicas ?? 0), ready, demand: observed?.demand ?? QUIET,
+        replicas: m.autoscale && capacity.actuation === 'Operator' && !scaledByUs(d) ? m.autoscale.minReplicas : (d?.spec?.replicas ?? 0), ready, demand: observed?.demand ?? QUIET,
       };
       if (!m.autoscale) mode.fixedReplicas = m.replicas;
       return [mode];
@@ -107,7 +107,7 @@ export class CapacityController {
       if (!deployment) continue;
       const before = this.lastDesired.get(`${key}/${m.name}`) ?? deployment.spec?.replicas;
       this.lastDesired.set(`${key}/${m.name}`, p.replicas);
-      if (capacity.actuation === 'Operator' && (deployment.spec?.replicas !== p.replicas || decidedReplicas(deployment) !== p.replicas)) await this.scale(deployment, p.replicas);
+      if (capacity.actuation === 'Operator' && (deployment.spec?.replicas !== p.replicas || !scaledByUs(deployment))) await this.scale(deployment, p.replicas);
       if (before !== p.replicas) await this.event(policyObj, 'Normal', capacity.actuation === 'Operator' ? 'ScaledMode' : 'DesiredReplicas', `mode ${m.name}: ${before ?? 0} → ${p.replicas} replicas: ${p.reason}`);
     }
   }
