@@ -10,6 +10,7 @@ import { withDesiredHash } from './desired-hash.js';
 import { invalidStatus, reconciledStatus } from './compute-status.js';
 import { FIELD_MANAGER, policySelector } from './labels.js';
 import { OPTIONAL_OWNED_KINDS, OWNED_KINDS, POD_KIND } from './owned-kinds.js';
+import { INITIAL_REPLICAS_ANNOTATION } from './render/labels.js';
 
 export interface PolicyControllerOptions {
   /** Writes go straight to the API server. */
@@ -87,7 +88,7 @@ export class PolicyController {
           live.set(identity(obj), current);
           continue;
         }
-        live.set(identity(obj), await this.options.client.apply(obj, { fieldManager: FIELD_MANAGER, force: true }));
+        live.set(identity(obj), await this.options.client.apply(current ? obj : atInitialReplicas(obj), { fieldManager: FIELD_MANAGER, force: true }));
         applied++;
       }
       pruned = await this.prune(policy, new Set(desired.map(identity)));
@@ -214,6 +215,16 @@ export class PolicyController {
   private now(): string {
     return new Date(this.options.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
+}
+
+/**
+ * An object as first created: a workload rendered without replicas (an autoscaled mode's Deployment) starts at the
+ * replicas its annotation names. Later applies leave them out again, so the capacity controller alone owns them.
+ */
+function atInitialReplicas(obj: KubeObject): KubeObject {
+  const initial = obj.metadata.annotations?.[INITIAL_REPLICAS_ANNOTATION];
+  if (initial === undefined) return obj;
+  return { ...obj, spec: { ...(obj as { spec?: object }).spec, replicas: Number(initial) } } as KubeObject;
 }
 
 function identity(obj: KubeObject): string {

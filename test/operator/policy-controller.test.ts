@@ -12,7 +12,7 @@ const KEY = 'llm/llama';
 const POLICY_REF: ObjectRef = { apiVersion: 'modeswitch.io/v1alpha1', kind: 'InferenceModePolicy', namespace: 'llm', name: 'llama' };
 const deploymentRef = (name: string): ObjectRef => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'llm', name });
 
-function setup(modes?: string[]) {
+function setup(modes?: string[], edit: (p: InferenceModePolicy) => void = () => undefined) {
   const client = new FakeKubeClient();
   const clock = new FakeClock();
   const controller = new PolicyController({
@@ -23,7 +23,9 @@ function setup(modes?: string[]) {
     clock,
     logger: createLogger('test', { level: 'error' }),
   });
-  client.seed(policyFixture(modes) as unknown as KubeObject);
+  const policy = policyFixture(modes);
+  edit(policy);
+  client.seed(policy as unknown as KubeObject);
   return { client, clock, controller };
 }
 
@@ -52,6 +54,23 @@ describe('PolicyController.processItem', () => {
       expect(obj.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: policy.metadata.uid, controller: true })]);
     }
     expect(client.writes().every((a) => a.verb === 'apply' && a.fieldManager === 'modeswitch-operator')).toBe(true);
+  });
+
+  it('creates an autoscaled mode at its floor, not the API server default of 1, and leaves its replicas alone after', async () => {
+    const { client, controller } = setup(['fp16', 'fp8', 'int4'], (p) => {
+      p.spec.capacity = { maxGpus: 4 };
+      p.spec.modes[0]!.replicas = 1;
+      p.spec.modes[1]!.minReplicas = 1;
+    });
+    await controller.processItem(KEY);
+    const replicas = (name: string) => (client.all('Deployment').find((d) => d.metadata.name === name) as unknown as { spec: { replicas?: number } }).spec.replicas;
+    expect({ fp16: replicas('llama-fp16'), fp8: replicas('llama-fp8'), int4: replicas('llama-int4') }).toEqual({ fp16: 1, fp8: 1, int4: 0 });
+    // The capacity controller scales it; a resync of the policy does not write replicas back.
+    client.edit(deploymentRef('llama-int4'), (d) => {
+      (d['spec'] as { replicas: number }).replicas = 2;
+    });
+    expect((await controller.processItem(KEY)).applied).toBe(0);
+    expect(replicas('llama-int4')).toBe(2);
   });
 
   it('issues zero writes when run again on an unchanged cluster', async () => {

@@ -6,6 +6,11 @@ import { LABEL_MANAGED_BY, LABEL_MODE, LABEL_POLICY, MANAGED_BY } from '../../ap
 
 export { LABEL_MANAGED_BY, LABEL_MODE, LABEL_POLICY, MANAGED_BY };
 export const COMPONENT_ENGINE = 'engine';
+/**
+ * On an autoscaled mode's Deployment, which is rendered without replicas: the replicas it is created with (the mode's
+ * floor), since the API server would otherwise default them to 1 and start a pod a scale-to-zero mode has no GPU for.
+ */
+export const INITIAL_REPLICAS_ANNOTATION = 'modeswitch.io/initial-replicas';
 export const COMPONENT_ROUTER = 'router';
 
 export function modeObjectName(policy: string, mode: string): string {

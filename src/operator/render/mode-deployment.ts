@@ -1,7 +1,7 @@
 import { loraModulesOf } from '../../api/v1alpha1/adapters.js';
 import { DEFAULT_API_KEY_SECRET_KEY, DEFAULT_HF_TOKEN_SECRET_KEY, ENGINE_PORT, type ResolvedMode, type ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import { engineArgs } from './engine-args.js';
-import { COMPONENT_ENGINE, modeObjectName, objectLabels, objectMeta, selectorLabels } from './labels.js';
+import { COMPONENT_ENGINE, INITIAL_REPLICAS_ANNOTATION, modeObjectName, objectLabels, objectMeta, selectorLabels } from './labels.js';
 import type { KubeObject } from './object.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';
 
@@ -58,6 +58,11 @@ function probes(policy: ResolvedPolicy): Record<string, unknown> {
   };
 }
 
+function withInitialReplicas(meta: KubeObject['metadata'], mode: ResolvedMode): KubeObject['metadata'] {
+  if (!mode.autoscale) return meta;
+  return { ...meta, annotations: { ...meta.annotations, [INITIAL_REPLICAS_ANNOTATION]: String(mode.autoscale.minReplicas) } };
+}
+
 /** The Deployment that runs one mode's vLLM server. Pure. */
 export function renderModeDeployment(policy: ResolvedPolicy, mode: ResolvedMode): KubeObject {
   const name = modeObjectName(policy.name, mode.name);
@@ -101,7 +106,7 @@ export function renderModeDeployment(policy: ResolvedPolicy, mode: ResolvedMode)
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: objectMeta(policy, name, COMPONENT_ENGINE, mode.name),
+    metadata: withInitialReplicas(objectMeta(policy, name, COMPONENT_ENGINE, mode.name), mode),
     spec: {
       // An autoscaled mode's replicas belong to the capacity controller alone: leaving them out keeps apply off them.
       ...(mode.autoscale ? {} : { replicas: mode.replicas }),

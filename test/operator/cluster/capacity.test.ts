@@ -91,6 +91,8 @@ describe('the capacity controller on a real control plane', () => {
   let budget = MAX_GPUS;
   /** Per budget: the most GPUs the mode Deployments asked for together, at any version the API server sent. */
   const mostGpus = new Map<number, number>();
+  /** Each engine Deployment's replicas as the API server first stored it. */
+  const createdWith = new Map<string, number | undefined>();
   /** Every capacityReason the policy's status showed, per mode, in order. */
   const reasons = new Map<string, string[]>();
 
@@ -134,6 +136,7 @@ describe('the capacity controller on a real control plane', () => {
       mostGpus.set(budget, Math.max(mostGpus.get(budget) ?? 0, gpus));
     };
     deployments.on({ add: countGpus, update: countGpus, delete: countGpus });
+    deployments.on({ add: (d) => void createdWith.set(d.metadata.name, (d as DeploymentView).spec.replicas) });
     policies.on({
       update: (_old, p) => {
         for (const m of (p as InferenceModePolicy).status?.modes ?? []) {
@@ -255,6 +258,11 @@ describe('the capacity controller on a real control plane', () => {
     const ips = pods.list(ns.name, `modeswitch.io/policy=${POLICY},app.kubernetes.io/component=router`).map((p: any) => p.status?.podIP as string);
     expect(ips).toEqual([expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/)]);
     expect(new Set(router.scraped)).toEqual(new Set([`http://${ips[0]}:${ROUTER_DEFAULTS.listen.metricsPort}/metrics`]));
+  });
+
+  it('created each autoscaled mode at its floor, so a mode that may idle at zero never started a pod it had no demand for', () => {
+    // Without the floor the API server defaults an omitted replicas to 1.
+    expect(Object.fromEntries([...createdWith].filter(([name]) => name !== `${POLICY}-router`))).toEqual({ [`${POLICY}-fp16`]: 1, [`${POLICY}-fp8`]: 1, [`${POLICY}-spec`]: 0 });
   });
 
   it('never asked for more GPUs than spec.capacity.maxGpus, at any version of the Deployments', () => {
