@@ -6,26 +6,12 @@ import type { ClassifyResponse, GenerateResponse } from '../../src/gen/modeswitc
 import { routerClient } from '../../src/router/grpc/client.js';
 import type { RouterClient } from '../../src/router/grpc/client.js';
 import { MODEL, testPolicy } from './support/harness.js';
-import { routerOver, standInEngine } from './support/stand-in-engine.js';
-import type { RouterOver, StandInEngine } from './support/stand-in-engine.js';
+import { closedAfterEachTest, type RouterOver } from './support/stand-in-engine.js';
 
-const engines: StandInEngine[] = [];
+const fleet = closedAfterEachTest();
+const engine = () => fleet.engine();
 let r: RouterOver | undefined;
 let client: RouterClient | undefined;
-
-async function engine(): Promise<StandInEngine> {
-  const e = await standInEngine();
-  engines.push(e);
-  return e;
-}
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await r?.close();
-  r = undefined;
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-});
 
 const complete = (base: string, headers: Record<string, string> = {}, body: Record<string, unknown> = {}) =>
   fetch(`${base}/v1/${body['messages'] ? 'chat/' : ''}completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: MODEL, prompt: 'hello there', max_tokens: 2, ...body }) });
@@ -46,8 +32,8 @@ function generateError(c: RouterClient, req: Parameters<typeof create<typeof Gen
 describe('what a client sees of the inside', () => {
   it('names no internal address when an engine refuses connections', async () => {
     const e = await engine();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] });
-    await Promise.all(engines.splice(0).map((x) => x.close()));
+    r = await fleet.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] });
+    await fleet.closeEngines();
     const res = await complete(r.http);
     const text = await res.text();
     expect(res.status).toBe(502);
@@ -56,15 +42,15 @@ describe('what a client sees of the inside', () => {
 
   it('leaves pod names out of Classify unless the router exposes internals', async () => {
     const e = await engine();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] });
-    client = routerClient(r.grpcTarget, credentials.createInsecure());
+    r = await fleet.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] });
+    client = fleet.closing(routerClient(r.grpcTarget, credentials.createInsecure()));
     const hidden = await classify(client);
     expect(hidden.decision?.pod).toBe('');
     expect(hidden.decision?.reason).not.toMatch(/fp8-0/);
     client.close();
     await r.close();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] }, { exposeInternals: true });
-    client = routerClient(r.grpcTarget, credentials.createInsecure());
+    r = await fleet.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] }, { exposeInternals: true });
+    client = fleet.closing(routerClient(r.grpcTarget, credentials.createInsecure()));
     expect((await classify(client)).decision?.pod).toBe('fp8-0');
   });
 });
@@ -74,16 +60,16 @@ describe('trust in client headers', () => {
 
   it('uses the hint headers when the policy trusts clients, and ignores them when it says so', async () => {
     const [a, b] = [await engine(), await engine()];
-    r = await routerOver(testPolicy({ defaultMode: 'b', rules }, ['a', 'b']), { a: [a], b: [b] });
+    r = await fleet.router(testPolicy({ defaultMode: 'b', rules }, ['a', 'b']), { a: [a], b: [b] });
     expect((await complete(r.http, { 'x-modeswitch-type': 'code' })).headers.get('x-modeswitch-mode')).toBe('a');
     await r.close();
-    r = await routerOver(testPolicy({ defaultMode: 'b', rules, clientHints: 'Ignore' }, ['a', 'b']), { a: [a], b: [b] });
+    r = await fleet.router(testPolicy({ defaultMode: 'b', rules, clientHints: 'Ignore' }, ['a', 'b']), { a: [a], b: [b] });
     expect((await complete(r.http, { 'x-modeswitch-type': 'code' })).headers.get('x-modeswitch-mode')).toBe('b');
   });
 
   it("sends the engines the router's API key, never the client's Authorization", async () => {
     const e = await engine();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] }, { upstreamApiKey: 'engine-key' });
+    r = await fleet.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] }, { upstreamApiKey: 'engine-key' });
     expect((await complete(r.http, { authorization: 'Bearer client-key' })).status).toBe(200);
     expect(e.calls[0]?.headers['authorization']).toBe('Bearer engine-key');
   });
@@ -92,8 +78,8 @@ describe('trust in client headers', () => {
 describe('the same validation on gRPC as on HTTP', () => {
   it('refuses a chat role and hint numbers that HTTP refuses', async () => {
     const e = await engine();
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] });
-    client = routerClient(r.grpcTarget, credentials.createInsecure());
+    r = await fleet.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [e] });
+    client = fleet.closing(routerClient(r.grpcTarget, credentials.createInsecure()));
     const http = await complete(r.http, {}, { prompt: undefined, messages: [{ role: 'robot', content: 'x' }] });
     expect(http.status).toBe(400);
     expect((await generateError(client, { messages: [{ role: 'robot', content: 'x' }] })).code).toBe(status.INVALID_ARGUMENT);

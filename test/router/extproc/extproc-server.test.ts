@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import type { ProcessingResponse } from '../../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 import { MODEL, testPolicy } from '../support/harness.js';
-import { routerOver, standInEngine, type RouterOver, type StandInEngine } from '../support/stand-in-engine.js';
+import { closedAfterEachTest, type RouterOver, type StandInEngine } from '../support/stand-in-engine.js';
 import {
   commonOf,
   extProcClient,
@@ -21,7 +21,9 @@ import {
   type ExtProcClient,
 } from '../../support/envoy-ext-proc.js';
 
-const engines: StandInEngine[] = [];
+const fleet = closedAfterEachTest();
+/** The engines of the router `start` made. */
+let engines: StandInEngine[] = [];
 let r: RouterOver | undefined;
 let client: ExtProcClient | undefined;
 let target = '';
@@ -44,27 +46,18 @@ async function start(
   for (const [mode, n] of Object.entries(pods)) {
     byMode[mode] = [];
     for (let i = 0; i < n; i++) {
-      const e = await standInEngine();
-      engines.push(e);
-      byMode[mode].push(e);
+      byMode[mode].push(await fleet.engine());
     }
   }
   const port = await freePort();
   const policy = testPolicy(routing, Object.keys(pods));
   policy.spec.modes.push(...extraModes);
-  r = await routerOver(policy, byMode, { listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port } });
+  r = await fleet.router(policy, byMode, { listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port } });
   target = `127.0.0.1:${port}`;
-  client = extProcClient(target);
+  client = fleet.closing(extProcClient(target));
+  engines = Object.values(byMode).flat();
   return byMode;
 }
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await r?.close();
-  r = undefined;
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-});
 
 const endpointOf = (e: StandInEngine) => e.url.replace('http://', '');
 const chatBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hello there' }], max_tokens: 8, ...extra });
@@ -185,9 +178,9 @@ describe('the Endpoint Picker (ext_proc) front', () => {
     const url = `http://127.0.0.1:${(busy.address() as { port: number }).port}`;
     const port = await freePort();
     const fake = { url, calls: [], handle: () => undefined, close: () => new Promise<void>((resolve) => busy.close(() => resolve())) } as unknown as StandInEngine;
-    engines.push(fake);
-    r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [fake] }, { listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port } });
-    client = extProcClient(`127.0.0.1:${port}`);
+    fleet.closing(fake);
+    r = await fleet.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [fake] }, { listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port } });
+    client = fleet.closing(extProcClient(`127.0.0.1:${port}`));
     const statusFor = async (priority?: string) => {
       const s = new ExtProcStream(client!);
       const body = chatBody();
@@ -205,7 +198,7 @@ describe('the Endpoint Picker (ext_proc) front', () => {
 
   it('answers 503 with retry-after when no pod is ready', async () => {
     await start({ fp8: 1 });
-    await Promise.all(engines.map((e) => e.close()));
+    await fleet.closeEngines();
     // The router's health checks notice the pod is gone.
     const deadline = Date.now() + 5000;
     while (r!.router.ready() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -238,7 +231,7 @@ describe('the Endpoint Picker (ext_proc) front', () => {
     expect(await healthOf(target, 'liveness')).toBe('SERVING');
     expect(await healthOf(target, 'readiness')).toBe('SERVING');
     expect(await healthOf(target, 'envoy.service.ext_proc.v3.ExternalProcessor')).toBe('SERVING');
-    await Promise.all(engines.map((e) => e.close()));
+    await fleet.closeEngines();
     const deadline = Date.now() + 5000;
     while ((await healthOf(target, 'readiness')) === 'SERVING' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await healthOf(target, 'readiness')).toBe('NOT_SERVING');

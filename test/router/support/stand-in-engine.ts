@@ -119,8 +119,10 @@ export async function routerOver(policy: InferenceModePolicy, engines: Record<st
  */
 export function closedAfterEachTest() {
   const engines: StandInEngine[] = [];
+  const clients: { close(): unknown }[] = [];
   let router: RouterOver | undefined;
   afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
     await router?.close();
     router = undefined;
     await closeEngines();
@@ -137,6 +139,11 @@ export function closedAfterEachTest() {
     async router(...args: Parameters<typeof routerOver>): Promise<RouterOver> {
       router = await routerOver(...args);
       return router;
+    },
+    /** Something to close after the test, before the router: a client of it (gRPC, ext_proc), or a hand-made server. */
+    closing<T extends { close(): unknown }>(client: T): T {
+      clients.push(client);
+      return client;
     },
     closeEngines,
   };
