@@ -12,7 +12,7 @@ import { API_VERSION, KIND } from '../src/api/v1alpha1/types.js';
 import { systemClock } from '../src/kube/clock.js';
 import { connectKube } from '../src/kube/connect.js';
 import { createLogger } from '../src/observability/logger.js';
-import { Operator } from '../src/operator/operator.js';
+import { Operator } from '../src/operator/runtime/operator.js';
 import { CountingClient } from './operator/counting-client.js';
 import { startBenchCluster } from './operator/local-cluster.js';
 

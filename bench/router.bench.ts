@@ -25,7 +25,7 @@ import { DEFAULT_TOKEN_COUNTER, TokenCounter } from '../src/router/classify/toke
 import { RouterCore } from '../src/router/core/router-core.js';
 import { compilePolicy } from '../src/router/decide/compile-policy.js';
 import { decide } from '../src/router/decide/decide.js';
-import { PodRegistry } from '../src/router/discovery/pod-registry.js';
+import { PodRegistry } from '../src/router/pods/pod-registry.js';
 import { TelemetryStore } from '../src/router/telemetry/telemetry-store.js';
 import { loadTrace } from '../src/sim/workload/trace.js';
 import { forkChild } from './router/child.js';

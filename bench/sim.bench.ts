@@ -1,7 +1,7 @@
 import { request as httpRequest, Agent } from 'node:http';
 import { createEngineCore } from '../src/sim/engine/core.js';
 import { startSimEngine } from '../src/sim/engine/server.js';
-import { resolveMode } from '../src/sim/model/mode-presets.js';
+import { resolveMode } from '../src/model/mode-presets.js';
 import { runClosedLoop } from '../src/sim/workload/closed-loop.js';
 import { createLogger } from '../src/observability/logger.js';
 

@@ -7,7 +7,7 @@
 import { create } from '@bufbuild/protobuf';
 import { credentials, makeGenericClientConstructor, type ClientDuplexStream } from '@grpc/grpc-js';
 import { ProcessingRequestSchema, type ProcessingRequest, type ProcessingResponse } from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
-import { externalProcessorDefinition } from '../../src/router/extproc/extproc-server.js';
+import { externalProcessorDefinition } from '../../src/router/front/extproc/extproc-server.js';
 import { ANSWER, REQUEST_BODY } from '../router/fixtures.js';
 import { openLoop, type OpenLoopResult } from '../router/open-loop.js';
 

@@ -1,6 +1,6 @@
-import { savingAgainst } from '../../src/sim/fleet/fleet-metrics.js';
-import type { CapacityMetrics } from '../../src/sim/fleet/scaling/capacity-metrics.js';
-import type { CapacityStrategyResult } from '../../src/sim/fleet/scaling/capacity-strategies.js';
+import { savingAgainst } from '../../src/replay/fleet-metrics.js';
+import type { CapacityMetrics } from '../../src/replay/scaling/capacity-metrics.js';
+import type { CapacityStrategyResult } from '../../src/replay/scaling/capacity-strategies.js';
 import { TARGETS } from './verdict.js';
 
 /** One strategy of the capacity comparison: the figures policy.json carries, and savings against always-FP16. */

@@ -1,5 +1,5 @@
-import { savingAgainst, type FleetMetrics } from '../../src/sim/fleet/fleet-metrics.js';
-import type { Comparison } from '../../src/sim/fleet/strategies.js';
+import { savingAgainst, type FleetMetrics } from '../../src/replay/fleet-metrics.js';
+import type { Comparison } from '../../src/replay/strategies.js';
 
 type ReportedMetrics = Pick<
   FleetMetrics,

@@ -9,7 +9,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLogger } from '../../src/observability/logger.js';
 import { createRouter } from '../../src/router/create-router.js';
-import { staticSource } from '../../src/router/discovery/static-source.js';
+import { staticSource } from '../../src/router/pods/static-source.js';
 import { ONE_MODE_POLICY, POLICY } from './fixtures.js';
 
 const backend = process.env['BACKEND_URL'];

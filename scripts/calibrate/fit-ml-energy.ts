@@ -1,5 +1,5 @@
 /**
- * Fits the engine model's timing and power constants (src/sim/model/calibration.ts) to the ML.ENERGY Leaderboard v3
+ * Fits the engine model's timing and power constants (src/model/calibration.ts) to the ML.ENERGY Leaderboard v3
  * runs of Llama-3.1-8B-Instruct BF16 on one H100 (data/ml-energy/), replaying the benchmark's workload shape at every
  * published max_num_seqs. Nothing here looks at ModeSwitch's own targets.
  *
@@ -11,10 +11,10 @@
  * grid over [0, 1]; power never feeds back into timing, so stage 2 reuses one replay per row). The compute weight
  * stays 1: prefill-heavy iterations run at the board limit.
  */
-import { ENGINE_CALIBRATION, type EngineCalibration } from '../../src/sim/model/calibration.js';
-import { gpuById } from '../../src/sim/model/gpus.js';
-import { resolveMode } from '../../src/sim/model/mode-presets.js';
-import type { StepCost } from '../../src/sim/model/roofline.js';
+import { ENGINE_CALIBRATION, type EngineCalibration } from '../../src/model/calibration.js';
+import { gpuById } from '../../src/model/gpus.js';
+import { resolveMode } from '../../src/model/mode-presets.js';
+import type { StepCost } from '../../src/model/roofline.js';
 import { LM_ARENA_PROMPT_TOKENS, loadMlEnergyDataset, replayMlEnergyRow, type MlEnergyRow, type ReplayResult } from '../../src/sim/workload/ml-energy.js';
 import { minimise } from './nelder-mead.js';
 
@@ -116,8 +116,8 @@ const fitted: EngineCalibration = { ...timing, ...fitPower(timing) };
 process.stdout.write(`fitted on ${rows.length} H100 rows:\n${JSON.stringify(fitted, null, 2)}\n\n${table(fitted).join('\n')}\n\n${promptSensitivity(fitted).join('\n')}\n`);
 const differs = (Object.keys(fitted) as (keyof EngineCalibration)[]).filter((k) => Math.abs(fitted[k] - ENGINE_CALIBRATION[k]) > 1e-9);
 if (differs.length > 0) {
-  process.stdout.write(`\nsrc/sim/model/calibration.ts differs in: ${differs.join(', ')}\n`);
+  process.stdout.write(`\nsrc/model/calibration.ts differs in: ${differs.join(', ')}\n`);
   if (check) process.exit(1);
 } else {
-  process.stdout.write('\nsrc/sim/model/calibration.ts matches the fit\n');
+  process.stdout.write('\nsrc/model/calibration.ts matches the fit\n');
 }

@@ -1,9 +1,9 @@
-import { ENGINE_CALIBRATION } from '../../src/sim/model/calibration.js';
-import { GPUS } from '../../src/sim/model/gpus.js';
-import { resolveMode } from '../../src/sim/model/mode-presets.js';
-import { modelById } from '../../src/sim/model/models.js';
-import { stepPowerWatts } from '../../src/sim/model/power.js';
-import { stepCost } from '../../src/sim/model/roofline.js';
+import { ENGINE_CALIBRATION } from '../../src/model/calibration.js';
+import { GPUS } from '../../src/model/gpus.js';
+import { resolveMode } from '../../src/model/mode-presets.js';
+import { modelById } from '../../src/model/models.js';
+import { stepPowerWatts } from '../../src/model/power.js';
+import { stepCost } from '../../src/model/roofline.js';
 
 /** Batch sizes the GPU check measures; one "token-equivalent" is one row of the batch through every linear layer. */
 export const CHECK_BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256] as const;

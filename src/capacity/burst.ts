@@ -1,4 +1,4 @@
-import type { ModeModel } from './mode-model.js';
+import type { ModeModel } from '../model/mode-model.js';
 import { FILL_UP, replicasFor, type LatencyTarget, type Traffic } from './sizing.js';
 import type { ObservedTtft } from './ttft-histogram.js';
 

@@ -1,5 +1,5 @@
 import { burstNeed, burstReason, STABLE_WINDOW_SECONDS, ttftMissed, ttftReason, type RecentTraffic } from './burst.js';
-import type { ModeModel } from './mode-model.js';
+import type { ModeModel } from '../model/mode-model.js';
 import { FILL_DOWN, FILL_UP, replicasFor, type LatencyTarget } from './sizing.js';
 import type { ObservedTtft } from './ttft-histogram.js';
 

@@ -1,4 +1,4 @@
-import { batchWithin, evaluate, predictInterToken, type ModeModel } from './mode-model.js';
+import { batchWithin, evaluate, predictInterToken, type ModeModel } from '../model/mode-model.js';
 
 /** The latency a mode must keep, as the planner reads spec.objective. */
 export interface LatencyTarget {

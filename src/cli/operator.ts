@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../observability/logger.js';
-import { startOperatorProcess } from '../operator/process.js';
+import { startOperatorProcess } from '../operator/runtime/process.js';
 
 const USAGE = `Usage: modeswitch operator [flags]
 

@@ -102,7 +102,7 @@ export async function runRouter(argv: string[]): Promise<number> {
   const router = await routerFromConfig(config, {
     logger,
     kubeDiscovery: async (ref) => {
-      const [{ connectKube }, { routerKubeDiscovery }, { systemClock }] = await Promise.all([import('../kube/connect.js'), import('../router/discovery/kube-discovery.js'), import('../kube/clock.js')]);
+      const [{ connectKube }, { routerKubeDiscovery }, { systemClock }] = await Promise.all([import('../kube/connect.js'), import('../router/pods/kube-discovery.js'), import('../kube/clock.js')]);
       return routerKubeDiscovery({ source: connectKube().source, policyRef: ref, clock: systemClock, logger });
     },
   });

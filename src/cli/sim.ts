@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { startDcgmExporter, type DcgmExporter } from '../sim/dcgm/exporter.js';
 import { gpuSourceFromEngine } from '../sim/dcgm/gpu-source.js';
 import { startSimEngine, type SimEngine, type SimLoraModule } from '../sim/engine/server.js';
-import { resolveMode } from '../sim/model/mode-presets.js';
-import type { ModeFlags } from '../sim/model/mode-profile.js';
-import { isRequestType, type ModeProfile } from '../sim/model/types.js';
+import { resolveMode } from '../model/mode-presets.js';
+import type { ModeFlags } from '../model/mode-profile.js';
+import { isRequestType, type ModeProfile } from '../model/types.js';
 import { runWhatIf, formatWhatIf } from '../sim/workload/what-if.js';
 import { processIO, type CommandIO } from './io.js';
 

@@ -1,6 +1,6 @@
 import { capacityRows, capacityTable, capacityVerdict } from '../../bench/policy/capacity.js';
-import type { CapacityMetrics } from '../../src/sim/fleet/scaling/capacity-metrics.js';
-import type { CapacityStrategyResult } from '../../src/sim/fleet/scaling/capacity-strategies.js';
+import type { CapacityMetrics } from '../../src/replay/scaling/capacity-metrics.js';
+import type { CapacityStrategyResult } from '../../src/replay/scaling/capacity-strategies.js';
 
 function result(name: string, kind: CapacityStrategyResult['kind'], m: { fleet: number; slo: number; quality?: number }): CapacityStrategyResult {
   const metrics: CapacityMetrics = {

@@ -1,9 +1,9 @@
 import { benchRows } from '../../bench/policy/rows.js';
 import { markdownTable } from '../../bench/policy/markdown.js';
 import { verdictLines } from '../../bench/policy/verdict.js';
-import type { FleetMetrics } from '../../src/sim/fleet/fleet-metrics.js';
-import type { FleetRun } from '../../src/sim/fleet/replay-fleet.js';
-import type { Comparison, StrategyResult } from '../../src/sim/fleet/strategies.js';
+import type { FleetMetrics } from '../../src/replay/fleet-metrics.js';
+import type { FleetRun } from '../../src/replay/replay-fleet.js';
+import type { Comparison, StrategyResult } from '../../src/replay/strategies.js';
 
 function strategy(name: string, kind: StrategyResult['kind'], m: { latency: number; perRequest: number; fleet: number; quality?: number }): StrategyResult {
   const metrics: FleetMetrics = {

@@ -1,9 +1,9 @@
-import { seedModeModel } from '../../src/capacity/mode-model.js';
+import { seedModeModel } from '../../src/model/mode-model.js';
 import { planCapacity, type ModeDemand, type PlannerInput, type PlannerMode, type PlannerState } from '../../src/capacity/planner.js';
 import { replicaLoad } from '../../src/capacity/sizing.js';
-import { gpuById } from '../../src/sim/model/gpus.js';
-import { profileFromModeFlags } from '../../src/sim/model/mode-profile.js';
-import { modelById } from '../../src/sim/model/models.js';
+import { gpuById } from '../../src/model/gpus.js';
+import { profileFromModeFlags } from '../../src/model/mode-profile.js';
+import { modelById } from '../../src/model/models.js';
 
 const model = seedModeModel(gpuById('h100-80gb'), modelById('llama-3.1-8b-instruct'), profileFromModeFlags({ name: 'fp16', dtype: 'float16' }));
 /** An interactive SLO (MLPerf's interactive scenario for Llama 3.1 8B, as p95 TTFT and mean inter-token time). */

@@ -1,7 +1,7 @@
 import { formatCapacitySection, MAX_TIMELINE_COLUMNS, simulateDemoCapacity, type DemoCapacity } from '../../src/cli/demo/capacity.js';
 import { demoWorkload } from '../../src/cli/demo/workload.js';
-import type { CapacityMetrics } from '../../src/sim/fleet/scaling/capacity-metrics.js';
-import type { ReplicaSample } from '../../src/sim/fleet/scaling/replay-scaled.js';
+import type { CapacityMetrics } from '../../src/replay/scaling/capacity-metrics.js';
+import type { ReplicaSample } from '../../src/replay/scaling/replay-scaled.js';
 import { loadExample } from '../support/policies.js';
 
 /** The timeline rows of a formatted section: [strategy, mode, ...cells]. */

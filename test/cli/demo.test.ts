@@ -3,7 +3,7 @@ import { runDemo } from '../../src/cli/demo.js';
 import type { CommandIO } from '../../src/cli/io.js';
 import { formatDemoSummary, summariseDemo } from '../../src/cli/demo/summary.js';
 import type { SentRequest } from '../../src/cli/demo/send-request.js';
-import type { FleetMetrics } from '../../src/sim/fleet/fleet-metrics.js';
+import type { FleetMetrics } from '../../src/replay/fleet-metrics.js';
 
 function capture(): CommandIO & { lines: string[]; errors: string[] } {
   const lines: string[] = [];

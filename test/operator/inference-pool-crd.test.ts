@@ -1,8 +1,8 @@
 import { validatePolicy } from '../../src/api/v1alpha1/validation.js';
 import type { KubeObject, ObjectRef } from '../../src/kube/types.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { OPTIONAL_OWNED_KINDS, OWNED_KINDS } from '../../src/operator/owned-kinds.js';
-import { PolicyController } from '../../src/operator/policy-controller.js';
+import { OPTIONAL_OWNED_KINDS, OWNED_KINDS } from '../../src/operator/policy/owned-kinds.js';
+import { PolicyController } from '../../src/operator/policy/policy-controller.js';
 import { renderPolicy } from '../../src/operator/render/index.js';
 import { FakeKubeClient } from '../support/fake-kube-client.js';
 import { FakeClock } from '../kube/fake-clock.js';

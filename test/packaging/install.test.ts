@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../src/observability/logger.js';
-import { startOperatorProcess, type OperatorProcess } from '../../src/operator/process.js';
+import { startOperatorProcess, type OperatorProcess } from '../../src/operator/runtime/process.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { runKubectl } from '../support/kubectl.js';
 import { eventually } from '../support/eventually.js';

@@ -13,7 +13,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { routerConfig } from '../../src/operator/render/router-config.js';
 import { parseRouterConfig } from '../../src/router/config/parse-router-config.js';
 import { routerFromConfig } from '../../src/router/config/start-from-config.js';
-import { routerClient } from '../../src/router/grpc/client.js';
+import { routerClient } from '../../src/router/front/grpc/client.js';
 import { startSimEngine } from '../../src/sim/index.js';
 import type { SimEngine } from '../../src/sim/index.js';
 import { MODEL, testPolicy } from './support/harness.js';

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/observability/logger.js';
 import { createRouter } from '../../src/router/create-router.js';
-import { staticSource } from '../../src/router/discovery/static-source.js';
+import { staticSource } from '../../src/router/pods/static-source.js';
 import { chat, MODEL, startHarness, testPolicy } from './support/harness.js';
 import { waitFor } from '../support/eventually.js';
 import type { Harness } from './support/harness.js';

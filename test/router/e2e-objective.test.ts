@@ -11,7 +11,7 @@ import { jest } from '@jest/globals';
 import type { InferenceModePolicy } from '../../src/api/v1alpha1/types.js';
 import { ClassifyRequestSchema } from '../../src/gen/modeswitch/v1/router_pb.js';
 import type { ClassifyResponse } from '../../src/gen/modeswitch/v1/router_pb.js';
-import { routerClient } from '../../src/router/grpc/client.js';
+import { routerClient } from '../../src/router/front/grpc/client.js';
 import { batchingEngine, type BatchingShape } from './support/batching-engine.js';
 import { MODEL, NAMESPACE, startHarness } from './support/harness.js';
 import { closedAfterEachTest, type RouterOver, type StandInEngine } from './support/stand-in-engine.js';

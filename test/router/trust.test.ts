@@ -3,8 +3,8 @@ import { credentials, Metadata, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { ClassifyRequestSchema, GenerateRequestSchema } from '../../src/gen/modeswitch/v1/router_pb.js';
 import type { ClassifyResponse, GenerateResponse } from '../../src/gen/modeswitch/v1/router_pb.js';
-import { routerClient } from '../../src/router/grpc/client.js';
-import type { RouterClient } from '../../src/router/grpc/client.js';
+import { routerClient } from '../../src/router/front/grpc/client.js';
+import type { RouterClient } from '../../src/router/front/grpc/client.js';
 import { MODEL, testPolicy } from './support/harness.js';
 import { closedAfterEachTest, type RouterOver } from './support/stand-in-engine.js';
 

@@ -1,7 +1,7 @@
 import { createEngineCore, type EngineCore } from '../../src/sim/engine/core.js';
 import type { CoreEvent, RequestResult } from '../../src/sim/engine/core-types.js';
-import { resolveMode } from '../../src/sim/model/mode-presets.js';
-import { gpuById } from '../../src/sim/model/gpus.js';
+import { resolveMode } from '../../src/model/mode-presets.js';
+import { gpuById } from '../../src/model/gpus.js';
 
 function core(mode = 'fp16', extra: Partial<Parameters<typeof createEngineCore>[0]> = {}): EngineCore {
   return createEngineCore({ gpu: 'h100-80gb', model: 'llama-3.1-8b-instruct', mode: resolveMode(mode), seed: 1, ...extra });

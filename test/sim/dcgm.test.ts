@@ -3,8 +3,8 @@ import { createEngineCore } from '../../src/sim/engine/core.js';
 import { startSimEngine, type SimEngine } from '../../src/sim/engine/server.js';
 import { startDcgmExporter, type DcgmExporter } from '../../src/sim/dcgm/exporter.js';
 import { gpuSourceFromCore, gpuSourceFromEngine } from '../../src/sim/dcgm/gpu-source.js';
-import { resolveMode } from '../../src/sim/model/mode-presets.js';
-import { gpuById } from '../../src/sim/model/gpus.js';
+import { resolveMode } from '../../src/model/mode-presets.js';
+import { gpuById } from '../../src/model/gpus.js';
 import { createLogger } from '../../src/observability/logger.js';
 
 const quiet = createLogger('sim-test', { level: 'error' });

@@ -3,11 +3,11 @@ import { createEngineCore } from '../../src/sim/engine/core.js';
 import type { RequestResult } from '../../src/sim/engine/core-types.js';
 import { startSimEngine } from '../../src/sim/engine/server.js';
 import type { SimEngine } from '../../src/sim/engine/server.js';
-import { LORA_FORWARD_OVERHEAD } from '../../src/sim/model/lora.js';
-import { resolveMode } from '../../src/sim/model/mode-presets.js';
-import { stepCost } from '../../src/sim/model/roofline.js';
-import { gpuById } from '../../src/sim/model/gpus.js';
-import { modelById } from '../../src/sim/model/models.js';
+import { LORA_FORWARD_OVERHEAD } from '../../src/model/lora.js';
+import { resolveMode } from '../../src/model/mode-presets.js';
+import { stepCost } from '../../src/model/roofline.js';
+import { gpuById } from '../../src/model/gpus.js';
+import { modelById } from '../../src/model/models.js';
 import { createLogger } from '../../src/observability/logger.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';

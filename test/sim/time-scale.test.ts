@@ -2,7 +2,7 @@ import { ScaledClock, type WallClock } from '../../src/sim/engine/clock.js';
 import { createEngineCore } from '../../src/sim/engine/core.js';
 import { LiveDriver } from '../../src/sim/engine/live-driver.js';
 import type { RequestResult } from '../../src/sim/engine/core-types.js';
-import { resolveMode } from '../../src/sim/model/mode-presets.js';
+import { resolveMode } from '../../src/model/mode-presets.js';
 
 /** A wall clock moved by hand: timers fire only when the test advances it. */
 class ManualWallClock implements WallClock {

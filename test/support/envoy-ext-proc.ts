@@ -6,7 +6,7 @@ import { create, type JsonObject } from '@bufbuild/protobuf';
 import { credentials, makeGenericClientConstructor, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import type { Metadata } from '../../src/gen/envoy/config/core/v3/base_pb.js';
-import { externalProcessorDefinition } from '../../src/router/extproc/extproc-server.js';
+import { externalProcessorDefinition } from '../../src/router/front/extproc/extproc-server.js';
 import { ProcessingRequestSchema, type CommonResponse, type ProcessingRequest, type ProcessingResponse } from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 
 const encoder = new TextEncoder();

@@ -1,10 +1,10 @@
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
-import { fixedModeDispatcher } from '../../sim/fleet/dispatch/fixed-mode.js';
-import { policyDispatcher } from '../../sim/fleet/dispatch/policy.js';
-import { fleetMetrics, type FleetMetrics } from '../../sim/fleet/fleet-metrics.js';
-import { singleModeFleet, type FleetMode } from '../../sim/fleet/policy-modes.js';
-import { createFleetPool } from '../../sim/fleet/pool.js';
-import { replayFleet } from '../../sim/fleet/replay-fleet.js';
+import { fixedModeDispatcher } from '../../replay/dispatch/fixed-mode.js';
+import { policyDispatcher } from '../../replay/dispatch/policy.js';
+import { fleetMetrics, type FleetMetrics } from '../../replay/fleet-metrics.js';
+import { singleModeFleet, type FleetMode } from '../../model/policy-modes.js';
+import { createFleetPool } from '../../replay/fleet/pool.js';
+import { replayFleet } from '../../replay/replay-fleet.js';
 import type { WorkloadRequest } from '../../sim/workload/synthesize.js';
 
 export interface BaselineOptions {

@@ -1,9 +1,9 @@
 import { DEFAULT_CAPACITY, resolvePolicy, type ResolvedObjective } from '../../api/v1alpha1/defaults.js';
-import { savingAgainst } from '../../sim/fleet/fleet-metrics.js';
-import type { CapacityMetrics } from '../../sim/fleet/scaling/capacity-metrics.js';
-import { compareCapacity } from '../../sim/fleet/scaling/capacity-strategies.js';
-import { PLAN_INTERVAL_SECONDS, type CapacityBudget, type ReplicaSample } from '../../sim/fleet/scaling/replay-scaled.js';
-import type { ReplayCommon } from '../../sim/fleet/strategies.js';
+import { savingAgainst } from '../../replay/fleet-metrics.js';
+import type { CapacityMetrics } from '../../replay/scaling/capacity-metrics.js';
+import { compareCapacity } from '../../replay/scaling/capacity-strategies.js';
+import { PLAN_INTERVAL_SECONDS, type CapacityBudget, type ReplicaSample } from '../../replay/scaling/replay-scaled.js';
+import type { ReplayCommon } from '../../replay/strategies.js';
 
 /** Timeline columns at most: longer replays show evenly spaced planning steps, so a line fits a terminal. */
 export const MAX_TIMELINE_COLUMNS = 12;
@@ -29,7 +29,7 @@ export interface DemoCapacity {
 
 /**
  * Always-FP16 and ModeSwitch (the policy's rules, then objective routing), each autoscaled by the operator's capacity
- * planner, replayed in simulated time on the demo's requests (src/sim/fleet/scaling): the live demo serves a static
+ * planner, replayed in simulated time on the demo's requests (src/replay/scaling): the live demo serves a static
  * pool, so this is what the same traffic would do to replicas and pool energy. SLO and budget are the policy's
  * (spec.objective, spec.capacity); without spec.capacity the budget is the GPUs of its static pool.
  */

@@ -2,11 +2,11 @@ import { loraModulesOf } from '../../api/v1alpha1/adapters.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 import type { Logger } from '../../observability/logger.js';
 import { createRouter, type Router } from '../../router/create-router.js';
-import { staticSource } from '../../router/discovery/static-source.js';
+import { staticSource } from '../../router/pods/static-source.js';
 import { startDcgmExporter, type DcgmExporter } from '../../sim/dcgm/exporter.js';
 import { gpuSourceFromEngine } from '../../sim/dcgm/gpu-source.js';
 import { startSimEngine, type SimEngine } from '../../sim/engine/server.js';
-import type { FleetMode } from '../../sim/fleet/policy-modes.js';
+import type { FleetMode } from '../../model/policy-modes.js';
 
 export interface DemoStackOptions {
   policy: InferenceModePolicy;

@@ -1,5 +1,5 @@
-import type { FleetMetrics } from '../../sim/fleet/fleet-metrics.js';
-import { quantile, savingAgainst } from '../../sim/fleet/fleet-metrics.js';
+import type { FleetMetrics } from '../../replay/fleet-metrics.js';
+import { quantile, savingAgainst } from '../../replay/fleet-metrics.js';
 import type { SentRequest } from './send-request.js';
 
 export interface SummaryInput {

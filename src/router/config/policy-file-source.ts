@@ -1,9 +1,9 @@
 import { watch as fsWatch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../../observability/logger.js';
-import type { DiscoveryListener, DiscoverySource } from '../discovery/discovery-source.js';
-import { parseEndpoint } from '../discovery/endpoint.js';
-import type { Endpoint } from '../discovery/endpoint.js';
+import type { DiscoveryListener, DiscoverySource } from '../pods/discovery-source.js';
+import { parseEndpoint } from '../pods/endpoint.js';
+import type { Endpoint } from '../pods/endpoint.js';
 import { checkEndpointModes, parsePolicyText } from './load-policy-file.js';
 
 /** Something that reports possible changes to a file until closed. */

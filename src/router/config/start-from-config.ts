@@ -3,7 +3,7 @@ import type { RouterConfig } from '../../api/v1alpha1/router-config.js';
 import type { Logger } from '../../observability/logger.js';
 import { createRouter } from '../create-router.js';
 import type { Router, RouterTls } from '../create-router.js';
-import type { DiscoverySource } from '../discovery/discovery-source.js';
+import type { DiscoverySource } from '../pods/discovery-source.js';
 import { policyFileSource } from './policy-file-source.js';
 import type { FileWatcher } from './policy-file-source.js';
 

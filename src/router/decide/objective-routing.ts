@@ -1,9 +1,9 @@
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
-import type { LinearFit, ModeModel } from '../../capacity/mode-model.js';
-import { seedPolicyModels, type PolicyModeModel } from '../../capacity/policy-models.js';
+import type { LinearFit, ModeModel } from '../../model/mode-model.js';
+import { seedPolicyModels, type PolicyModeModel } from '../../model/policy-models.js';
 import type { LatencyTarget } from '../../capacity/sizing.js';
-import { qualityDeltaPoints } from '../../sim/model/quality.js';
-import { isRequestType } from '../../sim/model/types.js';
+import { qualityDeltaPoints } from '../../model/quality.js';
+import { isRequestType } from '../../model/types.js';
 import { chooseByObjective, predictOn, type ObjectiveCandidate, type ObjectiveChoice, type ObjectivePrediction } from './objective.js';
 import { pickPod, podLoad } from './pick-pod.js';
 import type { PodView } from './pod-view.js';

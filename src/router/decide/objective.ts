@@ -1,4 +1,4 @@
-import { batchWithin, evaluate, predictInterToken, predictJoulesPerToken, predictTtft, type LinearFit, type ModeModel } from '../../capacity/mode-model.js';
+import { batchWithin, evaluate, predictInterToken, predictJoulesPerToken, predictTtft, type LinearFit, type ModeModel } from '../../model/mode-model.js';
 import { FILL_UP, meanInterTokenTarget, type LatencyTarget } from '../../capacity/sizing.js';
 
 /** A mode as objective routing sees it for one request. */

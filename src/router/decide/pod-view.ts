@@ -1,4 +1,4 @@
-import type { PodRecord } from '../discovery/endpoint.js';
+import type { PodRecord } from '../pods/endpoint.js';
 
 /** A pod with the fresh telemetry the guards and the load balancer read; absent values are unknown. */
 export interface PodView {

@@ -3,7 +3,7 @@ import type { NormalizedRequest } from '../classify/normalized-request.js';
 import type { CompiledPolicy } from '../decide/compile-policy.js';
 import { explain } from '../decide/decide.js';
 import type { Routed } from '../decide/routed.js';
-import type { PodRecord } from '../discovery/endpoint.js';
+import type { PodRecord } from '../pods/endpoint.js';
 import { Cancellation } from '../forward/cancellation.js';
 import { AttemptFailedError, sendAttempt } from '../forward/send-attempt.js';
 import type { AttemptFailure, AttemptTimeouts, EngineAnswer } from '../forward/send-attempt.js';

@@ -1,7 +1,7 @@
 import { recordOutcome } from '../accounting/record-outcome.js';
 import type { CompiledPolicy } from '../decide/compile-policy.js';
 import type { Routed } from '../decide/routed.js';
-import type { PodRecord } from '../discovery/endpoint.js';
+import type { PodRecord } from '../pods/endpoint.js';
 import type { AttemptFailure } from '../forward/send-attempt.js';
 import type { Usage } from '../forward/sse.js';
 import type { ServeContext } from './serve-context.js';

@@ -1,7 +1,7 @@
 import type { NormalizedRequest } from '../classify/normalized-request.js';
 import type { CompiledPolicy } from '../decide/compile-policy.js';
 import type { Routed } from '../decide/routed.js';
-import type { PodRecord } from '../discovery/endpoint.js';
+import type { PodRecord } from '../pods/endpoint.js';
 import type { ServeContext } from './serve-context.js';
 
 /** Classifies and decides the first time for a request, observing what that costs; `exclude`: pod URLs not to pick. */

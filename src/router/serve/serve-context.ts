@@ -3,7 +3,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { RouterMetrics } from '../accounting/router-metrics.js';
 import type { RouterCore } from '../core/router-core.js';
 import type { AttemptTimeouts } from '../forward/send-attempt.js';
-import type { PodHealth } from '../health/pod-health.js';
+import type { PodHealth } from '../pods/pod-health.js';
 
 export interface UpstreamSettings {
   dispatcher: Dispatcher;

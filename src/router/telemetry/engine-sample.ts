@@ -1,4 +1,4 @@
-import { parsePromText } from './prom-text.js';
+import { parsePromText } from '../../metrics/prom-text.js';
 
 /** What one vLLM pod's /metrics says; a metric the engine does not export stays undefined. */
 export interface EngineSample {

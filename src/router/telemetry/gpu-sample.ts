@@ -1,4 +1,4 @@
-import { parsePromText } from './prom-text.js';
+import { parsePromText } from '../../metrics/prom-text.js';
 
 /** One GPU as dcgm-exporter reports it, with the pod it is allocated to (when the exporter knows). */
 export interface GpuReading {

@@ -1,5 +1,5 @@
 import type { ModeState } from '../../api/v1alpha1/rule-env.js';
-import type { PodRecord } from '../discovery/endpoint.js';
+import type { PodRecord } from '../pods/endpoint.js';
 import type { PodView } from '../decide/pod-view.js';
 import type { TelemetryStore, Timed } from './telemetry-store.js';
 

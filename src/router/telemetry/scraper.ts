@@ -1,11 +1,9 @@
+import type { FetchText } from '../../metrics/fetch-text.js';
 import type { Logger } from '../../observability/logger.js';
-import type { PodRecord } from '../discovery/endpoint.js';
+import type { PodRecord } from '../pods/endpoint.js';
 import { engineSampleOf } from './engine-sample.js';
 import { gpuReadingsOf } from './gpu-sample.js';
 import type { TelemetryStore } from './telemetry-store.js';
-
-/** GETs a page of text; rejects on network errors, non-2xx answers and timeouts. */
-export type FetchText = (url: string, timeoutMs: number) => Promise<string>;
 
 export interface ScraperOptions {
   store: TelemetryStore;

@@ -1,5 +1,5 @@
-import { wattsFromEnergyCounter } from '../../capacity/mode-model-fit.js';
-import { counterDelta } from './counter-delta.js';
+import { wattsFromEnergyCounter } from '../../model/mode-model-fit.js';
+import { counterDelta } from '../../metrics/counter-delta.js';
 import type { EngineSample } from './engine-sample.js';
 import type { GpuReading } from './gpu-sample.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { temperatureC } from '../model/power.js';
+import { temperatureC } from '../../model/power.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { renderDcgmMetrics, type GpuLabels, type GpuReading } from './format.js';
 import type { DcgmGpuSource } from './gpu-source.js';

@@ -1,6 +1,6 @@
 import type { EngineCore } from '../engine/core.js';
 import type { GpuTelemetry, SimEngine } from '../engine/server.js';
-import type { GpuSpec } from '../model/types.js';
+import type { GpuSpec } from '../../model/types.js';
 
 /** What the exporter needs from one engine replica: its GPUs, their readings, and the pod it runs in. */
 export interface DcgmGpuSource {

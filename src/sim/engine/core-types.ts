@@ -1,5 +1,5 @@
-import type { StepCost } from '../model/roofline.js';
-import type { RequestType } from '../model/types.js';
+import type { StepCost } from '../../model/roofline.js';
+import type { RequestType } from '../../model/types.js';
 
 /** A request as the engine core sees it: token counts only, no text. */
 export interface CoreRequest {

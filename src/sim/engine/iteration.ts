@@ -1,5 +1,5 @@
-import { stepKernelBusyFraction, stepPowerWatts } from '../model/power.js';
-import { stepCost, type HardwareContext, type StepCost, type StepWork } from '../model/roofline.js';
+import { stepKernelBusyFraction, stepPowerWatts } from '../../model/power.js';
+import { stepCost, type HardwareContext, type StepCost, type StepWork } from '../../model/roofline.js';
 import type { PlannedWork } from './scheduler.js';
 
 /** One engine iteration in flight: its work, when it ends, and what it draws. */

@@ -1,4 +1,4 @@
-import { KV_BLOCK_TOKENS } from '../model/memory.js';
+import { KV_BLOCK_TOKENS } from '../../model/memory.js';
 import { PrefixCache } from './prefix-cache.js';
 
 /** Paged KV-cache accounting: whole blocks per sequence, with cached prefixes kept in whatever is free. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRng } from '../model/rng.js';
-import { sampleOutputTokens } from '../model/output-length.js';
-import { isRequestType } from '../model/types.js';
+import { createRng } from '../../model/rng.js';
+import { sampleOutputTokens } from '../../model/output-length.js';
+import { isRequestType } from '../../model/types.js';
 import type { CoreEvent } from './core-types.js';
 import type { EngineCore } from './core.js';
 import type { LiveDriver } from './live-driver.js';

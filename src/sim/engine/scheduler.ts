@@ -1,4 +1,4 @@
-import { KV_BLOCK_TOKENS } from '../model/memory.js';
+import { KV_BLOCK_TOKENS } from '../../model/memory.js';
 import type { CoreCounters, CoreEvent } from './core-types.js';
 import type { KvBlockPool } from './kv-blocks.js';
 import type { Sequence } from './sequence.js';

@@ -1,4 +1,4 @@
-import type { RequestType } from '../model/types.js';
+import type { RequestType } from '../../model/types.js';
 import type { CoreRequest, FinishReason, RequestResult } from './core-types.js';
 
 /** A request's state inside the engine, from queueing to its last token. */

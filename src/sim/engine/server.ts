@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolveMode } from '../model/mode-presets.js';
-import type { ModeProfile } from '../model/types.js';
+import { resolveMode } from '../../model/mode-presets.js';
+import type { ModeProfile } from '../../model/types.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { ScaledClock, systemWallClock, type WallClock } from './clock.js';
 import { createEngineCore, type EngineCore } from './core.js';

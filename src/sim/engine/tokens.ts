@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import llama3Tokenizer from 'llama3-tokenizer-js';
-import { KV_BLOCK_TOKENS } from '../model/memory.js';
+import { KV_BLOCK_TOKENS } from '../../model/memory.js';
 
 /**
  * Token counting with the Llama 3 tokenizer (exact for the Llama 3.x models the catalogue holds), special tokens

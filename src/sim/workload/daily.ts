@@ -1,4 +1,4 @@
-import { createRng } from '../model/rng.js';
+import { createRng } from '../../model/rng.js';
 import type { TraceRecord } from './trace.js';
 
 export interface DailyOptions {

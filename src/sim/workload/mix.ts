@@ -1,4 +1,4 @@
-import type { RequestType } from '../model/types.js';
+import type { RequestType } from '../../model/types.js';
 
 /**
  * The traces give arrival times and token counts only. Request types are drawn from these shares — ModeSwitch's own

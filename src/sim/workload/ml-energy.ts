@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { repoRoot } from '../../api/repo-root.js';
 import type { StepRecord } from '../engine/core-types.js';
 import { createEngineCore } from '../engine/core.js';
-import type { EngineCalibration } from '../model/calibration.js';
-import { createRng, normal } from '../model/rng.js';
-import type { GpuSpec, ModeProfile, ModelSpec } from '../model/types.js';
+import type { EngineCalibration } from '../../model/calibration.js';
+import { createRng, normal } from '../../model/rng.js';
+import type { GpuSpec, ModeProfile, ModelSpec } from '../../model/types.js';
 
 /** One published ML.ENERGY Leaderboard v3 run: one model, GPU count and `max_num_seqs`, measured at steady state. */
 export interface MlEnergyRow {

@@ -1,5 +1,5 @@
-import { createRng } from '../model/rng.js';
-import type { RequestType } from '../model/types.js';
+import { createRng } from '../../model/rng.js';
+import type { RequestType } from '../../model/types.js';
 import { syntheticText } from '../engine/synthetic-text.js';
 import { encode } from '../engine/tokens.js';
 import type { WorkloadRequest } from './synthesize.js';

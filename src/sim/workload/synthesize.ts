@@ -1,5 +1,5 @@
-import { createRng } from '../model/rng.js';
-import type { RequestType } from '../model/types.js';
+import { createRng } from '../../model/rng.js';
+import type { RequestType } from '../../model/types.js';
 import { DIFFICULTY_RANGE, pickType, SHARED_PREFIX, TYPE_MIX } from './mix.js';
 import type { TraceName, TraceRecord } from './trace.js';
 

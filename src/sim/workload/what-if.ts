@@ -1,7 +1,7 @@
 import { createEngineCore } from '../engine/core.js';
-import { resolveMode } from '../model/mode-presets.js';
-import { qualityDeltaPoints } from '../model/quality.js';
-import type { RequestType } from '../model/types.js';
+import { resolveMode } from '../../model/mode-presets.js';
+import { qualityDeltaPoints } from '../../model/quality.js';
+import type { RequestType } from '../../model/types.js';
 import { runClosedLoop } from './closed-loop.js';
 
 export interface WhatIfOptions {

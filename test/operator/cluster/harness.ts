@@ -2,8 +2,8 @@
 import { join } from 'node:path';
 import { repoRoot } from '../../../src/api/repo-root.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import type { LeaderElectionOptions } from '../../../src/operator/operator.js';
-import { startOperatorProcess, type OperatorProcess } from '../../../src/operator/process.js';
+import type { LeaderElectionOptions } from '../../../src/operator/runtime/operator.js';
+import { startOperatorProcess, type OperatorProcess } from '../../../src/operator/runtime/process.js';
 import type { LocalCluster } from '../../support/cluster.js';
 import { requireTool } from '../../packaging/support/tools.js';
 import { runTool } from '../../packaging/support/run-tool.js';

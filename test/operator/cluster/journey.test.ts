@@ -9,13 +9,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { OperatorProcess } from '../../../src/operator/process.js';
+import type { OperatorProcess } from '../../../src/operator/runtime/process.js';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { systemClock } from '../../../src/kube/clock.js';
 import { connectKube } from '../../../src/kube/connect.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import type { Endpoint } from '../../../src/router/discovery/endpoint.js';
-import { routerKubeDiscovery } from '../../../src/router/discovery/kube-discovery.js';
+import type { Endpoint } from '../../../src/router/pods/endpoint.js';
+import { routerKubeDiscovery } from '../../../src/router/pods/kube-discovery.js';
 import { CLUSTER_START_TIMEOUT_MS, localCluster, removeKubeconfig, type LocalCluster } from '../../support/cluster.js';
 import { EXAMPLES_DIR } from '../../support/policies.js';
 import {
@@ -135,7 +135,7 @@ describe('the operator on a real control plane with GPU nodes', () => {
   }, CONVERGE_MS * 5);
 
   it('gets the EndpointSlices the router discovers its mode pods by from the real EndpointSlice controller', async () => {
-    // The router watches slices labelled modeswitch.io/policy=<policy> (src/router/discovery/kube-discovery.ts): the
+    // The router watches slices labelled modeswitch.io/policy=<policy> (src/router/pods/kube-discovery.ts): the
     // controller copies the mode Service's labels onto each slice and lists every ready pod with its port.
     const pods = await podsIn(cluster, NS, 'modeswitch.io/policy=llama-8b,app.kubernetes.io/component=engine');
     const podIps = new Map<string, string>();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { repoRoot } from '../../../src/api/repo-root.js';
-import type { OperatorProcess } from '../../../src/operator/process.js';
+import type { OperatorProcess } from '../../../src/operator/runtime/process.js';
 import { CLUSTER_START_TIMEOUT_MS, createNamespace, localCluster, type LocalCluster } from '../../support/cluster.js';
 import { policyFixture } from '../policy-fixture.js';
 import { eventually, getJson, startClusterOperator } from './harness.js';

@@ -12,8 +12,7 @@ import { Agent } from 'undici';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { createRouterMetrics } from '../../../src/router/accounting/router-metrics.js';
 import { compilePolicy } from '../../../src/router/decide/compile-policy.js';
-import { undiciFetchText } from '../../../src/router/telemetry/fetch-text.js';
-import type { FetchText } from '../../../src/router/telemetry/scraper.js';
+import { undiciFetchText, type FetchText } from '../../../src/metrics/fetch-text.js';
 
 /** Requests per second of one mode: served there, and wanted there but served elsewhere. */
 export interface ModeRate {

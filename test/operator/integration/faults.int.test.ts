@@ -1,4 +1,4 @@
-import type { Operator } from '../../../src/operator/operator.js';
+import type { Operator } from '../../../src/operator/runtime/operator.js';
 import type { FakeApiServer } from '../../support/fake-apiserver/index.js';
 import { policyFixture } from '../policy-fixture.js';
 import { eventually, markDeploymentsReady, names, policy, settled, startOperator, startServer } from './harness.js';

@@ -1,7 +1,7 @@
 import { systemClock } from '../../../src/kube/clock.js';
 import { connectKube } from '../../../src/kube/connect.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { Operator } from '../../../src/operator/operator.js';
+import { Operator } from '../../../src/operator/runtime/operator.js';
 import { startFakeApiServer, type FakeApiServer, type KubeObject } from '../../support/fake-apiserver/index.js';
 export { eventually } from '../../support/eventually.js';
 

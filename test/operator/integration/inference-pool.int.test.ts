@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../../src/api/repo-root.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { startOperatorProcess, type OperatorProcess } from '../../../src/operator/process.js';
+import { startOperatorProcess, type OperatorProcess } from '../../../src/operator/runtime/process.js';
 import { startFakeApiServer, type FakeApiServer } from '../../support/fake-apiserver/index.js';
 import { policyFixture } from '../policy-fixture.js';
 import { eventually, names } from './harness.js';

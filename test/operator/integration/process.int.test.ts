@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOperator } from '../../../src/cli/operator.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { startOperatorProcess } from '../../../src/operator/process.js';
+import { startOperatorProcess } from '../../../src/operator/runtime/process.js';
 import type { FakeApiServer } from '../../support/fake-apiserver/index.js';
 import { policyFixture } from '../policy-fixture.js';
 import { eventually, startServer } from './harness.js';

@@ -4,7 +4,7 @@
  * the RBAC escalation check), and the calls its controller and leader election make.
  */
 import { GROUP, PLURAL } from '../../../src/api/v1alpha1/types.js';
-import { OPTIONAL_OWNED_KINDS, OWNED_KINDS, POD_KIND } from '../../../src/operator/owned-kinds.js';
+import { OPTIONAL_OWNED_KINDS, OWNED_KINDS, POD_KIND } from '../../../src/operator/policy/owned-kinds.js';
 import { renderPolicy } from '../../../src/operator/render/index.js';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { permission, permissionsOf, type Permission, type PolicyRule } from './rbac.js';
@@ -49,13 +49,13 @@ export function renderedRoleRules(): PolicyRule[] {
 export function requiredPolicyNamespacePermissions(): Set<Permission> {
   const out = new Set<Permission>();
   const add = (group: string, resource: string, verbs: string[]) => verbs.forEach((v) => out.add(permission(group, resource, v)));
-  // Policy informer (list + watch) and status writes (JSON merge patch on /status): src/operator/policy-controller.ts.
+  // Policy informer (list + watch) and status writes (JSON merge patch on /status): src/operator/policy/policy-controller.ts.
   add(GROUP, PLURAL, ['list', 'watch']);
   add(GROUP, `${PLURAL}/status`, ['patch']);
   // Owned objects: informers (list, watch), server-side apply (patch; an apply that creates the object is also
   // authorized as create: kubernetes.io/docs/reference/using-api/api-concepts/#patch-and-apply), pruning (delete).
   for (const gvk of [...OWNED_KINDS, ...OPTIONAL_OWNED_KINDS]) add(groupOf(gvk.apiVersion), pluralOf(gvk.kind), ['list', 'watch', 'create', 'patch', 'delete']);
-  // Pods, watched read-only for the scheduler's reason in status: POD_KIND in src/operator/owned-kinds.ts.
+  // Pods, watched read-only for the scheduler's reason in status: POD_KIND in src/operator/policy/owned-kinds.ts.
   add(groupOf(POD_KIND.apiVersion), 'pods', ['list', 'watch']);
   // Events about policies (core/v1 Event POST): src/kube/event.ts.
   add('', 'events', ['create']);

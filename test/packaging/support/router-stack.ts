@@ -6,7 +6,7 @@
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createRouter, type Router } from '../../../src/router/create-router.js';
-import { staticSource } from '../../../src/router/discovery/static-source.js';
+import { staticSource } from '../../../src/router/pods/static-source.js';
 import { gpuSourceFromEngine, startDcgmExporter, startSimEngine, type DcgmExporter, type SimEngine } from '../../../src/sim/index.js';
 
 export const STACK_POLICY_NAME = 'llama';

@@ -5,7 +5,7 @@ import { RouterError } from '../../../src/router/protocol/router-error.js';
 import { PrefixTracker } from '../../../src/router/classify/prefix-tracker.js';
 import { guessRequestType } from '../../../src/router/classify/request-type.js';
 import { TokenCounter } from '../../../src/router/classify/token-counter.js';
-import { parseEndpoint } from '../../../src/router/discovery/endpoint.js';
+import { parseEndpoint } from '../../../src/router/pods/endpoint.js';
 
 const req = (over: Partial<NormalizedRequest> = {}): NormalizedRequest => ({
   kind: 'chat', model: 'meta-llama/Llama-3.1-8B-Instruct', text: 'hi', ask: 'hi', stream: false, includeUsage: false, hints: {}, tenant: '', priority: 0, body: {}, ...over,

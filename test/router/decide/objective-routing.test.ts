@@ -1,7 +1,7 @@
 import type { ModeState, RequestFeatures } from '../../../src/api/v1alpha1/rule-env.js';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { resolvePolicy } from '../../../src/api/v1alpha1/defaults.js';
-import { seedPolicyModels } from '../../../src/capacity/policy-models.js';
+import { seedPolicyModels } from '../../../src/model/policy-models.js';
 import { recordOutcome } from '../../../src/router/accounting/record-outcome.js';
 import { createRouterMetrics } from '../../../src/router/accounting/router-metrics.js';
 import { compilePolicy } from '../../../src/router/decide/compile-policy.js';

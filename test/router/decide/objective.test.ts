@@ -1,8 +1,8 @@
-import { predictInterToken, predictJoulesPerToken, predictTtft, seedModeModel } from '../../../src/capacity/mode-model.js';
+import { predictInterToken, predictJoulesPerToken, predictTtft, seedModeModel } from '../../../src/model/mode-model.js';
 import { chooseByObjective, efficiencyJoulesPerToken, predictFirstToken, QualityLedger, type ObjectiveCandidate } from '../../../src/router/decide/objective.js';
-import { gpuById } from '../../../src/sim/model/gpus.js';
-import { profileFromModeFlags } from '../../../src/sim/model/mode-profile.js';
-import { modelById } from '../../../src/sim/model/models.js';
+import { gpuById } from '../../../src/model/gpus.js';
+import { profileFromModeFlags } from '../../../src/model/mode-profile.js';
+import { modelById } from '../../../src/model/models.js';
 
 const seed = (flags: Parameters<typeof profileFromModeFlags>[0]) => seedModeModel(gpuById('h100-80gb'), modelById('llama-3.1-8b-instruct'), profileFromModeFlags(flags));
 const fp16 = seed({ name: 'fp16', dtype: 'float16' });

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { credentials } from '@grpc/grpc-js';
 import { GenerateRequestSchema } from '../../../src/gen/modeswitch/v1/router_pb.js';
-import { routerClient } from '../../../src/router/grpc/client.js';
+import { routerClient } from '../../../src/router/front/grpc/client.js';
 import { MODEL, testPolicy } from '../support/harness.js';
 import { closedAfterEachTest } from '../support/stand-in-engine.js';
 

@@ -7,9 +7,9 @@ import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createRouter } from '../../../src/router/create-router.js';
 import type { Router, RouterOptions } from '../../../src/router/create-router.js';
-import { staticSource } from '../../../src/router/discovery/static-source.js';
-import { routerClient } from '../../../src/router/grpc/client.js';
-import type { RouterClient } from '../../../src/router/grpc/client.js';
+import { staticSource } from '../../../src/router/pods/static-source.js';
+import { routerClient } from '../../../src/router/front/grpc/client.js';
+import type { RouterClient } from '../../../src/router/front/grpc/client.js';
 import { gpuSourceFromEngine, startDcgmExporter, startSimEngine } from '../../../src/sim/index.js';
 import type { DcgmExporter, SimEngine, SimEngineOptions } from '../../../src/sim/index.js';
 

@@ -6,8 +6,8 @@ import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createRouter } from '../../../src/router/create-router.js';
 import type { Router, RouterOptions } from '../../../src/router/create-router.js';
-import type { DiscoveryListener } from '../../../src/router/discovery/discovery-source.js';
-import { parseEndpoint } from '../../../src/router/discovery/endpoint.js';
+import type { DiscoveryListener } from '../../../src/router/pods/discovery-source.js';
+import { parseEndpoint } from '../../../src/router/pods/endpoint.js';
 
 export type EngineHandler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 

@@ -1,5 +1,5 @@
-import { PodRegistry } from '../../../src/router/discovery/pod-registry.js';
-import { counterDelta } from '../../../src/router/telemetry/counter-delta.js';
+import { PodRegistry } from '../../../src/router/pods/pod-registry.js';
+import { counterDelta } from '../../../src/metrics/counter-delta.js';
 import { engineSampleOf } from '../../../src/router/telemetry/engine-sample.js';
 import { gpuReadingsOf } from '../../../src/router/telemetry/gpu-sample.js';
 import { buildModeView } from '../../../src/router/telemetry/mode-view.js';

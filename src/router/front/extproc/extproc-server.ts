@@ -1,0 +1,93 @@
+import { toBinary } from '@bufbuild/protobuf';
+import { Server, type ServerDuplexStream, type ServiceDefinition } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import {
+  ExternalProcessor,
+  ProcessingRequestSchema,
+  ProcessingResponseSchema,
+  type ProcessingRequest,
+  type ProcessingResponse,
+} from '../../../gen/envoy/service/ext_proc/v3/external_processor_pb.js';
+import type { Logger } from '../../../observability/logger.js';
+import { codec } from '../grpc/service-definition.js';
+import { ExtProcSession, type GatewayRouting } from './extproc-session.js';
+
+const requestCodec = codec(ProcessingRequestSchema);
+const responseCodec = codec(ProcessingResponseSchema);
+/** The session's answers are complete messages already: serialize them without the codec's defensive copy. */
+const serializeAnswer = (m: ProcessingResponse) => Buffer.from(toBinary(ProcessingResponseSchema, m));
+
+/** envoy.service.ext_proc.v3.ExternalProcessor for grpc-js, with protobuf-es messages (server and test clients). */
+export const externalProcessorDefinition = {
+  process: {
+    path: `/${ExternalProcessor.typeName}/Process`,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: requestCodec.serialize,
+    requestDeserialize: requestCodec.deserialize,
+    responseSerialize: serializeAnswer,
+    responseDeserialize: responseCodec.deserialize,
+  },
+} satisfies ServiceDefinition;
+
+/** The health services the Endpoint Picker Protocol names; liveness is SERVING while the process answers at all. */
+export const LIVENESS = 'liveness';
+export const READINESS = 'readiness';
+
+export interface ExtProcFront {
+  server: Server;
+  /** readiness, the ext_proc service and '' follow the router's readiness. */
+  setServing: (serving: boolean) => void;
+}
+
+/**
+ * The Endpoint Picker front: Envoy's ext_proc service on its own gRPC server (its own port), one ExtProcSession
+ * per stream, plus gRPC health. Answers are written as the session produces them; a slow data plane pauses reading.
+ */
+export function createExtProcFront(routing: GatewayRouting, logger: Logger): ExtProcFront {
+  const server = new Server({ 'grpc.max_receive_message_length': routing.maxRequestBytes + 64 * 1024 });
+  server.addService(externalProcessorDefinition, { process: (call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>) => serveStream(call, routing, logger) });
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [LIVENESS]: 'SERVING', [READINESS]: 'NOT_SERVING', [ExternalProcessor.typeName]: 'NOT_SERVING' });
+  health.addToServer(server);
+  return {
+    server,
+    setServing: (serving) => {
+      const s = serving ? 'SERVING' : 'NOT_SERVING';
+      for (const name of ['', READINESS, ExternalProcessor.typeName]) health.setStatus(name, s);
+    },
+  };
+}
+
+function serveStream(call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>, routing: GatewayRouting, logger: Logger): void {
+  const session = new ExtProcSession(routing);
+  let ended = false;
+  const end = (cancelled: boolean) => {
+    if (ended) return;
+    ended = true;
+    session.onStreamEnd(cancelled);
+  };
+  call.on('data', (req: ProcessingRequest) => {
+    let out: ProcessingResponse[];
+    try {
+      out = session.onRequest(req);
+    } catch (err) {
+      // A fault of ours: the data plane applies the pool's failureMode (FailOpen or FailClose).
+      logger.error('ext_proc stream failed', { error: err instanceof Error ? err.message : String(err) });
+      end(true);
+      call.destroy(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    for (const r of out) {
+      if (!call.write(r)) {
+        call.pause();
+        call.once('drain', () => call.resume());
+      }
+    }
+  });
+  call.on('end', () => {
+    end(false);
+    call.end();
+  });
+  call.on('cancelled', () => end(true));
+  call.on('error', () => end(true));
+}

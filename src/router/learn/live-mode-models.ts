@@ -1,0 +1,110 @@
+import { evaluate, SEED_CONTEXT_TOKENS, type ModeModel } from '../../model/mode-model.js';
+import { ModeModelFit } from '../../model/mode-model-fit.js';
+import type { LiveModeModel, ObjectiveRouting } from '../decide/objective-routing.js';
+
+/** What one finished request tells about its mode (times in seconds). */
+export interface RequestSample {
+  mode: string;
+  /** Sequences on the pod once this request joined it (Decision.batch). */
+  batch: number;
+  promptTokens: number;
+  /** Arrival to first byte of a streamed answer. */
+  ttftSeconds: number;
+  /** First byte to last byte. */
+  streamSeconds: number;
+  outputTokens: number;
+}
+
+export type ModelSignal = 'inter_token' | 'first_token' | 'power';
+
+/** Weight of the newest prompt in the typical prompt length the metrics predict for. */
+const PROMPT_ALPHA = 0.05;
+
+interface Entry {
+  /** The seed the fit started from: a mode whose flags change starts again from its new seed. */
+  seedKey: string;
+  fit: ModeModelFit;
+  live: LiveModeModel;
+}
+
+/**
+ * Each objective mode's model, refitted from what its pods do (capacity/mode-model-fit.ts): per request, the inter-token
+ * time and the first token's wait beyond its prefill against the batch it joined; per DCGM scrape, each pod's power
+ * from energy-counter deltas against its batch. Starts from the policy's seeds; a policy edit that keeps a mode's
+ * flags keeps what was learned about it. Decisions read `modelsOf` (no allocation unless the policy changed).
+ */
+export class LiveModeModels {
+  private readonly entries = new Map<string, Entry>();
+  private readonly live = new Map<string, LiveModeModel>();
+  private synced: ObjectiveRouting | undefined;
+  private prompt: number | undefined;
+
+  /** The live model of every mode of `o`. */
+  modelsOf(o: ObjectiveRouting): ReadonlyMap<string, LiveModeModel> {
+    if (o !== this.synced) this.sync(o);
+    return this.live;
+  }
+
+  /** The mean prompt of recent requests (tokens): the request the model metrics predict for. */
+  typicalPromptTokens(): number {
+    return Math.round(this.prompt ?? SEED_CONTEXT_TOKENS);
+  }
+
+  /**
+   * Learns from a streamed answer that finished: returns the signals it fed (none for a mode that is no objective
+   * candidate, or an answer too short to show an inter-token time).
+   */
+  observeRequest(s: RequestSample): ModelSignal[] {
+    this.prompt = this.prompt === undefined ? s.promptTokens : this.prompt + PROMPT_ALPHA * (s.promptTokens - this.prompt);
+    const e = this.entries.get(s.mode);
+    if (!e || !(s.batch > 0)) return [];
+    const fed: ModelSignal[] = [];
+    const prefill = Math.max(0, evaluate(e.live.model.prefill, s.promptTokens));
+    if (s.ttftSeconds >= 0) {
+      e.fit.observeFirstTokenWait(s.batch, Math.max(0, s.ttftSeconds - prefill));
+      fed.push('first_token');
+    }
+    if (s.outputTokens >= 2 && s.streamSeconds > 0) {
+      e.fit.observeInterToken(s.batch, s.streamSeconds / (s.outputTokens - 1));
+      fed.push('inter_token');
+    }
+    if (fed.length > 0) this.refresh(s.mode, e);
+    return fed;
+  }
+
+  /** Learns a pod's average power over a scrape interval (watts, from energy deltas) at its batch. */
+  observePower(mode: string, batch: number, watts: number): boolean {
+    const e = this.entries.get(mode);
+    if (!e || !(batch > 0) || !(watts > 0)) return false;
+    e.fit.observePower(batch, watts);
+    this.refresh(mode, e);
+    return true;
+  }
+
+  private refresh(mode: string, e: Entry): void {
+    e.live = { model: e.fit.model(), firstTokenWait: e.fit.firstTokenWaitLine() };
+    this.live.set(mode, e.live);
+  }
+
+  private sync(o: ObjectiveRouting): void {
+    for (const mode of this.entries.keys()) {
+      if (!o.modes.has(mode)) {
+        this.entries.delete(mode);
+        this.live.delete(mode);
+      }
+    }
+    for (const [mode, m] of o.modes) {
+      const seedKey = JSON.stringify(m.model);
+      if (this.entries.get(mode)?.seedKey === seedKey) continue;
+      const e = fresh(m.model, seedKey);
+      this.entries.set(mode, e);
+      this.live.set(mode, e.live);
+    }
+    this.synced = o;
+  }
+}
+
+function fresh(seed: ModeModel, seedKey: string): Entry {
+  const fit = new ModeModelFit(seed);
+  return { seedKey, fit, live: { model: fit.model(), firstTokenWait: fit.firstTokenWaitLine() } };
+}
