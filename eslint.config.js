@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'src/gen/**', 'coverage/**', 'bench/results/**'] },
@@ -17,4 +18,6 @@ export default tseslint.config(
   { files: ['src/kube/**', 'test/**'], rules: { 'no-restricted-imports': 'off' } },
   // Tests poke at rendered JSON; typing every nested Kubernetes field there would obscure what they check.
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  // Layout is prettier's (npm run format); eslint checks only what prettier does not.
+  prettier,
 );
