@@ -12,7 +12,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Only src/kube talks to the Kubernetes client library; everything else goes through its ports.
-      'no-restricted-imports': ['error', { paths: [{ name: '@kubernetes/client-node', message: 'Import through src/kube/ only.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@kubernetes/client-node', message: 'Import through src/kube/ only.' }] },
+      ],
     },
   },
   { files: ['src/kube/**', 'test/**'], rules: { 'no-restricted-imports': 'off' } },

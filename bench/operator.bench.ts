@@ -27,8 +27,13 @@ function policy(i: number, modes: number) {
     metadata: { name: `model-${i}`, namespace: `team-${i % NAMESPACES}` },
     spec: {
       model: 'meta-llama/Llama-3.1-8B-Instruct',
-      modes: names.map((name) => (name === 'fp16' ? { name, dtype: 'float16', replicas: 0 } : { name, quantization: 'fp8', replicas: 0 })),
-      routing: { defaultMode: names[0], rules: [{ name: 'short', when: 'request.inputTokens < 512', mode: names[names.length - 1] }] },
+      modes: names.map((name) =>
+        name === 'fp16' ? { name, dtype: 'float16', replicas: 0 } : { name, quantization: 'fp8', replicas: 0 },
+      ),
+      routing: {
+        defaultMode: names[0],
+        rules: [{ name: 'short', when: 'request.inputTokens < 512', mode: names[names.length - 1] }],
+      },
       router: { replicas: 0 },
     },
   };
@@ -46,9 +51,11 @@ async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: numbe
 /** Runs `count` async jobs, `width` at a time. */
 async function inParallel(count: number, width: number, job: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < count) await job(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
 }
 
 export async function run(): Promise<void> {
@@ -65,7 +72,11 @@ export async function run(): Promise<void> {
     // Polled rather than `kubectl wait`, which kubectl 1.32 fails on a CRD whose status is not written yet.
     const established = () => {
       const crd = JSON.parse(cluster.kubectl(['get', 'crd', 'inferencemodepolicies.modeswitch.io', '-o', 'json']));
-      return crd.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True') === true;
+      return (
+        crd.status?.conditions?.some(
+          (c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True',
+        ) === true
+      );
     };
     if (!(await waitFor(established, 60_000, 200))) throw new Error('the CRD was not Established within 60 s');
     for (let ns = 0; ns < Math.min(NAMESPACES, policies); ns++) cluster.kubectl(['create', 'namespace', `team-${ns}`]);
@@ -75,9 +86,21 @@ export async function run(): Promise<void> {
     console.log(`created ${policies} policies in ${((performance.now() - createStarted) / 1000).toFixed(1)} s`);
 
     const client = new CountingClient(admin);
-    const operator = new Operator({ client, source, workers, resyncPeriodMs: 0, clock: systemClock, logger: createLogger('bench', { level: 'error' }) });
+    const operator = new Operator({
+      client,
+      source,
+      workers,
+      resyncPeriodMs: 0,
+      clock: systemClock,
+      logger: createLogger('bench', { level: 'error' }),
+    });
     const reported = async () => {
-      const list = await admin.list<{ apiVersion: string; kind: string; metadata: { name: string }; status?: { observedGeneration?: number } }>({ apiVersion: API_VERSION, kind: KIND });
+      const list = await admin.list<{
+        apiVersion: string;
+        kind: string;
+        metadata: { name: string };
+        status?: { observedGeneration?: number };
+      }>({ apiVersion: API_VERSION, kind: KIND });
       return list.items.filter((p) => p.status?.observedGeneration !== undefined).length;
     };
     const started = performance.now();
@@ -101,10 +124,18 @@ export async function run(): Promise<void> {
     await operator.stop();
 
     const objects = policies * (modes * 2 + 6);
-    console.log(`operator cold start on kube-apiserver: ${policies} policies x ${modes} modes (${objects} owned objects), ${workers} workers`);
-    console.log(`  policies reporting status: ${done}/${policies} ${converged ? '' : '(timed out) '}after ${coldStartS.toFixed(1)} s (goal < 60 s)`);
-    console.log(`  writes issued: ${totalWrites} ${JSON.stringify(writes)} (${(totalWrites / policies).toFixed(1)} per policy; minimum ${objects + policies} applies + status)`);
-    console.log(`  steady-state resync of ${policies} policies: ${resyncWrites} writes (goal 0) in ${resyncS.toFixed(1)} s`);
+    console.log(
+      `operator cold start on kube-apiserver: ${policies} policies x ${modes} modes (${objects} owned objects), ${workers} workers`,
+    );
+    console.log(
+      `  policies reporting status: ${done}/${policies} ${converged ? '' : '(timed out) '}after ${coldStartS.toFixed(1)} s (goal < 60 s)`,
+    );
+    console.log(
+      `  writes issued: ${totalWrites} ${JSON.stringify(writes)} (${(totalWrites / policies).toFixed(1)} per policy; minimum ${objects + policies} applies + status)`,
+    );
+    console.log(
+      `  steady-state resync of ${policies} policies: ${resyncWrites} writes (goal 0) in ${resyncS.toFixed(1)} s`,
+    );
   } finally {
     cluster.down();
   }

@@ -30,7 +30,16 @@ import { TelemetryStore } from '../src/router/telemetry/telemetry-store.js';
 import { loadTrace } from '../src/sim/workload/trace.js';
 import { forkChild } from './router/child.js';
 import type { BenchChild } from './router/child.js';
-import { ANSWER, CHAT_BODY, CHAT_STREAM_BODY, MODEL, MODES, POLICY, STREAM_ANSWER, VLLM_METRICS } from './router/fixtures.js';
+import {
+  ANSWER,
+  CHAT_BODY,
+  CHAT_STREAM_BODY,
+  MODEL,
+  MODES,
+  POLICY,
+  STREAM_ANSWER,
+  VLLM_METRICS,
+} from './router/fixtures.js';
 import type { LoadResult, LoadRun } from './router/load-process.js';
 import { exec, nginxBackend, nginxProxy } from './router/nginx.js';
 import { haproxy, portkey, requirePeerTools } from './router/peers.js';
@@ -45,14 +54,34 @@ const summary = summarize;
 /** Prompts shaped like the trace: ContextTokens → ~4.2 chars per token of prose, GeneratedTokens → max_tokens. */
 function traceRequests(limit: number): NormalizedRequest[] {
   // The shipped Azure conversation trace (data/azure-llm-2023), found from the repository root wherever it runs.
-  const pairs = loadTrace('conv').slice(0, limit).map((r) => [r.inputTokens, r.outputTokens] as const);
-  const words = 'the model answers every question about energy latency and quality of serving modes on modern GPUs'.split(' ');
-  const asks = ['Summarize the meeting notes.', 'Write a python function to parse logs.', 'Explain why the sky is blue.', 'Hello there!'];
+  const pairs = loadTrace('conv')
+    .slice(0, limit)
+    .map((r) => [r.inputTokens, r.outputTokens] as const);
+  const words =
+    'the model answers every question about energy latency and quality of serving modes on modern GPUs'.split(' ');
+  const asks = [
+    'Summarize the meeting notes.',
+    'Write a python function to parse logs.',
+    'Explain why the sky is blue.',
+    'Hello there!',
+  ];
   return pairs.map(([ctx, gen], i) => {
     let text = '';
     for (let w = 0; text.length < ctx * 4.2; w++) text += `${words[(w + i) % words.length]} `;
     const ask = asks[i % asks.length] as string;
-    return { kind: 'chat', model: MODEL, text: `${ask}\n${text}`, ask, maxTokens: gen, stream: i % 2 === 0, includeUsage: false, hints: {}, tenant: '', priority: 0, body: {} };
+    return {
+      kind: 'chat',
+      model: MODEL,
+      text: `${ask}\n${text}`,
+      ask,
+      maxTokens: gen,
+      stream: i % 2 === 0,
+      includeUsage: false,
+      hints: {},
+      tenant: '',
+      priority: 0,
+      body: {},
+    };
   });
 }
 
@@ -61,9 +90,20 @@ function traceRequests(limit: number): NormalizedRequest[] {
 function decisionCost(): void {
   const requests = traceRequests(5000);
   const registry = new PodRegistry();
-  registry.update(new Map(MODES.map((m) => [m, [{ url: `http://${m}-0`, mode: m, pod: `${m}-0`, namespace: 'default', ready: true }, { url: `http://${m}-1`, mode: m, ready: true }]])));
+  registry.update(
+    new Map(
+      MODES.map((m) => [
+        m,
+        [
+          { url: `http://${m}-0`, mode: m, pod: `${m}-0`, namespace: 'default', ready: true },
+          { url: `http://${m}-1`, mode: m, ready: true },
+        ],
+      ]),
+    ),
+  );
   const store = new TelemetryStore({ modeOfPod: () => undefined, onEnergy: () => undefined, energyWindowMs: 30_000 });
-  for (const p of registry.all()) store.recordEngine(p.url, p.mode, { queueDepth: 2, running: 4, kvCacheUsage: 0.3 }, Date.now() + 3_600_000);
+  for (const p of registry.all())
+    store.recordEngine(p.url, p.mode, { queueDepth: 2, running: 4, kvCacheUsage: 0.3 }, Date.now() + 3_600_000);
   const core = new RouterCore({ registry, store, now: () => Date.now() });
   const policy = compilePolicy(POLICY);
   core.setPolicy(policy);
@@ -80,7 +120,14 @@ function decisionCost(): void {
     for (let i = 0; i < requests.length; i++) {
       const r = requests[i] as NormalizedRequest;
       const t0 = process.hrtime.bigint();
-      const features = classify(r, { inputTokens: inputTokens[i] as number, prefixes, charsPerToken: tokens.ratio, maxModelLen: policy.maxModelLen, now: 0, classifyDomain: policy.readsDomain });
+      const features = classify(r, {
+        inputTokens: inputTokens[i] as number,
+        prefixes,
+        charsPerToken: tokens.ratio,
+        maxModelLen: policy.maxModelLen,
+        now: 0,
+        classifyDomain: policy.readsDomain,
+      });
       const t1 = process.hrtime.bigint();
       const d = decide({ policy, bindings: { request: features, modes: view.states }, pods: view.pods });
       const t2 = process.hrtime.bigint();
@@ -116,7 +163,11 @@ function decisionCost(): void {
   // routing.strategy Objective with no rule: every request ranks every mode by its live model's prediction.
   const objective = compilePolicy({
     ...POLICY,
-    spec: { ...POLICY.spec, objective: { ttftP95Seconds: 0.5, interTokenMeanSeconds: 0.03, qualityBudgetPoints: 0.2 }, routing: { ...POLICY.spec.routing, rules: [], strategy: 'Objective' } },
+    spec: {
+      ...POLICY.spec,
+      objective: { ttftP95Seconds: 0.5, interTokenMeanSeconds: 0.03, qualityBudgetPoints: 0.2 },
+      routing: { ...POLICY.spec.routing, rules: [], strategy: 'Objective' },
+    },
   });
   core.setPolicy(objective);
   const byObjective: number[] = [];
@@ -132,16 +183,26 @@ function decisionCost(): void {
   const c = summary(route);
   const o = summary(byObjective);
   const interpreted = policy.rules.filter((r) => !r.fast).length;
-  console.log(`decision cost per request (µs), ${featuresAndRules.length} requests, ${policy.rules.length} rules (${interpreted} interpreted), reference 9.6 µs`);
-  console.log(`  features + rules      p50 ${fmt(a.p50)}  p99 ${fmt(a.p99)}  mean ${fmt(a.mean)}   (goal p50 < 5, p99 < 50)`);
+  console.log(
+    `decision cost per request (µs), ${featuresAndRules.length} requests, ${policy.rules.length} rules (${interpreted} interpreted), reference 9.6 µs`,
+  );
+  console.log(
+    `  features + rules      p50 ${fmt(a.p50)}  p99 ${fmt(a.p99)}  mean ${fmt(a.mean)}   (goal p50 < 5, p99 < 50)`,
+  );
   console.log(`  rules + guards only   p50 ${fmt(b.p50)}  p99 ${fmt(b.p99)}  mean ${fmt(b.mean)}`);
   for (const { chars, s } of tokenizer) {
     const note = chars < threshold ? 'tokenized on the request path' : 'not on the request path: estimated instead';
-    console.log(`  Llama 3 tokenizer     p50 ${fmt(s.p50)}  p99 ${fmt(s.p99)}  mean ${fmt(s.mean)}   (${s.n} prompts of ${chars} chars; ${note})`);
+    console.log(
+      `  Llama 3 tokenizer     p50 ${fmt(s.p50)}  p99 ${fmt(s.p99)}  mean ${fmt(s.mean)}   (${s.n} prompts of ${chars} chars; ${note})`,
+    );
   }
   console.log(`  (prompts of ${threshold}+ chars use the calibrated estimate, now ${fmt(tokens.ratio)} chars/token)`);
-  console.log(`  route() all included  p50 ${fmt(c.p50)}  p99 ${fmt(c.p99)}  mean ${fmt(c.mean)}   (tokenizer + prefix tracking + features + rules)`);
-  console.log(`  route(), Objective    p50 ${fmt(o.p50)}  p99 ${fmt(o.p99)}  mean ${fmt(o.mean)}   (no rules: the objective ranks ${MODES.length} modes by their live models)`);
+  console.log(
+    `  route() all included  p50 ${fmt(c.p50)}  p99 ${fmt(c.p99)}  mean ${fmt(c.mean)}   (tokenizer + prefix tracking + features + rules)`,
+  );
+  console.log(
+    `  route(), Objective    p50 ${fmt(o.p50)}  p99 ${fmt(o.p99)}  mean ${fmt(o.mean)}   (no rules: the objective ranks ${MODES.length} modes by their live models)`,
+  );
   if (sink === 42) console.log('');
 }
 
@@ -150,9 +211,15 @@ function decisionCost(): void {
 type Load = BenchChild<'ready'>;
 const load = (gen: Load, run: LoadRun) => gen.ask<LoadResult>(run);
 
-const row = (name: string, s: Summary) => `  ${name.padEnd(20)} p50 ${fmt(s.p50, 3)}  p90 ${fmt(s.p90, 3)}  p99 ${fmt(s.p99, 3)}  max ${fmt(s.max, 3)}`;
+const row = (name: string, s: Summary) =>
+  `  ${name.padEnd(20)} p50 ${fmt(s.p50, 3)}  p90 ${fmt(s.p90, 3)}  p99 ${fmt(s.p99, 3)}  max ${fmt(s.max, 3)}`;
 
-async function addedLatency(gen: Load, backend: string, router: string, loopDelay: () => Promise<{ p50: number; p99: number; max: number }>): Promise<void> {
+async function addedLatency(
+  gen: Load,
+  backend: string,
+  router: string,
+  loopDelay: () => Promise<{ p50: number; p99: number; max: number }>,
+): Promise<void> {
   const rate = env('BENCH_RATE', 500);
   const seconds = env('BENCH_SECONDS', 20);
   const segment = 2;
@@ -165,7 +232,16 @@ async function addedLatency(gen: Load, backend: string, router: string, loopDela
   let lag = 0;
   for (let s = 0; s < Math.ceil(seconds / segment); s++) {
     // Alternate which side goes first so a slow moment of the machine is shared fairly.
-    const order = s % 2 === 0 ? ([[backend, direct], [router, routed]] as const) : ([[router, routed], [backend, direct]] as const);
+    const order =
+      s % 2 === 0
+        ? ([
+            [backend, direct],
+            [router, routed],
+          ] as const)
+        : ([
+            [router, routed],
+            [backend, direct],
+          ] as const);
     for (const [origin, into] of order) {
       const r = await load(gen, { origin, rate, count: rate * segment });
       into.push(...r.latencies);
@@ -175,12 +251,18 @@ async function addedLatency(gen: Load, backend: string, router: string, loopDela
   }
   const d = summary(direct);
   const r = summary(routed);
-  console.log(`latency added by the router, ${rate} req/s open loop, ${d.n} + ${r.n} requests in alternating ${segment} s segments (ms), non-streamed completions`);
+  console.log(
+    `latency added by the router, ${rate} req/s open loop, ${d.n} + ${r.n} requests in alternating ${segment} s segments (ms), non-streamed completions`,
+  );
   console.log(row('backend directly', d));
   console.log(row('through the router', r));
-  console.log(`  ${'added'.padEnd(20)} p50 ${fmt(r.p50 - d.p50, 3)}  p90 ${fmt(r.p90 - d.p90, 3)}  p99 ${fmt(r.p99 - d.p99, 3)}  max ${fmt(r.max - d.max, 3)}   (goal p50 < 1, p99 < 3)`);
+  console.log(
+    `  ${'added'.padEnd(20)} p50 ${fmt(r.p50 - d.p50, 3)}  p90 ${fmt(r.p90 - d.p90, 3)}  p99 ${fmt(r.p99 - d.p99, 3)}  max ${fmt(r.max - d.max, 3)}   (goal p50 < 1, p99 < 3)`,
+  );
   const delay = await loopDelay();
-  console.log(`  errors ${errors}; load generator's worst send lag ${fmt(lag, 2)} ms; router event-loop delay p50 ${fmt(delay.p50, 2)} p99 ${fmt(delay.p99, 2)} max ${fmt(delay.max, 2)} ms`);
+  console.log(
+    `  errors ${errors}; load generator's worst send lag ${fmt(lag, 2)} ms; router event-loop delay p50 ${fmt(delay.p50, 2)} p99 ${fmt(delay.p99, 2)} max ${fmt(delay.max, 2)} ms`,
+  );
 }
 
 // ---------------------------------------------------------------- 3. throughput and latency against peer gateways
@@ -201,17 +283,30 @@ function wrkMs(stdout: string, percentile: string): number {
 }
 
 async function wrk(url: string, script: string, seconds: number): Promise<WrkResult> {
-  const { stdout } = await exec('wrk', ['-t1', '-c16', `-d${seconds}s`, '--latency', '-s', script, url], { timeout: (seconds + 30) * 1000 });
+  const { stdout } = await exec('wrk', ['-t1', '-c16', `-d${seconds}s`, '--latency', '-s', script, url], {
+    timeout: (seconds + 30) * 1000,
+  });
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   const socketErrors = socket ? socket.slice(1).reduce((n, x) => n + Number(x), 0) : 0;
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN), p50: wrkMs(stdout, '50'), p99: wrkMs(stdout, '99'), errors: non2xx + socketErrors };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN),
+    p50: wrkMs(stdout, '50'),
+    p99: wrkMs(stdout, '99'),
+    errors: non2xx + socketErrors,
+  };
 }
 
 /** A wrk script posting `body` with `headers`. */
 function wrkScript(dir: string, name: string, body: string, headers: Record<string, string>): string {
   const file = join(dir, `${name}.lua`);
-  const lines = [`wrk.method = "POST"`, `wrk.body = '${body}'`, ...Object.entries({ 'Content-Type': 'application/json', ...headers }).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`)];
+  const lines = [
+    `wrk.method = "POST"`,
+    `wrk.body = '${body}'`,
+    ...Object.entries({ 'Content-Type': 'application/json', ...headers }).map(
+      ([k, v]) => `wrk.headers["${k}"] = "${v}"`,
+    ),
+  ];
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
@@ -252,7 +347,11 @@ async function peerComparison(logFd: number): Promise<void> {
         const routerOf = async (policy: string) => {
           // BENCH_CPU_PROF=DIR: each router writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
           const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-          const child = await forkChild<{ port: number }>(new URL('./router/router-process.js', import.meta.url), { env: { BACKEND_URL: backendUrl, ROUTER_POLICY: policy }, execArgv, stderr: logFd });
+          const child = await forkChild<{ port: number }>(new URL('./router/router-process.js', import.meta.url), {
+            env: { BACKEND_URL: backendUrl, ROUTER_POLICY: policy },
+            execArgv,
+            stderr: logFd,
+          });
           stops.push(child.stop);
           return child.ready.port;
         };
@@ -262,35 +361,61 @@ async function peerComparison(logFd: number): Promise<void> {
           { name: 'haproxy (1 thread)', port: hap.port },
           { name: 'ModeSwitch, 1 mode', port: await routerOf('one-mode') },
           { name: 'ModeSwitch, 4 modes', port: await routerOf('bench') },
-          { name: 'Portkey gateway', port: gateway.port, headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${backendUrl}/v1`, Authorization: 'Bearer bench' } },
+          {
+            name: 'Portkey gateway',
+            port: gateway.port,
+            headers: {
+              'x-portkey-provider': 'openai',
+              'x-portkey-custom-host': `${backendUrl}/v1`,
+              Authorization: 'Bearer bench',
+            },
+          },
         ];
         if (variant.contentType === 'application/json') {
-          const bare = await forkChild<{ port: number }>(new URL('./router/bare-proxy-process.js', import.meta.url), { env: { BACKEND_URL: backendUrl } });
+          const bare = await forkChild<{ port: number }>(new URL('./router/bare-proxy-process.js', import.meta.url), {
+            env: { BACKEND_URL: backendUrl },
+          });
           stops.push(bare.stop);
           targets.push({ name: 'bare Node proxy', port: bare.ready.port });
         }
-        const scripts = targets.map((t, i) => wrkScript(dir, `${variant.contentType === 'application/json' ? 'whole' : 'stream'}-${i}`, variant.body, t.headers ?? {}));
+        const scripts = targets.map((t, i) =>
+          wrkScript(
+            dir,
+            `${variant.contentType === 'application/json' ? 'whole' : 'stream'}-${i}`,
+            variant.body,
+            t.headers ?? {},
+          ),
+        );
         const url = (t: Target) => `http://127.0.0.1:${t.port}/v1/chat/completions`;
         // Warm-up: JIT, connection pools (Portkey runs about twice as slow for its first seconds).
-        for (const [i, t] of targets.entries()) await wrk(url(t), scripts[i] as string, t.name.startsWith('Portkey') ? 4 : 2);
+        for (const [i, t] of targets.entries())
+          await wrk(url(t), scripts[i] as string, t.name.startsWith('Portkey') ? 4 : 2);
         const runs = targets.map(() => [] as WrkResult[]);
         for (let round = 0; round < 2; round++) {
           for (const [i, t] of targets.entries()) runs[i]?.push(await wrk(url(t), scripts[i] as string, seconds));
         }
         const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
         const haproxyRps = mean((runs[2] ?? []).map((r) => r.rps));
-        console.log(`${variant.name} chat completions, wrk 1 thread 16 connections, 2 alternating runs of ${seconds} s per target, same nginx backend`);
-        console.log(`  ${'target'.padEnd(22)} ${'req/s (runs)'.padEnd(18)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  ratio to haproxy  errors`);
+        console.log(
+          `${variant.name} chat completions, wrk 1 thread 16 connections, 2 alternating runs of ${seconds} s per target, same nginx backend`,
+        );
+        console.log(
+          `  ${'target'.padEnd(22)} ${'req/s (runs)'.padEnd(18)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  ratio to haproxy  errors`,
+        );
         for (const [i, t] of targets.entries()) {
           const r = runs[i] ?? [];
           const rps = r.map((x) => fmt(x.rps, 0)).join(', ');
-          console.log(`  ${t.name.padEnd(22)} ${rps.padEnd(18)} ${fmt(mean(r.map((x) => x.p50)), 2).padStart(7)} ${fmt(mean(r.map((x) => x.p99)), 2).padStart(7)}  ${fmt(mean(r.map((x) => x.rps)) / haproxyRps, 2).padStart(16)}  ${r.reduce((n, x) => n + x.errors, 0)}`);
+          console.log(
+            `  ${t.name.padEnd(22)} ${rps.padEnd(18)} ${fmt(mean(r.map((x) => x.p50)), 2).padStart(7)} ${fmt(mean(r.map((x) => x.p99)), 2).padStart(7)}  ${fmt(mean(r.map((x) => x.rps)) / haproxyRps, 2).padStart(16)}  ${r.reduce((n, x) => n + x.errors, 0)}`,
+          );
         }
       } finally {
         for (const stop of stops.reverse()) await stop();
       }
     }
-    console.log('  (bare Node proxy: node:http + undici passing bytes through, no parsing, routing, metrics or logs: the Node ceiling here)');
+    console.log(
+      '  (bare Node proxy: node:http + undici passing bytes through, no parsing, routing, metrics or logs: the Node ceiling here)',
+    );
   } finally {
     gateway.stop();
   }
@@ -304,7 +429,8 @@ async function soak(gen: Load, router: BenchChild<{ port: number }>): Promise<vo
   const every = Math.min(60, seconds);
   const mb = (n: number) => fmt(n / 1024 / 1024, 1);
   const memory = () => router.ask<NodeJS.MemoryUsage>('memory');
-  const line = (t: number, m: NodeJS.MemoryUsage) => `  t=${String(t).padStart(4)} s  heap ${mb(m.heapUsed)} MB  rss ${mb(m.rss)} MB`;
+  const line = (t: number, m: NodeJS.MemoryUsage) =>
+    `  t=${String(t).padStart(4)} s  heap ${mb(m.heapUsed)} MB  rss ${mb(m.rss)} MB`;
   console.log(`soak: ${seconds} s at ${rate} req/s open loop, router process memory after a full GC`);
   console.log(line(0, await memory()));
   let sent = 0;
@@ -318,7 +444,9 @@ async function soak(gen: Load, router: BenchChild<{ port: number }>): Promise<vo
     console.log(line(t, await memory()));
   }
   const s = summary(lat);
-  console.log(`  ${sent} answered, ${errors} errors; latency p50 ${fmt(s.p50, 3)} p99 ${fmt(s.p99, 3)} max ${fmt(s.max, 3)} ms`);
+  console.log(
+    `  ${sent} answered, ${errors} errors; latency p50 ${fmt(s.p50, 3)} p99 ${fmt(s.p99, 3)} max ${fmt(s.max, 3)} ms`,
+  );
 }
 
 // ---------------------------------------------------------------- wiring
@@ -334,11 +462,18 @@ export async function run(): Promise<void> {
   // The router logs one line per request at info, as shipped; to a file, as a pod's log would be written.
   const logFile = join(mkdtempSync(join(tmpdir(), 'router-bench-')), 'router.log');
   const log = openSync(logFile, 'w');
-  const router = await forkChild<{ port: number }>(new URL('./router/router-process.js', import.meta.url), { env: { BACKEND_URL: backendUrl }, execArgv: ['--expose-gc'], stderr: log });
+  const router = await forkChild<{ port: number }>(new URL('./router/router-process.js', import.meta.url), {
+    env: { BACKEND_URL: backendUrl },
+    execArgv: ['--expose-gc'],
+    stderr: log,
+  });
   const gen = await forkChild<'ready'>(new URL('./router/load-process.js', import.meta.url));
-  console.log(`backend: nginx return 200 (1 worker); router, backend and load generator in separate processes; router log level ${process.env['ROUTER_LOG_LEVEL'] ?? 'info'} to ${logFile}`);
+  console.log(
+    `backend: nginx return 200 (1 worker); router, backend and load generator in separate processes; router log level ${process.env['ROUTER_LOG_LEVEL'] ?? 'info'} to ${logFile}`,
+  );
   try {
-    if (parts.has('latency')) await addedLatency(gen, backendUrl, `http://127.0.0.1:${router.ready.port}`, () => router.ask('loop-delay'));
+    if (parts.has('latency'))
+      await addedLatency(gen, backendUrl, `http://127.0.0.1:${router.ready.port}`, () => router.ask('loop-delay'));
     if (parts.has('peers')) await peerComparison(log);
     if (parts.has('soak')) await soak(gen, router);
   } finally {

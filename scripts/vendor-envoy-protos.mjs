@@ -14,9 +14,19 @@ import { parseArgs } from 'node:util';
 
 /** Where each import prefix comes from; keep proto/third_party/README.md in step when a pin moves. */
 const UPSTREAMS = [
-  { flag: 'data-plane-api', repo: 'envoyproxy/data-plane-api', rev: '84e84367f2560cdb47b9bb78fd3e615feb80c3e4', prefixes: ['envoy/'] },
+  {
+    flag: 'data-plane-api',
+    repo: 'envoyproxy/data-plane-api',
+    rev: '84e84367f2560cdb47b9bb78fd3e615feb80c3e4',
+    prefixes: ['envoy/'],
+  },
   { flag: 'xds', repo: 'cncf/xds', rev: '5cf4b19495289a9e992ce5e2c3ffb08f2cf387be', prefixes: ['udpa/', 'xds/'] },
-  { flag: 'protoc-gen-validate', repo: 'bufbuild/protoc-gen-validate', rev: '4eb9011f3e6d551d067d87c89f082261164fac31', prefixes: ['validate/'] },
+  {
+    flag: 'protoc-gen-validate',
+    repo: 'bufbuild/protoc-gen-validate',
+    rev: '4eb9011f3e6d551d067d87c89f082261164fac31',
+    prefixes: ['validate/'],
+  },
 ];
 /** The roots: the ext_proc service. Everything else is its import closure. */
 const ROOTS = ['envoy/service/ext_proc/v3/external_processor.proto'];

@@ -6,7 +6,11 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { credentials, makeGenericClientConstructor, type ClientDuplexStream } from '@grpc/grpc-js';
-import { ProcessingRequestSchema, type ProcessingRequest, type ProcessingResponse } from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
+import {
+  ProcessingRequestSchema,
+  type ProcessingRequest,
+  type ProcessingResponse,
+} from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 import { externalProcessorDefinition } from '../../src/router/front/extproc/extproc-server.js';
 import { ANSWER, REQUEST_BODY } from '../router/fixtures.js';
 import { openLoop, type OpenLoopResult } from '../router/open-loop.js';
@@ -25,14 +29,29 @@ const header = (key: string, value: string) => ({ key, rawValue: encoder.encode(
 const REQUEST_HEADERS = create(ProcessingRequestSchema, {
   request: {
     case: 'requestHeaders',
-    value: { headers: { headers: [header(':method', 'POST'), header(':path', '/v1/completions'), header('content-type', 'application/json')] } },
+    value: {
+      headers: {
+        headers: [
+          header(':method', 'POST'),
+          header(':path', '/v1/completions'),
+          header('content-type', 'application/json'),
+        ],
+      },
+    },
   },
 });
-const REQUEST_BODY_MSG = create(ProcessingRequestSchema, { request: { case: 'requestBody', value: { body: encoder.encode(REQUEST_BODY), endOfStream: true } } });
-const RESPONSE_BODY = create(ProcessingRequestSchema, { request: { case: 'responseBody', value: { body: encoder.encode(ANSWER), endOfStream: true } } });
+const REQUEST_BODY_MSG = create(ProcessingRequestSchema, {
+  request: { case: 'requestBody', value: { body: encoder.encode(REQUEST_BODY), endOfStream: true } },
+});
+const RESPONSE_BODY = create(ProcessingRequestSchema, {
+  request: { case: 'responseBody', value: { body: encoder.encode(ANSWER), endOfStream: true } },
+});
 const responseHeaders = (served: string) =>
   create(ProcessingRequestSchema, {
-    request: { case: 'responseHeaders', value: { headers: { headers: [header(':status', '200'), header('content-type', 'application/json')] } } },
+    request: {
+      case: 'responseHeaders',
+      value: { headers: { headers: [header(':status', '200'), header('content-type', 'application/json')] } },
+    },
     metadataContext: { filterMetadata: { 'envoy.lb': { 'x-gateway-destination-endpoint-served': served } } },
   });
 
@@ -40,7 +59,10 @@ type Stream = ClientDuplexStream<ProcessingRequest, ProcessingResponse>;
 const Client = makeGenericClientConstructor(externalProcessorDefinition, 'ExternalProcessor');
 const clients = new Map<string, { process(): Stream }>();
 const clientOf = (target: string) =>
-  clients.get(target) ?? clients.set(target, new Client(target, credentials.createInsecure()) as unknown as { process(): Stream }).get(target)!;
+  clients.get(target) ??
+  clients
+    .set(target, new Client(target, credentials.createInsecure()) as unknown as { process(): Stream })
+    .get(target)!;
 
 /** One request through the picker; resolves with the decision's latency, or undefined when it was refused. */
 function one(target: string): Promise<number | undefined> {
@@ -57,7 +79,9 @@ function one(target: string): Promise<number | undefined> {
       }
       if (r.response.case === 'requestHeaders') {
         decided = performance.now() - sentAt;
-        const list = r.response.value.response?.headerMutation?.setHeaders.find((h) => h.header?.key === 'x-gateway-destination-endpoint');
+        const list = r.response.value.response?.headerMutation?.setHeaders.find(
+          (h) => h.header?.key === 'x-gateway-destination-endpoint',
+        );
         const first = new TextDecoder().decode(list?.header?.rawValue).split(',')[0] ?? '';
         stream.write(responseHeaders(first));
         stream.write(RESPONSE_BODY);

@@ -1,4 +1,12 @@
-import type { ApplyOptions, EventInput, KubeClient, KubeObject, ListQuery, ListResult, ObjectRef } from '../../src/kube/types.js';
+import type {
+  ApplyOptions,
+  EventInput,
+  KubeClient,
+  KubeObject,
+  ListQuery,
+  ListResult,
+  ObjectRef,
+} from '../../src/kube/types.js';
 
 export type WriteVerb = 'apply' | 'patchStatus' | 'create' | 'replace' | 'delete' | 'event';
 

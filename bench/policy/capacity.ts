@@ -18,7 +18,9 @@ export function capacityRows(results: readonly CapacityStrategyResult[]): Capaci
   return results.map((r) => {
     const { modeShares, outputTokens: _tokens, ...m } = r.metrics;
     return {
-      strategy: r.name, kind: r.kind, ...m,
+      strategy: r.name,
+      kind: r.kind,
+      ...m,
       fleetEnergySaving: savingAgainst(base.fleetJoulesPerOutputToken, m.fleetJoulesPerOutputToken),
       modeMix: modeShares.map((x) => `${x.mode} ${(x.share * 100).toFixed(0)}%`).join(', '),
     };
@@ -29,10 +31,31 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const s3 = (x: number) => x.toFixed(3);
 
 export function capacityTable(rows: readonly CapacityRow[]): string {
-  const header = ['strategy', 'GPU hours', 'J/out token (fleet)', 'J/out token (per request)', 'fleet saving vs FP16', 'mean latency s', 'p95 TTFT s', 'mean ITL s', 'SLO attainment', 'quality Δ pts', 'mode mix'];
+  const header = [
+    'strategy',
+    'GPU hours',
+    'J/out token (fleet)',
+    'J/out token (per request)',
+    'fleet saving vs FP16',
+    'mean latency s',
+    'p95 TTFT s',
+    'mean ITL s',
+    'SLO attainment',
+    'quality Δ pts',
+    'mode mix',
+  ];
   const lines = rows.map((r) => [
-    r.strategy, r.gpuHours.toFixed(2), s3(r.fleetJoulesPerOutputToken), s3(r.requestJoulesPerOutputToken), pct(r.fleetEnergySaving), s3(r.meanLatencySeconds),
-    s3(r.ttftP95Seconds), r.interTokenMeanSeconds.toFixed(4), pct(r.sloAttainment), r.qualityDeltaPoints.toFixed(2), r.modeMix,
+    r.strategy,
+    r.gpuHours.toFixed(2),
+    s3(r.fleetJoulesPerOutputToken),
+    s3(r.requestJoulesPerOutputToken),
+    pct(r.fleetEnergySaving),
+    s3(r.meanLatencySeconds),
+    s3(r.ttftP95Seconds),
+    r.interTokenMeanSeconds.toFixed(4),
+    pct(r.sloAttainment),
+    r.qualityDeltaPoints.toFixed(2),
+    r.modeMix,
   ]);
   return [header, header.map(() => '---'), ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n');
 }
@@ -43,7 +66,9 @@ export function capacityVerdict(rows: readonly CapacityRow[]): string[] {
   const base = rows.find((r) => r.kind === 'baseline');
   if (!ms || !base) return ['no ModeSwitch or baseline row'];
   const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  const fixed = rows.filter((r) => r.kind === 'fixed' || r.kind === 'baseline').filter((r) => r.sloAttainment <= ms.sloAttainment + 1e-9);
+  const fixed = rows
+    .filter((r) => r.kind === 'fixed' || r.kind === 'baseline')
+    .filter((r) => r.sloAttainment <= ms.sloAttainment + 1e-9);
   const best = [...fixed].sort((a, b) => a.fleetJoulesPerOutputToken - b.fleetJoulesPerOutputToken)[0];
   return [
     `- pool energy per output token ${pct(ms.fleetEnergySaving)} below always-FP16 autoscaled (target ≥ ${TARGETS.energySaving * 100}%): ${mark(ms.fleetEnergySaving >= TARGETS.energySaving)}`,

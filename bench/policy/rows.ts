@@ -46,9 +46,17 @@ export function benchRows(c: Comparison): BenchRow[] {
   return c.strategies.map((s) => {
     const m = s.metrics;
     const row: BenchRow = {
-      strategy: s.name, kind: s.kind, gpus: s.gpus, requests: m.requests,
-      meanLatencySeconds: m.meanLatencySeconds, p95LatencySeconds: m.p95LatencySeconds, meanTtftSeconds: m.meanTtftSeconds, p95TtftSeconds: m.p95TtftSeconds,
-      joulesPerOutputToken: m.joulesPerOutputToken, requestJoulesPerOutputToken: m.requestJoulesPerOutputToken, gpuEnergyKWh: m.energyJoules / 3.6e6,
+      strategy: s.name,
+      kind: s.kind,
+      gpus: s.gpus,
+      requests: m.requests,
+      meanLatencySeconds: m.meanLatencySeconds,
+      p95LatencySeconds: m.p95LatencySeconds,
+      meanTtftSeconds: m.meanTtftSeconds,
+      p95TtftSeconds: m.p95TtftSeconds,
+      joulesPerOutputToken: m.joulesPerOutputToken,
+      requestJoulesPerOutputToken: m.requestJoulesPerOutputToken,
+      gpuEnergyKWh: m.energyJoules / 3.6e6,
       qualityDeltaPoints: m.qualityDeltaPoints,
       latencySpeedup: base.meanLatencySeconds / m.meanLatencySeconds,
       requestEnergySaving: savingAgainst(base.requestJoulesPerOutputToken, m.requestJoulesPerOutputToken),
@@ -57,8 +65,10 @@ export function benchRows(c: Comparison): BenchRow[] {
       modeMix: m.modeShares.map((x) => `${x.mode} ${(x.share * 100).toFixed(0)}%`).join(', '),
     };
     if (s.kind !== 'baseline' && s.kind !== 'oracle') {
-      if (oracleSaving > 0) row.oracleSavingsCaptured = (base.requestJoulesPerOutputToken - m.requestJoulesPerOutputToken) / oracleSaving;
-      if (fleetOracleSaving > 0) row.fleetOracleSavingsCaptured = (base.joulesPerOutputToken - m.joulesPerOutputToken) / fleetOracleSaving;
+      if (oracleSaving > 0)
+        row.oracleSavingsCaptured = (base.requestJoulesPerOutputToken - m.requestJoulesPerOutputToken) / oracleSaving;
+      if (fleetOracleSaving > 0)
+        row.fleetOracleSavingsCaptured = (base.joulesPerOutputToken - m.joulesPerOutputToken) / fleetOracleSaving;
     }
     return row;
   });

@@ -1,7 +1,12 @@
 import type { BenchRow } from './rows.js';
 
 /** The published single-GPU result the benchmark checks the policy against. */
-export const TARGETS = { latencySpeedup: 2.1, energySaving: 0.517, maxQualityLossPoints: 0.2, oracleSavingsCaptured: 0.9 } as const;
+export const TARGETS = {
+  latencySpeedup: 2.1,
+  energySaving: 0.517,
+  maxQualityLossPoints: 0.2,
+  oracleSavingsCaptured: 0.9,
+} as const;
 
 /** One line per target: the policy's figure and whether it meets it. */
 export function verdictLines(rows: readonly BenchRow[]): string[] {

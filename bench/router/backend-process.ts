@@ -10,7 +10,9 @@ const answer = Buffer.from(ANSWER);
 const server = createServer((req, res) => {
   if (req.url === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain' }).end(VLLM_METRICS);
   req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length }).end(answer));
+  req.on('end', () =>
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length }).end(answer),
+  );
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));

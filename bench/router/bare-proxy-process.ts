@@ -14,7 +14,13 @@ const server = createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     agent
-      .request({ origin: backend, path: req.url ?? '/', method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
+      .request({
+        origin: backend,
+        path: req.url ?? '/',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.concat(chunks),
+      })
       .then(async (up) => {
         const body = Buffer.from(await up.body.arrayBuffer());
         res.writeHead(up.statusCode, { 'content-type': 'application/json', 'content-length': body.length }).end(body);

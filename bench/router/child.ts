@@ -19,7 +19,11 @@ export interface ForkOptions {
 }
 
 export function forkChild<Ready>(file: URL, options: ForkOptions = {}): Promise<BenchChild<Ready>> {
-  const child = fork(file, [], { env: { ...process.env, ...options.env }, execArgv: options.execArgv ?? [], stdio: ['ignore', 'inherit', options.stderr ?? 'inherit', 'ipc'] });
+  const child = fork(file, [], {
+    env: { ...process.env, ...options.env },
+    execArgv: options.execArgv ?? [],
+    stdio: ['ignore', 'inherit', options.stderr ?? 'inherit', 'ipc'],
+  });
   const ask = <T>(message: unknown) =>
     new Promise<T>((resolve, reject) => {
       const died = (code: number | null) => reject(new Error(`${file.pathname} exited (${code}) before answering`));

@@ -17,9 +17,16 @@ export interface LoadRun {
 export type LoadResult = OpenLoopResult;
 
 const pools = new Map<string, Pool>();
-const poolOf = (origin: string) => pools.get(origin) ?? pools.set(origin, new Pool(origin, { connections: 128, keepAliveTimeout: 60_000 })).get(origin) as Pool;
+const poolOf = (origin: string) =>
+  pools.get(origin) ??
+  (pools.set(origin, new Pool(origin, { connections: 128, keepAliveTimeout: 60_000 })).get(origin) as Pool);
 
-const OPTIONS: Dispatcher.RequestOptions = { path: '/v1/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: REQUEST_BODY };
+const OPTIONS: Dispatcher.RequestOptions = {
+  path: '/v1/completions',
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: REQUEST_BODY,
+};
 
 function run({ origin, rate, count }: LoadRun): Promise<LoadResult> {
   const pool = poolOf(origin);

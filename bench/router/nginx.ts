@@ -10,7 +10,10 @@ import { promisify } from 'node:util';
 export const exec = promisify(execFile);
 
 export async function haveCommands(...names: string[]): Promise<boolean> {
-  return Promise.all(names.map((n) => exec('which', [n]))).then(() => true, () => false);
+  return Promise.all(names.map((n) => exec('which', [n]))).then(
+    () => true,
+    () => false,
+  );
 }
 
 export interface Nginx {
@@ -65,7 +68,8 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
 `,
   );
   const proc: ChildProcess = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
-  for (let i = 0; i < 50 && proc.exitCode === null && !(await portOpen(port)); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && proc.exitCode === null && !(await portOpen(port)); i++)
+    await new Promise((r) => setTimeout(r, 100));
   if (proc.exitCode !== null || !(await portOpen(port))) {
     proc.kill('SIGTERM');
     throw new Error(`nginx did not start (see ${dir}/error.log)`);

@@ -8,7 +8,11 @@ export interface OpenLoopResult {
 }
 
 /** Runs `count` sends at `rate` per second; `send` resolves with a latency, or undefined for a failed request. */
-export async function openLoop(rate: number, count: number, send: () => Promise<number | undefined>): Promise<OpenLoopResult> {
+export async function openLoop(
+  rate: number,
+  count: number,
+  send: () => Promise<number | undefined>,
+): Promise<OpenLoopResult> {
   const latencies: number[] = [];
   let errors = 0;
   let maxSendLagMs = 0;

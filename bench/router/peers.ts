@@ -25,13 +25,22 @@ export async function requirePeerTools(): Promise<void> {
   const missing: string[] = [];
   for (const tool of ['nginx', 'haproxy', 'wrk']) if (!(await haveCommands(tool))) missing.push(tool);
   if (!existsSync(PORTKEY_SERVER)) missing.push(`Portkey gateway (${PORTKEY_SERVER})`);
-  if (missing.length > 0) throw new Error(`router bench: missing ${missing.join(', ')}; run scripts/install-bench-tools.sh (as root)`);
+  if (missing.length > 0)
+    throw new Error(`router bench: missing ${missing.join(', ')}; run scripts/install-bench-tools.sh (as root)`);
 }
 
 /** Starts `command` and waits (bounded) until `port` accepts; throws with `what` when it does not. */
-async function startProcess(what: string, port: number, command: string, args: string[], env: NodeJS.ProcessEnv = process.env, waitMs = 10_000): Promise<Peer> {
+async function startProcess(
+  what: string,
+  port: number,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  waitMs = 10_000,
+): Promise<Peer> {
   const proc: ChildProcess = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'], env });
-  for (let waited = 0; waited < waitMs && proc.exitCode === null && !(await portOpen(port)); waited += 100) await new Promise((r) => setTimeout(r, 100));
+  for (let waited = 0; waited < waitMs && proc.exitCode === null && !(await portOpen(port)); waited += 100)
+    await new Promise((r) => setTimeout(r, 100));
   if (proc.exitCode !== null || !(await portOpen(port))) {
     proc.kill('SIGTERM');
     throw new Error(`${what} did not start on port ${port}`);
@@ -83,5 +92,12 @@ net.Server.prototype.listen = function (...args) {
 };
 `,
   );
-  return startProcess('Portkey gateway', port, process.execPath, ['--import', bindLoopback, PORTKEY_SERVER, `--port=${port}`, '--headless'], { ...process.env, NODE_ENV: 'production' }, 30_000);
+  return startProcess(
+    'Portkey gateway',
+    port,
+    process.execPath,
+    ['--import', bindLoopback, PORTKEY_SERVER, `--port=${port}`, '--headless'],
+    { ...process.env, NODE_ENV: 'production' },
+    30_000,
+  );
 }

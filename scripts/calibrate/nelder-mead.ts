@@ -4,7 +4,10 @@
  */
 export function minimise(f: (x: number[]) => number, start: number[], step: number[], iterations: number): number[] {
   const n = start.length;
-  let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + step[j]! : v)))].map((x) => ({ x, y: f(x) }));
+  let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + step[j]! : v)))].map((x) => ({
+    x,
+    y: f(x),
+  }));
   const combine = (a: number[], b: number[], t: number): number[] => a.map((v, i) => v + t * (b[i]! - v));
   for (let it = 0; it < iterations; it += 1) {
     simplex.sort((p, q) => p.y - q.y);

@@ -38,8 +38,10 @@ export function simPredictions(): SimPredictions {
     for (const mode of CHECK_MODES) {
       const profile = resolveMode(mode);
       modes[mode] = CHECK_BATCHES.map((batch) => {
-        const cost = stepCost({ gpu, model, profile, tensorParallel: 1, calibration: bare },
-          { prefillTokens: 0, prefillAttention: 0, prefillSeqs: 0, decodeSeqs: batch, decodeContext: 0 });
+        const cost = stepCost(
+          { gpu, model, profile, tensorParallel: 1, calibration: bare },
+          { prefillTokens: 0, prefillAttention: 0, prefillSeqs: 0, decodeSeqs: batch, decodeContext: 0 },
+        );
         const watts = stepPowerWatts(gpu, cost, bare);
         return { batch, tokensPerSecond: batch / cost.seconds, watts, joulesPerToken: (watts * cost.seconds) / batch };
       });

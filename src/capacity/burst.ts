@@ -40,7 +40,12 @@ export interface BurstNeed {
 const rate = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} req/s`;
 
 /** KPA's panic test for one mode: what the short window's traffic needs, against the replicas that serve now. */
-export function burstNeed(model: ModeModel, recent: RecentTraffic | undefined, target: LatencyTarget, ready: number): BurstNeed | undefined {
+export function burstNeed(
+  model: ModeModel,
+  recent: RecentTraffic | undefined,
+  target: LatencyTarget,
+  ready: number,
+): BurstNeed | undefined {
   if (!recent || recent.requestsPerSecond <= 0) return undefined;
   const replicas = replicasFor(model, recent, target, FILL_UP).replicas;
   const ratio = replicas / Math.max(1, ready);

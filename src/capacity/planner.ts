@@ -92,14 +92,25 @@ function wish(m: PlannerMode, input: PlannerInput, previous: ModeMemory | undefi
   const memory: ModeMemory = { lastActive: active || !previous ? now : previous.lastActive };
   if (previous?.lowSince !== undefined) memory.lowSince = previous.lowSince;
   if (m.fixedReplicas !== undefined) {
-    return { mode: m, replicas: m.fixedReplicas, floor: m.fixedReplicas, reason: `fixed at ${m.fixedReplicas} by spec.modes[].replicas`, memory: { lastActive: memory.lastActive } };
+    return {
+      mode: m,
+      replicas: m.fixedReplicas,
+      floor: m.fixedReplicas,
+      reason: `fixed at ${m.fixedReplicas} by spec.modes[].replicas`,
+      memory: { lastActive: memory.lastActive },
+    };
   }
   memory.replicas = m.replicas;
-  memory.steadySince = m.replicas > 0 && m.ready >= m.replicas && previous?.replicas === m.replicas ? (previous.steadySince ?? now) : now;
+  memory.steadySince =
+    m.replicas > 0 && m.ready >= m.replicas && previous?.replicas === m.replicas ? (previous.steadySince ?? now) : now;
   // Requests in flight keep a replica each up to a full batch: scaling below them would cut answers off.
   const inFlightFloor = d.inFlight > 0 ? Math.ceil(d.inFlight / m.model.maxBatch) : 0;
   const floor = Math.min(m.maxReplicas, Math.max(m.minReplicas, inFlightFloor));
-  const traffic = { requestsPerSecond: d.requestsPerSecond + d.wantedPerSecond, meanPromptTokens: d.meanPromptTokens, meanOutputTokens: d.meanOutputTokens };
+  const traffic = {
+    requestsPerSecond: d.requestsPerSecond + d.wantedPerSecond,
+    meanPromptTokens: d.meanPromptTokens,
+    meanOutputTokens: d.meanOutputTokens,
+  };
   const up = replicasFor(m.model, traffic, input.target, FILL_UP);
   const offered = `${rate(traffic.requestsPerSecond)}${d.wantedPerSecond > 0 ? ` (${rate(d.wantedPerSecond)} wanted here, served elsewhere)` : ''}`;
   const sloNote = up.feasible ? '' : '; the SLO cannot be met in this mode even at batch 1, sized for throughput';
@@ -108,7 +119,8 @@ function wish(m: PlannerMode, input: PlannerInput, previous: ModeMemory | undefi
   // Knative's panic mode: a burst that needs PANIC_THRESHOLD × the ready replicas sizes the mode on the short window.
   const burst = burstNeed(m.model, d.recent, input.target, m.ready);
   if (burst?.panics) memory.panicAt = now;
-  else if (previous?.panicAt !== undefined && now - previous.panicAt < STABLE_WINDOW_SECONDS) memory.panicAt = previous.panicAt;
+  else if (previous?.panicAt !== undefined && now - previous.panicAt < STABLE_WINDOW_SECONDS)
+    memory.panicAt = previous.panicAt;
   const burstWant = memory.panicAt !== undefined && burst ? burst.replicas : 0;
   // Observed TTFT: it describes the current size only once that size has held, every replica ready, a whole window.
   const observed = d.observedTtft;
@@ -122,19 +134,39 @@ function wish(m: PlannerMode, input: PlannerInput, previous: ModeMemory | undefi
     const n = clamp(Math.max(want, 1));
     let why: string;
     if (m.replicas === 0) why = `waking from zero: ${offered}`;
-    else if (burstWant === want && want > up.replicas && d.recent && burst) why = `${burstReason(d.recent, burst, m.ready)}; scaling up, no scale-down for ${STABLE_WINDOW_SECONDS} s`;
-    else if (feedbackWant === want && want > up.replicas && slow) why = `${ttftReason(observed, input.target)} though ${offered} should fit ${up.replicas}; adding 1`;
+    else if (burstWant === want && want > up.replicas && d.recent && burst)
+      why = `${burstReason(d.recent, burst, m.ready)}; scaling up, no scale-down for ${STABLE_WINDOW_SECONDS} s`;
+    else if (feedbackWant === want && want > up.replicas && slow)
+      why = `${ttftReason(observed, input.target)} though ${offered} should fit ${up.replicas}; adding 1`;
     else why = `${offered} needs ${up.replicas} to keep the SLO`;
-    return { mode: m, replicas: n, floor, reason: `${why}${sloNote}${n < want ? `; capped by maxReplicas ${m.maxReplicas}` : ''}`, memory };
+    return {
+      mode: m,
+      replicas: n,
+      floor,
+      reason: `${why}${sloNote}${n < want ? `; capped by maxReplicas ${m.maxReplicas}` : ''}`,
+      memory,
+    };
   }
   const panicAt = memory.panicAt;
   if (m.replicas > 0 && panicAt !== undefined) {
     delete memory.lowSince;
-    return { mode: m, replicas: clamp(m.replicas), floor, reason: `burst ${Math.round(now - panicAt)} s ago: holding ${m.replicas}, no scale-down for ${Math.round(STABLE_WINDOW_SECONDS - (now - panicAt))} s more`, memory };
+    return {
+      mode: m,
+      replicas: clamp(m.replicas),
+      floor,
+      reason: `burst ${Math.round(now - panicAt)} s ago: holding ${m.replicas}, no scale-down for ${Math.round(STABLE_WINDOW_SECONDS - (now - panicAt))} s more`,
+      memory,
+    };
   }
   if (m.replicas > 0 && slow) {
     delete memory.lowSince;
-    return { mode: m, replicas: clamp(m.replicas), floor, reason: `${ttftReason(observed, input.target)}: holding ${m.replicas}, no scale-down`, memory };
+    return {
+      mode: m,
+      replicas: clamp(m.replicas),
+      floor,
+      reason: `${ttftReason(observed, input.target)}: holding ${m.replicas}, no scale-down`,
+      memory,
+    };
   }
   const down = replicasFor(m.model, traffic, input.target, FILL_DOWN);
   let candidate = clamp(down.replicas);
@@ -143,18 +175,39 @@ function wish(m: PlannerMode, input: PlannerInput, previous: ModeMemory | undefi
     delete memory.lowSince;
     if (m.replicas > 0 && candidate === m.replicas && traffic.requestsPerSecond === 0 && m.replicas > floor) {
       const idle = Math.round(now - memory.lastActive);
-      return { mode: m, replicas: m.replicas, floor, reason: `idle ${idle} s of the ${input.idleToZeroSeconds} s before scaling to zero`, memory };
+      return {
+        mode: m,
+        replicas: m.replicas,
+        floor,
+        reason: `idle ${idle} s of the ${input.idleToZeroSeconds} s before scaling to zero`,
+        memory,
+      };
     }
-    return { mode: m, replicas: clamp(m.replicas), floor, reason: `${offered} fits ${m.replicas} within the SLO`, memory };
+    return {
+      mode: m,
+      replicas: clamp(m.replicas),
+      floor,
+      reason: `${offered} fits ${m.replicas} within the SLO`,
+      memory,
+    };
   }
   memory.lowSince ??= now;
   const waited = now - memory.lowSince;
   // Going to zero waits for idleToZeroSeconds of no traffic instead (checked above).
   if (candidate > 0 && waited < input.scaleDownDelaySeconds) {
-    return { mode: m, replicas: m.replicas, floor, reason: `${offered} fits ${candidate}; waiting ${Math.round(input.scaleDownDelaySeconds - waited)} s more before scaling down from ${m.replicas}`, memory };
+    return {
+      mode: m,
+      replicas: m.replicas,
+      floor,
+      reason: `${offered} fits ${candidate}; waiting ${Math.round(input.scaleDownDelaySeconds - waited)} s more before scaling down from ${m.replicas}`,
+      memory,
+    };
   }
   delete memory.lowSince;
-  const why = candidate === 0 ? `idle for ${Math.round(now - memory.lastActive)} s: scaled to zero` : `${offered} fits ${candidate} for ${Math.round(waited)} s: scaling down from ${m.replicas}`;
+  const why =
+    candidate === 0
+      ? `idle for ${Math.round(now - memory.lastActive)} s: scaled to zero`
+      : `${offered} fits ${candidate} for ${Math.round(waited)} s: scaling down from ${m.replicas}`;
   return { mode: m, replicas: candidate, floor, reason: why, memory };
 }
 
@@ -172,13 +225,19 @@ function gpuCap(input: PlannerInput): number {
  */
 function applyBudget(wishes: Wish[], cap: number): Map<string, { replicas: number; note?: string }> {
   const gpus = (w: Wish) => w.mode.model.gpus;
-  const given = new Map(wishes.map((w) => [w.mode.name, w.mode.fixedReplicas ?? Math.max(w.floor, Math.min(w.replicas, w.mode.replicas))]));
+  const given = new Map(
+    wishes.map((w) => [w.mode.name, w.mode.fixedReplicas ?? Math.max(w.floor, Math.min(w.replicas, w.mode.replicas))]),
+  );
   let used = wishes.reduce((s, w) => s + (given.get(w.mode.name) as number) * gpus(w), 0);
   // A lowered budget: give back replicas above the floor, from the mode holding most against its wish.
   while (used > cap) {
     const over = wishes
       .filter((w) => w.mode.fixedReplicas === undefined && (given.get(w.mode.name) as number) > w.floor)
-      .sort((a, b) => (given.get(b.mode.name) as number) / Math.max(1, b.replicas) - (given.get(a.mode.name) as number) / Math.max(1, a.replicas))[0];
+      .sort(
+        (a, b) =>
+          (given.get(b.mode.name) as number) / Math.max(1, b.replicas) -
+          (given.get(a.mode.name) as number) / Math.max(1, a.replicas),
+      )[0];
     if (!over) break;
     given.set(over.mode.name, (given.get(over.mode.name) as number) - 1);
     used -= gpus(over);
@@ -186,16 +245,25 @@ function applyBudget(wishes: Wish[], cap: number): Map<string, { replicas: numbe
   for (;;) {
     const short = wishes
       .filter((w) => (given.get(w.mode.name) as number) < w.replicas && used + gpus(w) <= cap)
-      .sort((a, b) => (given.get(a.mode.name) as number) / a.replicas - (given.get(b.mode.name) as number) / b.replicas);
+      .sort(
+        (a, b) => (given.get(a.mode.name) as number) / a.replicas - (given.get(b.mode.name) as number) / b.replicas,
+      );
     const next = short[0];
     if (!next) break;
     given.set(next.mode.name, (given.get(next.mode.name) as number) + 1);
     used += gpus(next);
   }
-  return new Map(wishes.map((w) => {
-    const replicas = given.get(w.mode.name) as number;
-    return [w.mode.name, replicas < w.replicas ? { replicas, note: `GPU budget ${cap}: wants ${w.replicas}, holds ${replicas}` } : { replicas }];
-  }));
+  return new Map(
+    wishes.map((w) => {
+      const replicas = given.get(w.mode.name) as number;
+      return [
+        w.mode.name,
+        replicas < w.replicas
+          ? { replicas, note: `GPU budget ${cap}: wants ${w.replicas}, holds ${replicas}` }
+          : { replicas },
+      ];
+    }),
+  );
 }
 
 /**

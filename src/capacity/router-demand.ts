@@ -16,7 +16,11 @@ export interface ModeObservation {
 
 /** Demand per mode of one policy, as the capacity controller plans on it. */
 export interface DemandSource {
-  demand(policyKey: string, routers: readonly RouterTarget[], nowSeconds: number): Promise<Map<string, ModeObservation>>;
+  demand(
+    policyKey: string,
+    routers: readonly RouterTarget[],
+    nowSeconds: number,
+  ): Promise<Map<string, ModeObservation>>;
 }
 
 /** One router pod's metrics endpoint. */
@@ -35,7 +39,18 @@ const TTFT_COUNT = 'modeswitch_time_to_first_token_seconds_count';
 const TTFT_BUCKET = 'modeswitch_time_to_first_token_seconds_bucket';
 const WAITING = 'modeswitch_queue_depth';
 const RUNNING = 'modeswitch_running_requests';
-const WANTED_NAMES = new Set([REQUESTS, WANTED, TOKENS, ENERGY, DURATION_SUM, TTFT_SUM, TTFT_COUNT, TTFT_BUCKET, WAITING, RUNNING]);
+const WANTED_NAMES = new Set([
+  REQUESTS,
+  WANTED,
+  TOKENS,
+  ENERGY,
+  DURATION_SUM,
+  TTFT_SUM,
+  TTFT_COUNT,
+  TTFT_BUCKET,
+  WAITING,
+  RUNNING,
+]);
 const SCRAPE_TIMEOUT_MS = 2000;
 
 /** Counters of one mode on one router pod. */
@@ -75,7 +90,14 @@ interface Interval {
   modes: Map<string, ModeCounts>;
 }
 
-const COUNTER_OF: Readonly<Record<string, keyof Counters>> = { [REQUESTS]: 'requests', [WANTED]: 'wanted', [ENERGY]: 'joules', [DURATION_SUM]: 'duration', [TTFT_SUM]: 'ttft', [TTFT_COUNT]: 'ttftCount' };
+const COUNTER_OF: Readonly<Record<string, keyof Counters>> = {
+  [REQUESTS]: 'requests',
+  [WANTED]: 'wanted',
+  [ENERGY]: 'joules',
+  [DURATION_SUM]: 'duration',
+  [TTFT_SUM]: 'ttft',
+  [TTFT_COUNT]: 'ttftCount',
+};
 
 function readingsOf(text: string, policy: string): Map<string, ModeReading> {
   const byMode = new Map<string, ModeReading>();
@@ -99,8 +121,11 @@ function readingsOf(text: string, policy: string): Map<string, ModeReading> {
 /** Reset-safe increases of every counter and bucket of a mode between two readings of one pod. */
 function increase(before: ModeCounts | undefined, now: ModeCounts): ModeCounts {
   const counters = { ...ZERO };
-  for (const k of Object.keys(counters) as (keyof Counters)[]) counters[k] = counterDelta(before?.counters[k] ?? 0, now.counters[k]);
-  const ttftBuckets = new Map([...now.ttftBuckets].map(([le, n]) => [le, counterDelta(before?.ttftBuckets.get(le) ?? 0, n)]));
+  for (const k of Object.keys(counters) as (keyof Counters)[])
+    counters[k] = counterDelta(before?.counters[k] ?? 0, now.counters[k]);
+  const ttftBuckets = new Map(
+    [...now.ttftBuckets].map(([le, n]) => [le, counterDelta(before?.ttftBuckets.get(le) ?? 0, n)]),
+  );
   return { counters, ttftBuckets };
 }
 
@@ -113,14 +138,19 @@ class ModeSum {
 
   /** Energy is the mode's GPUs', which every router reads: the largest increase counts, not the sum. */
   add(c: ModeCounts, seconds: number): void {
-    for (const k of Object.keys(this.counters) as (keyof Counters)[]) this.counters[k] = k === 'joules' ? Math.max(this.counters[k], c.counters[k]) : this.counters[k] + c.counters[k];
+    for (const k of Object.keys(this.counters) as (keyof Counters)[])
+      this.counters[k] = k === 'joules' ? Math.max(this.counters[k], c.counters[k]) : this.counters[k] + c.counters[k];
     for (const [le, n] of c.ttftBuckets) this.ttftBuckets.set(le, (this.ttftBuckets.get(le) ?? 0) + n);
     this.seconds = Math.max(this.seconds, seconds);
   }
 
   histogram(): HistogramCounts {
     const bounds = [...this.ttftBuckets.keys()].sort((a, b) => a - b);
-    return { bounds, cumulative: bounds.map((le) => this.ttftBuckets.get(le) as number), total: this.counters.ttftCount };
+    return {
+      bounds,
+      cumulative: bounds.map((le) => this.ttftBuckets.get(le) as number),
+      total: this.counters.ttftCount,
+    };
   }
 }
 
@@ -152,27 +182,29 @@ export function routerMetricsDemand(fetchText: FetchText): DemandSource {
       const policy = policyKey;
       const latest = new Map<string, ModeSum>();
       const inFlight = new Map<string, number>();
-      await Promise.all(routers.map(async (r) => {
-        let text: string;
-        try {
-          text = await fetchText(r.url, SCRAPE_TIMEOUT_MS);
-        } catch {
-          return; // A router that does not answer adds nothing this round; its baseline stays.
-        }
-        const key = `${policyKey}|${r.pod}`;
-        const current: PodReading = { t: nowSeconds, modes: readingsOf(text, policy) };
-        for (const [mode, m] of current.modes) inFlight.set(mode, Math.max(inFlight.get(mode) ?? 0, m.inFlight));
-        const before = previous.get(key);
-        previous.set(key, current);
-        if (!before || nowSeconds <= before.t) return;
-        const interval: Interval = { start: before.t, end: nowSeconds, modes: new Map() };
-        for (const [mode, m] of current.modes) {
-          const c = increase(before.modes.get(mode), m);
-          interval.modes.set(mode, c);
-          sumInto(latest, mode, c, nowSeconds - before.t);
-        }
-        history.set(key, [...(history.get(key) ?? []), interval]);
-      }));
+      await Promise.all(
+        routers.map(async (r) => {
+          let text: string;
+          try {
+            text = await fetchText(r.url, SCRAPE_TIMEOUT_MS);
+          } catch {
+            return; // A router that does not answer adds nothing this round; its baseline stays.
+          }
+          const key = `${policyKey}|${r.pod}`;
+          const current: PodReading = { t: nowSeconds, modes: readingsOf(text, policy) };
+          for (const [mode, m] of current.modes) inFlight.set(mode, Math.max(inFlight.get(mode) ?? 0, m.inFlight));
+          const before = previous.get(key);
+          previous.set(key, current);
+          if (!before || nowSeconds <= before.t) return;
+          const interval: Interval = { start: before.t, end: nowSeconds, modes: new Map() };
+          for (const [mode, m] of current.modes) {
+            const c = increase(before.modes.get(mode), m);
+            interval.modes.set(mode, c);
+            sumInto(latest, mode, c, nowSeconds - before.t);
+          }
+          history.set(key, [...(history.get(key) ?? []), interval]);
+        }),
+      );
       // The stable window: every pod's intervals that end within it.
       const stable = new Map<string, ModeSum>();
       let windowStart = nowSeconds;
@@ -210,7 +242,9 @@ export function routerMetricsDemand(fetchText: FetchText): DemandSource {
         if (ttft) demand.observedTtft = ttft;
         const observation: ModeObservation = { demand };
         if (l && l.counters.joules > 0) observation.watts = l.counters.joules / l.seconds;
-        if (l && l.counters.output > l.counters.requests && l.counters.duration > l.counters.ttft) observation.interTokenSeconds = (l.counters.duration - l.counters.ttft) / (l.counters.output - l.counters.requests);
+        if (l && l.counters.output > l.counters.requests && l.counters.duration > l.counters.ttft)
+          observation.interTokenSeconds =
+            (l.counters.duration - l.counters.ttft) / (l.counters.output - l.counters.requests);
         out.set(mode, observation);
       }
       return out;

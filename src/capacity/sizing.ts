@@ -56,7 +56,9 @@ export function replicaLoad(model: ModeModel, traffic: Traffic, replicas: number
 
 /** The mean inter-token time that meets the target (a p95 target is converted with P95_OVER_MEAN). */
 export function meanInterTokenTarget(target: LatencyTarget): number {
-  return target.interToken.statistic === 'p95' ? target.interToken.seconds / P95_OVER_MEAN.interToken : target.interToken.seconds;
+  return target.interToken.statistic === 'p95'
+    ? target.interToken.seconds / P95_OVER_MEAN.interToken
+    : target.interToken.seconds;
 }
 
 export interface Sizing {
@@ -74,12 +76,15 @@ export function replicasFor(model: ModeModel, traffic: Traffic, target: LatencyT
   if (traffic.requestsPerSecond <= 0) return { replicas: 0, feasible: true };
   const itlTarget = meanInterTokenTarget(target);
   // Even one lone sequence misses the target: size for throughput only, and say so.
-  const feasible = predictInterToken(model, 1) <= itlTarget && evaluate(model.prefill, traffic.meanPromptTokens) + predictInterToken(model, 1) <= target.ttftP95Seconds;
+  const feasible =
+    predictInterToken(model, 1) <= itlTarget &&
+    evaluate(model.prefill, traffic.meanPromptTokens) + predictInterToken(model, 1) <= target.ttftP95Seconds;
   const batchLimit = Math.max(1, (feasible ? batchWithin(model, itlTarget) : model.maxBatch) * fill);
   for (let n = 1; n <= MAX_SEARCH; n += 1) {
     const load = replicaLoad(model, traffic, n);
     if (!load || load.batch > batchLimit) continue;
-    if (!feasible || (load.interTokenSeconds <= itlTarget && load.ttftP95Seconds <= target.ttftP95Seconds)) return { replicas: n, feasible, load };
+    if (!feasible || (load.interTokenSeconds <= itlTarget && load.ttftP95Seconds <= target.ttftP95Seconds))
+      return { replicas: n, feasible, load };
   }
   return { replicas: MAX_SEARCH, feasible: false };
 }

@@ -20,7 +20,8 @@ export function histogramOf(bounds: readonly number[], values: Iterable<number>)
   let total = 0;
   for (const v of values) {
     total += 1;
-    for (let i = 0; i < bounds.length; i += 1) if (v <= (bounds[i] as number)) cumulative[i] = (cumulative[i] as number) + 1;
+    for (let i = 0; i < bounds.length; i += 1)
+      if (v <= (bounds[i] as number)) cumulative[i] = (cumulative[i] as number) + 1;
   }
   return { bounds, cumulative, total };
 }

@@ -7,12 +7,30 @@ type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
 /** Subcommands load lazily, so `modeswitch validate` does not pay for the router's or the simulator's imports. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  render: { summary: 'print the Kubernetes objects a policy becomes', load: async () => (await import('./render.js')).runRender },
-  validate: { summary: 'check policies and report every problem with its field path', load: async () => (await import('./validate.js')).runValidate },
-  operator: { summary: 'run the operator (reconciles InferenceModePolicies)', load: async () => (await import('./operator.js')).runOperator },
-  router: { summary: 'run a router (gRPC + OpenAI HTTP) for one policy', load: async () => (await import('./router.js')).runRouter },
-  sim: { summary: 'simulated vLLM engines, dcgm-exporter and what-if runs', load: async () => (await import('./sim.js')).runSim },
-  demo: { summary: 'run the example policy locally on simulated GPUs and replay real traffic', load: async () => (await import('./demo.js')).runDemo },
+  render: {
+    summary: 'print the Kubernetes objects a policy becomes',
+    load: async () => (await import('./render.js')).runRender,
+  },
+  validate: {
+    summary: 'check policies and report every problem with its field path',
+    load: async () => (await import('./validate.js')).runValidate,
+  },
+  operator: {
+    summary: 'run the operator (reconciles InferenceModePolicies)',
+    load: async () => (await import('./operator.js')).runOperator,
+  },
+  router: {
+    summary: 'run a router (gRPC + OpenAI HTTP) for one policy',
+    load: async () => (await import('./router.js')).runRouter,
+  },
+  sim: {
+    summary: 'simulated vLLM engines, dcgm-exporter and what-if runs',
+    load: async () => (await import('./sim.js')).runSim,
+  },
+  demo: {
+    summary: 'run the example policy locally on simulated GPUs and replay real traffic',
+    load: async () => (await import('./demo.js')).runDemo,
+  },
 };
 
 export const USAGE = [
@@ -34,7 +52,9 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     return 2;
   }
   try {
-    return await (await command.load())(rest, io);
+    return await (
+      await command.load()
+    )(rest, io);
   } catch (err) {
     io.err(`modeswitch ${name}: ${(err as Error).message}`);
     return 1;

@@ -29,7 +29,10 @@ function positiveInt(text: string, flag: string, min: number): number {
 function parseListen(text: string): { host: string; port: number } {
   const colon = text.lastIndexOf(':');
   if (colon < 0) throw new Error(`--listen must be HOST:PORT, got "${text}"`);
-  return { host: text.slice(0, colon).replace(/^\[|\]$/g, '') || '0.0.0.0', port: positiveInt(text.slice(colon + 1), '--listen port', 0) };
+  return {
+    host: text.slice(0, colon).replace(/^\[|\]$/g, '') || '0.0.0.0',
+    port: positiveInt(text.slice(colon + 1), '--listen port', 0),
+  };
 }
 
 function parseBool(text: string, flag: string): boolean {

@@ -9,7 +9,10 @@ export interface LoadedDocument {
 }
 
 /** Reads every YAML document of a file (`-` for stdin); YAML syntax errors are thrown with the file name. */
-export function loadYamlDocuments(file: string, readFile: (f: string) => string = (f) => readFileSync(f === '-' ? 0 : f, 'utf8')): LoadedDocument[] {
+export function loadYamlDocuments(
+  file: string,
+  readFile: (f: string) => string = (f) => readFileSync(f === '-' ? 0 : f, 'utf8'),
+): LoadedDocument[] {
   const docs = parseAllDocuments(readFile(file));
   const out: LoadedDocument[] = [];
   docs.forEach((doc, i) => {

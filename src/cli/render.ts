@@ -29,6 +29,11 @@ export async function runRender(argv: string[], io: CommandIO): Promise<number> 
       for (const obj of renderPolicy(policy)) out.push(stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false }));
     }
   }
-  io.out(out.map((doc) => `---\n${doc}`).join('').trimEnd());
+  io.out(
+    out
+      .map((doc) => `---\n${doc}`)
+      .join('')
+      .trimEnd(),
+  );
   return 0;
 }

@@ -52,14 +52,25 @@ function configFromFlags(v: Record<string, string | string[] | boolean | undefin
       httpPort: port(v['http-port'] as string, '--http-port', D.listen.httpPort),
       grpcPort: port(v['grpc-port'] as string, '--grpc-port', D.listen.grpcPort),
       metricsPort: port(v['metrics-port'] as string, '--metrics-port', D.listen.metricsPort),
-      ...(v['ext-proc-port'] === undefined ? {} : { extProcPort: port(v['ext-proc-port'] as string, '--ext-proc-port', D.extProcPort) }),
+      ...(v['ext-proc-port'] === undefined
+        ? {}
+        : { extProcPort: port(v['ext-proc-port'] as string, '--ext-proc-port', D.extProcPort) }),
     },
-    telemetry: { dcgmUrls: v['dcgm'] ?? [], intervalMs: v['interval-ms'] === undefined ? D.telemetryIntervalMs : Number(v['interval-ms']) },
+    telemetry: {
+      dcgmUrls: v['dcgm'] ?? [],
+      intervalMs: v['interval-ms'] === undefined ? D.telemetryIntervalMs : Number(v['interval-ms']),
+    },
     logLevel: v['log-level'] ?? 'info',
     maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS,
   };
-  if (v['tls-cert'] || v['tls-key']) raw['tls'] = { certFile: v['tls-cert'], keyFile: v['tls-key'], caFile: v['tls-ca'], requireClientCertificate: v['require-client-cert'] === true };
+  if (v['tls-cert'] || v['tls-key'])
+    raw['tls'] = {
+      certFile: v['tls-cert'],
+      keyFile: v['tls-key'],
+      caFile: v['tls-ca'],
+      requireClientCertificate: v['require-client-cert'] === true,
+    };
   return parseRouterConfig(raw);
 }
 
@@ -92,7 +103,8 @@ export async function runRouter(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    if ((values.config === undefined) === (values.policy === undefined)) throw new Error('give either --config or --policy');
+    if ((values.config === undefined) === (values.policy === undefined))
+      throw new Error('give either --config or --policy');
     config = values.config ? parseRouterConfig(parse(readFileSync(values.config, 'utf8'))) : configFromFlags(values);
   } catch (err) {
     process.stderr.write(`modeswitch router: ${(err as Error).message}\n\n${USAGE}`);
@@ -102,7 +114,11 @@ export async function runRouter(argv: string[]): Promise<number> {
   const router = await routerFromConfig(config, {
     logger,
     kubeDiscovery: async (ref) => {
-      const [{ connectKube }, { routerKubeDiscovery }, { systemClock }] = await Promise.all([import('../kube/connect.js'), import('../router/pods/kube-discovery.js'), import('../kube/clock.js')]);
+      const [{ connectKube }, { routerKubeDiscovery }, { systemClock }] = await Promise.all([
+        import('../kube/connect.js'),
+        import('../router/pods/kube-discovery.js'),
+        import('../kube/clock.js'),
+      ]);
       return routerKubeDiscovery({ source: connectKube().source, policyRef: ref, clock: systemClock, logger });
     },
   });

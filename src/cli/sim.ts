@@ -30,15 +30,38 @@ What-if options:
 `;
 
 const OPTIONS = {
-  mode: { type: 'string' }, dtype: { type: 'string' }, quantization: { type: 'string' }, weights: { type: 'string' },
-  'kv-cache-dtype': { type: 'string' }, 'enable-prefix-caching': { type: 'boolean' }, 'speculative-method': { type: 'string' },
-  'num-speculative-tokens': { type: 'string' }, gpu: { type: 'string' }, model: { type: 'string' }, 'served-model-name': { type: 'string' },
-  host: { type: 'string' }, port: { type: 'string' }, 'time-scale': { type: 'string' }, seed: { type: 'string' },
-  'max-num-seqs': { type: 'string' }, 'max-num-batched-tokens': { type: 'string' }, 'tensor-parallel-size': { type: 'string' },
-  pod: { type: 'string' }, namespace: { type: 'string' }, 'dcgm-port': { type: 'string' }, hostname: { type: 'string' },
-  'lora-modules': { type: 'string', multiple: true }, 'max-lora-rank': { type: 'string' },
-  engine: { type: 'string', multiple: true }, modes: { type: 'string' }, concurrency: { type: 'string' }, prompt: { type: 'string' },
-  output: { type: 'string' }, requests: { type: 'string' }, type: { type: 'string' }, help: { type: 'boolean' },
+  mode: { type: 'string' },
+  dtype: { type: 'string' },
+  quantization: { type: 'string' },
+  weights: { type: 'string' },
+  'kv-cache-dtype': { type: 'string' },
+  'enable-prefix-caching': { type: 'boolean' },
+  'speculative-method': { type: 'string' },
+  'num-speculative-tokens': { type: 'string' },
+  gpu: { type: 'string' },
+  model: { type: 'string' },
+  'served-model-name': { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'time-scale': { type: 'string' },
+  seed: { type: 'string' },
+  'max-num-seqs': { type: 'string' },
+  'max-num-batched-tokens': { type: 'string' },
+  'tensor-parallel-size': { type: 'string' },
+  pod: { type: 'string' },
+  namespace: { type: 'string' },
+  'dcgm-port': { type: 'string' },
+  hostname: { type: 'string' },
+  'lora-modules': { type: 'string', multiple: true },
+  'max-lora-rank': { type: 'string' },
+  engine: { type: 'string', multiple: true },
+  modes: { type: 'string' },
+  concurrency: { type: 'string' },
+  prompt: { type: 'string' },
+  output: { type: 'string' },
+  requests: { type: 'string' },
+  type: { type: 'string' },
+  help: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -60,7 +83,10 @@ function modeOf(values: Values): ModeProfile {
   if (values['enable-prefix-caching']) overrides.prefixCaching = true;
   if (values['speculative-method']) {
     const k = num(values, 'num-speculative-tokens');
-    overrides.speculative = { method: values['speculative-method'], ...(k !== undefined ? { numSpeculativeTokens: k } : {}) };
+    overrides.speculative = {
+      method: values['speculative-method'],
+      ...(k !== undefined ? { numSpeculativeTokens: k } : {}),
+    };
   }
   return resolveMode(values.mode ?? (Object.keys(overrides).length > 0 ? undefined : 'fp16'), overrides);
 }
@@ -80,8 +106,14 @@ function engineOptions(values: Values, mode: ModeProfile, port: number, podName?
   const loraModules = loraModulesOf(values, maxLoraRank);
   const maxBatchedTokens = num(values, 'max-num-batched-tokens');
   return {
-    mode, port, host: values.host ?? '127.0.0.1', gpu: values.gpu ?? 'h100-80gb', model: values.model ?? 'llama-3.1-8b-instruct',
-    timeScale: num(values, 'time-scale', 1)!, seed: num(values, 'seed', 0)!, tensorParallel: num(values, 'tensor-parallel-size', 1)!,
+    mode,
+    port,
+    host: values.host ?? '127.0.0.1',
+    gpu: values.gpu ?? 'h100-80gb',
+    model: values.model ?? 'llama-3.1-8b-instruct',
+    timeScale: num(values, 'time-scale', 1)!,
+    seed: num(values, 'seed', 0)!,
+    tensorParallel: num(values, 'tensor-parallel-size', 1)!,
     ...(values['served-model-name'] ? { servedModelName: values['served-model-name'] } : {}),
     ...(maxNumSeqs !== undefined ? { maxNumSeqs } : {}),
     ...(maxBatchedTokens !== undefined ? { maxBatchedTokens } : {}),
@@ -97,7 +129,11 @@ function waitForSignal(): Promise<void> {
   });
 }
 
-async function serveUntilSignal(io: CommandIO, engines: SimEngine[], exporter: DcgmExporter | undefined): Promise<number> {
+async function serveUntilSignal(
+  io: CommandIO,
+  engines: SimEngine[],
+  exporter: DcgmExporter | undefined,
+): Promise<number> {
   for (const e of engines) io.out(`engine ${e.core.mode.name} on ${e.core.gpu.id}: ${e.url}`);
   if (exporter) io.out(`dcgm-exporter: ${exporter.url}/metrics`);
   await waitForSignal();
@@ -109,8 +145,15 @@ async function serveUntilSignal(io: CommandIO, engines: SimEngine[], exporter: D
 async function engineCommand(io: CommandIO, values: Values): Promise<number> {
   const engine = await startSimEngine(engineOptions(values, modeOf(values), num(values, 'port', 8000)!, values.pod));
   const dcgmPort = num(values, 'dcgm-port');
-  const exporter = dcgmPort === undefined ? undefined
-    : await startDcgmExporter({ sources: [gpuSourceFromEngine(engine)], port: dcgmPort, host: values.host ?? '127.0.0.1', ...(values.hostname ? { hostname: values.hostname } : {}) });
+  const exporter =
+    dcgmPort === undefined
+      ? undefined
+      : await startDcgmExporter({
+          sources: [gpuSourceFromEngine(engine)],
+          port: dcgmPort,
+          host: values.host ?? '127.0.0.1',
+          ...(values.hostname ? { hostname: values.hostname } : {}),
+        });
   return serveUntilSignal(io, [engine], exporter);
 }
 
@@ -123,7 +166,9 @@ async function dcgmCommand(io: CommandIO, values: Values): Promise<number> {
     engines.push(await startSimEngine(engineOptions(values, resolveMode(mode), Number(port), pod)));
   }
   const exporter = await startDcgmExporter({
-    sources: engines.map((e) => gpuSourceFromEngine(e)), port: num(values, 'port', 9400)!, host: values.host ?? '127.0.0.1',
+    sources: engines.map((e) => gpuSourceFromEngine(e)),
+    port: num(values, 'port', 9400)!,
+    host: values.host ?? '127.0.0.1',
     ...(values.hostname ? { hostname: values.hostname } : {}),
   });
   return serveUntilSignal(io, engines, exporter);
@@ -131,11 +176,18 @@ async function dcgmCommand(io: CommandIO, values: Values): Promise<number> {
 
 function whatIfCommand(io: CommandIO, values: Values): number {
   const type = values.type ?? 'chat';
-  if (!isRequestType(type)) throw new Error(`--type must be one of chat, code, math, summarise, extract, reasoning; got '${type}'`);
+  if (!isRequestType(type))
+    throw new Error(`--type must be one of chat, code, math, summarise, extract, reasoning; got '${type}'`);
   const rows = runWhatIf({
-    gpu: values.gpu ?? 'a100-80gb', model: values.model ?? 'llama-3.1-8b-instruct', modes: (values.modes ?? 'fp16,fp8,int4-awq,spec-eagle').split(','),
-    concurrency: (values.concurrency ?? '1,16,64').split(',').map(Number), promptTokens: num(values, 'prompt', 512)!,
-    outputTokens: num(values, 'output', 256)!, requests: num(values, 'requests', 200)!, requestType: type, seed: num(values, 'seed', 0)!,
+    gpu: values.gpu ?? 'a100-80gb',
+    model: values.model ?? 'llama-3.1-8b-instruct',
+    modes: (values.modes ?? 'fp16,fp8,int4-awq,spec-eagle').split(','),
+    concurrency: (values.concurrency ?? '1,16,64').split(',').map(Number),
+    promptTokens: num(values, 'prompt', 512)!,
+    outputTokens: num(values, 'output', 256)!,
+    requests: num(values, 'requests', 200)!,
+    requestType: type,
+    seed: num(values, 'seed', 0)!,
   });
   io.out(formatWhatIf(rows).trimEnd());
   return 0;

@@ -17,7 +17,9 @@ export async function runValidate(argv: string[], io: CommandIO): Promise<number
     for (const doc of loadYamlDocuments(file, io.readFile)) {
       const { policy, problems, warnings = [] } = validatePolicy(doc.value);
       if (policy) {
-        io.out(`${file}: policy ${policy.metadata.namespace ?? 'default'}/${policy.metadata.name} is valid${warnings.length ? ', with warnings:' : ''}`);
+        io.out(
+          `${file}: policy ${policy.metadata.namespace ?? 'default'}/${policy.metadata.name} is valid${warnings.length ? ', with warnings:' : ''}`,
+        );
         for (const w of warnings) io.out(`  warning: ${w.path}: ${w.message}`);
         continue;
       }

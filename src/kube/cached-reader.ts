@@ -1,5 +1,13 @@
 import type { Informer } from './informer.js';
-import { objectKey, type GroupVersionKind, type KubeClient, type KubeObject, type ListQuery, type ObjectReader, type ObjectRef } from './types.js';
+import {
+  objectKey,
+  type GroupVersionKind,
+  type KubeClient,
+  type KubeObject,
+  type ListQuery,
+  type ObjectReader,
+  type ObjectRef,
+} from './types.js';
 
 function gvkKey(gvk: GroupVersionKind): string {
   return `${gvk.apiVersion}/${gvk.kind}`;

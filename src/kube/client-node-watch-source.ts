@@ -42,7 +42,13 @@ export class ClientNodeWatchSource implements WatchSource {
         if (type === 'ERROR') {
           const status = obj as unknown as { code?: number; message?: string; reason?: string };
           stopped = true;
-          handlers.onClose(new KubeApiError(`watch ${query.kind}: ${status.message ?? 'error event'}`, status.code ?? 500, status.reason));
+          handlers.onClose(
+            new KubeApiError(
+              `watch ${query.kind}: ${status.message ?? 'error event'}`,
+              status.code ?? 500,
+              status.reason,
+            ),
+          );
           return;
         }
         handlers.onEvent(type as WatchEventType, { ...obj, apiVersion: query.apiVersion, kind: query.kind });
@@ -62,7 +68,9 @@ export class ClientNodeWatchSource implements WatchSource {
   private async pathOf(query: ListQuery): Promise<string> {
     const { plural, namespaced } = await this.options.client.resourceOf(query.apiVersion, query.kind);
     const base = query.apiVersion.includes('/') ? `/apis/${query.apiVersion}` : `/api/${query.apiVersion}`;
-    return namespaced && query.namespace ? `${base}/namespaces/${encodeURIComponent(query.namespace)}/${plural}` : `${base}/${plural}`;
+    return namespaced && query.namespace
+      ? `${base}/namespaces/${encodeURIComponent(query.namespace)}/${plural}`
+      : `${base}/${plural}`;
   }
 }
 

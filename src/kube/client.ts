@@ -8,7 +8,16 @@ import {
 } from '@kubernetes/client-node';
 import { toKubeApiError } from './errors.js';
 import { buildEvent } from './event.js';
-import { isNotFound, type ApplyOptions, type EventInput, type KubeClient, type KubeObject, type ListQuery, type ListResult, type ObjectRef } from './types.js';
+import {
+  isNotFound,
+  type ApplyOptions,
+  type EventInput,
+  type KubeClient,
+  type KubeObject,
+  type ListQuery,
+  type ListResult,
+  type ObjectRef,
+} from './types.js';
 
 /** client-node returns typed model instances (Dates for timestamps); the operator works on plain JSON. */
 function plain<T>(value: unknown): T {
@@ -58,7 +67,16 @@ export class ClientNodeKubeClient implements KubeClient {
 
   async list<T extends KubeObject = KubeObject>(query: ListQuery): Promise<ListResult<T>> {
     try {
-      const result = await this.objects.list(query.apiVersion, query.kind, query.namespace, undefined, undefined, undefined, query.fieldSelector, query.labelSelector);
+      const result = await this.objects.list(
+        query.apiVersion,
+        query.kind,
+        query.namespace,
+        undefined,
+        undefined,
+        undefined,
+        query.fieldSelector,
+        query.labelSelector,
+      );
       const list = plain<{ items: T[]; metadata?: { resourceVersion?: string } }>(result);
       // List items carry no apiVersion/kind on the wire; put them back so every object is self-describing.
       const items = list.items.map((item) => ({ ...item, apiVersion: query.apiVersion, kind: query.kind }));
@@ -71,7 +89,16 @@ export class ClientNodeKubeClient implements KubeClient {
   async apply<T extends KubeObject = KubeObject>(obj: KubeObject, options: ApplyOptions): Promise<T> {
     try {
       const body = plain<KubernetesObject>(obj);
-      return plain<T>(await this.objects.patch(body, undefined, undefined, options.fieldManager, options.force, PatchStrategy.ServerSideApply));
+      return plain<T>(
+        await this.objects.patch(
+          body,
+          undefined,
+          undefined,
+          options.fieldManager,
+          options.force,
+          PatchStrategy.ServerSideApply,
+        ),
+      );
     } catch (err) {
       throw toKubeApiError(err, `apply ${describe({ ...obj, ...obj.metadata })}`);
     }
@@ -85,7 +112,14 @@ export class ClientNodeKubeClient implements KubeClient {
       // The generated client sends JSON patch unless told otherwise; status is a merge patch.
       const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
       const result = await this.custom.patchNamespacedCustomObjectStatus(
-        { group, version, namespace: ref.namespace ?? 'default', plural: resource.name, name: ref.name, body: { status } },
+        {
+          group,
+          version,
+          namespace: ref.namespace ?? 'default',
+          plural: resource.name,
+          name: ref.name,
+          body: { status },
+        },
         options,
       );
       return plain<T>(result);

@@ -21,6 +21,10 @@ export function connectKube(options: KubeConfigOptions = {}): KubeConnection {
     client,
     source: new ClientNodeWatchSource({ kubeConfig, client }),
     server: kubeConfig.getCurrentCluster()?.server ?? '',
-    serves: (gvk) => client.resourceOf(gvk.apiVersion, gvk.kind).then(() => true, () => false),
+    serves: (gvk) =>
+      client.resourceOf(gvk.apiVersion, gvk.kind).then(
+        () => true,
+        () => false,
+      ),
   };
 }

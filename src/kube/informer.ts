@@ -104,7 +104,12 @@ export class Informer {
       failures = healthy ? (end.error ? 1 : 0) : failures + 1;
       if (failures === 0) continue;
       const delay = backoffDelay(failures - 1, this.options.backoff ?? DEFAULT_WATCH_BACKOFF, this.options.random);
-      logger.warn('watch interrupted; restarting', { kind: query.kind, error: end.error?.message, delayMs: delay, attempt: failures });
+      logger.warn('watch interrupted; restarting', {
+        kind: query.kind,
+        error: end.error?.message,
+        delayMs: delay,
+        attempt: failures,
+      });
       await sleep(clock, delay, this.stopController.signal);
     }
   }

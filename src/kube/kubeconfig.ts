@@ -20,7 +20,8 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   else if (env['KUBECONFIG']) kc.loadFromFile(env['KUBECONFIG'].split(':')[0] as string);
   else if (env['KUBERNETES_SERVICE_HOST']) kc.loadFromCluster();
   else kc.loadFromDefault();
-  if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG, or run in a pod');
+  if (!kc.getCurrentCluster())
+    throw new Error('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG, or run in a pod');
   return kc;
 }
 

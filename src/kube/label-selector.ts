@@ -1,5 +1,8 @@
 /** Equality-based label selectors (`a=b,c!=d,e,!f`), which is all the operator uses. Pure. */
-export function matchesLabelSelector(labels: Record<string, string> | undefined, selector: string | undefined): boolean {
+export function matchesLabelSelector(
+  labels: Record<string, string> | undefined,
+  selector: string | undefined,
+): boolean {
   if (!selector) return true;
   const have = labels ?? {};
   return selector

@@ -94,7 +94,9 @@ export class LeaderElector {
         lastRenew = clock.now();
         if (!this.leading) this.setLeading(true);
       } else if (this.leading && clock.now() - lastRenew >= renewDeadlineMs) {
-        this.options.logger.error('could not renew the lease in time; giving up leadership', { lease: this.options.name });
+        this.options.logger.error('could not renew the lease in time; giving up leadership', {
+          lease: this.options.name,
+        });
         this.setLeading(false);
       }
       // Jitter keeps standby candidates from polling in lockstep; the leader renews on the exact period.
@@ -106,7 +108,10 @@ export class LeaderElector {
   private setLeading(leading: boolean): void {
     if (this.leading === leading) return;
     this.leading = leading;
-    this.options.logger.info(leading ? 'became leader' : 'stopped leading', { lease: this.options.name, identity: this.options.identity });
+    this.options.logger.info(leading ? 'became leader' : 'stopped leading', {
+      lease: this.options.name,
+      identity: this.options.identity,
+    });
     if (leading) this.options.onStartedLeading();
     else this.options.onStoppedLeading();
   }
@@ -117,7 +122,14 @@ export class LeaderElector {
     try {
       const lease = await client.get<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name });
       if (!lease) {
-        await client.create(this.leaseObject(undefined, { holderIdentity: identity, acquireTime: now, renewTime: now, leaseTransitions: 0 }));
+        await client.create(
+          this.leaseObject(undefined, {
+            holderIdentity: identity,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: 0,
+          }),
+        );
         this.observe(identity, now);
         return true;
       }
@@ -158,7 +170,14 @@ export class LeaderElector {
       const lease = await client.get<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name });
       if (!lease || lease.spec?.holderIdentity !== identity) return;
       // An empty holder and a 1 s duration let the next candidate take over on its next try.
-      await client.replace(this.leaseObject(lease, { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: this.timestamp() }));
+      await client.replace(
+        this.leaseObject(lease, {
+          ...lease.spec,
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          renewTime: this.timestamp(),
+        }),
+      );
     } catch (err) {
       logger.warn('could not release the lease; others take over once it expires', { lease: name, error: String(err) });
     }

@@ -1,5 +1,15 @@
 import type { Clock } from './clock.js';
-import { refOf, type ApplyOptions, type EventInput, type KubeClient, type KubeObject, type ListQuery, type ListResult, type ObjectReader, type ObjectRef } from './types.js';
+import {
+  refOf,
+  type ApplyOptions,
+  type EventInput,
+  type KubeClient,
+  type KubeObject,
+  type ListQuery,
+  type ListResult,
+  type ObjectReader,
+  type ObjectRef,
+} from './types.js';
 
 export interface ReadYourWritesOptions {
   client: KubeClient;

@@ -31,7 +31,14 @@ export interface ColdStart {
 }
 
 /** Time and energy to bring up one replica of a mode, from no process to ready. */
-export function coldStart(gpu: GpuSpec, model: ModelSpec, profile: ModeProfile, tensorParallel: number, source: WeightSource, compileCached = source === 'node-cache'): ColdStart {
+export function coldStart(
+  gpu: GpuSpec,
+  model: ModelSpec,
+  profile: ModeProfile,
+  tensorParallel: number,
+  source: WeightSource,
+  compileCached = source === 'node-cache',
+): ColdStart {
   const weightBytes = planMemory(gpu, model, profile, tensorParallel).weightBytesPerGpu * tensorParallel;
   const phases = {
     processInit: COLD_START.processInitSeconds,

@@ -23,7 +23,13 @@ export interface MemoryPlan {
 }
 
 /** Plans GPU memory like vLLM does at start-up, or throws if the weights do not fit. */
-export function planMemory(gpu: GpuSpec, model: ModelSpec, profile: ModeProfile, tensorParallel: number, gpuMemoryUtilization = DEFAULT_GPU_MEMORY_UTILIZATION): MemoryPlan {
+export function planMemory(
+  gpu: GpuSpec,
+  model: ModelSpec,
+  profile: ModeProfile,
+  tensorParallel: number,
+  gpuMemoryUtilization = DEFAULT_GPU_MEMORY_UTILIZATION,
+): MemoryPlan {
   const perGpuBudget = gpuMemoryBytes(gpu) * gpuMemoryUtilization;
   const weights = (weightBytesPerPass(model, profile) + lmHeadParams(model) * 2) / tensorParallel;
   const kvPerToken = kvBytesPerToken(model, profile.kvBytesPerElement);

@@ -59,7 +59,10 @@ export class ModeModelFit {
   private readonly power: DecayingLine;
   private readonly firstTokenWait: DecayingLine;
 
-  constructor(private readonly seed: ModeModel, decay = 0.99) {
+  constructor(
+    private readonly seed: ModeModel,
+    decay = 0.99,
+  ) {
     this.interToken = new DecayingLine(decay);
     this.power = new DecayingLine(decay);
     this.firstTokenWait = new DecayingLine(decay);
@@ -68,7 +71,8 @@ export class ModeModelFit {
       this.power.add(b, seed.power.intercept + seed.power.slope * b, SEED_WEIGHT);
     }
     // The seed's first token waits for one decode step of the batch it joins (mode-model.ts predictTtft).
-    for (const b of WAIT_SEED_POINTS) this.firstTokenWait.add(b, seed.interToken.intercept + seed.interToken.slope * b, SEED_WEIGHT);
+    for (const b of WAIT_SEED_POINTS)
+      this.firstTokenWait.add(b, seed.interToken.intercept + seed.interToken.slope * b, SEED_WEIGHT);
   }
 
   /** A replica's mean inter-token time over an interval in which it ran `batch` sequences on average. */
@@ -107,7 +111,11 @@ export class ModeModelFit {
  * Average watts between two readings of DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION (millijoules since driver load).
  * Undefined when the counter went back (driver reload) or no time passed: the interval is skipped, never negative.
  */
-export function wattsFromEnergyCounter(previousMillijoules: number, currentMillijoules: number, seconds: number): number | undefined {
+export function wattsFromEnergyCounter(
+  previousMillijoules: number,
+  currentMillijoules: number,
+  seconds: number,
+): number | undefined {
   if (!(seconds > 0) || currentMillijoules < previousMillijoules) return undefined;
   return (currentMillijoules - previousMillijoules) / 1000 / seconds;
 }

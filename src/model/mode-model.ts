@@ -46,7 +46,8 @@ const SEED_PROMPTS = [128, 512, 1024, 2048, 4096];
 /** Ordinary least squares of y on x (exact for two distinct points; the mean when x does not vary). */
 export function leastSquares(xs: readonly number[], ys: readonly number[]): LinearFit {
   const n = xs.length;
-  if (n === 0 || n !== ys.length) throw new Error(`least squares needs equal, non-empty samples (got ${xs.length} x, ${ys.length} y)`);
+  if (n === 0 || n !== ys.length)
+    throw new Error(`least squares needs equal, non-empty samples (got ${xs.length} x, ${ys.length} y)`);
   const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = ys.reduce((a, b) => a + b, 0) / n;
   let sxx = 0;
@@ -71,11 +72,26 @@ export function seedModeModel(gpu: GpuSpec, model: ModelSpec, profile: ModeProfi
   const itl: number[] = [];
   const watts: number[] = [];
   for (const b of SEED_BATCHES) {
-    const cost = stepCost(hw, { prefillTokens: 0, prefillAttention: 0, prefillSeqs: 0, decodeSeqs: b, decodeContext: b * SEED_CONTEXT_TOKENS });
+    const cost = stepCost(hw, {
+      prefillTokens: 0,
+      prefillAttention: 0,
+      prefillSeqs: 0,
+      decodeSeqs: b,
+      decodeContext: b * SEED_CONTEXT_TOKENS,
+    });
     itl.push(cost.seconds / tokensPerStep);
     watts.push(stepPowerWatts(gpu, cost) * tensorParallel);
   }
-  const prefill = SEED_PROMPTS.map((n) => stepCost(hw, { prefillTokens: n, prefillAttention: (n * (n + 1)) / 2, prefillSeqs: 1, decodeSeqs: 0, decodeContext: 0 }).seconds);
+  const prefill = SEED_PROMPTS.map(
+    (n) =>
+      stepCost(hw, {
+        prefillTokens: n,
+        prefillAttention: (n * (n + 1)) / 2,
+        prefillSeqs: 1,
+        decodeSeqs: 0,
+        decodeContext: 0,
+      }).seconds,
+  );
   const kvTokens = planMemory(gpu, model, profile, tensorParallel).kvCapacityTokens;
   return {
     mode: profile.name,
@@ -118,5 +134,8 @@ export function predictTtft(m: ModeModel, promptTokens: number, queuedPromptToke
 export function batchWithin(m: ModeModel, interTokenSeconds: number): number {
   if (predictInterToken(m, 1) > interTokenSeconds) return 0;
   if (m.interToken.slope <= 0) return m.maxBatch;
-  return Math.max(1, Math.min(m.maxBatch, Math.floor((interTokenSeconds - m.interToken.intercept) / m.interToken.slope)));
+  return Math.max(
+    1,
+    Math.min(m.maxBatch, Math.floor((interTokenSeconds - m.interToken.intercept) / m.interToken.slope)),
+  );
 }

@@ -17,7 +17,10 @@ export const MODE_PRESETS: Readonly<Record<string, ModeFlags>> = {
   'spec-ngram': { dtype: 'float16', speculative: { method: 'ngram', numSpeculativeTokens: 4 } },
   'spec-eagle': { dtype: 'float16', speculative: { method: 'eagle', numSpeculativeTokens: 3 } },
   'spec-eagle3': { dtype: 'float16', speculative: { method: 'eagle3', numSpeculativeTokens: 3 } },
-  'spec-draft': { dtype: 'float16', speculative: { method: 'draft_model', numSpeculativeTokens: 4, model: 'meta-llama/Llama-3.2-1B-Instruct' } },
+  'spec-draft': {
+    dtype: 'float16',
+    speculative: { method: 'draft_model', numSpeculativeTokens: 4, model: 'meta-llama/Llama-3.2-1B-Instruct' },
+  },
   'fp16-prefix': { dtype: 'float16', prefixCaching: true },
   'fp8-prefix': { quantization: 'fp8', prefixCaching: true },
   'int4-prefix': { quantization: 'gptq_marlin', prefixCaching: true },

@@ -1,4 +1,11 @@
-import type { KernelFamily, ModeProfile, QualityClass, SpeculativeMethod, SpeculativeProfile, ComputeDtype } from './types.js';
+import type {
+  KernelFamily,
+  ModeProfile,
+  QualityClass,
+  SpeculativeMethod,
+  SpeculativeProfile,
+  ComputeDtype,
+} from './types.js';
 
 /** The vLLM flags of a mode, shaped like the policy API's spec.modes[] fields (all optional). */
 export interface ModeFlags {
@@ -61,7 +68,10 @@ function weightScheme(flags: ModeFlags): WeightScheme {
   }
   if (q === 'compressed-tensors') return compressedTensorsScheme(flags.weights);
   const scheme = SCHEMES[q];
-  if (!scheme) throw new Error(`quantization '${q}' is not modelled; known: ${[...Object.keys(SCHEMES), 'compressed-tensors'].join(', ')}`);
+  if (!scheme)
+    throw new Error(
+      `quantization '${q}' is not modelled; known: ${[...Object.keys(SCHEMES), 'compressed-tensors'].join(', ')}`,
+    );
   return scheme;
 }
 
@@ -82,14 +92,21 @@ const DRAFT_COST: Readonly<Record<SpeculativeMethod, number>> = {
   mtp: 0.05,
 };
 
-const METHOD_ALIASES: Readonly<Record<string, SpeculativeMethod>> = { deepseek_mtp: 'mtp', 'draft-model': 'draft_model' };
+const METHOD_ALIASES: Readonly<Record<string, SpeculativeMethod>> = {
+  deepseek_mtp: 'mtp',
+  'draft-model': 'draft_model',
+};
 
 function speculativeProfile(spec: ModeFlags['speculative']): SpeculativeProfile | undefined {
   if (!spec) return undefined;
   const method = (METHOD_ALIASES[spec.method] ?? spec.method) as SpeculativeMethod;
-  if (!(method in DRAFT_COST)) throw new Error(`speculative method '${spec.method}' is not modelled; known: ${Object.keys(DRAFT_COST).join(', ')}`);
+  if (!(method in DRAFT_COST))
+    throw new Error(
+      `speculative method '${spec.method}' is not modelled; known: ${Object.keys(DRAFT_COST).join(', ')}`,
+    );
   const k = spec.numSpeculativeTokens ?? 4;
-  if (!Number.isInteger(k) || k < 1 || k > 16) throw new Error(`numSpeculativeTokens must be an integer 1..16, got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > 16)
+    throw new Error(`numSpeculativeTokens must be an integer 1..16, got ${k}`);
   return { method, numSpeculativeTokens: k, draftCostFraction: DRAFT_COST[method] };
 }
 

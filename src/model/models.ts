@@ -3,12 +3,28 @@ import type { ModelSpec } from './types.js';
 /** Model catalogue; shapes from each model's config.json on Hugging Face. */
 export const MODELS: Readonly<Record<string, ModelSpec>> = {
   'llama-3.1-8b-instruct': {
-    id: 'llama-3.1-8b-instruct', hfName: 'meta-llama/Llama-3.1-8B-Instruct', layers: 32, hidden: 4096,
-    intermediate: 14336, heads: 32, kvHeads: 8, headDim: 128, vocab: 128256, maxModelLen: 131072,
+    id: 'llama-3.1-8b-instruct',
+    hfName: 'meta-llama/Llama-3.1-8B-Instruct',
+    layers: 32,
+    hidden: 4096,
+    intermediate: 14336,
+    heads: 32,
+    kvHeads: 8,
+    headDim: 128,
+    vocab: 128256,
+    maxModelLen: 131072,
   },
   'llama-3.1-70b-instruct': {
-    id: 'llama-3.1-70b-instruct', hfName: 'meta-llama/Llama-3.1-70B-Instruct', layers: 80, hidden: 8192,
-    intermediate: 28672, heads: 64, kvHeads: 8, headDim: 128, vocab: 128256, maxModelLen: 131072,
+    id: 'llama-3.1-70b-instruct',
+    hfName: 'meta-llama/Llama-3.1-70B-Instruct',
+    layers: 80,
+    hidden: 8192,
+    intermediate: 28672,
+    heads: 64,
+    kvHeads: 8,
+    headDim: 128,
+    vocab: 128256,
+    maxModelLen: 131072,
   },
 };
 
@@ -22,9 +38,15 @@ export function modelById(id: string): ModelSpec {
   const key = id.toLowerCase();
   const direct = MODELS[key] ?? MODELS[ALIASES[key] ?? ''];
   if (direct) return direct;
-  const byHf = Object.values(MODELS).find((m) => m.hfName.toLowerCase() === key || m.hfName.toLowerCase().endsWith(`/${key}`));
+  const byHf = Object.values(MODELS).find(
+    (m) => m.hfName.toLowerCase() === key || m.hfName.toLowerCase().endsWith(`/${key}`),
+  );
   if (byHf) return byHf;
-  throw new Error(`unknown model '${id}'; known: ${Object.values(MODELS).map((m) => m.hfName).join(', ')}`);
+  throw new Error(
+    `unknown model '${id}'; known: ${Object.values(MODELS)
+      .map((m) => m.hfName)
+      .join(', ')}`,
+  );
 }
 
 /** Parameters of the transformer blocks (attention + MLP), the part quantization shrinks. */

@@ -19,7 +19,10 @@ export function modeFlagsOf(mode: ResolvedMode): ModeFlags {
   if (mode.quantization !== undefined) flags.quantization = mode.quantization;
   if (mode.kvCacheDtype !== undefined) flags.kvCacheDtype = mode.kvCacheDtype;
   if (mode.speculative) {
-    flags.speculative = { method: mode.speculative.method, numSpeculativeTokens: mode.speculative.numSpeculativeTokens };
+    flags.speculative = {
+      method: mode.speculative.method,
+      numSpeculativeTokens: mode.speculative.numSpeculativeTokens,
+    };
     if (mode.speculative.model !== undefined) flags.speculative.model = mode.speculative.model;
   }
   return flags;
@@ -27,7 +30,9 @@ export function modeFlagsOf(mode: ResolvedMode): ModeFlags {
 
 /** Every mode of a policy that runs pods, with its replica count: the hardware the policy asks for (adapters on another mode's pods take none). */
 export function fleetModesOf(policy: InferenceModePolicy): FleetMode[] {
-  return resolvePolicy(policy).modes.filter(runsPods).map((m) => ({ name: m.name, profile: profileFromModeFlags(modeFlagsOf(m)), replicas: m.replicas }));
+  return resolvePolicy(policy)
+    .modes.filter(runsPods)
+    .map((m) => ({ name: m.name, profile: profileFromModeFlags(modeFlagsOf(m)), replicas: m.replicas }));
 }
 
 /** The same GPU count spent on one mode only: the fixed-mode alternatives of a policy. */

@@ -7,12 +7,17 @@ import type { StepCost } from './roofline.js';
  * iteration's tensor-bound, bandwidth-bound and overhead seconds draw (weights fitted to measured vLLM runs,
  * src/model/calibration.ts), capped at the board limit.
  */
-export function stepPowerWatts(gpu: GpuSpec, cost: StepCost, calibration: EngineCalibration = ENGINE_CALIBRATION): number {
+export function stepPowerWatts(
+  gpu: GpuSpec,
+  cost: StepCost,
+  calibration: EngineCalibration = ENGINE_CALIBRATION,
+): number {
   if (cost.seconds <= 0) return gpu.idleWatts;
-  const busy = cost.computeSeconds * calibration.computePowerWeight
+  const busy =
+    cost.computeSeconds * calibration.computePowerWeight +
     // The drafter and the LoRA shrink/expand kernels are small, bandwidth-bound launches.
-    + (cost.memorySeconds + cost.draftSeconds + cost.loraSeconds) * calibration.memoryPowerWeight
-    + cost.overheadSeconds * calibration.overheadPowerWeight;
+    (cost.memorySeconds + cost.draftSeconds + cost.loraSeconds) * calibration.memoryPowerWeight +
+    cost.overheadSeconds * calibration.overheadPowerWeight;
   const activity = Math.min(1, busy / cost.seconds);
   return gpu.idleWatts + (gpu.maxWatts - gpu.idleWatts) * activity;
 }

@@ -15,7 +15,12 @@ export const QUALITY_DELTA_POINTS: Readonly<Record<QualityClass, Readonly<Record
 
 /** FP8 KV cache: small extra loss on long-context types (vLLM docs: "minimal" accuracy impact). */
 export const FP8_KV_DELTA_POINTS: Readonly<Record<RequestType, number>> = {
-  chat: 0, code: 0, math: 0, summarise: -0.1, extract: -0.1, reasoning: -0.1,
+  chat: 0,
+  code: 0,
+  math: 0,
+  summarise: -0.1,
+  extract: -0.1,
+  reasoning: -0.1,
 };
 
 /**

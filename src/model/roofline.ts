@@ -57,7 +57,8 @@ function linearPeaks(gpu: GpuSpec, profile: ModeProfile): Peaks {
     if (gpu.fp8Flops > 0) return { linearFlops: gpu.fp8Flops, linearEff: KERNEL_EFFICIENCY[profile.kernel] };
     return { linearFlops: gpu.fp16Flops, linearEff: KERNEL_EFFICIENCY.marlin };
   }
-  if (profile.computeDtype === 'int8') return { linearFlops: gpu.int8Ops, linearEff: KERNEL_EFFICIENCY[profile.kernel] };
+  if (profile.computeDtype === 'int8')
+    return { linearFlops: gpu.int8Ops, linearEff: KERNEL_EFFICIENCY[profile.kernel] };
   return { linearFlops: gpu.fp16Flops, linearEff: KERNEL_EFFICIENCY[profile.kernel] };
 }
 
@@ -102,13 +103,18 @@ export function stepCost(hw: HardwareContext, work: StepWork): StepCost {
   const spec = hw.profile.speculative;
   const tokensPerDecode = spec ? spec.numSpeculativeTokens + 1 : 1;
   const queryTokens = work.prefillTokens + work.decodeSeqs * tokensPerDecode;
-  if (queryTokens === 0) return { seconds: 0, memorySeconds: 0, computeSeconds: 0, draftSeconds: 0, loraSeconds: 0, overheadSeconds: 0 };
-  const decodeAttention = work.decodeContext * tokensPerDecode + work.decodeSeqs * (tokensPerDecode * (tokensPerDecode - 1)) / 2;
+  if (queryTokens === 0)
+    return { seconds: 0, memorySeconds: 0, computeSeconds: 0, draftSeconds: 0, loraSeconds: 0, overheadSeconds: 0 };
+  const decodeAttention =
+    work.decodeContext * tokensPerDecode + (work.decodeSeqs * (tokensPerDecode * (tokensPerDecode - 1))) / 2;
   const phases = forwardPhases(hw, queryTokens, work.prefillAttention + decodeAttention, work.decodeContext);
   const forward = phases.reduce((s, p) => s + phaseTime(p), 0);
   let draftSeconds = 0;
   if (spec && work.decodeSeqs > 0 && spec.draftCostFraction > 0) {
-    const plainDecode = forwardPhases(hw, work.decodeSeqs, work.decodeContext, work.decodeContext).reduce((s, p) => s + phaseTime(p), 0);
+    const plainDecode = forwardPhases(hw, work.decodeSeqs, work.decodeContext, work.decodeContext).reduce(
+      (s, p) => s + phaseTime(p),
+      0,
+    );
     draftSeconds = spec.numSpeculativeTokens * spec.draftCostFraction * plainDecode;
   }
   const loraSeconds = (work.loraSeqs ?? 0) > 0 ? forward * LORA_FORWARD_OVERHEAD : 0;

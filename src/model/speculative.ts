@@ -20,7 +20,11 @@ export function expectedTokensPerStep(alpha: number, k: number): number {
 }
 
 /** Samples accepted drafts: consecutive successes with probability alpha, at most k; plus the bonus token. */
-export function sampleTokensPerStep(alpha: number, k: number, random: () => number): { tokens: number; accepted: number } {
+export function sampleTokensPerStep(
+  alpha: number,
+  k: number,
+  random: () => number,
+): { tokens: number; accepted: number } {
   let accepted = 0;
   while (accepted < k && random() < alpha) accepted += 1;
   return { tokens: accepted + 1, accepted };

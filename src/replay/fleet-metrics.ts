@@ -44,7 +44,9 @@ const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce
 
 export function fleetMetrics(run: FleetRun, profiles: ReadonlyMap<string, ModeProfile>): FleetMetrics {
   const latencies = run.outcomes.map((o) => o.result.finishTime - o.result.arrivalTime).sort((a, b) => a - b);
-  const ttfts = run.outcomes.map((o) => (o.result.firstTokenTime ?? o.result.finishTime) - o.result.arrivalTime).sort((a, b) => a - b);
+  const ttfts = run.outcomes
+    .map((o) => (o.result.firstTokenTime ?? o.result.finishTime) - o.result.arrivalTime)
+    .sort((a, b) => a - b);
   const outputTokens = run.outcomes.reduce((s, o) => s + o.result.outputTokens, 0);
   const counts = new Map<string, number>();
   let quality = 0;
@@ -66,7 +68,9 @@ export function fleetMetrics(run: FleetRun, profiles: ReadonlyMap<string, ModePr
     requestJoulesPerOutputToken: outputTokens > 0 ? run.requestEnergyJoules / outputTokens : 0,
     energyJoules: run.energyJoules,
     qualityDeltaPoints: n > 0 ? quality / n : 0,
-    modeShares: [...counts].map(([mode, requests]) => ({ mode, requests, share: requests / n })).sort((a, b) => b.requests - a.requests),
+    modeShares: [...counts]
+      .map(([mode, requests]) => ({ mode, requests, share: requests / n }))
+      .sort((a, b) => b.requests - a.requests),
     unroutable: run.outcomes.filter((o) => o.unroutable).length,
     seconds: run.seconds,
   };

@@ -11,7 +11,11 @@ export interface OracleInput {
   maxMeanLossPoints: number;
 }
 
-function assign(input: OracleInput, modes: readonly string[], lambda: number): { modes: Map<number, string>; meanLoss: number } {
+function assign(
+  input: OracleInput,
+  modes: readonly string[],
+  lambda: number,
+): { modes: Map<number, string>; meanLoss: number } {
   const out = new Map<number, string>();
   let loss = 0;
   for (const r of input.requests) {

@@ -62,7 +62,13 @@ export function replayFleet(options: ReplayFleetOptions): FleetRun {
       if (event.type !== 'done') return;
       gpu.inFlight -= 1;
       d.onDone?.();
-      const outcome: FleetOutcome = { request, mode: gpu.mode, gpu: gpu.index, unroutable: d.unroutable ?? false, result: event.result };
+      const outcome: FleetOutcome = {
+        request,
+        mode: gpu.mode,
+        gpu: gpu.index,
+        unroutable: d.unroutable ?? false,
+        result: event.result,
+      };
       if (d.rule !== undefined) outcome.rule = d.rule;
       outcomes.push(outcome);
     });

@@ -45,7 +45,11 @@ export interface Comparison {
   oracle: Map<number, string>;
 }
 
-function runOne(modes: readonly FleetMode[], o: CompareOptions, dispatcherFor: (gpus: FleetGpu[]) => Dispatcher): FleetRun {
+function runOne(
+  modes: readonly FleetMode[],
+  o: CompareOptions,
+  dispatcherFor: (gpus: FleetGpu[]) => Dispatcher,
+): FleetRun {
   const gpus = createFleetPool({ gpu: o.gpu, model: o.model, modes, seed: o.seed });
   return replayFleet({ gpus, dispatcher: dispatcherFor(gpus), requests: o.requests, tickSeconds: o.tickSeconds });
 }
@@ -65,11 +69,23 @@ export function compareStrategies(o: CompareOptions): Comparison {
     o.onStrategy?.(name);
     const run = runOne(singleModeFleet(modes, m.name), o, (gpus) => fixedModeDispatcher(gpus));
     energyByMode.set(m.name, new Map(run.outcomes.map((x) => [x.request.id, x.result.energyJoules])));
-    strategies.push({ name, kind: m.name === o.baselineMode ? 'baseline' : 'fixed', gpus: gpuCount, metrics: fleetMetrics(run, profiles), run });
+    strategies.push({
+      name,
+      kind: m.name === o.baselineMode ? 'baseline' : 'fixed',
+      gpus: gpuCount,
+      metrics: fleetMetrics(run, profiles),
+      run,
+    });
   }
   o.onStrategy?.('policy');
   const policyRun = runOne(modes, o, (gpus) => policyDispatcher({ policy: o.policy, gpus }));
-  strategies.push({ name: 'ModeSwitch policy', kind: 'policy', gpus: gpuCount, metrics: fleetMetrics(policyRun, profiles), run: policyRun });
+  strategies.push({
+    name: 'ModeSwitch policy',
+    kind: 'policy',
+    gpus: gpuCount,
+    metrics: fleetMetrics(policyRun, profiles),
+    run: policyRun,
+  });
   o.onStrategy?.('oracle');
   // The oracle chooses among the modes the pool has GPUs for (a mode scaled to zero serves nothing).
   const servable = new Set(modes.filter((m) => m.replicas > 0).map((m) => m.name));
@@ -80,7 +96,13 @@ export function compareStrategies(o: CompareOptions): Comparison {
     quality: (mode, type) => qualityDeltaPoints(profiles.get(mode) as ModeProfile, type),
   });
   const oracleRun = runOne(modes, o, (gpus) => assignedModeDispatcher(gpus, (id) => oracle.get(id) as string));
-  strategies.push({ name: 'oracle (hindsight)', kind: 'oracle', gpus: gpuCount, metrics: fleetMetrics(oracleRun, profiles), run: oracleRun });
+  strategies.push({
+    name: 'oracle (hindsight)',
+    kind: 'oracle',
+    gpus: gpuCount,
+    metrics: fleetMetrics(oracleRun, profiles),
+    run: oracleRun,
+  });
   const baseline = strategies.find((s) => s.kind === 'baseline');
   if (!baseline) throw new Error(`the policy has no mode "${o.baselineMode}" to compare against`);
   return { strategies: [baseline, ...strategies.filter((s) => s !== baseline)], oracle };

@@ -94,7 +94,9 @@ export function createRouter(options: RouterOptions): Router {
   // Idle sockets are dropped after 4 s, before uvicorn's (vLLM's) 5 s keep-alive: a request must never be written
   // to a socket the engine is closing (that reads as a connection error and ejects a healthy pod). Under load the
   // sockets never idle that long, so this costs no reconnects.
-  const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 4_000, connections: 256, pipelining: 1 });
+  const dispatcher =
+    options.dispatcher ??
+    new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 4_000, connections: 256, pipelining: 1 });
   const registry = new PodRegistry();
   const store = new TelemetryStore({
     modeOfPod: (namespace, pod) => registry.byPodName(namespace, pod)?.mode,
@@ -105,7 +107,15 @@ export function createRouter(options: RouterOptions): Router {
   });
   const core = new RouterCore({ registry, store, now });
   const fetchText = options.fetchText ?? undiciFetchText(dispatcher);
-  const scraper = new Scraper({ store, fetchText, pods: () => registry.all(), dcgmUrls: options.dcgmUrls, intervalMs: options.scrapeIntervalMs, now, logger });
+  const scraper = new Scraper({
+    store,
+    fetchText,
+    pods: () => registry.all(),
+    dcgmUrls: options.dcgmUrls,
+    intervalMs: options.scrapeIntervalMs,
+    now,
+    logger,
+  });
   let draining = false;
   const ready = () => !draining && (core.modeView()?.anyHealthy ?? false);
   const metrics = createRouterMetrics({
@@ -120,7 +130,8 @@ export function createRouter(options: RouterOptions): Router {
     if (!record || !core.policy?.objective) return;
     const engine = store.engine(record.url)?.value;
     const batch = Math.max(record.inFlight, (engine?.queueDepth ?? 0) + (engine?.running ?? 0));
-    if (core.models.observePower(record.mode, batch, watts)) metrics.modelSamples.inc({ policy: core.policy.name, mode: record.mode, signal: 'power' });
+    if (core.models.observePower(record.mode, batch, watts))
+      metrics.modelSamples.inc({ policy: core.policy.name, mode: record.mode, signal: 'power' });
   };
   const healthTuning = { ...ROUTER_DEFAULTS.health, ...options.health };
   const policyName = () => core.policy?.name ?? 'none';
@@ -132,14 +143,23 @@ export function createRouter(options: RouterOptions): Router {
     changed: () => registry.touch(),
     ejected: (pod, reason, forMs) => {
       metrics.ejections.inc({ policy: policyName(), mode: pod.mode, reason });
-      logger.warn('pod taken out of rotation', { mode: pod.mode, pod: pod.pod ?? pod.url, reason, ms: forMs || undefined });
+      logger.warn('pod taken out of rotation', {
+        mode: pod.mode,
+        pod: pod.pod ?? pod.url,
+        reason,
+        ms: forMs || undefined,
+      });
     },
     recovered: (pod) => logger.info('pod passes its health check again', { mode: pod.mode, pod: pod.pod ?? pod.url }),
   });
   const healthChecker = new HealthChecker({
     pods: () => registry.all(),
     health,
-    probe: (url, timeoutMs) => fetchText(url, timeoutMs).then(() => true, () => false),
+    probe: (url, timeoutMs) =>
+      fetchText(url, timeoutMs).then(
+        () => true,
+        () => false,
+      ),
     intervalMs: healthTuning.intervalMs,
     timeoutMs: healthTuning.timeoutMs,
   });
@@ -164,12 +184,21 @@ export function createRouter(options: RouterOptions): Router {
   const limits = { ...ROUTER_DEFAULTS.limits, ...options.limits };
   const grpc = createGrpcFront(ctx, options.maxRequestBytes);
   const http = listenerServer(
-    httpApp(ctx, { maxRequestBytes: options.maxRequestBytes, bodyTimeoutMs: limits.bodyTimeoutMs, maxUnfinishedBodies: limits.maxUnfinishedBodies, draining: () => draining, ready }),
+    httpApp(ctx, {
+      maxRequestBytes: options.maxRequestBytes,
+      bodyTimeoutMs: limits.bodyTimeoutMs,
+      maxUnfinishedBodies: limits.maxUnfinishedBodies,
+      draining: () => draining,
+      ready,
+    }),
     options.tls,
     limits.headersTimeoutMs,
   );
   const metricsServer = createHttpServer(metricsApp(metrics.registry, ready));
-  const extProc = options.listen.extProcPort === undefined ? undefined : createExtProcFront(gatewayRouting(ctx, options.maxRequestBytes), logger);
+  const extProc =
+    options.listen.extProcPort === undefined
+      ? undefined
+      : createExtProcFront(gatewayRouting(ctx, options.maxRequestBytes), logger);
   const readinessTimer = setInterval(() => {
     grpc.setServing(ready());
     extProc?.setServing(ready());
@@ -180,10 +209,16 @@ export function createRouter(options: RouterOptions): Router {
     try {
       const compiled = compilePolicy(policy);
       core.setPolicy(compiled);
-      logger.info('policy applied', { policy: compiled.name, version: compiled.version, rules: compiled.rules.length, interpretedRules: compiled.rules.filter((r) => !r.fast).map((r) => r.name) });
+      logger.info('policy applied', {
+        policy: compiled.name,
+        version: compiled.version,
+        rules: compiled.rules.length,
+        interpretedRules: compiled.rules.filter((r) => !r.fast).map((r) => r.name),
+      });
     } catch (err) {
       // A bad edit must not take routing down: keep serving with the last good policy.
-      if (err instanceof PolicyCompileError) logger.error('policy rejected; keeping the previous one', { problems: err.problems });
+      if (err instanceof PolicyCompileError)
+        logger.error('policy rejected; keeping the previous one', { problems: err.problems });
       else throw err;
     }
   };
@@ -211,15 +246,30 @@ export function createRouter(options: RouterOptions): Router {
         const httpPort = await listen(http, options.listen.httpPort, host);
         const metricsPort = await listen(metricsServer, options.listen.metricsPort, host);
         const grpcPort = await new Promise<number>((resolve, reject) =>
-          grpc.server.bindAsync(`${host}:${options.listen.grpcPort}`, grpcCredentials(options.tls), (err, port) => (err ? reject(err) : resolve(port))),
+          grpc.server.bindAsync(`${host}:${options.listen.grpcPort}`, grpcCredentials(options.tls), (err, port) =>
+            err ? reject(err) : resolve(port),
+          ),
         );
         // The gateway's Endpoint Picker stream is plaintext HTTP/2 inside the cluster, like the gateway's own hops to pods.
-        const extProcPort = extProc && (await new Promise<number>((resolve, reject) =>
-          extProc.server.bindAsync(`${host}:${options.listen.extProcPort}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
-        ));
+        const extProcPort =
+          extProc &&
+          (await new Promise<number>((resolve, reject) =>
+            extProc.server.bindAsync(
+              `${host}:${options.listen.extProcPort}`,
+              ServerCredentials.createInsecure(),
+              (err, port) => (err ? reject(err) : resolve(port)),
+            ),
+          ));
         grpc.setServing(ready());
         extProc?.setServing(ready());
-        logger.info('router listening', { host, httpPort, grpcPort, metricsPort, extProcPort, tls: options.tls !== undefined });
+        logger.info('router listening', {
+          host,
+          httpPort,
+          grpcPort,
+          metricsPort,
+          extProcPort,
+          tls: options.tls !== undefined,
+        });
         return { httpPort, grpcPort, metricsPort, extProcPort };
       } catch (err) {
         // A port in use must end the process, not leave scrapes and watches running behind a dead router.
@@ -244,7 +294,11 @@ export function createRouter(options: RouterOptions): Router {
       const sweep = setInterval(() => http.closeIdleConnections(), DRAIN_SWEEP_MS);
       http.closeIdleConnections();
       // Refuses new gRPC calls and lets running streams finish; forceShutdown below only after the drain window.
-      const grpcDone = Promise.all([grpc.server, extProc?.server].map((s) => new Promise<void>((resolve) => (s ? s.tryShutdown(() => resolve()) : resolve()))));
+      const grpcDone = Promise.all(
+        [grpc.server, extProc?.server].map(
+          (s) => new Promise<void>((resolve) => (s ? s.tryShutdown(() => resolve()) : resolve())),
+        ),
+      );
       const drainedNow = inFlightCount === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs).unref());
       await Promise.race([Promise.all([drainedNow, grpcDone]), timeout]);
@@ -252,7 +306,10 @@ export function createRouter(options: RouterOptions): Router {
       const abandoned = inFlightCount;
       if (abandoned > 0) {
         metrics.cutByDrain.inc(abandoned);
-        logger.warn('drain window ended; cutting requests still in flight', { abandoned, drainTimeoutMs: options.drainTimeoutMs });
+        logger.warn('drain window ended; cutting requests still in flight', {
+          abandoned,
+          drainTimeoutMs: options.drainTimeoutMs,
+        });
       }
       await closeEverything();
       logger.info('router stopped', { abandoned });
@@ -284,13 +341,27 @@ function listenerServer(app: RequestListener, tls: RouterTls | undefined, header
     connectionsCheckingInterval: 1_000,
   };
   if (!tls) return createHttpServer(settings, app);
-  return createHttpsServer({ ...settings, cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.requireClientCertificate, rejectUnauthorized: tls.requireClientCertificate }, app);
+  return createHttpsServer(
+    {
+      ...settings,
+      cert: tls.cert,
+      key: tls.key,
+      ca: tls.ca,
+      requestCert: tls.requireClientCertificate,
+      rejectUnauthorized: tls.requireClientCertificate,
+    },
+    app,
+  );
 }
 
 function grpcCredentials(tls: RouterTls | undefined): ServerCredentials {
   if (!tls) return ServerCredentials.createInsecure();
   const ca = tls.ca === undefined ? null : Buffer.from(tls.ca);
-  return ServerCredentials.createSsl(ca, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], tls.requireClientCertificate);
+  return ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }],
+    tls.requireClientCertificate,
+  );
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<number> {

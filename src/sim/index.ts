@@ -10,10 +10,31 @@ export { stepPowerWatts } from '../model/power.js';
 export { planMemory, type MemoryPlan } from '../model/memory.js';
 export { sampleOutputTokens, OUTPUT_LENGTH } from '../model/output-length.js';
 export { createRng } from '../model/rng.js';
-export { REQUEST_TYPES, isRequestType, type RequestType, type GpuSpec, type ModelSpec, type ModeProfile } from '../model/types.js';
+export {
+  REQUEST_TYPES,
+  isRequestType,
+  type RequestType,
+  type GpuSpec,
+  type ModelSpec,
+  type ModeProfile,
+} from '../model/types.js';
 export { createEngineCore, type EngineCore, type EngineCoreOptions } from './engine/core.js';
-export type { CoreRequest, CoreEvent, CoreListener, RequestResult, FinishReason, CoreCounters, StepRecord } from './engine/core-types.js';
-export { startSimEngine, type SimEngine, type SimEngineOptions, type EngineFault, type GpuTelemetry } from './engine/server.js';
+export type {
+  CoreRequest,
+  CoreEvent,
+  CoreListener,
+  RequestResult,
+  FinishReason,
+  CoreCounters,
+  StepRecord,
+} from './engine/core-types.js';
+export {
+  startSimEngine,
+  type SimEngine,
+  type SimEngineOptions,
+  type EngineFault,
+  type GpuTelemetry,
+} from './engine/server.js';
 export { REQUEST_TYPE_HEADER } from './engine/request-handler.js';
 export { startDcgmExporter, type DcgmExporter, type DcgmExporterOptions } from './dcgm/exporter.js';
 export { gpuSourceFromEngine, gpuSourceFromCore, type DcgmGpuSource } from './dcgm/gpu-source.js';

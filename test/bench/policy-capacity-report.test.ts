@@ -2,10 +2,22 @@ import { capacityRows, capacityTable, capacityVerdict } from '../../bench/policy
 import type { CapacityMetrics } from '../../src/replay/scaling/capacity-metrics.js';
 import type { CapacityStrategyResult } from '../../src/replay/scaling/capacity-strategies.js';
 
-function result(name: string, kind: CapacityStrategyResult['kind'], m: { fleet: number; slo: number; quality?: number }): CapacityStrategyResult {
+function result(
+  name: string,
+  kind: CapacityStrategyResult['kind'],
+  m: { fleet: number; slo: number; quality?: number },
+): CapacityStrategyResult {
   const metrics: CapacityMetrics = {
-    requests: 100, outputTokens: 1000, gpuHours: 1, fleetJoulesPerOutputToken: m.fleet, requestJoulesPerOutputToken: m.fleet * 0.9,
-    meanLatencySeconds: 0.5, ttftP95Seconds: 0.1, interTokenMeanSeconds: 0.01, sloAttainment: m.slo, qualityDeltaPoints: m.quality ?? 0,
+    requests: 100,
+    outputTokens: 1000,
+    gpuHours: 1,
+    fleetJoulesPerOutputToken: m.fleet,
+    requestJoulesPerOutputToken: m.fleet * 0.9,
+    meanLatencySeconds: 0.5,
+    ttftP95Seconds: 0.1,
+    interTokenMeanSeconds: 0.01,
+    sloAttainment: m.slo,
+    qualityDeltaPoints: m.quality ?? 0,
     modeShares: [{ mode: name, share: 1, requests: 100 }],
   };
   return { name, kind, metrics };
@@ -21,7 +33,7 @@ describe('capacity benchmark report', () => {
     expect(rows.map((r) => r.fleetEnergySaving)).toEqual([0, expect.closeTo(0.4), expect.closeTo(0.55)]);
     expect(capacityVerdict(rows)).toEqual([
       '- pool energy per output token 55.0% below always-FP16 autoscaled (target ≥ 51.7%): met',
-      '- SLO attainment 95.0% against always-FP16\'s 90.0% (target: at least as high): met',
+      "- SLO attainment 95.0% against always-FP16's 90.0% (target: at least as high): met",
       '- modelled quality -0.10 points (target within 0.2): met',
       '- against the best single mode at no better SLO attainment (fixed spec (autoscaled), 0.600 J/token): 0.450 J/token, met',
     ]);

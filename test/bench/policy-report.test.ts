@@ -5,11 +5,25 @@ import type { FleetMetrics } from '../../src/replay/fleet-metrics.js';
 import type { FleetRun } from '../../src/replay/replay-fleet.js';
 import type { Comparison, StrategyResult } from '../../src/replay/strategies.js';
 
-function strategy(name: string, kind: StrategyResult['kind'], m: { latency: number; perRequest: number; fleet: number; quality?: number }): StrategyResult {
+function strategy(
+  name: string,
+  kind: StrategyResult['kind'],
+  m: { latency: number; perRequest: number; fleet: number; quality?: number },
+): StrategyResult {
   const metrics: FleetMetrics = {
-    requests: 100, outputTokens: 1000, meanLatencySeconds: m.latency, p95LatencySeconds: m.latency * 2, meanTtftSeconds: 0.02,
-    p95TtftSeconds: 0.05, joulesPerOutputToken: m.fleet, requestJoulesPerOutputToken: m.perRequest, energyJoules: m.fleet * 1000,
-    qualityDeltaPoints: m.quality ?? 0, modeShares: [{ mode: name, share: 1, requests: 100 }], unroutable: 0, seconds: 60,
+    requests: 100,
+    outputTokens: 1000,
+    meanLatencySeconds: m.latency,
+    p95LatencySeconds: m.latency * 2,
+    meanTtftSeconds: 0.02,
+    p95TtftSeconds: 0.05,
+    joulesPerOutputToken: m.fleet,
+    requestJoulesPerOutputToken: m.perRequest,
+    energyJoules: m.fleet * 1000,
+    qualityDeltaPoints: m.quality ?? 0,
+    modeShares: [{ mode: name, share: 1, requests: 100 }],
+    unroutable: 0,
+    seconds: 60,
   };
   return { name, kind, gpus: 3, metrics, run: {} as FleetRun };
 }
@@ -37,7 +51,9 @@ describe('policy benchmark report', () => {
     expect(policy.fleetOracleSavingsCaptured).toBeCloseTo(0.75);
     const verdict = verdictLines(rows).join('\n');
     expect(verdict).toMatch(/4\.00x lower .*: met/);
-    expect(verdict).toMatch(/60\.0% lower, per request as published \(target ≥ 51\.7%\): met; over the whole pool, idle GPUs included: 25\.0%/);
+    expect(verdict).toMatch(
+      /60\.0% lower, per request as published \(target ≥ 51\.7%\): met; over the whole pool, idle GPUs included: 25\.0%/,
+    );
     expect(verdict).toMatch(/oracle's energy savings captured: 120%.*: met/);
     expect(markdownTable(rows)).toContain('| 60.0% (25.0%) | 120.0% (75.0%) |');
   });

@@ -16,20 +16,30 @@ function page(n: number, w: number, busy = 0): string {
 }
 
 describe('routerMetricsDemand', () => {
-  it('turns each router pod\'s counter increases into rates and mean lengths per mode, summed over pods, and reads what is in flight', async () => {
+  it("turns each router pod's counter increases into rates and mean lengths per mode, summed over pods, and reads what is in flight", async () => {
     const pages = new Map<string, string>();
     const source = routerMetricsDemand(async (url) => pages.get(url) ?? '');
-    const routers = [{ pod: 'r1', url: 'http://r1/metrics' }, { pod: 'r2', url: 'http://r2/metrics' }];
+    const routers = [
+      { pod: 'r1', url: 'http://r1/metrics' },
+      { pod: 'r2', url: 'http://r2/metrics' },
+    ];
     pages.set('http://r1/metrics', page(100, 0, 4));
     pages.set('http://r2/metrics', page(50, 0, 4));
     // The first scrape only sets baselines: no rates yet, but what is in flight is known at once.
-    expect((await source.demand('llm/llama', routers, 0)).get('spec')?.demand).toMatchObject({ requestsPerSecond: 0, inFlight: 4 });
+    expect((await source.demand('llm/llama', routers, 0)).get('spec')?.demand).toMatchObject({
+      requestsPerSecond: 0,
+      inFlight: 4,
+    });
     pages.set('http://r1/metrics', page(200, 10, 6));
     pages.set('http://r2/metrics', page(70, 0, 8));
     const d = await source.demand('llm/llama', routers, 10);
     // Both routers read the same engines: the larger in-flight reading counts, not the sum.
     expect(d.get('spec')?.demand).toEqual({
-      requestsPerSecond: 12, wantedPerSecond: 0, meanPromptTokens: 100, meanOutputTokens: 20, inFlight: 8,
+      requestsPerSecond: 12,
+      wantedPerSecond: 0,
+      meanPromptTokens: 100,
+      meanOutputTokens: 20,
+      inFlight: 8,
       recent: { seconds: 10, requestsPerSecond: 12, meanPromptTokens: 100, meanOutputTokens: 20 },
     });
     expect(d.get('fp16')?.demand).toMatchObject({ requestsPerSecond: 0, wantedPerSecond: 1 });
@@ -58,7 +68,13 @@ describe('routerMetricsDemand', () => {
     const source = routerMetricsDemand(async () => page(n, 0));
     const routers = [{ pod: 'r1', url: 'http://r1/metrics' }];
     // 15 s scrapes: 1 req/s for three intervals, then 30 req/s in the last one.
-    for (const [t, total] of [[0, 0], [15, 15], [30, 30], [45, 45], [60, 495]] as const) {
+    for (const [t, total] of [
+      [0, 0],
+      [15, 15],
+      [30, 30],
+      [45, 45],
+      [60, 495],
+    ] as const) {
       n = total;
       const d = (await source.demand('llm/llama', routers, t)).get('spec')?.demand;
       if (t === 60) {
@@ -74,14 +90,28 @@ describe('routerMetricsDemand', () => {
 
   it('reads the p95 time to first token over the stable window from the histogram buckets, summed over routers', async () => {
     /** `fast` first tokens within 0.25 s and `slow` ones between 0.5 and 1 s. */
-    const histogram = (fast: number, slow: number) => [
-      page(fast + slow, 0),
-      ...[['0.25', fast], ['0.5', fast], ['1', fast + slow], ['+Inf', fast + slow]].map(([le, c]) => `modeswitch_time_to_first_token_seconds_bucket{policy="llm/llama",mode="spec",le="${le}"} ${c}`),
-      `modeswitch_time_to_first_token_seconds_count{policy="llm/llama",mode="spec"} ${fast + slow}`,
-    ].join('\n');
-    const pages = new Map([['http://r1/metrics', histogram(0, 0)], ['http://r2/metrics', histogram(0, 0)]]);
+    const histogram = (fast: number, slow: number) =>
+      [
+        page(fast + slow, 0),
+        ...[
+          ['0.25', fast],
+          ['0.5', fast],
+          ['1', fast + slow],
+          ['+Inf', fast + slow],
+        ].map(
+          ([le, c]) => `modeswitch_time_to_first_token_seconds_bucket{policy="llm/llama",mode="spec",le="${le}"} ${c}`,
+        ),
+        `modeswitch_time_to_first_token_seconds_count{policy="llm/llama",mode="spec"} ${fast + slow}`,
+      ].join('\n');
+    const pages = new Map([
+      ['http://r1/metrics', histogram(0, 0)],
+      ['http://r2/metrics', histogram(0, 0)],
+    ]);
     const source = routerMetricsDemand(async (url) => pages.get(url) ?? '');
-    const routers = [{ pod: 'r1', url: 'http://r1/metrics' }, { pod: 'r2', url: 'http://r2/metrics' }];
+    const routers = [
+      { pod: 'r1', url: 'http://r1/metrics' },
+      { pod: 'r2', url: 'http://r2/metrics' },
+    ];
     await source.demand('llm/llama', routers, 0);
     pages.set('http://r1/metrics', histogram(90, 0));
     pages.set('http://r2/metrics', histogram(0, 10));
@@ -89,17 +119,24 @@ describe('routerMetricsDemand', () => {
     // 100 first tokens, 10 of them slow: the 95th sits halfway into the (0.5, 1] bucket.
     expect(d?.observedTtft).toEqual({ p95Seconds: expect.closeTo(0.75, 6), count: 100 });
   });
-  it('observes each mode\'s power from the energy counter (not summed over routers) and its mean inter-token time', async () => {
+  it("observes each mode's power from the energy counter (not summed over routers) and its mean inter-token time", async () => {
     /** A router page: `n` requests of 20 output tokens, each 1.0 s long with a 0.05 s first token; `joules` of GPU energy. */
-    const withTiming = (n: number, joules: number) => [
-      page(n, 0),
-      `modeswitch_energy_joules_total{policy="llm/llama",mode="spec"} ${joules}`,
-      `modeswitch_request_duration_seconds_sum{policy="llm/llama",mode="spec"} ${n * 1.0}`,
-      `modeswitch_time_to_first_token_seconds_sum{policy="llm/llama",mode="spec"} ${n * 0.05}`,
-    ].join('\n');
-    const pages = new Map<string, string>([['http://r1/metrics', withTiming(0, 1000)], ['http://r2/metrics', withTiming(0, 1000)]]);
+    const withTiming = (n: number, joules: number) =>
+      [
+        page(n, 0),
+        `modeswitch_energy_joules_total{policy="llm/llama",mode="spec"} ${joules}`,
+        `modeswitch_request_duration_seconds_sum{policy="llm/llama",mode="spec"} ${n * 1.0}`,
+        `modeswitch_time_to_first_token_seconds_sum{policy="llm/llama",mode="spec"} ${n * 0.05}`,
+      ].join('\n');
+    const pages = new Map<string, string>([
+      ['http://r1/metrics', withTiming(0, 1000)],
+      ['http://r2/metrics', withTiming(0, 1000)],
+    ]);
     const source = routerMetricsDemand(async (url) => pages.get(url) ?? '');
-    const routers = [{ pod: 'r1', url: 'http://r1/metrics' }, { pod: 'r2', url: 'http://r2/metrics' }];
+    const routers = [
+      { pod: 'r1', url: 'http://r1/metrics' },
+      { pod: 'r2', url: 'http://r2/metrics' },
+    ];
     await source.demand('llm/llama', routers, 0);
     pages.set('http://r1/metrics', withTiming(30, 6000));
     pages.set('http://r2/metrics', withTiming(10, 6000));

@@ -18,6 +18,9 @@ describe('histogramQuantile', () => {
   });
 
   it('reports the p95 with the number of first tokens it is read from', () => {
-    expect(observedTtftOf(histogramOf(BOUNDS, Array(40).fill(0.05)))).toEqual({ p95Seconds: expect.closeTo(0.095, 6), count: 40 });
+    expect(observedTtftOf(histogramOf(BOUNDS, Array(40).fill(0.05)))).toEqual({
+      p95Seconds: expect.closeTo(0.095, 6),
+      count: 40,
+    });
   });
 });

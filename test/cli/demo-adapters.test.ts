@@ -4,7 +4,10 @@ import { createLogger } from '../../src/observability/logger.js';
 
 describe('demo --policy with the domain-adapters example', () => {
   it('runs the adapters on the base pods and sends code and math requests to them', async () => {
-    const options = parseDemoArgs(['--duration', '20', '--speedup', '20', '--port-base', '0', '--no-serve'], 'deploy/examples/llama-3.1-8b-domain-adapters.yaml');
+    const options = parseDemoArgs(
+      ['--duration', '20', '--speedup', '20', '--port-base', '0', '--no-serve'],
+      'deploy/examples/llama-3.1-8b-domain-adapters.yaml',
+    );
     if (!options) throw new Error('no options');
     const run = await startDemo(options, { out: () => undefined, logger: createLogger('test', { level: 'error' }) });
     try {

@@ -1,4 +1,9 @@
-import { formatCapacitySection, MAX_TIMELINE_COLUMNS, simulateDemoCapacity, type DemoCapacity } from '../../src/cli/demo/capacity.js';
+import {
+  formatCapacitySection,
+  MAX_TIMELINE_COLUMNS,
+  simulateDemoCapacity,
+  type DemoCapacity,
+} from '../../src/cli/demo/capacity.js';
 import { demoWorkload } from '../../src/cli/demo/workload.js';
 import type { CapacityMetrics } from '../../src/replay/scaling/capacity-metrics.js';
 import type { ReplicaSample } from '../../src/replay/scaling/replay-scaled.js';
@@ -18,12 +23,26 @@ function timelineRows(lines: readonly string[]): string[][] {
 describe('demo capacity section, simulated', () => {
   // Two minutes of the conversation trace at 30 requests/s: more than one GPU of the example's modes carries.
   const requests = demoWorkload({ trace: 'conv', durationSeconds: 120, rate: 30, seed: 1 });
-  const capacity = simulateDemoCapacity({ policy: loadExample(), requests, gpu: 'h100-80gb', model: 'llama-3.1-8b-instruct', seed: 1, baselineMode: 'fp16', staticGpus: 3 });
+  const capacity = simulateDemoCapacity({
+    policy: loadExample(),
+    requests,
+    gpu: 'h100-80gb',
+    model: 'llama-3.1-8b-instruct',
+    seed: 1,
+    baselineMode: 'fp16',
+    staticGpus: 3,
+  });
   const lines = formatCapacitySection(capacity);
   const rows = timelineRows(lines);
 
   it('shows desired/ready replicas over time for every autoscaled mode of both pools', () => {
-    expect(rows.map((r) => `${r[0]} ${r[1]}`)).toEqual(['always-FP16 fp16', 'ModeSwitch fp16', 'ModeSwitch fp8', 'ModeSwitch int4', 'ModeSwitch spec']);
+    expect(rows.map((r) => `${r[0]} ${r[1]}`)).toEqual([
+      'always-FP16 fp16',
+      'ModeSwitch fp16',
+      'ModeSwitch fp8',
+      'ModeSwitch int4',
+      'ModeSwitch spec',
+    ]);
     const header = lines.find((l) => l.startsWith('replicas desired/ready'))?.split(/\s{2,}/) ?? [];
     expect(header.slice(2)).toEqual(['0s', '15s', '30s', '45s', '60s', '75s', '90s', '105s']);
     for (const row of rows) {
@@ -51,15 +70,20 @@ describe('demo capacity section, simulated', () => {
     const text = lines.join('\n');
     expect(text).toMatch(/^Capacity, simulated:/);
     expect(text).toContain('SLO p95 TTFT ≤ 2 s, mean inter-token ≤ 0.1 s; quality budget 0 points; at most 3 GPUs');
-    for (const label of ['always-FP16', 'ModeSwitch']) expect(text).toMatch(new RegExp(`^${label}\\s+\\d+\\.\\d{3}\\s+\\d+\\.\\d{3}\\s+\\d+\\.\\d%$`, 'm'));
+    for (const label of ['always-FP16', 'ModeSwitch'])
+      expect(text).toMatch(new RegExp(`^${label}\\s+\\d+\\.\\d{3}\\s+\\d+\\.\\d{3}\\s+\\d+\\.\\d%$`, 'm'));
     expect(capacity.modeswitch.metrics.fleetJoulesPerOutputToken).toBeGreaterThan(0);
-    expect(text).toMatch(/ModeSwitch vs always-FP16, both autoscaled: \d+\.\d% (less|more) pool energy per output token/);
+    expect(text).toMatch(
+      /ModeSwitch vs always-FP16, both autoscaled: \d+\.\d% (less|more) pool energy per output token/,
+    );
   });
 });
 
 describe('demo capacity timeline of a long replay', () => {
-  const metrics = (jpt: number) => ({ gpuHours: 1, fleetJoulesPerOutputToken: jpt, sloAttainment: 1 }) as CapacityMetrics;
-  const steps = (mode: string, n: number): ReplicaSample[] => [...Array(n).keys()].map((i) => ({ t: i * 15, mode, desired: i % 3, ready: i % 2 }));
+  const metrics = (jpt: number) =>
+    ({ gpuHours: 1, fleetJoulesPerOutputToken: jpt, sloAttainment: 1 }) as CapacityMetrics;
+  const steps = (mode: string, n: number): ReplicaSample[] =>
+    [...Array(n).keys()].map((i) => ({ t: i * 15, mode, desired: i % 3, ready: i % 2 }));
   const section: DemoCapacity = {
     objective: { ttftP95Seconds: 0.5, interToken: { statistic: 'p95', seconds: 0.03 }, qualityBudgetPoints: 0.2 },
     capacity: { maxGpus: 8, scaleDownDelaySeconds: 300, idleToZeroSeconds: 900 },
@@ -79,6 +103,8 @@ describe('demo capacity timeline of a long replay', () => {
 
   it('says "more" when ModeSwitch spends more energy per token than the baseline', () => {
     expect(lines.join('\n')).toContain('p95 inter-token ≤ 0.03 s');
-    expect(lines.at(-1)).toMatch(/^ModeSwitch vs always-FP16, both autoscaled: 20\.0% more pool energy per output token/);
+    expect(lines.at(-1)).toMatch(
+      /^ModeSwitch vs always-FP16, both autoscaled: 20\.0% more pool energy per output token/,
+    );
   });
 });

@@ -14,9 +14,14 @@ describe('demo --policy', () => {
     const policy = parse(readFileSync('deploy/examples/llama-3.1-8b-h100.yaml', 'utf8')) as { spec: { model: string } };
     policy.spec.model = 'meta-llama/Llama-3.1-70B-Instruct';
     writeFileSync(join(dir, 'policy.yaml'), stringify(policy));
-    const options = parseDemoArgs(['--duration', '2', '--rate', '2', '--speedup', '20', '--port-base', '0'], join(dir, 'policy.yaml'));
+    const options = parseDemoArgs(
+      ['--duration', '2', '--rate', '2', '--speedup', '20', '--port-base', '0'],
+      join(dir, 'policy.yaml'),
+    );
     if (!options) throw new Error('no options');
     // The 8B example's single-GPU modes cannot hold the 70B model: the simulator says so, naming it.
-    await expect(startDemo(options, { out: () => undefined, logger: createLogger('test', { level: 'error' }) })).rejects.toThrow(/Llama-3\.1-70B-Instruct in mode 'fp16' needs 141\.1 GB of weights/);
+    await expect(
+      startDemo(options, { out: () => undefined, logger: createLogger('test', { level: 'error' }) }),
+    ).rejects.toThrow(/Llama-3\.1-70B-Instruct in mode 'fp16' needs 141\.1 GB of weights/);
   });
 });

@@ -54,7 +54,9 @@ describe('modeswitch render', () => {
 
 describe('modeswitch validate', () => {
   it('accepts every shipped example', async () => {
-    const files = readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.yaml')).flatMap((f) => ['-f', join(EXAMPLES_DIR, f)]);
+    const files = readdirSync(EXAMPLES_DIR)
+      .filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) => ['-f', join(EXAMPLES_DIR, f)]);
     const { io, out, err } = capture();
     expect(await main(['validate', ...files], io)).toBe(0);
     expect(err).toEqual([]);
@@ -76,22 +78,37 @@ describe('modeswitch validate', () => {
 
   it('refuses a removed vLLM flag, a bad quantization method and an unknown speculative key, listing what is accepted', async () => {
     const policy = readFileSync(DEFAULT_EXAMPLE, 'utf8')
-      .replace('      quantization: fp8\n      kvCacheDtype: fp8', '      quantization: bitsandbytes\n      kvCacheDtype: fp8\n      extraArgs: [--disable-log-requests]')
-      .replace('    gpuMemoryUtilization: 0.9', `    gpuMemoryUtilization: 0.9\n    extraArgs: [--speculative-config, '{"method": "ngram", "num_speculative_tokens": 3, "ngram_window": 4}']`);
+      .replace(
+        '      quantization: fp8\n      kvCacheDtype: fp8',
+        '      quantization: bitsandbytes\n      kvCacheDtype: fp8\n      extraArgs: [--disable-log-requests]',
+      )
+      .replace(
+        '    gpuMemoryUtilization: 0.9',
+        `    gpuMemoryUtilization: 0.9\n    extraArgs: [--speculative-config, '{"method": "ngram", "num_speculative_tokens": 3, "ngram_window": 4}']`,
+      );
     const { io, err } = capture({ 'old.yaml': policy });
     expect(await main(['validate', '-f', 'old.yaml'], io)).toBe(1);
     const text = err.join('\n');
-    expect(text).toContain(`spec.engine.extraArgs[0]: --speculative-config key ngram_window not known to vLLM ${PINNED_VLLM.vllm}: use enforce_eager, num_speculative_tokens`);
-    expect(text).toContain(`spec.modes[1].quantization: quantization method "bitsandbytes" is not one vLLM ${PINNED_VLLM.vllm} knows: use one of awq, `);
+    expect(text).toContain(
+      `spec.engine.extraArgs[0]: --speculative-config key ngram_window not known to vLLM ${PINNED_VLLM.vllm}: use enforce_eager, num_speculative_tokens`,
+    );
+    expect(text).toContain(
+      `spec.modes[1].quantization: quantization method "bitsandbytes" is not one vLLM ${PINNED_VLLM.vllm} knows: use one of awq, `,
+    );
     expect(text).toContain(`spec.modes[1].extraArgs[0]: vLLM ${PINNED_VLLM.vllm} has no flag --disable-log-requests`);
   });
 
   it('accepts a policy on an image it cannot check, and says so', async () => {
-    const policy = readFileSync(DEFAULT_EXAMPLE, 'utf8').replace('    gpus: 1', '    gpus: 1\n    image: registry.example.com/vllm:custom');
+    const policy = readFileSync(DEFAULT_EXAMPLE, 'utf8').replace(
+      '    gpus: 1',
+      '    gpus: 1\n    image: registry.example.com/vllm:custom',
+    );
     const { io, out } = capture({ 'custom.yaml': policy });
     expect(await main(['validate', '-f', 'custom.yaml'], io)).toBe(0);
     expect(out[0]).toBe('custom.yaml: policy llm/llama-8b is valid, with warnings:');
-    expect(out[1]).toContain('warning: spec.engine.image: image registry.example.com/vllm:custom does not say which vLLM release it runs: set vllmVersion');
+    expect(out[1]).toContain(
+      'warning: spec.engine.image: image registry.example.com/vllm:custom does not say which vLLM release it runs: set vllmVersion',
+    );
   });
 
   it('reports YAML syntax errors with the file name', async () => {

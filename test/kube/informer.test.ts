@@ -5,7 +5,11 @@ import { createLogger } from '../../src/observability/logger.js';
 import { FakeClock, flushPromises } from './fake-clock.js';
 
 const QUERY: ListQuery = { apiVersion: 'v1', kind: 'ConfigMap' };
-const cm = (name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: rv } });
+const cm = (name: string, rv: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'ns', resourceVersion: rv },
+});
 
 /** A scripted API server: the test decides what lists return and drives each open watch. */
 class ScriptedSource implements WatchSource {
@@ -35,7 +39,13 @@ class ScriptedSource implements WatchSource {
 function setup() {
   const source = new ScriptedSource();
   const clock = new FakeClock();
-  const informer = new Informer({ source, query: QUERY, clock, logger: createLogger('test', { level: 'error' }), random: () => 0 });
+  const informer = new Informer({
+    source,
+    query: QUERY,
+    clock,
+    logger: createLogger('test', { level: 'error' }),
+    random: () => 0,
+  });
   const seen: string[] = [];
   informer.on({
     add: (o) => seen.push(`add ${o.metadata.name}`),

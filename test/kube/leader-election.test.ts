@@ -5,17 +5,31 @@ import { createLogger } from '../../src/observability/logger.js';
 import { FakeKubeClient } from '../support/fake-kube-client.js';
 import { FakeClock } from './fake-clock.js';
 
-const LEASE: ObjectRef = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'ops', name: 'modeswitch-operator' };
+const LEASE: ObjectRef = {
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  namespace: 'ops',
+  name: 'modeswitch-operator',
+};
 // Expected errors (lost leases) are swallowed rather than printed.
 const logger = createLogger('test', { stream: new PassThrough() });
 
 /** A candidate's own view of the API server, which the test can cut off. */
-function partitionable(client: FakeKubeClient): { client: KubeClient; cut: (down: boolean) => void; hang: (hung: boolean) => void } {
+function partitionable(client: FakeKubeClient): {
+  client: KubeClient;
+  cut: (down: boolean) => void;
+  hang: (hung: boolean) => void;
+} {
   let down = false;
   let hung = false;
-  const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     (...args: A) =>
-      hung ? new Promise<R>(() => undefined) : down ? Promise.reject(new KubeApiError('connection refused', 0)) : fn(...args);
+      hung
+        ? new Promise<R>(() => undefined)
+        : down
+          ? Promise.reject(new KubeApiError('connection refused', 0))
+          : fn(...args);
   return {
     cut: (d) => (down = d),
     hang: (h) => (hung = h),

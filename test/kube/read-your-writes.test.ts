@@ -21,7 +21,12 @@ class LaggingCache implements ObjectReader {
 
 const REF: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'llm', name: 'cfg' };
 const configMap = (value: string): KubeObject =>
-  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'llm' }, data: { value } }) as unknown as KubeObject;
+  ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cfg', namespace: 'llm' },
+    data: { value },
+  }) as unknown as KubeObject;
 const refOfCached = (o: KubeObject) => ({ ...REF, name: o.metadata.name, kind: o.kind });
 
 function setup() {
@@ -33,7 +38,8 @@ function setup() {
   return { server, cache, writes };
 }
 
-const valueOf = async (writes: ReadYourWrites) => ((await writes.reader.get(REF)) as unknown as { data: { value: string } } | undefined)?.data.value;
+const valueOf = async (writes: ReadYourWrites) =>
+  ((await writes.reader.get(REF)) as unknown as { data: { value: string } } | undefined)?.data.value;
 
 describe('ReadYourWrites', () => {
   it('shows our write before its watch event arrives, so the controller does not write it again', async () => {

@@ -1,4 +1,11 @@
-import { batchWithin, leastSquares, predictInterToken, predictJoulesPerToken, predictTtft, seedModeModel } from '../../src/model/mode-model.js';
+import {
+  batchWithin,
+  leastSquares,
+  predictInterToken,
+  predictJoulesPerToken,
+  predictTtft,
+  seedModeModel,
+} from '../../src/model/mode-model.js';
 import { DecayingLine, ModeModelFit, wattsFromEnergyCounter } from '../../src/model/mode-model-fit.js';
 import { gpuById } from '../../src/model/gpus.js';
 import { profileFromModeFlags } from '../../src/model/mode-profile.js';
@@ -8,7 +15,15 @@ const h100 = gpuById('h100-80gb');
 const llama = modelById('llama-3.1-8b-instruct');
 const fp16 = seedModeModel(h100, llama, profileFromModeFlags({ name: 'fp16', dtype: 'float16' }));
 const fp8 = seedModeModel(h100, llama, profileFromModeFlags({ name: 'fp8', quantization: 'fp8' }));
-const spec = seedModeModel(h100, llama, profileFromModeFlags({ name: 'spec', quantization: 'fp8', speculative: { method: 'eagle3', numSpeculativeTokens: 3 } }));
+const spec = seedModeModel(
+  h100,
+  llama,
+  profileFromModeFlags({
+    name: 'spec',
+    quantization: 'fp8',
+    speculative: { method: 'eagle3', numSpeculativeTokens: 3 },
+  }),
+);
 
 describe('mode model seeded from the calibrated simulator', () => {
   it('ranks modes as the calibration does: FP8 decodes faster than FP16, speculation faster still, each cheaper per token', () => {

@@ -27,25 +27,48 @@ describe('model catalogue', () => {
 
   it('refuses a mode whose weights do not fit, and fits it with tensor parallelism', () => {
     const fp16 = resolveMode('fp16');
-    expect(() => planMemory(gpuById('h100-80gb'), modelById('llama-3.1-70b'), fp16, 1)).toThrow(/tensor parallel|quantized/);
+    expect(() => planMemory(gpuById('h100-80gb'), modelById('llama-3.1-70b'), fp16, 1)).toThrow(
+      /tensor parallel|quantized/,
+    );
     expect(planMemory(gpuById('h100-80gb'), modelById('llama-3.1-70b'), fp16, 2).kvCapacityTokens).toBeGreaterThan(0);
-    expect(planMemory(gpuById('h100-80gb'), modelById('llama-3.1-70b'), resolveMode('int4-awq'), 1).kvCapacityTokens).toBeGreaterThan(0);
+    expect(
+      planMemory(gpuById('h100-80gb'), modelById('llama-3.1-70b'), resolveMode('int4-awq'), 1).kvCapacityTokens,
+    ).toBeGreaterThan(0);
   });
 });
 
 describe('profileFromModeFlags', () => {
   it('maps vLLM quantization methods to weight bytes and kernels', () => {
-    expect(profileFromModeFlags({ dtype: 'bfloat16' })).toMatchObject({ weightBytesPerParam: 2, kernel: 'dense', qualityClass: 'fp16' });
-    expect(profileFromModeFlags({ quantization: 'fp8' })).toMatchObject({ weightBytesPerParam: 1, computeDtype: 'fp8' });
-    expect(profileFromModeFlags({ quantization: 'awq_marlin' })).toMatchObject({ kernel: 'marlin', qualityClass: 'int4' });
+    expect(profileFromModeFlags({ dtype: 'bfloat16' })).toMatchObject({
+      weightBytesPerParam: 2,
+      kernel: 'dense',
+      qualityClass: 'fp16',
+    });
+    expect(profileFromModeFlags({ quantization: 'fp8' })).toMatchObject({
+      weightBytesPerParam: 1,
+      computeDtype: 'fp8',
+    });
+    expect(profileFromModeFlags({ quantization: 'awq_marlin' })).toMatchObject({
+      kernel: 'marlin',
+      qualityClass: 'int4',
+    });
     expect(profileFromModeFlags({ quantization: 'awq' }).kernel).toBe('awq-gemm');
     expect(profileFromModeFlags({ quantization: 'gptq_marlin' }).weightBytesPerParam).toBeLessThan(0.55);
-    expect(profileFromModeFlags({ quantization: 'compressed-tensors', weights: 'x/Llama-3.1-8B-Instruct-quantized.w4a16' }).qualityClass).toBe('int4');
-    expect(profileFromModeFlags({ quantization: 'compressed-tensors', weights: 'x/quantized.w8a8' }).computeDtype).toBe('int8');
+    expect(
+      profileFromModeFlags({ quantization: 'compressed-tensors', weights: 'x/Llama-3.1-8B-Instruct-quantized.w4a16' })
+        .qualityClass,
+    ).toBe('int4');
+    expect(profileFromModeFlags({ quantization: 'compressed-tensors', weights: 'x/quantized.w8a8' }).computeDtype).toBe(
+      'int8',
+    );
   });
 
   it('reads KV-cache dtype, prefix caching and the speculative config', () => {
-    const p = profileFromModeFlags({ kvCacheDtype: 'fp8_e4m3', prefixCaching: true, speculative: { method: 'eagle', numSpeculativeTokens: 3, model: 'yuhuili/EAGLE-LLaMA3.1-Instruct-8B' } });
+    const p = profileFromModeFlags({
+      kvCacheDtype: 'fp8_e4m3',
+      prefixCaching: true,
+      speculative: { method: 'eagle', numSpeculativeTokens: 3, model: 'yuhuili/EAGLE-LLaMA3.1-Instruct-8B' },
+    });
     expect(p.kvBytesPerElement).toBe(1);
     expect(p.prefixCaching).toBe(true);
     expect(p.speculative).toMatchObject({ method: 'eagle', numSpeculativeTokens: 3 });
@@ -54,7 +77,9 @@ describe('profileFromModeFlags', () => {
   it('rejects flags it cannot model with a message naming the value', () => {
     expect(() => profileFromModeFlags({ quantization: 'hqq-9bit' })).toThrow(/'hqq-9bit' is not modelled/);
     expect(() => profileFromModeFlags({ quantization: 'compressed-tensors' })).toThrow(/weights/);
-    expect(() => profileFromModeFlags({ speculative: { method: 'ngram', numSpeculativeTokens: 0 } })).toThrow(/numSpeculativeTokens/);
+    expect(() => profileFromModeFlags({ speculative: { method: 'ngram', numSpeculativeTokens: 0 } })).toThrow(
+      /numSpeculativeTokens/,
+    );
     expect(() => resolveMode('int3')).toThrow(/unknown mode preset 'int3'/);
   });
 
@@ -67,7 +92,9 @@ describe('profileFromModeFlags', () => {
 describe('quality and speculative tables', () => {
   it('keeps FP16 as the reference and makes 4-bit lose most on math and code', () => {
     for (const t of REQUEST_TYPES) expect(QUALITY_DELTA_POINTS.fp16[t]).toBe(0);
-    expect(qualityDeltaPoints(resolveMode('int4-awq'), 'math')).toBeLessThan(qualityDeltaPoints(resolveMode('int4-awq'), 'chat'));
+    expect(qualityDeltaPoints(resolveMode('int4-awq'), 'math')).toBeLessThan(
+      qualityDeltaPoints(resolveMode('int4-awq'), 'chat'),
+    );
     expect(Math.abs(qualityDeltaPoints(resolveMode('fp8'), 'chat'))).toBeLessThanOrEqual(0.2);
     expect(qualityDeltaPoints(resolveMode('spec-eagle'), 'code')).toBe(0);
   });

@@ -9,7 +9,12 @@ import { FakeClock } from '../kube/fake-clock.js';
 import { policyFixture } from './policy-fixture.js';
 
 const KEY = 'llm/llama';
-const POLICY_REF: ObjectRef = { apiVersion: 'modeswitch.io/v1alpha1', kind: 'InferenceModePolicy', namespace: 'llm', name: 'llama' };
+const POLICY_REF: ObjectRef = {
+  apiVersion: 'modeswitch.io/v1alpha1',
+  kind: 'InferenceModePolicy',
+  namespace: 'llm',
+  name: 'llama',
+};
 
 /** A policy with the InferencePool (and its HTTPRoute) on, in a cluster that does or does not serve their CRDs. */
 function setup(crdsInstalled: boolean) {
@@ -54,12 +59,19 @@ describe('PolicyController with the Gateway API Inference Extension', () => {
     const { client, controller } = setup(false);
     const outcome = await controller.processItem(KEY);
     expect(outcome.outcome).toBe('reconciled');
-    expect(client.all('Deployment').map((o) => o.metadata.name).sort()).toEqual(['llama-fp16', 'llama-fp8', 'llama-router']);
+    expect(
+      client
+        .all('Deployment')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['llama-fp16', 'llama-fp8', 'llama-router']);
     expect(client.all('InferencePool')).toEqual([]);
     await controller.processItem(KEY);
     const warnings = client.events.filter((e) => e.reason === 'CrdMissing');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ type: 'Warning' });
-    expect(warnings[0]!.message).toContain('inference.networking.k8s.io/v1 InferencePool, gateway.networking.k8s.io/v1 HTTPRoute');
+    expect(warnings[0]!.message).toContain(
+      'inference.networking.k8s.io/v1 InferencePool, gateway.networking.k8s.io/v1 HTTPRoute',
+    );
   });
 });

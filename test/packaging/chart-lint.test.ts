@@ -22,7 +22,10 @@ describe.each(CHART_CI_VALUES)('chart with ci/%s-values.yaml', (values) => {
     const ids = manifests.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`);
     expect(new Set(ids).size).toBe(ids.length);
     for (const m of manifests) {
-      expect(m.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'ms', 'app.kubernetes.io/part-of': 'modeswitch' });
+      expect(m.metadata.labels).toMatchObject({
+        'app.kubernetes.io/instance': 'ms',
+        'app.kubernetes.io/part-of': 'modeswitch',
+      });
     }
   });
 });

@@ -16,7 +16,9 @@ describe('default install', () => {
     expect(op.replicas).toBe(1);
     expect(op.container.image).toBe('ghcr.io/modeswitch/modeswitch:0.1.0');
     expect(op.container.args[0]).toBe('operator');
-    expect(op.container.args).toEqual(expect.arrayContaining(['--leader-elect=true', '--lease-name=ms-modeswitch-operator', '--listen=0.0.0.0:8081']));
+    expect(op.container.args).toEqual(
+      expect.arrayContaining(['--leader-elect=true', '--lease-name=ms-modeswitch-operator', '--listen=0.0.0.0:8081']),
+    );
     expect(op.container.ports).toEqual([expect.objectContaining({ name: 'metrics', containerPort: 8081 })]);
     expect(op.container.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     expect(op.container.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
@@ -26,16 +28,31 @@ describe('default install', () => {
   });
 
   it('grants cluster-wide access through a ClusterRole and leaves out the optional monitoring objects', () => {
-    expect(kinds(manifests)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    expect(kinds(manifests)).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ConfigMap',
+      'Deployment',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+    ]);
     const binding = findManifest(manifests, 'ClusterRoleBinding');
-    expect(binding['subjects']).toEqual([{ kind: 'ServiceAccount', name: op.pod.serviceAccountName, namespace: 'modeswitch-system' }]);
+    expect(binding['subjects']).toEqual([
+      { kind: 'ServiceAccount', name: op.pod.serviceAccountName, namespace: 'modeswitch-system' },
+    ]);
     expect(op.container.args.some((a) => a.startsWith('--namespace'))).toBe(false);
   });
 
   it('exposes the operator metrics through a Service that selects the operator pods', () => {
     const service = findManifest(manifests, 'Service');
-    const spec = service['spec'] as { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string }[] };
-    const podLabels = (op.manifest['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+    const spec = service['spec'] as {
+      selector: Record<string, string>;
+      ports: { name: string; port: number; targetPort: string }[];
+    };
+    const podLabels = (op.manifest['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template
+      .metadata.labels;
     expect(podLabels).toMatchObject(spec.selector);
     expect(spec.ports).toEqual([expect.objectContaining({ name: 'metrics', port: 8081, targetPort: 'metrics' })]);
   });
@@ -57,8 +74,14 @@ describe('namespaced install (watchNamespace)', () => {
     const role = manifests.find((m) => m.kind === 'Role' && m.metadata.namespace === 'llm');
     const binding = manifests.find((m) => m.kind === 'RoleBinding' && m.metadata.namespace === 'llm');
     expect(role).toBeDefined();
-    expect(binding?.['roleRef']).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role?.metadata.name });
-    expect(binding?.['subjects']).toEqual([expect.objectContaining({ kind: 'ServiceAccount', namespace: 'modeswitch-system' })]);
+    expect(binding?.['roleRef']).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: role?.metadata.name,
+    });
+    expect(binding?.['subjects']).toEqual([
+      expect.objectContaining({ kind: 'ServiceAccount', namespace: 'modeswitch-system' }),
+    ]);
   });
 
   it('tells the operator which namespace to watch', () => {
@@ -72,16 +95,21 @@ describe('HA install with Prometheus Operator objects', () => {
 
   it('runs two replicas that elect a leader, spread over nodes and keep one through disruptions', () => {
     expect(op.replicas).toBe(2);
-    expect(op.container.args).toEqual(expect.arrayContaining(['--leader-elect=true', '--lease-name=ms-modeswitch-operator']));
+    expect(op.container.args).toEqual(
+      expect.arrayContaining(['--leader-elect=true', '--lease-name=ms-modeswitch-operator']),
+    );
     const pdb = findManifest(manifests, 'PodDisruptionBudget');
     expect((pdb['spec'] as { minAvailable: number }).minAvailable).toBe(1);
-    expect(JSON.stringify((op.manifest['spec'] as { template: { spec: unknown } }).template.spec)).toContain('podAntiAffinity');
+    expect(JSON.stringify((op.manifest['spec'] as { template: { spec: unknown } }).template.spec)).toContain(
+      'podAntiAffinity',
+    );
   });
 
   it('creates ServiceMonitors for the operator and the routers with the job names the alerts use', () => {
     const monitors = manifests.filter((m) => m.kind === 'ServiceMonitor');
     const jobs = monitors.map((m) => {
-      const endpoints = (m['spec'] as { endpoints: { relabelings: { targetLabel: string; replacement: string }[] }[] }).endpoints;
+      const endpoints = (m['spec'] as { endpoints: { relabelings: { targetLabel: string; replacement: string }[] }[] })
+        .endpoints;
       return endpoints[0]?.relabelings.find((r) => r.targetLabel === 'job')?.replacement;
     });
     expect(jobs.sort()).toEqual(['modeswitch-operator', 'modeswitch-router']);

@@ -26,7 +26,14 @@ describe('values', () => {
   });
 
   it('can leave out RBAC, the ServiceAccount and the dashboard for clusters that manage them elsewhere', () => {
-    const manifests = renderChart({ set: { 'rbac.create': 'false', 'serviceAccount.create': 'false', 'serviceAccount.name': 'ops-sa', 'dashboard.enabled': 'false' } });
+    const manifests = renderChart({
+      set: {
+        'rbac.create': 'false',
+        'serviceAccount.create': 'false',
+        'serviceAccount.name': 'ops-sa',
+        'dashboard.enabled': 'false',
+      },
+    });
     expect(manifests.map((m) => m.kind).sort()).toEqual(['Deployment', 'Service']);
     expect(operatorDeployment(manifests).pod.serviceAccountName).toBe('ops-sa');
   });

@@ -6,7 +6,10 @@ import { renderChart } from './support/render-chart.js';
 
 /** Dockerfile instructions of the final stage, as [instruction, arguments] pairs. */
 function finalStage(): [string, string][] {
-  const lines = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const lastFrom = lines.map((l) => l.startsWith('FROM ')).lastIndexOf(true);
   return lines.slice(lastFrom).map((l) => [l.split(/\s+/)[0] as string, l.slice(l.indexOf(' ') + 1)]);
 }
@@ -34,7 +37,9 @@ describe('Dockerfile', () => {
   });
 
   it('keeps local state out of the build context', () => {
-    const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignored).toEqual(expect.arrayContaining(['.git', '.tools', 'node_modules', 'dist', '.env']));
   });
 });

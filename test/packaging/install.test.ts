@@ -38,7 +38,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'helm template with ci/namespaced-values.yaml',
-    manifests: () => renderChartText({ valuesFiles: [ciValuesFile('namespaced')], namespace: OPERATOR_NAMESPACE, includeCrds: true }),
+    manifests: () =>
+      renderChartText({ valuesFiles: [ciValuesFile('namespaced')], namespace: OPERATOR_NAMESPACE, includeCrds: true }),
     namespaces: [OPERATOR_NAMESPACE, POLICY_NAMESPACE],
     operatorName: 'ms-modeswitch-operator',
   },
@@ -74,7 +75,10 @@ function operatorRequests(server: FakeApiServer): { namespace: string; permissio
   return server.requestLog
     .entries()
     .filter((r) => r.verb !== undefined && r.resource !== undefined && r.fieldManager !== 'kubectl')
-    .map((r) => ({ namespace: scopeOf(r.path).namespace, permission: permission(scopeOf(r.path).group, r.resource as string, r.verb as string) }));
+    .map((r) => ({
+      namespace: scopeOf(r.path).namespace,
+      permission: permission(scopeOf(r.path).group, r.resource as string, r.verb as string),
+    }));
 }
 
 describe.each(SCENARIOS)('kubectl apply --server-side of $name, then a policy', (scenario) => {
@@ -89,7 +93,8 @@ describe.each(SCENARIOS)('kubectl apply --server-side of $name, then a policy', 
     mkdirSync(join(dir, 'no-crds'));
     server = await startFakeApiServer({ crdDir: join(dir, 'no-crds'), bookmarkIntervalMs: 200 });
     kubeconfig = server.writeKubeconfig(dir);
-    for (const name of scenario.namespaces) server.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as never);
+    for (const name of scenario.namespaces)
+      server.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as never);
   });
 
   afterAll(async () => {
@@ -109,7 +114,9 @@ describe.each(SCENARIOS)('kubectl apply --server-side of $name, then a policy', 
     const result = await runKubectl(['apply', '--server-side', '--validate=false', '-f', file], { kubeconfig });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/inferencemodepolicies.modeswitch.io serverside-applied');
+    expect(result.stdout).toContain(
+      'customresourcedefinition.apiextensions.k8s.io/inferencemodepolicies.modeswitch.io serverside-applied',
+    );
     expect(api().store.get('apps/v1', 'Deployment', scenario.operatorName, OPERATOR_NAMESPACE)).toBeDefined();
   });
 
@@ -123,7 +130,11 @@ describe.each(SCENARIOS)('kubectl apply --server-side of $name, then a policy', 
       kubeconfigContent: api().kubeconfig(),
       namespace: flag(args, 'namespace'),
       workers: Number(flag(args, 'workers')),
-      leaderElection: { name: leaseName as string, namespace: OPERATOR_NAMESPACE, identity: `${scenario.operatorName}-0` },
+      leaderElection: {
+        name: leaseName as string,
+        namespace: OPERATOR_NAMESPACE,
+        identity: `${scenario.operatorName}-0`,
+      },
       resyncPeriodMs: Number(flag(args, 'resync-period')) * 1000,
       listenHost: '127.0.0.1',
       listenPort: 0,
@@ -134,24 +145,33 @@ describe.each(SCENARIOS)('kubectl apply --server-side of $name, then a policy', 
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
     await eventually(() => {
-      const policy = api().store.get(POLICY_API, 'InferenceModePolicy', 'llama-8b', POLICY_NAMESPACE) as { metadata: { generation: number }; status?: { observedGeneration?: number } } | undefined;
+      const policy = api().store.get(POLICY_API, 'InferenceModePolicy', 'llama-8b', POLICY_NAMESPACE) as
+        { metadata: { generation: number }; status?: { observedGeneration?: number } } | undefined;
       expect(policy?.status?.observedGeneration).toBe(policy?.metadata.generation);
-      expect(api().store.list('apps/v1', 'Deployment', POLICY_NAMESPACE).map((d) => d.metadata.name)).toContain('llama-8b-router');
+      expect(
+        api()
+          .store.list('apps/v1', 'Deployment', POLICY_NAMESPACE)
+          .map((d) => d.metadata.name),
+      ).toContain('llama-8b-router');
     });
 
     const ready = await fetch(`${operator.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await (await fetch(`${operator.url}/metrics`)).text()).toContain('modeswitch_reconcile_total{result="success"}');
+    expect(await (await fetch(`${operator.url}/metrics`)).text()).toContain(
+      'modeswitch_reconcile_total{result="success"}',
+    );
 
     const used = operatorRequests(api());
-    expect(used.map((u) => u.permission)).toEqual(expect.arrayContaining([
-      'modeswitch.io/inferencemodepolicies:watch',
-      'modeswitch.io/inferencemodepolicies/status:patch',
-      'apps/deployments:patch',
-      'rbac.authorization.k8s.io/roles:patch',
-      'core/events:create',
-      'coordination.k8s.io/leases:create',
-    ]));
+    expect(used.map((u) => u.permission)).toEqual(
+      expect.arrayContaining([
+        'modeswitch.io/inferencemodepolicies:watch',
+        'modeswitch.io/inferencemodepolicies/status:patch',
+        'apps/deployments:patch',
+        'rbac.authorization.k8s.io/roles:patch',
+        'core/events:create',
+        'coordination.k8s.io/leases:create',
+      ]),
+    );
     const granted = grantedPermissions(parseManifests(scenario.manifests()));
     const denied = used
       .filter((u) => !granted.get('')?.has(u.permission) && !granted.get(u.namespace)?.has(u.permission))

@@ -57,7 +57,9 @@ async function query(expr: string): Promise<Sample[]> {
 
 beforeAll(async () => {
   stack = await startRouterStack();
-  operator = await startOperatorTarget({ capacity: { policy: capacityPolicy(), routerMetricsAddress: stack.metricsAddress } });
+  operator = await startOperatorTarget({
+    capacity: { policy: capacityPolicy(), routerMetricsAddress: stack.metricsAddress },
+  });
   prometheus = await startPrometheus({
     targets: [
       { job: 'modeswitch-router', address: stack.metricsAddress },
@@ -90,7 +92,10 @@ describe('Grafana dashboard queries against a real Prometheus', () => {
   it('scraped both the router and the operator', async () => {
     // max_over_time: one slow scrape on a loaded machine must not make this flaky.
     const { samples } = await queryInstant(promUrl(), 'max by (job) (max_over_time(up[1m]))');
-    expect(samples.map((s) => [s.metric['job'], s.value[1]]).sort()).toEqual([['modeswitch-operator', '1'], ['modeswitch-router', '1']]);
+    expect(samples.map((s) => [s.metric['job'], s.value[1]]).sort()).toEqual([
+      ['modeswitch-operator', '1'],
+      ['modeswitch-router', '1'],
+    ]);
   });
 
   it.each(queries.map((q) => [q.panel, q.expr]))('panel "%s" returns data for %s', async (_panel, expr) => {
@@ -112,16 +117,21 @@ describe('Grafana dashboard queries against a real Prometheus', () => {
 });
 
 describe('two router replicas reading the same GPUs and engines', () => {
-  const exprOf = (panel: string) => expandGrafanaVariables(queries.find((q) => q.panel === panel)?.expr ?? '', RATE_INTERVAL);
+  const exprOf = (panel: string) =>
+    expandGrafanaVariables(queries.find((q) => q.panel === panel)?.expr ?? '', RATE_INTERVAL);
 
-  it('count each mode\'s energy and power once: as the router that served the traffic sees them, not twice that', async () => {
+  it("count each mode's energy and power once: as the router that served the traffic sees them, not twice that", async () => {
     const served = `instance="${stack?.metricsAddress}"`;
     // One expression, so both sides are evaluated at the same instant. The two routers sample the same energy counter
     // a scrape apart, so the ratio is near 1; a sum over both routers would make it 2.
     const alone = `sum by (mode) (rate(modeswitch_energy_joules_total{${served}}[${RATE_INTERVAL}])) / sum by (mode) (rate(modeswitch_tokens_total{kind="output"}[${RATE_INTERVAL}]))`;
     const ratios = await query(`(${exprOf('Joules per output token by mode')}) / (${alone})`);
     expect(ratios.map((s) => s.metric['mode']).sort()).toEqual(['fp16', 'fp8', 'int4']);
-    for (const s of ratios) expect({ mode: s.metric['mode'], once: Math.abs(Number(s.value[1]) - 1) < 0.5 }).toEqual({ mode: s.metric['mode'], once: true });
+    for (const s of ratios)
+      expect({ mode: s.metric['mode'], once: Math.abs(Number(s.value[1]) - 1) < 0.5 }).toEqual({
+        mode: s.metric['mode'],
+        once: true,
+      });
     const power = await query(`(${exprOf('GPU power')}) / sum(modeswitch_gpu_power_watts{${served}})`);
     expect(Math.abs(Number(power[0]?.value[1]) - 1)).toBeLessThan(0.5);
   });
@@ -134,7 +144,8 @@ describe('the Capacity row against a real Prometheus', () => {
     const [desiredExpr, readyExpr] = exprsOf('Replicas per mode: desired and ready');
     const desired = await query(desiredExpr ?? '');
     const ready = await query(readyExpr ?? '');
-    const byMode = (samples: Sample[]): Record<string, number> => Object.fromEntries(samples.map((s) => [s.metric['mode'], Number(s.value[1])]));
+    const byMode = (samples: Sample[]): Record<string, number> =>
+      Object.fromEntries(samples.map((s) => [s.metric['mode'], Number(s.value[1])]));
     // Every mode of the policy is autoscaled here: both sides name the same three modes of "llm/llama".
     expect(Object.keys(byMode(desired)).sort()).toEqual(['fp16', 'fp8', 'int4']);
     expect(Object.keys(byMode(ready)).sort()).toEqual(['fp16', 'fp8', 'int4']);
@@ -164,16 +175,21 @@ describe('the Capacity row against a real Prometheus', () => {
 
 describe('alert and recording rules against a real Prometheus', () => {
   it('are all loaded and evaluate without errors', async () => {
-    const body = (await (await fetch(`${promUrl()}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
+    const body = (await (await fetch(`${promUrl()}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+    };
     const loaded = body.data.groups.flatMap((g) => g.rules);
     expect(loaded.map((r) => r.name).sort()).toEqual(rules.map((r) => r.alert ?? r.record).sort());
     expect(loaded.filter((r) => r.health !== 'ok')).toEqual([]);
   });
 
-  it.each(rules.filter((r) => r.record).map((r) => [r.record, r.expr]))('recording rule %s returns data', async (_name, expr) => {
-    const result = await queryInstant(promUrl(), expr as string);
-    expect(result.samples.length).toBeGreaterThan(0);
-  });
+  it.each(rules.filter((r) => r.record).map((r) => [r.record, r.expr]))(
+    'recording rule %s returns data',
+    async (_name, expr) => {
+      const result = await queryInstant(promUrl(), expr as string);
+      expect(result.samples.length).toBeGreaterThan(0);
+    },
+  );
 
   it.each(rules.map((r) => [r.alert ?? r.record, r.expr]))('every series that %s reads exists', async (_name, expr) => {
     const selectors = selectorsOf(expr as string);

@@ -13,7 +13,11 @@ describe('Prometheus rules', () => {
   });
 
   it('fire and stay quiet as the unit tests in promtool/alerts-unit.yaml expect', () => {
-    const result = runTool(requireTool('promtool'), ['test', 'rules', join(REPO_ROOT, 'test/packaging/promtool/alerts-unit.yaml')]);
+    const result = runTool(requireTool('promtool'), [
+      'test',
+      'rules',
+      join(REPO_ROOT, 'test/packaging/promtool/alerts-unit.yaml'),
+    ]);
     expect(`${result.stdout}${result.stderr}`).not.toContain('FAILED');
     expect(result.status).toBe(0);
   });

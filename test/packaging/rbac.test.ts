@@ -1,4 +1,8 @@
-import { requiredLeaderElectionPermissions, requiredPolicyNamespacePermissions, renderedRoleRules } from './support/operator-permissions.js';
+import {
+  requiredLeaderElectionPermissions,
+  requiredPolicyNamespacePermissions,
+  renderedRoleRules,
+} from './support/operator-permissions.js';
 import { ciValuesFile } from './support/paths.js';
 import { dangerousGrants, missingFrom, permissionsOf, type PolicyRule } from './support/rbac.js';
 import { findManifest, renderChart, type Manifest } from './support/render-chart.js';
@@ -12,10 +16,16 @@ describe('operator RBAC', () => {
 
   it.each([
     ['ClusterRole (cluster-wide install)', () => findManifest(cluster, 'ClusterRole')],
-    ['Role in the watched namespace', () => namespaced.find((m) => m.kind === 'Role' && m.metadata.namespace === 'llm') as Manifest],
+    [
+      'Role in the watched namespace',
+      () => namespaced.find((m) => m.kind === 'Role' && m.metadata.namespace === 'llm') as Manifest,
+    ],
   ])('%s grants every call the operator makes and nothing more', (_name, role) => {
     const granted = permissionsOf(rulesOf(role()));
-    expect({ missing: missingFrom(required, granted), extra: missingFrom(granted, required) }).toEqual({ missing: [], extra: [] });
+    expect({ missing: missingFrom(required, granted), extra: missingFrom(granted, required) }).toEqual({
+      missing: [],
+      extra: [],
+    });
   });
 
   it('grants Lease access for leader election only in the operator namespace', () => {

@@ -14,7 +14,9 @@ describe('generated packaging files', () => {
     const crds = readdirSync(join(REPO_ROOT, 'crds')).filter((f) => f.endsWith('.yaml'));
     expect(crds.length).toBeGreaterThan(0);
     for (const file of crds) {
-      expect(readFileSync(join(CHART_DIR, 'crds', file), 'utf8')).toBe(readFileSync(join(REPO_ROOT, 'crds', file), 'utf8'));
+      expect(readFileSync(join(CHART_DIR, 'crds', file), 'utf8')).toBe(
+        readFileSync(join(REPO_ROOT, 'crds', file), 'utf8'),
+      );
     }
   });
 });

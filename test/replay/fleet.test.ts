@@ -16,13 +16,28 @@ const MODEL = 'llama-3.1-8b-instruct';
 const conv = synthesizeWorkload(sliceTrace(loadTrace('conv'), 0, 20), { trace: 'conv', seed: 3 });
 
 function request(over: Partial<WorkloadRequest>): WorkloadRequest {
-  return { id: 0, arrivalSeconds: 0, inputTokens: 600, outputTokens: 50, type: 'chat', difficulty: 0.5, prefixGroup: -1, prefixTokens: 0, ...over };
+  return {
+    id: 0,
+    arrivalSeconds: 0,
+    inputTokens: 600,
+    outputTokens: 50,
+    type: 'chat',
+    difficulty: 0.5,
+    prefixGroup: -1,
+    prefixTokens: 0,
+    ...over,
+  };
 }
 
 describe('fleet modes from a policy', () => {
   it('turns each policy mode into a simulator profile with its replicas', () => {
     const modes = fleetModesOf(loadExample());
-    expect(modes.map((m) => [m.name, m.replicas])).toEqual([['fp16', 1], ['fp8', 1], ['int4', 0], ['spec', 1]]);
+    expect(modes.map((m) => [m.name, m.replicas])).toEqual([
+      ['fp16', 1],
+      ['fp8', 1],
+      ['int4', 0],
+      ['spec', 1],
+    ]);
     expect(modes.find((m) => m.name === 'int4')?.profile.qualityClass).toBe('int4');
     expect(modes.find((m) => m.name === 'spec')?.profile.speculative?.method).toBe('eagle3');
   });
@@ -61,7 +76,15 @@ describe('replayFleet', () => {
     const once = () => {
       const modes = fleetModesOf(loadExample());
       const gpus = createFleetPool({ gpu: GPU, model: MODEL, modes, seed: 7 });
-      return fleetMetrics(replayFleet({ gpus, dispatcher: policyDispatcher({ policy: loadExample(), gpus }), requests: conv, tickSeconds: 1 }), new Map(modes.map((m) => [m.name, m.profile])));
+      return fleetMetrics(
+        replayFleet({
+          gpus,
+          dispatcher: policyDispatcher({ policy: loadExample(), gpus }),
+          requests: conv,
+          tickSeconds: 1,
+        }),
+        new Map(modes.map((m) => [m.name, m.profile])),
+      );
     };
     expect(once()).toEqual(once());
   });
@@ -74,9 +97,18 @@ describe('policy dispatcher (the router decide code)', () => {
     const gpus = createFleetPool({ gpu: GPU, model: MODEL, modes, seed: 1 });
     const d = policyDispatcher({ policy: loadExample(), gpus });
     d.observe?.(0);
-    expect(d.dispatch(request({ id: 1, type: 'chat', difficulty: 0.1 }), 0.1)).toMatchObject({ rule: 'default', gpu: { mode: 'spec' } });
-    expect(d.dispatch(request({ id: 2, type: 'math', difficulty: 0.9 }), 0.1)).toMatchObject({ rule: 'default', gpu: { mode: 'spec' } });
-    expect(d.dispatch(request({ id: 3, type: 'code', inputTokens: 5000, outputTokens: 20 }), 0.1)).toMatchObject({ rule: 'long-prompt-short-answer', gpu: { mode: 'fp8' } });
+    expect(d.dispatch(request({ id: 1, type: 'chat', difficulty: 0.1 }), 0.1)).toMatchObject({
+      rule: 'default',
+      gpu: { mode: 'spec' },
+    });
+    expect(d.dispatch(request({ id: 2, type: 'math', difficulty: 0.9 }), 0.1)).toMatchObject({
+      rule: 'default',
+      gpu: { mode: 'spec' },
+    });
+    expect(d.dispatch(request({ id: 3, type: 'code', inputTokens: 5000, outputTokens: 20 }), 0.1)).toMatchObject({
+      rule: 'long-prompt-short-answer',
+      gpu: { mode: 'fp8' },
+    });
   });
 
   it('follows the fallback chain when a guard trips on live queue depth', () => {
@@ -84,7 +116,8 @@ describe('policy dispatcher (the router decide code)', () => {
     policy.spec.routing.guards = { maxQueueDepth: 0, telemetryMaxAgeSeconds: 5 };
     const gpus = createFleetPool({ gpu: GPU, model: MODEL, modes, seed: 1 });
     const spec = gpus.find((g) => g.mode === 'spec')!;
-    for (let i = 0; i < 300; i += 1) spec.core.submit({ id: `fill-${i}`, promptTokens: 8000, outputTokens: 10, maxTokens: 10 }, () => undefined);
+    for (let i = 0; i < 300; i += 1)
+      spec.core.submit({ id: `fill-${i}`, promptTokens: 8000, outputTokens: 10, maxTokens: 10 }, () => undefined);
     spec.core.advanceTo(0.001);
     const d = policyDispatcher({ policy, gpus });
     d.observe?.(0.001);
@@ -95,26 +128,69 @@ describe('policy dispatcher (the router decide code)', () => {
 describe('oracle', () => {
   const requests = [request({ id: 1, type: 'chat' }), request({ id: 2, type: 'math' })];
   const energy = new Map([
-    ['fp16', new Map([[1, 10], [2, 10]])],
-    ['int4', new Map([[1, 4], [2, 4]])],
+    [
+      'fp16',
+      new Map([
+        [1, 10],
+        [2, 10],
+      ]),
+    ],
+    [
+      'int4',
+      new Map([
+        [1, 4],
+        [2, 4],
+      ]),
+    ],
   ]);
   const quality = (mode: string, type: string) => (mode === 'fp16' ? 0 : type === 'math' ? -2.5 : -0.8);
 
   it('takes the cheapest mode when the quality gate allows it', () => {
-    expect(oracleAssignment({ requests, energy, quality, maxMeanLossPoints: 5 })).toEqual(new Map([[1, 'int4'], [2, 'int4']]));
+    expect(oracleAssignment({ requests, energy, quality, maxMeanLossPoints: 5 })).toEqual(
+      new Map([
+        [1, 'int4'],
+        [2, 'int4'],
+      ]),
+    );
   });
 
   it('spends the quality budget where it costs least accuracy', () => {
     // 0.4 points mean allows chat (0.8 → 0.4 mean) on int4 but not math (2.5 → 1.25).
-    expect(oracleAssignment({ requests, energy, quality, maxMeanLossPoints: 0.4 })).toEqual(new Map([[1, 'int4'], [2, 'fp16']]));
-    expect(oracleAssignment({ requests, energy, quality, maxMeanLossPoints: 0 })).toEqual(new Map([[1, 'fp16'], [2, 'fp16']]));
+    expect(oracleAssignment({ requests, energy, quality, maxMeanLossPoints: 0.4 })).toEqual(
+      new Map([
+        [1, 'int4'],
+        [2, 'fp16'],
+      ]),
+    );
+    expect(oracleAssignment({ requests, energy, quality, maxMeanLossPoints: 0 })).toEqual(
+      new Map([
+        [1, 'fp16'],
+        [2, 'fp16'],
+      ]),
+    );
   });
 });
 
 describe('compareStrategies', () => {
   it('runs every strategy on the same GPUs with the baseline first and the oracle within the gate', () => {
-    const c = compareStrategies({ policy: loadExample(), requests: conv, gpu: GPU, model: MODEL, seed: 1, baselineMode: 'fp16', maxMeanLossPoints: 0.2, tickSeconds: 1 });
-    expect(c.strategies.map((s) => s.name)).toEqual(['always-fp16', 'fixed fp8', 'fixed int4', 'fixed spec', 'ModeSwitch policy', 'oracle (hindsight)']);
+    const c = compareStrategies({
+      policy: loadExample(),
+      requests: conv,
+      gpu: GPU,
+      model: MODEL,
+      seed: 1,
+      baselineMode: 'fp16',
+      maxMeanLossPoints: 0.2,
+      tickSeconds: 1,
+    });
+    expect(c.strategies.map((s) => s.name)).toEqual([
+      'always-fp16',
+      'fixed fp8',
+      'fixed int4',
+      'fixed spec',
+      'ModeSwitch policy',
+      'oracle (hindsight)',
+    ]);
     expect(new Set(c.strategies.map((s) => s.gpus))).toEqual(new Set([3]));
     // int4 is scaled to zero in the example: it has its fixed-mode row but serves nothing for the oracle.
     expect(new Set(c.oracle.values()).has('int4')).toBe(false);
@@ -127,7 +203,16 @@ describe('compareStrategies', () => {
   it('keeps the baseline of a mode scaled to zero, but never lets the oracle use it', () => {
     const policy = clone(loadExample());
     policy.spec.modes.find((m) => m.name === 'fp16')!.replicas = 0;
-    const c = compareStrategies({ policy, requests: conv, gpu: GPU, model: MODEL, seed: 1, baselineMode: 'fp16', maxMeanLossPoints: 0.2, tickSeconds: 1 });
+    const c = compareStrategies({
+      policy,
+      requests: conv,
+      gpu: GPU,
+      model: MODEL,
+      seed: 1,
+      baselineMode: 'fp16',
+      maxMeanLossPoints: 0.2,
+      tickSeconds: 1,
+    });
     expect(c.strategies[0]).toMatchObject({ name: 'always-fp16', gpus: 2 });
     expect(new Set(c.oracle.values()).has('fp16')).toBe(false);
     expect(c.strategies.find((s) => s.kind === 'oracle')!.metrics.requests).toBe(conv.length);

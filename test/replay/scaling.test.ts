@@ -15,10 +15,22 @@ const MODEL = 'llama-3.1-8b-instruct';
 const profile = profileFromModeFlags({ name: 'fp8', quantization: 'fp8' });
 const model = seedModeModel(gpuById(GPU), modelById(MODEL), profile);
 const START_SECONDS = 40;
-const modes = [{ name: 'a', profile, startSeconds: START_SECONDS }, { name: 'b', profile, startSeconds: START_SECONDS }];
+const modes = [
+  { name: 'a', profile, startSeconds: START_SECONDS },
+  { name: 'b', profile, startSeconds: START_SECONDS },
+];
 
 function request(id: number, arrivalSeconds: number, outputTokens = 100): WorkloadRequest {
-  return { id, arrivalSeconds, inputTokens: 200, outputTokens, type: 'chat', difficulty: 0.3, prefixGroup: -1, prefixTokens: 0 };
+  return {
+    id,
+    arrivalSeconds,
+    inputTokens: 200,
+    outputTokens,
+    type: 'chat',
+    difficulty: 0.3,
+    prefixGroup: -1,
+    prefixTokens: 0,
+  };
 }
 
 describe('ScalingPool', () => {
@@ -65,7 +77,11 @@ describe('replayScaled', () => {
   const pool = new ScalingPool({ gpu: GPU, model: MODEL, modes, seed: 1 });
   pool.addReady('a', 0, 1);
   const run = replayScaled({
-    pool, modes: replayModes, dispatch: assignedDispatcher((r) => (burst(r) ? 'b' : 'a'), ['a', 'b']), requests, target,
+    pool,
+    modes: replayModes,
+    dispatch: assignedDispatcher((r) => (burst(r) ? 'b' : 'a'), ['a', 'b']),
+    requests,
+    target,
     capacity: { maxGpus: 4, scaleDownDelaySeconds: 60, idleToZeroSeconds: 120 },
   });
   const b = run.replicas.filter((s) => s.mode === 'b');
@@ -96,7 +112,7 @@ describe('replayScaled', () => {
 });
 
 describe('DemandWindow', () => {
-  it('gives the planner the stable window\'s rate, the last 15 s on their own, and the p95 TTFT the routers\' buckets show', () => {
+  it("gives the planner the stable window's rate, the last 15 s on their own, and the p95 TTFT the routers' buckets show", () => {
     const w = new DemandWindow();
     // 1 req/s for 45 s, then 10 req/s for 15 s, all to spec; 100 first tokens, 10 of them slow.
     for (let t = 0; t < 45; t += 1) w.record(t + 0.5, 'spec', 1000, 100);
@@ -104,7 +120,12 @@ describe('DemandWindow', () => {
     for (let i = 0; i < 100; i += 1) w.recordFirstToken(10 + i * 0.5, 'spec', i < 90 ? 0.2 : 0.8);
     const d = w.demand('spec', 60, 7);
     expect(d.requestsPerSecond).toBeCloseTo(195 / 60);
-    expect(d.recent).toEqual({ seconds: 15, requestsPerSecond: expect.closeTo(10, 6), meanPromptTokens: 2000, meanOutputTokens: 20 });
+    expect(d.recent).toEqual({
+      seconds: 15,
+      requestsPerSecond: expect.closeTo(10, 6),
+      meanPromptTokens: 2000,
+      meanOutputTokens: 20,
+    });
     expect(d.observedTtft).toEqual({ p95Seconds: expect.closeTo(0.75, 6), count: 100 });
     expect(d.inFlight).toBe(7);
     // What is older than the stable window drops out.
@@ -115,9 +136,18 @@ describe('DemandWindow', () => {
 
 describe('objectiveDispatcher', () => {
   const policy = loadExample();
-  const pool = new ScalingPool({ gpu: GPU, model: MODEL, modes: fleetModesOf(policy).map((m) => ({ name: m.name, profile: m.profile, startSeconds: START_SECONDS })), seed: 1 });
+  const pool = new ScalingPool({
+    gpu: GPU,
+    model: MODEL,
+    modes: fleetModesOf(policy).map((m) => ({ name: m.name, profile: m.profile, startSeconds: START_SECONDS })),
+    seed: 1,
+  });
   pool.addReady('spec', 0, 1);
-  const options = { policy, target: { ttftP95Seconds: 0.5, interToken: { statistic: 'mean' as const, seconds: 0.03 } }, qualityBudgetPoints: 0.2 };
+  const options = {
+    policy,
+    target: { ttftP95Seconds: 0.5, interToken: { statistic: 'mean' as const, seconds: 0.03 } },
+    qualityBudgetPoints: 0.2,
+  };
   const dispatch = objectiveDispatcher({ ...options, applyRules: true });
   // The example's rule long-prompt-short-answer (≥ 4096 prompt tokens, ≤ 64 output) sends a request to fp8.
   const long: WorkloadRequest = { ...request(1, 1, 32), inputTokens: 6000, type: 'summarise' };
@@ -133,7 +163,7 @@ describe('objectiveDispatcher', () => {
     expect(dispatch({ ...long, id: 2 }, 2 + START_SECONDS, pool).pod.mode).toBe('fp8');
   });
 
-  it('with the rules ignored, lets the objective choose the rule\'s request too, even with the rule\'s mode ready', () => {
+  it("with the rules ignored, lets the objective choose the rule's request too, even with the rule's mode ready", () => {
     const objectiveOnly = objectiveDispatcher({ ...options, applyRules: false });
     const at = 2 + START_SECONDS;
     expect(pool.ready('fp8', at)).toHaveLength(1);

@@ -33,7 +33,10 @@ describe('parseRouterConfig', () => {
     [{ listen: {} }, 'policyRef/policyFile: set exactly one'],
     [{ policyFile: 'p.yaml', listen: { httpPort: -1 } }, 'listen.httpPort: must be a non-negative integer'],
     [{ policyFile: 'p.yaml', endpoints: { fp8: 'http://x' } }, 'endpoints.fp8: must be a list of URLs'],
-    [{ policyFile: 'p.yaml', tls: { certFile: 'c', keyFile: 'k', requireClientCertificate: true } }, 'tls.caFile: is required'],
+    [
+      { policyFile: 'p.yaml', tls: { certFile: 'c', keyFile: 'k', requireClientCertificate: true } },
+      'tls.caFile: is required',
+    ],
     [{ policyFile: 'p.yaml', limits: { bodyTimeout: 5 } }, 'limits.bodyTimeout: is not a known setting'],
     [{ policyFile: 'p.yaml', health: { intervalMs: 0 } }, 'health.intervalMs: must be a positive integer'],
     [{ policyFile: 'p.yaml', exposeInternals: 'yes' }, 'exposeInternals: must be true or false'],
@@ -60,17 +63,31 @@ describe('a standalone router from a config file, with TLS and client certificat
   it('rejects an invalid policy file with its problems', async () => {
     writeFileSync(join(dir, 'bad.yaml'), stringify({ ...testPolicy({ defaultMode: 'nope' }, ['fp8']) }));
     const config = parseRouterConfig({ policyFile: join(dir, 'bad.yaml') });
-    await expect(routerFromConfig(config, { logger, kubeDiscovery: async () => Promise.reject(new Error('unused')) })).rejects.toThrow(/bad.yaml: the policy is invalid: .*defaultMode/);
+    await expect(
+      routerFromConfig(config, { logger, kubeDiscovery: async () => Promise.reject(new Error('unused')) }),
+    ).rejects.toThrow(/bad.yaml: the policy is invalid: .*defaultMode/);
   });
 
-  it("sends the engines the API key from upstreamApiKeyFile (a mounted Secret)", async () => {
+  it('sends the engines the API key from upstreamApiKeyFile (a mounted Secret)', async () => {
     const standIn = await standInEngine();
     writeFileSync(join(dir, 'api-key'), 'engine-key\n');
-    const config = parseRouterConfig({ policyFile: join(dir, 'policy.yaml'), endpoints: { fp8: [standIn.url] }, listen: { host: '127.0.0.1', httpPort: 0, grpcPort: 0, metricsPort: 0 }, upstreamApiKeyFile: join(dir, 'api-key') });
-    const router = await routerFromConfig(config, { logger, kubeDiscovery: async () => Promise.reject(new Error('unused')) });
+    const config = parseRouterConfig({
+      policyFile: join(dir, 'policy.yaml'),
+      endpoints: { fp8: [standIn.url] },
+      listen: { host: '127.0.0.1', httpPort: 0, grpcPort: 0, metricsPort: 0 },
+      upstreamApiKeyFile: join(dir, 'api-key'),
+    });
+    const router = await routerFromConfig(config, {
+      logger,
+      kubeDiscovery: async () => Promise.reject(new Error('unused')),
+    });
     const ports = await router.start();
     try {
-      const res = await fetch(`http://127.0.0.1:${ports.httpPort}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, prompt: 'x' }) });
+      const res = await fetch(`http://127.0.0.1:${ports.httpPort}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, prompt: 'x' }),
+      });
       expect(res.status).toBe(200);
       expect(standIn.calls[0]?.headers['authorization']).toBe('Bearer engine-key');
     } finally {
@@ -84,20 +101,37 @@ describe('a standalone router from a config file, with TLS and client certificat
       policyFile: join(dir, 'policy.yaml'),
       endpoints: { fp8: [engine.url] },
       listen: { host: '127.0.0.1', httpPort: 0, grpcPort: 0, metricsPort: 0 },
-      tls: { certFile: join(TLS, 'tls.crt'), keyFile: join(TLS, 'tls.key'), caFile: join(TLS, 'ca.crt'), requireClientCertificate: true },
+      tls: {
+        certFile: join(TLS, 'tls.crt'),
+        keyFile: join(TLS, 'tls.key'),
+        caFile: join(TLS, 'ca.crt'),
+        requireClientCertificate: true,
+      },
     });
-    const router = await routerFromConfig(config, { logger, kubeDiscovery: async () => Promise.reject(new Error('unused')) });
+    const router = await routerFromConfig(config, {
+      logger,
+      kubeDiscovery: async () => Promise.reject(new Error('unused')),
+    });
     const ports = await router.start();
-    const withCert = new Agent({ connect: { ca: tlsFile('ca.crt'), cert: tlsFile('client.crt'), key: tlsFile('client.key') } });
+    const withCert = new Agent({
+      connect: { ca: tlsFile('ca.crt'), cert: tlsFile('client.crt'), key: tlsFile('client.key') },
+    });
     const withoutCert = new Agent({ connect: { ca: tlsFile('ca.crt') } });
-    const grpc = routerClient(`localhost:${ports.grpcPort}`, credentials.createSsl(tlsFile('ca.crt'), tlsFile('client.key'), tlsFile('client.crt')));
+    const grpc = routerClient(
+      `localhost:${ports.grpcPort}`,
+      credentials.createSsl(tlsFile('ca.crt'), tlsFile('client.key'), tlsFile('client.crt')),
+    );
     try {
       const ok = await request(`https://localhost:${ports.httpPort}/v1/models`, { dispatcher: withCert });
       expect(ok.statusCode).toBe(200);
       await ok.body.dump();
-      await expect(request(`https://localhost:${ports.httpPort}/v1/models`, { dispatcher: withoutCert })).rejects.toThrow();
+      await expect(
+        request(`https://localhost:${ports.httpPort}/v1/models`, { dispatcher: withoutCert }),
+      ).rejects.toThrow();
       const res = await new Promise<ClassifyResponse>((resolve, reject) =>
-        grpc.classify(create(ClassifyRequestSchema, { request: { prompt: 'hi' } }), new Metadata(), (err, r) => (err || !r ? reject(err) : resolve(r))),
+        grpc.classify(create(ClassifyRequestSchema, { request: { prompt: 'hi' } }), new Metadata(), (err, r) =>
+          err || !r ? reject(err) : resolve(r),
+        ),
       );
       expect(res.decision?.mode).toBe('fp8');
     } finally {

@@ -7,7 +7,10 @@ import type { StandInEngine } from './support/stand-in-engine.js';
 import { eventually } from '../support/eventually.js';
 
 const slowAnswer = (ms: number) => (_req: unknown, res: import('node:http').ServerResponse) =>
-  void setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices":[{"text":"ok"}]}'), ms);
+  void setTimeout(
+    () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices":[{"text":"ok"}]}'),
+    ms,
+  );
 
 /** A logger whose JSON lines a test reads back. */
 function capturedLogger() {
@@ -26,11 +29,20 @@ describe('graceful drain under keep-alive load', () => {
   afterAll(async () => agent.close());
 
   const complete = (base: string) =>
-    request(`${base}/v1/completions`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 2 }) });
+    request(`${base}/v1/completions`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 2 }),
+    });
 
   it('answers with Connection: close from the moment it stops, so kept-alive clients stop sending here', async () => {
     engine = await standInEngine(slowAnswer(300));
-    const r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [engine] }, { shutdownDelayMs: 600 });
+    const r = await routerOver(
+      testPolicy({ defaultMode: 'fp8' }, ['fp8']),
+      { fp8: [engine] },
+      { shutdownDelayMs: 600 },
+    );
     const before = await complete(r.http);
     await before.body.text();
     expect(before.headers['connection']).toBe('keep-alive');
@@ -50,12 +62,18 @@ describe('graceful drain under keep-alive load', () => {
   it('counts and logs the requests the end of the drain window cuts', async () => {
     engine = await standInEngine(slowAnswer(3000));
     const { logger, lines } = capturedLogger();
-    const r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [engine] }, { drainTimeoutMs: 300, logger });
+    const r = await routerOver(
+      testPolicy({ defaultMode: 'fp8' }, ['fp8']),
+      { fp8: [engine] },
+      { drainTimeoutMs: 300, logger },
+    );
     const cut = complete(r.http).catch(() => undefined);
     await eventually(() => expect(engine.calls).toHaveLength(1));
     await r.router.stop();
     await cut;
     expect(lines.find((l) => l['message'] === 'router stopped')?.['abandoned']).toBe(1);
-    expect(await r.router.metrics.registry.getSingleMetricAsString('modeswitch_drain_abandoned_requests_total')).toMatch(/ 1$/m);
+    expect(
+      await r.router.metrics.registry.getSingleMetricAsString('modeswitch_drain_abandoned_requests_total'),
+    ).toMatch(/ 1$/m);
   });
 });

@@ -21,12 +21,19 @@ const STORY = 'Tell me a short story about a lighthouse keeper and her dog.';
 
 async function startExample(policy: InferenceModePolicy): Promise<Harness> {
   const fp16 = policy.spec.modes.find((m) => m.name === 'fp16')!;
-  const h = await startHarness(policy, { fp16: { preset: 'fp16', engine: { loraModules: loraModulesOf(policy.spec.modes, fp16) } }, fp8: { preset: 'fp8' } });
+  const h = await startHarness(policy, {
+    fp16: { preset: 'fp16', engine: { loraModules: loraModulesOf(policy.spec.modes, fp16) } },
+    fp8: { preset: 'fp8' },
+  });
   // The adapters are as ready as their base's pods: the router sees them through fp16's pods.
-  await waitFor('adapter modes ready', () => h.router.core.modeView()?.states.get('code')?.readyPods === 1n && h.router.core.modeView()?.states.get('fp8')?.readyPods === 1n);
+  await waitFor(
+    'adapter modes ready',
+    () =>
+      h.router.core.modeView()?.states.get('code')?.readyPods === 1n &&
+      h.router.core.modeView()?.states.get('fp8')?.readyPods === 1n,
+  );
   return h;
 }
-
 
 function decisionOf(events: GenerateResponse[]): Decision {
   const first = events[0]?.event;
@@ -34,8 +41,16 @@ function decisionOf(events: GenerateResponse[]): Decision {
   return first.value;
 }
 
-function classify(h: Harness, req: MessageInitShape<typeof GenerateRequestSchema>, md = new Metadata()): Promise<ClassifyResponse> {
-  return new Promise((resolve, reject) => h.grpc.classify(create(ClassifyRequestSchema, { request: req }), md, (err, r) => (err || !r ? reject(err) : resolve(r))));
+function classify(
+  h: Harness,
+  req: MessageInitShape<typeof GenerateRequestSchema>,
+  md = new Metadata(),
+): Promise<ClassifyResponse> {
+  return new Promise((resolve, reject) =>
+    h.grpc.classify(create(ClassifyRequestSchema, { request: req }), md, (err, r) =>
+      err || !r ? reject(err) : resolve(r),
+    ),
+  );
 }
 
 describe('the domain-adapters example end to end', () => {
@@ -49,8 +64,14 @@ describe('the domain-adapters example end to end', () => {
 
   it('the fp16 engine serves the base model and both adapters', async () => {
     const engine = h.engines.get('fp16')![0]!;
-    const body = (await (await fetch(`${engine.url}/v1/models`)).json()) as { data: Array<{ id: string; parent: string | null }> };
-    expect(body.data.map((m) => [m.id, m.parent])).toEqual([[MODEL, null], ['code', MODEL], ['math', MODEL]]);
+    const body = (await (await fetch(`${engine.url}/v1/models`)).json()) as {
+      data: Array<{ id: string; parent: string | null }>;
+    };
+    expect(body.data.map((m) => [m.id, m.parent])).toEqual([
+      [MODEL, null],
+      ['code', MODEL],
+      ['math', MODEL],
+    ]);
   });
 
   describe('HTTP', () => {
@@ -78,7 +99,10 @@ describe('the domain-adapters example end to end', () => {
         body: JSON.stringify({ model: MODEL, prompt: MATH, max_tokens: 12, stream: true }),
       });
       expect(res.headers.get('x-modeswitch-mode')).toBe('math');
-      const chunks = (await res.text()).split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)) as { model: string });
+      const chunks = (await res.text())
+        .split('\n\n')
+        .filter((e) => e.startsWith('data: {'))
+        .map((e) => JSON.parse(e.slice(6)) as { model: string });
       expect(chunks.length).toBeGreaterThan(1);
       expect(new Set(chunks.map((c) => c.model))).toEqual(new Set(['math']));
     });
@@ -95,7 +119,11 @@ describe('the domain-adapters example end to end', () => {
         body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: STORY }], max_tokens: 8 }),
       });
       const body = (await res.json()) as { model: string };
-      expect([res.headers.get('x-modeswitch-mode'), res.headers.get('x-modeswitch-adapter'), body.model]).toEqual(['fp8', null, MODEL]);
+      expect([res.headers.get('x-modeswitch-mode'), res.headers.get('x-modeswitch-adapter'), body.model]).toEqual([
+        'fp8',
+        null,
+        MODEL,
+      ]);
     });
 
     it('refuses a malformed domain hint with 400 naming the header', async () => {
@@ -125,13 +153,19 @@ describe('the domain-adapters example end to end', () => {
       const res = await classify(h, { prompt: CODE, maxTokens: 16 });
       expect([res.features?.domain, res.decision?.mode, res.decision?.adapter]).toEqual(['code', 'code', 'code']);
       const general = await classify(h, { prompt: STORY, maxTokens: 16 });
-      expect([general.features?.domain, general.decision?.mode, general.decision?.adapter]).toEqual(['general', 'fp8', '']);
+      expect([general.features?.domain, general.decision?.mode, general.decision?.adapter]).toEqual([
+        'general',
+        'fp8',
+        '',
+      ]);
     });
 
     it('refuses a malformed domain in metadata with INVALID_ARGUMENT', async () => {
       const md = new Metadata();
       md.set('x-modeswitch-domain', 'x_y');
-      await expect(classify(h, { prompt: CODE }, md)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT } satisfies Partial<ServiceError>);
+      await expect(classify(h, { prompt: CODE }, md)).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+      } satisfies Partial<ServiceError>);
     });
   });
 
@@ -139,7 +173,11 @@ describe('the domain-adapters example end to end', () => {
     const fp16 = h.engines.get('fp16')![0]!;
     fp16.setFault('down');
     try {
-      await waitFor('fp16 pods out of rotation', () => h.router.core.modeView()?.states.get('code')?.readyPods === 0n, 10_000);
+      await waitFor(
+        'fp16 pods out of rotation',
+        () => h.router.core.modeView()?.states.get('code')?.readyPods === 0n,
+        10_000,
+      );
       const { events } = await generate(h, { messages: [{ role: 'user', content: CODE }], maxTokens: 4 });
       const d = decisionOf(events);
       expect([d.requestedMode, d.mode, d.adapter]).toEqual(['code', 'fp8', '']);
@@ -155,7 +193,10 @@ describe('the domain-adapters example end to end', () => {
 });
 
 describe('a policy without rules: each request goes to the expert of its domain', () => {
-  const noRules: InferenceModePolicy = { ...example, spec: { ...example.spec, routing: { ...example.spec.routing, rules: [] } } };
+  const noRules: InferenceModePolicy = {
+    ...example,
+    spec: { ...example.spec, routing: { ...example.spec.routing, rules: [] } },
+  };
   let h: Harness;
   beforeAll(async () => {
     h = await startExample(noRules);
@@ -167,7 +208,9 @@ describe('a policy without rules: each request goes to the expert of its domain'
   it('routes code and math to their adapters by request.domain, and says so', async () => {
     const code = decisionOf((await generate(h, { prompt: CODE, maxTokens: 4 })).events);
     expect([code.mode, code.rule, code.adapter]).toEqual(['code', 'domain', 'code']);
-    expect(code.reason).toBe('no rule matched, request.domain "code" → its expert code; served by code (LoRA adapter "code" on fp16\'s pods)');
+    expect(code.reason).toBe(
+      'no rule matched, request.domain "code" → its expert code; served by code (LoRA adapter "code" on fp16\'s pods)',
+    );
     const math = await chat(h.http, MATH);
     expect([math.mode, math.rule, JSON.parse(math.body).model]).toEqual(['math', 'domain', 'math']);
   });

@@ -23,29 +23,47 @@ describe('guards move a decision down the fallback chain', () => {
   afterEach(async () => h.close());
 
   it('leaves a mode whose GPUs draw more than maxGpuPowerWatts', async () => {
-    const policy = testPolicy({ defaultMode: 'fp8', rules: SHORT_TO_INT4, fallback: ['fp8'], guards: { maxGpuPowerWatts: 80 } }, ['int4', 'fp8']);
+    const policy = testPolicy(
+      { defaultMode: 'fp8', rules: SHORT_TO_INT4, fallback: ['fp8'], guards: { maxGpuPowerWatts: 80 } },
+      ['int4', 'fp8'],
+    );
     // An idle H100 draws 100 W, an idle L40S 35 W: int4 is over the cap, fp8 under it.
     h = await startHarness(policy, { int4: { preset: 'int4-awq' }, fp8: { preset: 'fp8', engine: { gpu: 'l40s' } } });
     await waitFor('int4 power', () => h.router.core.modeView()?.states.get('int4')?.powerWatts !== undefined);
     const r = await chat(h.http, 'hello');
     expect([r.status, r.mode, r.rule]).toEqual([200, 'fp8', 'short']);
-    expect(await metricsText(h)).toMatch(/modeswitch_fallbacks_total\{policy="llm\/llama",from="int4",to="fp8",reason="gpu_power"\} 1/);
+    expect(await metricsText(h)).toMatch(
+      /modeswitch_fallbacks_total\{policy="llm\/llama",from="int4",to="fp8",reason="gpu_power"\} 1/,
+    );
   });
 
   it('leaves a saturated mode (queue above maxQueueDepth)', async () => {
-    const policy = testPolicy({ defaultMode: 'fp8', rules: SHORT_TO_INT4, fallback: ['fp8'], guards: { maxQueueDepth: 1 } }, ['int4', 'fp8']);
-    h = await startHarness(policy, { int4: { preset: 'int4-awq', engine: { maxNumSeqs: 1, timeScale: 1 } }, fp8: { preset: 'fp8' } });
+    const policy = testPolicy(
+      { defaultMode: 'fp8', rules: SHORT_TO_INT4, fallback: ['fp8'], guards: { maxQueueDepth: 1 } },
+      ['int4', 'fp8'],
+    );
+    h = await startHarness(policy, {
+      int4: { preset: 'int4-awq', engine: { maxNumSeqs: 1, timeScale: 1 } },
+      fp8: { preset: 'fp8' },
+    });
     const int4 = h.engines.get('int4')?.[0];
     // Fill int4 directly: one long request runs, the others wait in its queue.
     const load = new AbortController();
     const fillers = Array.from({ length: 4 }, () =>
-      fetch(`${int4?.url}/v1/completions`, { method: 'POST', signal: load.signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, prompt: 'x', max_tokens: 4000, ignore_eos: true }) }).catch(() => undefined),
+      fetch(`${int4?.url}/v1/completions`, {
+        method: 'POST',
+        signal: load.signal,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, prompt: 'x', max_tokens: 4000, ignore_eos: true }),
+      }).catch(() => undefined),
     );
     try {
       await waitFor('int4 queue', () => Number(h.router.core.modeView()?.states.get('int4')?.queueDepth ?? 0) > 1);
       const r = await chat(h.http, 'hello');
       expect([r.status, r.mode, r.rule]).toEqual([200, 'fp8', 'short']);
-      expect(await metricsText(h)).toMatch(/modeswitch_fallbacks_total\{policy="llm\/llama",from="int4",to="fp8",reason="queue_depth"\} 1/);
+      expect(await metricsText(h)).toMatch(
+        /modeswitch_fallbacks_total\{policy="llm\/llama",from="int4",to="fp8",reason="queue_depth"\} 1/,
+      );
     } finally {
       load.abort();
       await Promise.all(fillers);
@@ -58,14 +76,21 @@ describe('guards move a decision down the fallback chain', () => {
     h.engines.get('int4')?.[0]?.setFault('down');
     const r = await chat(h.http, 'hello', { stream: true });
     expect([r.status, r.mode]).toEqual([200, 'fp8']);
-    expect(await metricsText(h)).toMatch(/modeswitch_fallbacks_total\{policy="llm\/llama",from="int4",to="fp8",reason="upstream_error"\} 1/);
+    expect(await metricsText(h)).toMatch(
+      /modeswitch_fallbacks_total\{policy="llm\/llama",from="int4",to="fp8",reason="upstream_error"\} 1/,
+    );
   });
 
   it('answers 503 and turns unready when no mode has a pod', async () => {
     const policy = testPolicy({ defaultMode: 'fp8', rules: SHORT_TO_INT4, fallback: ['fp8'] }, ['int4', 'fp8']);
     h = await startHarness(policy, { int4: { preset: 'int4-awq' }, fp8: { preset: 'fp8' } });
     expect((await fetch(`${h.http}/readyz`)).status).toBe(200);
-    h.router.registry.update(new Map([['int4', []], ['fp8', []]]));
+    h.router.registry.update(
+      new Map([
+        ['int4', []],
+        ['fp8', []],
+      ]),
+    );
     const r = await chat(h.http, 'hello');
     expect(r.status).toBe(503);
     expect(JSON.parse(r.body).error.message).toContain('no ready pod');
@@ -90,7 +115,10 @@ describe('a pod killed mid-test', () => {
       });
       // Headers arrive only with the first byte of the answer: a non-200 here is a request that failed unstarted.
       const started = res.status === 200;
-      const completed = await res.text().then((t) => t.includes('[DONE]'), () => false);
+      const completed = await res.text().then(
+        (t) => t.includes('[DONE]'),
+        () => false,
+      );
       return { started, completed };
     });
     await new Promise((r) => setTimeout(r, 100));
@@ -108,7 +136,11 @@ describe('an unreachable exporter', () => {
 
   it('degrades to rules on what is known: power rules stop matching, requests still succeed', async () => {
     const policy = testPolicy(
-      { defaultMode: 'fp8', rules: [{ name: 'power-cap', when: "modes['int4'].powerWatts < 1000.0", mode: 'int4' }], guards: { telemetryMaxAgeSeconds: 0.5 } },
+      {
+        defaultMode: 'fp8',
+        rules: [{ name: 'power-cap', when: "modes['int4'].powerWatts < 1000.0", mode: 'int4' }],
+        guards: { telemetryMaxAgeSeconds: 0.5 },
+      },
       ['int4', 'fp8'],
     );
     h = await startHarness(policy, { int4: { preset: 'int4-awq' }, fp8: { preset: 'fp8' } });
@@ -126,7 +158,11 @@ describe('an unreachable exporter', () => {
 describe('malformed and oversized requests', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: { preset: 'fp8' } }, { maxRequestBytes: 4096 });
+    h = await startHarness(
+      testPolicy({ defaultMode: 'fp8' }, ['fp8']),
+      { fp8: { preset: 'fp8' } },
+      { maxRequestBytes: 4096 },
+    );
   });
   afterAll(async () => h.close());
 
@@ -136,9 +172,19 @@ describe('malformed and oversized requests', () => {
   it.each([
     ['invalid JSON', '/v1/chat/completions', '{"model":', {}],
     ['no messages', '/v1/chat/completions', JSON.stringify({ model: MODEL }), {}],
-    ['a bad role', '/v1/chat/completions', JSON.stringify({ model: MODEL, messages: [{ role: 'robot', content: 'x' }] }), {}],
+    [
+      'a bad role',
+      '/v1/chat/completions',
+      JSON.stringify({ model: MODEL, messages: [{ role: 'robot', content: 'x' }] }),
+      {},
+    ],
     ['a negative max_tokens', '/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x', max_tokens: -1 }), {}],
-    ['an unknown type hint', '/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x' }), { 'x-modeswitch-type': 'poetry' }],
+    [
+      'an unknown type hint',
+      '/v1/completions',
+      JSON.stringify({ model: MODEL, prompt: 'x' }),
+      { 'x-modeswitch-type': 'poetry' },
+    ],
   ])('answers 400 to %s', async (_what, path, body, headers) => {
     const res = await post(path, body, headers);
     expect(res.status).toBe(400);
@@ -163,7 +209,9 @@ describe('malformed and oversized requests', () => {
     });
 
   it('answers INVALID_ARGUMENT to a request with both prompt and messages, or neither', async () => {
-    expect((await grpcCall({ prompt: 'x', messages: [{ role: 'user', content: 'y' }] })).code).toBe(status.INVALID_ARGUMENT);
+    expect((await grpcCall({ prompt: 'x', messages: [{ role: 'user', content: 'y' }] })).code).toBe(
+      status.INVALID_ARGUMENT,
+    );
     expect((await grpcCall({})).code).toBe(status.INVALID_ARGUMENT);
   });
 
@@ -175,7 +223,9 @@ describe('malformed and oversized requests', () => {
 
 describe('graceful drain', () => {
   it('finishes requests in flight, turns unready and refuses new ones', async () => {
-    const h = await startHarness(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: { preset: 'fp8', engine: { timeScale: 2 } } });
+    const h = await startHarness(testPolicy({ defaultMode: 'fp8' }, ['fp8']), {
+      fp8: { preset: 'fp8', engine: { timeScale: 2 } },
+    });
     try {
       const inFlight = chat(h.http, 'a long answer please', { max_tokens: 100, stream: true });
       await waitFor('request in flight', () => h.router.registry.pods('fp8')[0]?.inFlight === 1);
@@ -194,9 +244,13 @@ describe('graceful drain', () => {
   });
 
   it('lets a gRPC stream in flight finish instead of cutting it at the end of the drain window', async () => {
-    const h = await startHarness(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: { preset: 'fp8', engine: { timeScale: 2 } } });
+    const h = await startHarness(testPolicy({ defaultMode: 'fp8' }, ['fp8']), {
+      fp8: { preset: 'fp8', engine: { timeScale: 2 } },
+    });
     try {
-      const stream = h.grpc.generate(create(GenerateRequestSchema, { model: MODEL, prompt: 'a long answer please', maxTokens: 80 }));
+      const stream = h.grpc.generate(
+        create(GenerateRequestSchema, { model: MODEL, prompt: 'a long answer please', maxTokens: 80 }),
+      );
       const events: unknown[] = [];
       const ended = new Promise<number>((resolve) => {
         stream.on('data', (e: unknown) => events.push(e));
@@ -216,7 +270,9 @@ describe('graceful drain', () => {
   });
 
   it('refuses a gRPC call that arrives during the drain with UNAVAILABLE, so the client retries elsewhere', async () => {
-    const h = await startHarness(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: { preset: 'fp8', engine: { timeScale: 2 } } });
+    const h = await startHarness(testPolicy({ defaultMode: 'fp8' }, ['fp8']), {
+      fp8: { preset: 'fp8', engine: { timeScale: 2 } },
+    });
     try {
       const holder = chat(h.http, 'a long answer please', { max_tokens: 100, stream: true });
       await waitFor('request in flight', () => h.router.registry.pods('fp8')[0]?.inFlight === 1);
@@ -244,7 +300,13 @@ describe('graceful drain', () => {
     const discovery = staticSource(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: ['http://127.0.0.1:9/#llm/p'] });
     let discoveryStopped = false;
     const router = createRouter({
-      discovery: { start: (l) => discovery.start(l), stop: async () => { discoveryStopped = true; await discovery.stop(); } },
+      discovery: {
+        start: (l) => discovery.start(l),
+        stop: async () => {
+          discoveryStopped = true;
+          await discovery.stop();
+        },
+      },
       listen: { host: '127.0.0.1', grpcPort: 0, httpPort: taken, metricsPort: 0 },
       dcgmUrls: [],
       scrapeIntervalMs: 50,

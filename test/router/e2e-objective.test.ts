@@ -19,7 +19,11 @@ import { closedAfterEachTest, type RouterOver, type StandInEngine } from './supp
 jest.setTimeout(90_000);
 
 const MODES = [
-  { name: 'spec', quantization: 'fp8', speculative: { method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', numSpeculativeTokens: 3 } },
+  {
+    name: 'spec',
+    quantization: 'fp8',
+    speculative: { method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', numSpeculativeTokens: 3 },
+  },
   { name: 'fp8', quantization: 'fp8' },
   { name: 'int4', quantization: 'awq_marlin' },
   { name: 'fp16', dtype: 'float16' },
@@ -30,7 +34,10 @@ const TTFT_TARGET = 0.3;
  * One policy, two strategies: no rule matches the measured traffic, so with Rules everything goes to the default
  * mode; the `learn-<mode>` tenants pin the traffic that shows the router each mode's engines.
  */
-function policyWith(strategy: 'Rules' | 'Objective', modes: readonly (typeof MODES)[number][] = MODES): InferenceModePolicy {
+function policyWith(
+  strategy: 'Rules' | 'Objective',
+  modes: readonly (typeof MODES)[number][] = MODES,
+): InferenceModePolicy {
   return {
     apiVersion: 'modeswitch.io/v1alpha1',
     kind: 'InferenceModePolicy',
@@ -41,7 +48,11 @@ function policyWith(strategy: 'Rules' | 'Objective', modes: readonly (typeof MOD
       routing: {
         defaultMode: modes[0]!.name,
         strategy,
-        rules: modes.map((m) => ({ name: `learn-${m.name}`, when: `request.tenant == 'learn-${m.name}'`, mode: m.name })),
+        rules: modes.map((m) => ({
+          name: `learn-${m.name}`,
+          when: `request.tenant == 'learn-${m.name}'`,
+          mode: m.name,
+        })),
       },
       objective: { ttftP95Seconds: TTFT_TARGET, interTokenMeanSeconds: 0.1, qualityBudgetPoints: 5 },
     },
@@ -55,12 +66,23 @@ interface Streamed {
 }
 
 /** A streamed chat completion, timed from the client: seconds to the first event of the answer. */
-async function streamChat(r: Pick<RouterOver, 'http'>, maxTokens: number, tenant?: string, extra: Record<string, unknown> = {}): Promise<Streamed> {
+async function streamChat(
+  r: Pick<RouterOver, 'http'>,
+  maxTokens: number,
+  tenant?: string,
+  extra: Record<string, unknown> = {},
+): Promise<Streamed> {
   const started = performance.now();
   const res = await fetch(`${r.http}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(tenant ? { 'x-modeswitch-tenant': tenant } : {}) },
-    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Tell me about lighthouses.' }], max_tokens: maxTokens, stream: true, ...extra }),
+    body: JSON.stringify({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Tell me about lighthouses.' }],
+      max_tokens: maxTokens,
+      stream: true,
+      ...extra,
+    }),
   });
   expect(res.status).toBe(200);
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -70,11 +92,16 @@ async function streamChat(r: Pick<RouterOver, 'http'>, maxTokens: number, tenant
     if (done) break;
     if (ttftSeconds === undefined && value.length > 0) ttftSeconds = (performance.now() - started) / 1000;
   }
-  return { mode: res.headers.get('x-modeswitch-mode'), rule: res.headers.get('x-modeswitch-rule'), ttftSeconds: ttftSeconds ?? Infinity };
+  return {
+    mode: res.headers.get('x-modeswitch-mode'),
+    rule: res.headers.get('x-modeswitch-rule'),
+    ttftSeconds: ttftSeconds ?? Infinity,
+  };
 }
 
 /** `n` requests sent at once: a load step. */
-const burst = (r: RouterOver, n: number, maxTokens: number, tenant?: string) => Promise.all(Array.from({ length: n }, () => streamChat(r, maxTokens, tenant)));
+const burst = (r: RouterOver, n: number, maxTokens: number, tenant?: string) =>
+  Promise.all(Array.from({ length: n }, () => streamChat(r, maxTokens, tenant)));
 
 function p95(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -82,14 +109,22 @@ function p95(xs: readonly number[]): number {
 }
 
 function metricValue(text: string, name: string, labels: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.split(',').every((kv) => l.includes(kv)));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`${name}{`) && labels.split(',').every((kv) => l.includes(kv)));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 function classify(r: RouterOver): Promise<ClassifyResponse> {
   const client = routerClient(r.grpcTarget, credentials.createInsecure());
   return new Promise<ClassifyResponse>((resolve, reject) =>
-    client.classify(create(ClassifyRequestSchema, { request: { model: MODEL, messages: [{ role: 'user', content: 'Tell me about lighthouses.' }], maxTokens: 8 } }), new Metadata(), (err, res) => (err || !res ? reject(err) : resolve(res))),
+    client.classify(
+      create(ClassifyRequestSchema, {
+        request: { model: MODEL, messages: [{ role: 'user', content: 'Tell me about lighthouses.' }], maxTokens: 8 },
+      }),
+      new Metadata(),
+      (err, res) => (err || !res ? reject(err) : resolve(res)),
+    ),
   ).finally(() => client.close());
 }
 
@@ -120,9 +155,13 @@ describe('objective routing under a load step', () => {
   it('the same policy with strategy Objective keeps the target by moving requests off the mode that fills', async () => {
     const r = await start(policyWith('Objective'), Object.fromEntries(MODES.map((m) => [m.name, SHAPE])));
     // What the router has seen before the step: each mode's engine at up to three slots' worth of requests.
-    for (let i = 0; i < 5; i++) await Promise.all(MODES.map((m) => burst(r, 3 * SHAPE.slots, TOKENS, `learn-${m.name}`)));
+    for (let i = 0; i < 5; i++)
+      await Promise.all(MODES.map((m) => burst(r, 3 * SHAPE.slots, TOKENS, `learn-${m.name}`)));
     const metrics = await r.metrics();
-    for (const m of MODES) expect(metricValue(metrics, 'modeswitch_mode_model_samples_total', `mode="${m.name}",signal="first_token"`)).toBe(15 * SHAPE.slots);
+    for (const m of MODES)
+      expect(metricValue(metrics, 'modeswitch_mode_model_samples_total', `mode="${m.name}",signal="first_token"`)).toBe(
+        15 * SHAPE.slots,
+      );
 
     const served = await burst(r, STEP, TOKENS);
     expect(served.every((s) => s.rule === 'objective')).toBe(true);
@@ -140,7 +179,9 @@ describe('objective routing and cold or slow modes', () => {
     // spec (lowest J/token by its seed) has no pod at all.
     const r = await start(policyWith('Objective'), { fp8: SHAPE, int4: SHAPE, fp16: SHAPE });
     const explained = await classify(r);
-    expect(explained.decision?.reason).toMatch(/objective → fp8 \(spec is cold .*: predicted TTFT [0-9.]+ s, [0-9.]+ ms\/token, [0-9.]+ J\/token at batch 1; preferred spec, counted as wanted\)/);
+    expect(explained.decision?.reason).toMatch(
+      /objective → fp8 \(spec is cold .*: predicted TTFT [0-9.]+ s, [0-9.]+ ms\/token, [0-9.]+ J\/token at batch 1; preferred spec, counted as wanted\)/,
+    );
     const s = await streamChat(r, 4);
     expect([s.mode, s.rule]).toEqual(['fp8', 'objective']);
     expect(s.ttftSeconds).toBeLessThan(TTFT_TARGET);
@@ -148,7 +189,7 @@ describe('objective routing and cold or slow modes', () => {
     expect(metricValue(await r.metrics(), 'modeswitch_wanted_requests_total', 'mode="spec"')).toBe(1);
   });
 
-  it('serves a rule whose mode is cold down its fallback chain, and counts the rule\'s mode as wanted so it wakes', async () => {
+  it("serves a rule whose mode is cold down its fallback chain, and counts the rule's mode as wanted so it wakes", async () => {
     // int4 has no pod (scaled to zero); the learn-int4 tenant's rule asks for it.
     const r = await start(policyWith('Rules'), { spec: SHAPE, fp8: SHAPE, fp16: SHAPE });
     const s = await streamChat(r, 4, 'learn-int4');
@@ -160,7 +201,10 @@ describe('objective routing and cold or slow modes', () => {
   it('stops preferring a mode once it has seen its engines decode far slower than the seed says', async () => {
     // spec's seed predicts 1.6 ms per token and the lowest J/token; its engine takes 150 ms. fp16 keeps near its seed.
     const modes = [MODES[0], MODES[3]] as const;
-    const r = await start(policyWith('Objective', modes), { spec: { slots: 8, prefillMs: 5, interTokenMs: 150 }, fp16: { slots: 8, prefillMs: 5, interTokenMs: 8 } });
+    const r = await start(policyWith('Objective', modes), {
+      spec: { slots: 8, prefillMs: 5, interTokenMs: 150 },
+      fp16: { slots: 8, prefillMs: 5, interTokenMs: 8 },
+    });
     const first = await streamChat(r, 2);
     expect(first.mode).toBe('spec');
     const served: Streamed[] = [first];
@@ -171,28 +215,44 @@ describe('objective routing and cold or slow modes', () => {
     // What it learned: spec's inter-token time is now predicted many times its seed's, and above fp16's.
     const specItl = metricValue(metrics, 'modeswitch_predicted_inter_token_seconds', 'mode="spec"') as number;
     expect(specItl).toBeGreaterThan(0.01);
-    expect(specItl).toBeGreaterThan(metricValue(metrics, 'modeswitch_predicted_inter_token_seconds', 'mode="fp16"') as number);
-    expect(metricValue(metrics, 'modeswitch_mode_model_samples_total', 'mode="spec",signal="inter_token"')).toBe(served.filter((x) => x.mode === 'spec').length);
-    expect((await classify(r)).decision?.reason).toMatch(/objective → fp16 \(lowest J\/token within the SLO: predicted/);
+    expect(specItl).toBeGreaterThan(
+      metricValue(metrics, 'modeswitch_predicted_inter_token_seconds', 'mode="fp16"') as number,
+    );
+    expect(metricValue(metrics, 'modeswitch_mode_model_samples_total', 'mode="spec",signal="inter_token"')).toBe(
+      served.filter((x) => x.mode === 'spec').length,
+    );
+    expect((await classify(r)).decision?.reason).toMatch(
+      /objective → fp16 \(lowest J\/token within the SLO: predicted/,
+    );
   });
 });
 
-describe('objective routing\'s power model', () => {
-  it('learns each busy pod\'s power from the DCGM energy counter (simulated engines and dcgm-exporter)', async () => {
+describe("objective routing's power model", () => {
+  it("learns each busy pod's power from the DCGM energy counter (simulated engines and dcgm-exporter)", async () => {
     const policy = policyWith('Objective', [MODES[1], MODES[3]]);
     const h = await startHarness(policy, { fp8: { preset: 'fp8' }, fp16: { preset: 'fp16' } });
     try {
       const r = { http: h.http };
-      const samples = async (mode: string) => metricValue(await (await fetch(h.metricsUrl)).text(), 'modeswitch_mode_model_samples_total', `mode="${mode}",signal="power"`) ?? 0;
+      const samples = async (mode: string) =>
+        metricValue(
+          await (await fetch(h.metricsUrl)).text(),
+          'modeswitch_mode_model_samples_total',
+          `mode="${mode}",signal="power"`,
+        ) ?? 0;
       const seen = async () => (await samples('fp8')) > 0 && (await samples('fp16')) > 0;
       // Waves of long answers (ignore_eos: every token up to max_tokens) keep both engines busy across scrapes, until
       // the router has had a scrape interval with each pod busy (bounded).
       for (let wave = 0; wave < 5 && !(await seen()); wave++) {
-        await Promise.all(['fp8', 'fp16'].flatMap((mode) => Array.from({ length: 4 }, () => streamChat(r, 6000, `learn-${mode}`, { ignore_eos: true }))));
+        await Promise.all(
+          ['fp8', 'fp16'].flatMap((mode) =>
+            Array.from({ length: 4 }, () => streamChat(r, 6000, `learn-${mode}`, { ignore_eos: true })),
+          ),
+        );
       }
       expect(await seen()).toBe(true);
       const text = await (await fetch(h.metricsUrl)).text();
-      for (const mode of ['fp8', 'fp16']) expect(metricValue(text, 'modeswitch_predicted_joules_per_token', `mode="${mode}"`)).toBeGreaterThan(0);
+      for (const mode of ['fp8', 'fp16'])
+        expect(metricValue(text, 'modeswitch_predicted_joules_per_token', `mode="${mode}"`)).toBeGreaterThan(0);
     } finally {
       await h.close();
     }

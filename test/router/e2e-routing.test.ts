@@ -22,7 +22,12 @@ const policy = testPolicy(
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness(policy, { fp16: { preset: 'fp16' }, fp8: { preset: 'fp8' }, int4: { preset: 'int4-awq' }, spec: { preset: 'spec-ngram' } });
+  h = await startHarness(policy, {
+    fp16: { preset: 'fp16' },
+    fp8: { preset: 'fp8' },
+    int4: { preset: 'int4-awq' },
+    spec: { preset: 'spec-ngram' },
+  });
   await waitFor('spec telemetry', () => h.router.core.modeView()?.states.get('spec')?.queueDepth !== undefined);
 });
 
@@ -44,7 +49,12 @@ describe('each rule routes as written (OpenAI HTTP)', () => {
   });
 
   it('sends a long expected answer to spec while its queue is short, honouring the client hint', async () => {
-    const r = await chat(h.http, 'Tell me a story about a lighthouse keeper.', { max_tokens: 1024 }, { 'x-modeswitch-expected-output-tokens': '600' });
+    const r = await chat(
+      h.http,
+      'Tell me a story about a lighthouse keeper.',
+      { max_tokens: 1024 },
+      { 'x-modeswitch-expected-output-tokens': '600' },
+    );
     expect([r.status, r.mode, r.rule]).toEqual([200, 'spec', 'long-output']);
   });
 
@@ -89,7 +99,10 @@ const generate = (req: GenerateInit, md?: Metadata) => generateOver(h, req, md);
 
 describe('gRPC', () => {
   it('streams a decision, text deltas and a finish with usage', async () => {
-    const { events, headers } = await generate({ messages: [{ role: 'user', content: 'Solve the equation 3x + 5 = 20.' }], maxTokens: 12 });
+    const { events, headers } = await generate({
+      messages: [{ role: 'user', content: 'Solve the equation 3x + 5 = 20.' }],
+      maxTokens: 12,
+    });
     const first = events[0]?.event;
     expect(first?.case).toBe('decision');
     if (first?.case !== 'decision') return;
@@ -109,7 +122,9 @@ describe('gRPC', () => {
     const md = new Metadata();
     md.set('x-modeswitch-tenant', 'acme');
     const res = await new Promise<ClassifyResponse>((resolve, reject) =>
-      h.grpc.classify(create(ClassifyRequestSchema, { request: { prompt: 'Hi', maxTokens: 50 } }), md, (err, r) => (err || !r ? reject(err) : resolve(r))),
+      h.grpc.classify(create(ClassifyRequestSchema, { request: { prompt: 'Hi', maxTokens: 50 } }), md, (err, r) =>
+        err || !r ? reject(err) : resolve(r),
+      ),
     );
     expect(res.features?.tenant).toBe('acme');
     expect(res.features?.maxOutputTokens).toBe(50);
@@ -120,7 +135,11 @@ describe('gRPC', () => {
 describe('accounting', () => {
   it('exposes requests, tokens and energy per mode', async () => {
     await chat(h.http, 'Hello', { max_tokens: 8 });
-    await waitFor('energy of int4', async () => (await (await fetch(h.metricsUrl)).text()).includes('modeswitch_energy_joules_total{policy="llm/llama",mode="int4"}'));
+    await waitFor('energy of int4', async () =>
+      (await (await fetch(h.metricsUrl)).text()).includes(
+        'modeswitch_energy_joules_total{policy="llm/llama",mode="int4"}',
+      ),
+    );
     const text = await (await fetch(h.metricsUrl)).text();
     expect(text).toMatch(/modeswitch_requests_total\{policy="llm\/llama",mode="int4",rule="short",code="200"\} [1-9]/);
     expect(text).toMatch(/modeswitch_tokens_total\{policy="llm\/llama",mode="int4",kind="output"\} [1-9]/);

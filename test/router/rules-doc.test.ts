@@ -11,7 +11,9 @@ const DOC = readFileSync(fileURLToPath(new URL('../../docs/rules.md', import.met
 
 /** The variable table as docs/rules.md must show it (rule-env.ts is the source of truth). */
 function table(prefix: string, vars: Record<string, RuleVariable>): string {
-  const rows = Object.entries(vars).map(([name, v]) => `| \`${prefix}${name}\` | ${v.type} | ${v.unit ?? ''} | ${v.description} |`);
+  const rows = Object.entries(vars).map(
+    ([name, v]) => `| \`${prefix}${name}\` | ${v.type} | ${v.unit ?? ''} | ${v.description} |`,
+  );
   return ['| variable | type | unit | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
@@ -22,7 +24,9 @@ describe('docs/rules.md', () => {
   });
 
   it('has worked examples that are valid policies the router compiles, every rule on the fast path', () => {
-    const examples = [...DOC.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parseYaml(m[1] as string) as InferenceModePolicy);
+    const examples = [...DOC.matchAll(/```yaml\n([\s\S]*?)```/g)].map(
+      (m) => parseYaml(m[1] as string) as InferenceModePolicy,
+    );
     expect(examples.length).toBeGreaterThanOrEqual(5);
     for (const example of examples) {
       const { policy, problems } = validatePolicy(example);

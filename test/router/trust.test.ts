@@ -14,13 +14,25 @@ let r: RouterOver | undefined;
 let client: RouterClient | undefined;
 
 const complete = (base: string, headers: Record<string, string> = {}, body: Record<string, unknown> = {}) =>
-  fetch(`${base}/v1/${body['messages'] ? 'chat/' : ''}completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: MODEL, prompt: 'hello there', max_tokens: 2, ...body }) });
+  fetch(`${base}/v1/${body['messages'] ? 'chat/' : ''}completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: MODEL, prompt: 'hello there', max_tokens: 2, ...body }),
+  });
 
 function classify(c: RouterClient): Promise<ClassifyResponse> {
-  return new Promise((resolve, reject) => c.classify(create(ClassifyRequestSchema, { request: { prompt: 'hello' } }), new Metadata(), (err, res) => (err ? reject(err) : resolve(res as ClassifyResponse))));
+  return new Promise((resolve, reject) =>
+    c.classify(create(ClassifyRequestSchema, { request: { prompt: 'hello' } }), new Metadata(), (err, res) =>
+      err ? reject(err) : resolve(res as ClassifyResponse),
+    ),
+  );
 }
 
-function generateError(c: RouterClient, req: Parameters<typeof create<typeof GenerateRequestSchema>>[1], md = new Metadata()): Promise<ServiceError> {
+function generateError(
+  c: RouterClient,
+  req: Parameters<typeof create<typeof GenerateRequestSchema>>[1],
+  md = new Metadata(),
+): Promise<ServiceError> {
   return new Promise((resolve, reject) => {
     const call = c.generate(create(GenerateRequestSchema, req), md);
     call.on('data', (_: GenerateResponse) => undefined);
@@ -63,7 +75,10 @@ describe('trust in client headers', () => {
     r = await fleet.router(testPolicy({ defaultMode: 'b', rules }, ['a', 'b']), { a: [a], b: [b] });
     expect((await complete(r.http, { 'x-modeswitch-type': 'code' })).headers.get('x-modeswitch-mode')).toBe('a');
     await r.close();
-    r = await fleet.router(testPolicy({ defaultMode: 'b', rules, clientHints: 'Ignore' }, ['a', 'b']), { a: [a], b: [b] });
+    r = await fleet.router(testPolicy({ defaultMode: 'b', rules, clientHints: 'Ignore' }, ['a', 'b']), {
+      a: [a],
+      b: [b],
+    });
     expect((await complete(r.http, { 'x-modeswitch-type': 'code' })).headers.get('x-modeswitch-mode')).toBe('b');
   });
 
@@ -82,7 +97,9 @@ describe('the same validation on gRPC as on HTTP', () => {
     client = fleet.closing(routerClient(r.grpcTarget, credentials.createInsecure()));
     const http = await complete(r.http, {}, { prompt: undefined, messages: [{ role: 'robot', content: 'x' }] });
     expect(http.status).toBe(400);
-    expect((await generateError(client, { messages: [{ role: 'robot', content: 'x' }] })).code).toBe(status.INVALID_ARGUMENT);
+    expect((await generateError(client, { messages: [{ role: 'robot', content: 'x' }] })).code).toBe(
+      status.INVALID_ARGUMENT,
+    );
     const md = new Metadata();
     md.set('x-modeswitch-priority', '0x10');
     expect((await generateError(client, { prompt: 'x' }, md)).code).toBe(status.INVALID_ARGUMENT);

@@ -14,10 +14,24 @@ async function capture(argv: string[]): Promise<{ code: number; out: string; err
 
 describe('modeswitch sim', () => {
   it('whatif prints one row per mode and concurrency with latency, energy and quality', async () => {
-    const { code, out } = await capture(['whatif', '--gpu', 'a100-80gb', '--modes', 'fp16,int4-awq', '--concurrency', '1,8', '--requests', '8', '--type', 'math']);
+    const { code, out } = await capture([
+      'whatif',
+      '--gpu',
+      'a100-80gb',
+      '--modes',
+      'fp16,int4-awq',
+      '--concurrency',
+      '1,8',
+      '--requests',
+      '8',
+      '--type',
+      'math',
+    ]);
     expect(code).toBe(0);
     const lines = out.trim().split('\n');
-    expect(lines[0]).toMatch(/^mode\s+concurrency\s+latency_s\s+ttft_s\s+tokens_per_s\s+joules_per_token\s+quality_delta_pts$/);
+    expect(lines[0]).toMatch(
+      /^mode\s+concurrency\s+latency_s\s+ttft_s\s+tokens_per_s\s+joules_per_token\s+quality_delta_pts$/,
+    );
     expect(lines).toHaveLength(5);
     expect(lines.find((l) => l.startsWith('int4-awq') && /\s1\s/.test(l))).toMatch(/-2\.5$/);
   });

@@ -4,10 +4,23 @@ import { resolveMode } from '../../src/model/mode-presets.js';
 import { gpuById } from '../../src/model/gpus.js';
 
 function core(mode = 'fp16', extra: Partial<Parameters<typeof createEngineCore>[0]> = {}): EngineCore {
-  return createEngineCore({ gpu: 'h100-80gb', model: 'llama-3.1-8b-instruct', mode: resolveMode(mode), seed: 1, ...extra });
+  return createEngineCore({
+    gpu: 'h100-80gb',
+    model: 'llama-3.1-8b-instruct',
+    mode: resolveMode(mode),
+    seed: 1,
+    ...extra,
+  });
 }
 
-function submitAll(c: EngineCore, n: number, prompt: number, output: number, results: RequestResult[], events: CoreEvent[] = []): void {
+function submitAll(
+  c: EngineCore,
+  n: number,
+  prompt: number,
+  output: number,
+  results: RequestResult[],
+  events: CoreEvent[] = [],
+): void {
   for (let i = 0; i < n; i += 1) {
     c.submit({ id: `r${i}`, promptTokens: prompt, outputTokens: output, maxTokens: 10_000 }, (e) => {
       events.push(e);
@@ -82,11 +95,18 @@ describe('engine core', () => {
       const hashes = Array.from({ length: 250 }, (_, i) => `block-${i}`);
       const results: RequestResult[] = [];
       for (const id of ['first', 'second']) {
-        c.submit({ id, promptTokens: 4010, outputTokens: 5, maxTokens: 5, blockHashes: hashes }, (e) => e.type === 'done' && results.push(e.result));
+        c.submit(
+          { id, promptTokens: 4010, outputTokens: 5, maxTokens: 5, blockHashes: hashes },
+          (e) => e.type === 'done' && results.push(e.result),
+        );
         c.runUntilIdle();
       }
       const second = results[1]!;
-      return { ttft: second.firstTokenTime! - second.arrivalTime, cached: second.cachedPromptTokens, hits: c.counters().prefixHits };
+      return {
+        ttft: second.firstTokenTime! - second.arrivalTime,
+        cached: second.cachedPromptTokens,
+        hits: c.counters().prefixHits,
+      };
     };
     const cached = ttft('fp16-prefix');
     const plain = ttft('fp16');
@@ -97,7 +117,12 @@ describe('engine core', () => {
   });
 
   it('preempts and recomputes when the KV cache runs out, and still finishes everything', () => {
-    const c = createEngineCore({ gpu: 'l40s', model: 'llama-3.1-8b-instruct', mode: resolveMode('fp16'), gpuMemoryUtilization: 0.45 });
+    const c = createEngineCore({
+      gpu: 'l40s',
+      model: 'llama-3.1-8b-instruct',
+      mode: resolveMode('fp16'),
+      gpuMemoryUtilization: 0.45,
+    });
     const results: RequestResult[] = [];
     submitAll(c, 32, 1000, 600, results);
     c.runUntilIdle();
@@ -107,7 +132,14 @@ describe('engine core', () => {
   });
 
   it('rejects a prompt larger than the KV cache with a clear message', () => {
-    const c = createEngineCore({ gpu: 'l40s', model: 'llama-3.1-8b-instruct', mode: resolveMode('fp16'), gpuMemoryUtilization: 0.45 });
-    expect(() => c.submit({ id: 'x', promptTokens: 1_000_000, outputTokens: 1, maxTokens: 1 }, () => undefined)).toThrow(/KV cache capacity/);
+    const c = createEngineCore({
+      gpu: 'l40s',
+      model: 'llama-3.1-8b-instruct',
+      mode: resolveMode('fp16'),
+      gpuMemoryUtilization: 0.45,
+    });
+    expect(() =>
+      c.submit({ id: 'x', promptTokens: 1_000_000, outputTokens: 1, maxTokens: 1 }, () => undefined),
+    ).toThrow(/KV cache capacity/);
   });
 });

@@ -8,13 +8,31 @@ import { gpuById } from '../../src/model/gpus.js';
 import { createLogger } from '../../src/observability/logger.js';
 
 const quiet = createLogger('sim-test', { level: 'error' });
-const core = createEngineCore({ gpu: 'h100-80gb', model: 'llama-3.1-70b', mode: resolveMode('fp8'), tensorParallel: 2 });
+const core = createEngineCore({
+  gpu: 'h100-80gb',
+  model: 'llama-3.1-70b',
+  mode: resolveMode('fp8'),
+  tensorParallel: 2,
+});
 let engine: SimEngine;
 let exporter: DcgmExporter;
 
 beforeAll(async () => {
-  engine = await startSimEngine({ mode: 'int4-awq', gpu: 'a100-80gb', port: 0, timeScale: 100, podName: 'llama-int4-7c9d', namespace: 'llm', logger: quiet });
-  exporter = await startDcgmExporter({ sources: [gpuSourceFromEngine(engine), gpuSourceFromCore(core)], port: 0, hostname: 'gpu-node-1', logger: quiet });
+  engine = await startSimEngine({
+    mode: 'int4-awq',
+    gpu: 'a100-80gb',
+    port: 0,
+    timeScale: 100,
+    podName: 'llama-int4-7c9d',
+    namespace: 'llm',
+    logger: quiet,
+  });
+  exporter = await startDcgmExporter({
+    sources: [gpuSourceFromEngine(engine), gpuSourceFromCore(core)],
+    port: 0,
+    hostname: 'gpu-node-1',
+    logger: quiet,
+  });
 });
 afterAll(async () => {
   await exporter.close();
@@ -23,18 +41,28 @@ afterAll(async () => {
 
 const families = (text: string) => new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
 const value = (text: string, name: string, gpu: string) =>
-  Number(families(text).get(name)!.metrics.find((m) => m.labels?.['gpu'] === gpu)!.value);
+  Number(
+    families(text)
+      .get(name)!
+      .metrics.find((m) => m.labels?.['gpu'] === gpu)!.value,
+  );
 
 describe('simulated dcgm-exporter', () => {
   it('serves dcgm-exporter names, types, units and labels for every simulated GPU', async () => {
     const res = await fetch(`${exporter.url}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(text).toContain('# HELP DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION Total energy consumption since boot (in mJ).\n# TYPE DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION counter\n');
+    expect(text).toContain(
+      '# HELP DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION Total energy consumption since boot (in mJ).\n# TYPE DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION counter\n',
+    );
     const byName = families(text);
     const types: Record<string, string> = {
-      DCGM_FI_DEV_POWER_USAGE: 'GAUGE', DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 'COUNTER', DCGM_FI_DEV_GPU_UTIL: 'GAUGE',
-      DCGM_FI_DEV_FB_USED: 'GAUGE', DCGM_FI_DEV_FB_FREE: 'GAUGE', DCGM_FI_DEV_GPU_TEMP: 'GAUGE',
+      DCGM_FI_DEV_POWER_USAGE: 'GAUGE',
+      DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 'COUNTER',
+      DCGM_FI_DEV_GPU_UTIL: 'GAUGE',
+      DCGM_FI_DEV_FB_USED: 'GAUGE',
+      DCGM_FI_DEV_FB_FREE: 'GAUGE',
+      DCGM_FI_DEV_GPU_TEMP: 'GAUGE',
     };
     for (const [name, type] of Object.entries(types)) {
       expect(byName.get(name)?.type).toBe(type);
@@ -42,13 +70,21 @@ describe('simulated dcgm-exporter', () => {
     }
     const power = byName.get('DCGM_FI_DEV_POWER_USAGE')!.metrics;
     expect(power[0]!.labels).toEqual({
-      gpu: '0', UUID: expect.stringMatching(/^GPU-[0-9a-f]{8}-[0-9a-f]{4}-/), pci_bus_id: expect.any(String), device: 'nvidia0',
-      modelName: 'NVIDIA A100-SXM4-80GB', Hostname: 'gpu-node-1', DCGM_FI_DRIVER_VERSION: expect.any(String),
-      container: 'vllm', namespace: 'llm', pod: 'llama-int4-7c9d',
+      gpu: '0',
+      UUID: expect.stringMatching(/^GPU-[0-9a-f]{8}-[0-9a-f]{4}-/),
+      pci_bus_id: expect.any(String),
+      device: 'nvidia0',
+      modelName: 'NVIDIA A100-SXM4-80GB',
+      Hostname: 'gpu-node-1',
+      DCGM_FI_DRIVER_VERSION: expect.any(String),
+      container: 'vllm',
+      namespace: 'llm',
+      pod: 'llama-int4-7c9d',
     });
     // The tensor-parallel core has two H100s and no pod mapping.
     expect(power.slice(1).map((m) => [m.labels?.['device'], m.labels?.['modelName'], m.labels?.['pod']])).toEqual([
-      ['nvidia1', 'NVIDIA H100 80GB HBM3', undefined], ['nvidia2', 'NVIDIA H100 80GB HBM3', undefined],
+      ['nvidia1', 'NVIDIA H100 80GB HBM3', undefined],
+      ['nvidia2', 'NVIDIA H100 80GB HBM3', undefined],
     ]);
     expect(value(text, 'DCGM_FI_DEV_FB_USED', '0')).toBeGreaterThan(0.85 * 80 * 1024);
   });
@@ -59,7 +95,10 @@ describe('simulated dcgm-exporter', () => {
     core.advanceTo(core.now() + 5);
     const after = exporter.scrape();
     const h100 = gpuById('h100-80gb');
-    const joules = (value(after, 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', '1') - value(before, 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', '1')) / 1000;
+    const joules =
+      (value(after, 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', '1') -
+        value(before, 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', '1')) /
+      1000;
     expect(joules).toBeGreaterThan(h100.idleWatts * 5);
     expect(joules).toBeLessThan(h100.maxWatts * 5);
     const watts = value(after, 'DCGM_FI_DEV_POWER_USAGE', '1');

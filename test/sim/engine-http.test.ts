@@ -8,14 +8,27 @@ const quiet = createLogger('sim-test', { level: 'error' });
 let engine: SimEngine;
 
 beforeAll(async () => {
-  engine = await startSimEngine({ mode: 'fp16', gpu: 'h100-80gb', port: 0, timeScale: 200, seed: 5, podName: 'llama-fp16-0', namespace: 'llm', logger: quiet });
+  engine = await startSimEngine({
+    mode: 'fp16',
+    gpu: 'h100-80gb',
+    port: 0,
+    timeScale: 200,
+    seed: 5,
+    podName: 'llama-fp16-0',
+    namespace: 'llm',
+    logger: quiet,
+  });
 });
 afterAll(async () => {
   await engine.close();
 });
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${engine.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${engine.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 interface SseResult {
   chunks: Array<Record<string, any>>;
@@ -27,7 +40,10 @@ async function readSse(res: Response): Promise<SseResult> {
   const events = text.split('\n\n').filter((e) => e.length > 0);
   for (const e of events) expect(e.startsWith('data: ')).toBe(true);
   const payloads = events.map((e) => e.slice('data: '.length));
-  return { chunks: payloads.filter((p) => p !== '[DONE]').map((p) => JSON.parse(p)), done: payloads.at(-1) === '[DONE]' };
+  return {
+    chunks: payloads.filter((p) => p !== '[DONE]').map((p) => JSON.parse(p)),
+    done: payloads.at(-1) === '[DONE]',
+  };
 }
 
 async function metrics() {
@@ -49,14 +65,27 @@ describe('simulated vLLM OpenAI API', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     const body = (await res.json()) as any;
-    expect(body).toMatchObject({ object: 'text_completion', model: MODEL, choices: [{ index: 0, finish_reason: 'length' }] });
+    expect(body).toMatchObject({
+      object: 'text_completion',
+      model: MODEL,
+      choices: [{ index: 0, finish_reason: 'length' }],
+    });
     expect(body.id).toMatch(/^cmpl-/);
-    expect(body.usage).toEqual({ prompt_tokens: encode(prompt).length + 1, completion_tokens: 16, total_tokens: encode(prompt).length + 17, prompt_tokens_details: null });
+    expect(body.usage).toEqual({
+      prompt_tokens: encode(prompt).length + 1,
+      completion_tokens: 16,
+      total_tokens: encode(prompt).length + 17,
+      prompt_tokens_details: null,
+    });
     expect(encode(body.choices[0].text)).toHaveLength(16);
   });
 
   it('answers a chat completion, counting the Llama 3.1 chat template in prompt tokens', async () => {
-    const res = await post('/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4000 });
+    const res = await post('/v1/chat/completions', {
+      model: MODEL,
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 4000,
+    });
     const body = (await res.json()) as any;
     expect(body.object).toBe('chat.completion');
     expect(body.choices[0].message.role).toBe('assistant');
@@ -68,14 +97,21 @@ describe('simulated vLLM OpenAI API', () => {
 
   it('streams chat as server-sent events: role first, content deltas, finish reason, usage, [DONE]', async () => {
     const res = await post('/v1/chat/completions', {
-      model: MODEL, messages: [{ role: 'user', content: 'stream please' }], max_tokens: 12, ignore_eos: true, stream: true,
+      model: MODEL,
+      messages: [{ role: 'user', content: 'stream please' }],
+      max_tokens: 12,
+      ignore_eos: true,
+      stream: true,
       stream_options: { include_usage: true },
     });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const { chunks, done } = await readSse(res);
     expect(done).toBe(true);
     expect(chunks[0]!.choices[0].delta).toEqual({ role: 'assistant', content: '' });
-    const content = chunks.filter((c) => c.choices.length > 0).map((c) => c.choices[0].delta.content ?? '').join('');
+    const content = chunks
+      .filter((c) => c.choices.length > 0)
+      .map((c) => c.choices[0].delta.content ?? '')
+      .join('');
     expect(encode(content)).toHaveLength(12);
     const withFinish = chunks.filter((c) => c.choices[0]?.finish_reason);
     expect(withFinish).toHaveLength(1);
@@ -88,7 +124,13 @@ describe('simulated vLLM OpenAI API', () => {
   });
 
   it('streams completions without a usage chunk unless asked', async () => {
-    const res = await post('/v1/completions', { model: MODEL, prompt: 'count', max_tokens: 5, ignore_eos: true, stream: true });
+    const res = await post('/v1/completions', {
+      model: MODEL,
+      prompt: 'count',
+      max_tokens: 5,
+      ignore_eos: true,
+      stream: true,
+    });
     const { chunks, done } = await readSse(res);
     expect(done).toBe(true);
     expect(chunks.every((c) => c.object === 'text_completion' && c.choices.length === 1 && !('usage' in c))).toBe(true);
@@ -99,14 +141,28 @@ describe('simulated vLLM OpenAI API', () => {
     const cases: Array<[Response, number, RegExp]> = [
       [await fetch(`${engine.url}/v1/chat/completions`, { method: 'POST', body: '{not json' }), 400, /Invalid JSON/],
       [await post('/v1/chat/completions', { model: MODEL }), 400, /messages/],
-      [await post('/v1/chat/completions', { model: 'gpt-4', messages: [{ role: 'user', content: 'x' }] }), 404, /`gpt-4` does not exist/],
-      [await post('/v1/completions', { model: MODEL, prompt: 'x', max_tokens: 10_000_000 }), 400, /maximum context length is \d+ tokens/],
+      [
+        await post('/v1/chat/completions', { model: 'gpt-4', messages: [{ role: 'user', content: 'x' }] }),
+        404,
+        /`gpt-4` does not exist/,
+      ],
+      [
+        await post('/v1/completions', { model: MODEL, prompt: 'x', max_tokens: 10_000_000 }),
+        400,
+        /maximum context length is \d+ tokens/,
+      ],
       [await post('/v1/completions', { model: MODEL, prompt: 'x', max_tokens: -1 }), 400, /max_tokens/],
     ];
     for (const [res, status, message] of cases) {
       expect(res.status).toBe(status);
       const body = (await res.json()) as any;
-      expect(body).toEqual({ object: 'error', message: expect.stringMatching(message), type: status === 400 ? 'BadRequestError' : 'NotFoundError', param: null, code: status });
+      expect(body).toEqual({
+        object: 'error',
+        message: expect.stringMatching(message),
+        type: status === 400 ? 'BadRequestError' : 'NotFoundError',
+        param: null,
+        code: status,
+      });
     }
     expect((await fetch(`${engine.url}/nope`)).status).toBe(404);
   });
@@ -115,10 +171,17 @@ describe('simulated vLLM OpenAI API', () => {
     const families = await metrics();
     const byName = new Map(families.map((f) => [f.name, f]));
     const expected: Record<string, string> = {
-      'vllm:num_requests_running': 'GAUGE', 'vllm:num_requests_waiting': 'GAUGE', 'vllm:kv_cache_usage_perc': 'GAUGE',
-      'vllm:prompt_tokens_total': 'COUNTER', 'vllm:generation_tokens_total': 'COUNTER', 'vllm:request_success_total': 'COUNTER',
-      'vllm:prefix_cache_queries_total': 'COUNTER', 'vllm:prefix_cache_hits_total': 'COUNTER',
-      'vllm:time_to_first_token_seconds': 'HISTOGRAM', 'vllm:inter_token_latency_seconds': 'HISTOGRAM', 'vllm:e2e_request_latency_seconds': 'HISTOGRAM',
+      'vllm:num_requests_running': 'GAUGE',
+      'vllm:num_requests_waiting': 'GAUGE',
+      'vllm:kv_cache_usage_perc': 'GAUGE',
+      'vllm:prompt_tokens_total': 'COUNTER',
+      'vllm:generation_tokens_total': 'COUNTER',
+      'vllm:request_success_total': 'COUNTER',
+      'vllm:prefix_cache_queries_total': 'COUNTER',
+      'vllm:prefix_cache_hits_total': 'COUNTER',
+      'vllm:time_to_first_token_seconds': 'HISTOGRAM',
+      'vllm:inter_token_latency_seconds': 'HISTOGRAM',
+      'vllm:e2e_request_latency_seconds': 'HISTOGRAM',
     };
     for (const [name, type] of Object.entries(expected)) expect(byName.get(name)?.type).toBe(type);
     const gen = byName.get('vllm:generation_tokens_total')!.metrics[0]!;
@@ -132,7 +195,9 @@ describe('simulated vLLM OpenAI API', () => {
   it('aborts the request in the scheduler when the client disconnects', async () => {
     const controller = new AbortController();
     const res = await fetch(`${engine.url}/v1/completions`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, signal: controller.signal,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      signal: controller.signal,
       body: JSON.stringify({ model: MODEL, prompt: 'very long', max_tokens: 120_000, ignore_eos: true, stream: true }),
     });
     await res.body!.getReader().read();
@@ -142,7 +207,9 @@ describe('simulated vLLM OpenAI API', () => {
     for (let i = 0; i < 100 && !(aborted === 1 && running === 0); i += 1) {
       await new Promise((r) => setTimeout(r, 20));
       const byName = new Map((await metrics()).map((f) => [f.name, f]));
-      aborted = Number(byName.get('vllm:request_success_total')!.metrics.find((m) => m.labels?.['finished_reason'] === 'abort')?.value);
+      aborted = Number(
+        byName.get('vllm:request_success_total')!.metrics.find((m) => m.labels?.['finished_reason'] === 'abort')?.value,
+      );
       running = Number(byName.get('vllm:num_requests_running')!.metrics[0]!.value);
     }
     expect(aborted).toBe(1);

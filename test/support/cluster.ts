@@ -33,12 +33,22 @@ function stateDir(): string {
   return process.env['MODESWITCH_TEST_CLUSTER_DIR'] ?? join(repoRoot(), '.tools', 'cluster-test');
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd: repoRoot(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(new Error(`${command} ${args.join(' ')} did not finish: ${error.message}\n${stderr}`));
-      else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
+    execFile(
+      command,
+      args,
+      { cwd: repoRoot(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number')
+          reject(new Error(`${command} ${args.join(' ')} did not finish: ${error.message}\n${stderr}`));
+        else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -79,7 +89,15 @@ function clusterAt(kubeconfig: string): LocalCluster {
         stringify({
           apiVersion: 'v1',
           kind: 'Config',
-          clusters: [{ name: 'local', cluster: { server: clusterEntry.server, 'certificate-authority-data': readFileSync(clusterEntry['certificate-authority']).toString('base64') } }],
+          clusters: [
+            {
+              name: 'local',
+              cluster: {
+                server: clusterEntry.server,
+                'certificate-authority-data': readFileSync(clusterEntry['certificate-authority']).toString('base64'),
+              },
+            },
+          ],
           users: [{ name: serviceAccount, user: { token } }],
           contexts: [{ name: 'local', context: { cluster: 'local', user: serviceAccount, namespace } }],
           'current-context': 'local',
@@ -91,7 +109,10 @@ function clusterAt(kubeconfig: string): LocalCluster {
 }
 
 /** A namespace unique to this test file, deleted (with everything in it) by the returned cleanup. */
-export async function createNamespace(cluster: LocalCluster, prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
+export async function createNamespace(
+  cluster: LocalCluster,
+  prefix: string,
+): Promise<{ name: string; remove: () => Promise<void> }> {
   const name = `${prefix}-${process.pid}-${Date.now().toString(36)}`;
   await cluster.kubectlOk(['create', 'namespace', name]);
   return { name, remove: async () => void (await cluster.kubectl(['delete', 'namespace', name, '--wait=false'])) };

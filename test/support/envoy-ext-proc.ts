@@ -7,7 +7,12 @@ import { credentials, makeGenericClientConstructor, type Client, type ClientDupl
 import { service as healthService } from 'grpc-health-check';
 import type { Metadata } from '../../src/gen/envoy/config/core/v3/base_pb.js';
 import { externalProcessorDefinition } from '../../src/router/front/extproc/extproc-server.js';
-import { ProcessingRequestSchema, type CommonResponse, type ProcessingRequest, type ProcessingResponse } from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
+import {
+  ProcessingRequestSchema,
+  type CommonResponse,
+  type ProcessingRequest,
+  type ProcessingResponse,
+} from '../../src/gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -18,12 +23,21 @@ function metadataInit(filterMetadata: Record<string, JsonObject> | undefined): {
 
 /** Envoy lower-cases header keys and puts values in raw_value. */
 function headerMap(headers: Record<string, string>) {
-  return { headers: Object.entries(headers).map(([key, value]) => ({ key: key.toLowerCase(), rawValue: encoder.encode(value) })) };
+  return {
+    headers: Object.entries(headers).map(([key, value]) => ({
+      key: key.toLowerCase(),
+      rawValue: encoder.encode(value),
+    })),
+  };
 }
 
 type HeadersOptions = { endOfStream?: boolean; filterMetadata?: Record<string, JsonObject> };
 
-function headersMessage(side: 'requestHeaders' | 'responseHeaders', headers: Record<string, string>, opts: HeadersOptions): ProcessingRequest {
+function headersMessage(
+  side: 'requestHeaders' | 'responseHeaders',
+  headers: Record<string, string>,
+  opts: HeadersOptions,
+): ProcessingRequest {
   return create(ProcessingRequestSchema, {
     request: { case: side, value: { headers: headerMap(headers), endOfStream: opts.endOfStream ?? false } },
     ...metadataInit(opts.filterMetadata),
@@ -35,7 +49,9 @@ export function requestHeaders(headers: Record<string, string>, opts: HeadersOpt
 }
 
 export function requestBody(body: string | Uint8Array, endOfStream: boolean): ProcessingRequest {
-  return create(ProcessingRequestSchema, { request: { case: 'requestBody', value: { body: bytes(body), endOfStream } } });
+  return create(ProcessingRequestSchema, {
+    request: { case: 'requestBody', value: { body: bytes(body), endOfStream } },
+  });
 }
 
 export function requestTrailers(): ProcessingRequest {
@@ -47,7 +63,9 @@ export function responseHeaders(headers: Record<string, string>, opts: HeadersOp
 }
 
 export function responseBody(body: string | Uint8Array, endOfStream: boolean): ProcessingRequest {
-  return create(ProcessingRequestSchema, { request: { case: 'responseBody', value: { body: bytes(body), endOfStream } } });
+  return create(ProcessingRequestSchema, {
+    request: { case: 'responseBody', value: { body: bytes(body), endOfStream } },
+  });
 }
 
 /** The served-endpoint metadata a conformant data plane attaches on the response path. */
@@ -75,7 +93,9 @@ export function commonOf(r: ProcessingResponse): CommonResponse | undefined {
 /** The headers a response sets, by name. */
 export function setHeadersOf(r: ProcessingResponse): Record<string, string> {
   const mutation = r.response.case === 'immediateResponse' ? r.response.value.headers : commonOf(r)?.headerMutation;
-  return Object.fromEntries((mutation?.setHeaders ?? []).map((h) => [h.header?.key ?? '', decoder.decode(h.header?.rawValue)]));
+  return Object.fromEntries(
+    (mutation?.setHeaders ?? []).map((h) => [h.header?.key ?? '', decoder.decode(h.header?.rawValue)]),
+  );
 }
 
 /** The body bytes a streamed body response carries, and whether it ends the stream. */
@@ -87,7 +107,11 @@ export function streamedBodyOf(r: ProcessingResponse): { body: string; endOfStre
 
 export function immediateOf(r: ProcessingResponse): { status: number; body: any; headers: Record<string, string> } {
   if (r.response.case !== 'immediateResponse') throw new Error(`not an immediate response: ${r.response.case}`);
-  return { status: r.response.value.status?.code ?? 0, body: JSON.parse(decoder.decode(r.response.value.body)), headers: setHeadersOf(r) };
+  return {
+    status: r.response.value.status?.code ?? 0,
+    body: JSON.parse(decoder.decode(r.response.value.body)),
+    headers: setHeadersOf(r),
+  };
 }
 
 function bytes(b: string | Uint8Array): Uint8Array {
@@ -129,7 +153,10 @@ export class ExtProcStream {
   async next(n = 1, timeoutMs = 3000): Promise<ProcessingResponse[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.received.length < n) {
-      if (Date.now() > deadline) throw new Error(`expected ${n} ext_proc answer(s), got ${this.received.length}: ${this.received.map((r) => r.response.case).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `expected ${n} ext_proc answer(s), got ${this.received.length}: ${this.received.map((r) => r.response.case).join(', ')}`,
+        );
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 20);

@@ -1,5 +1,9 @@
 /** Polls until check() passes (bounded); the last failure is rethrown so the test says what never happened. */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 15_000, intervalMs = 50): Promise<void> {
+export async function eventually(
+  check: () => void | Promise<void>,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -93,13 +93,17 @@ export class FakeKubeClient implements KubeClient {
   async patchStatus<T extends KubeObject = KubeObject>(ref: ObjectRef, status: unknown): Promise<T> {
     this.record('patchStatus', ref);
     const live = this.mustGet(ref);
-    const next = { ...live, status: merge(clone((live as unknown as Json)['status'] ?? {}), clone(status)) } as KubeObject;
+    const next = {
+      ...live,
+      status: merge(clone((live as unknown as Json)['status'] ?? {}), clone(status)),
+    } as KubeObject;
     return clone(this.store(next, live)) as T;
   }
 
   async create<T extends KubeObject = KubeObject>(obj: KubeObject): Promise<T> {
     this.record('create', obj);
-    if (this.objects.has(keyOf(obj))) throw new KubeApiError(`${obj.kind} ${obj.metadata.name} already exists`, 409, 'AlreadyExists');
+    if (this.objects.has(keyOf(obj)))
+      throw new KubeApiError(`${obj.kind} ${obj.metadata.name} already exists`, 409, 'AlreadyExists');
     return clone(this.store(clone(obj), undefined)) as T;
   }
 
@@ -119,7 +123,8 @@ export class FakeKubeClient implements KubeClient {
     this.objects.delete(keyOf(ref));
     // Garbage collection: dependents go with their owner.
     for (const dependent of [...this.objects.values()]) {
-      if (dependent.metadata.ownerReferences?.some((o) => o.uid === live.metadata.uid)) this.objects.delete(keyOf(dependent));
+      if (dependent.metadata.ownerReferences?.some((o) => o.uid === live.metadata.uid))
+        this.objects.delete(keyOf(dependent));
     }
     return true;
   }
@@ -130,7 +135,13 @@ export class FakeKubeClient implements KubeClient {
 
   private record(verb: RecordedAction['verb'], ref: ObjectRef | KubeObject, fieldManager?: string): void {
     const meta = 'metadata' in ref ? ref.metadata : ref;
-    this.actions.push({ verb, kind: ref.kind, namespace: meta.namespace, name: meta.name, ...(fieldManager ? { fieldManager } : {}) });
+    this.actions.push({
+      verb,
+      kind: ref.kind,
+      namespace: meta.namespace,
+      name: meta.name,
+      ...(fieldManager ? { fieldManager } : {}),
+    });
     const failure = this.failNextWrites.shift();
     if (failure) throw failure;
   }
@@ -146,7 +157,8 @@ export class FakeKubeClient implements KubeClient {
     const meta = next.metadata;
     meta.uid = previous?.metadata.uid ?? meta.uid ?? `uid-${++this.uids}`;
     meta.resourceVersion = String(++this.revision);
-    const specChanged = !previous || !isDeepStrictEqual((next as unknown as Json)['spec'], (previous as unknown as Json)['spec']);
+    const specChanged =
+      !previous || !isDeepStrictEqual((next as unknown as Json)['spec'], (previous as unknown as Json)['spec']);
     meta.generation = (previous?.metadata.generation ?? 0) + (specChanged ? 1 : 0);
     this.objects.set(keyOf(next), next);
     return next;

@@ -23,7 +23,11 @@ export interface KubectlOptions {
  * so tests that need it fail loudly instead of passing without running it.
  */
 export function findKubectl(): string {
-  const candidates = [process.env['KUBECTL'], '/usr/local/bin/kubectl', ...(process.env['PATH'] ?? '').split(delimiter).map((dir) => join(dir, 'kubectl'))];
+  const candidates = [
+    process.env['KUBECTL'],
+    '/usr/local/bin/kubectl',
+    ...(process.env['PATH'] ?? '').split(delimiter).map((dir) => join(dir, 'kubectl')),
+  ];
   for (const candidate of candidates) {
     if (!candidate) continue;
     try {
@@ -33,7 +37,9 @@ export function findKubectl(): string {
       // not this one
     }
   }
-  throw new Error('kubectl not found (looked at $KUBECTL, /usr/local/bin and PATH): these tests need the real kubectl 1.32');
+  throw new Error(
+    'kubectl not found (looked at $KUBECTL, /usr/local/bin and PATH): these tests need the real kubectl 1.32',
+  );
 }
 
 /**

@@ -17,13 +17,18 @@ export function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
-type DeepRequired<T> = T extends (infer U)[] ? DeepRequired<U>[] : T extends object ? { [K in keyof T]-?: DeepRequired<T[K]> } : T;
+type DeepRequired<T> = T extends (infer U)[]
+  ? DeepRequired<U>[]
+  : T extends object
+    ? { [K in keyof T]-?: DeepRequired<T[K]> }
+    : T;
 
 /**
  * Every field of the TypeScript types set (the compiler enforces it through DeepRequired), so a schema test can
  * prove the schema knows every field and every schema field exists in the types.
  */
-export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'metadata'>> & Pick<InferenceModePolicy, 'metadata'> = {
+export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'metadata'>> &
+  Pick<InferenceModePolicy, 'metadata'> = {
   apiVersion: 'modeswitch.io/v1alpha1',
   kind: 'InferenceModePolicy',
   metadata: { name: 'full', namespace: 'llm' },
@@ -35,7 +40,9 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       gpus: 1,
       gpuResource: 'nvidia.com/gpu',
       nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
-      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', value: '', effect: 'NoSchedule', tolerationSeconds: 0 }],
+      tolerations: [
+        { key: 'nvidia.com/gpu', operator: 'Exists', value: '', effect: 'NoSchedule', tolerationSeconds: 0 },
+      ],
       runtimeClassName: 'nvidia',
       priorityClassName: 'inference',
       resources: { requests: { cpu: '4', memory: '32Gi' }, limits: { memory: '64Gi' } },
@@ -101,7 +108,17 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
         gpuMemoryUtilization: 0.85,
         tensorParallelSize: 2,
         extraArgs: ['--enforce-eager'],
-        env: [{ name: 'X', value: '1', valueFrom: { secretKeyRef: { name: 's', key: 'k', optional: false }, configMapKeyRef: { name: 'c', key: 'k', optional: false }, fieldRef: { fieldPath: 'spec.nodeName' } } }],
+        env: [
+          {
+            name: 'X',
+            value: '1',
+            valueFrom: {
+              secretKeyRef: { name: 's', key: 'k', optional: false },
+              configMapKeyRef: { name: 'c', key: 'k', optional: false },
+              fieldRef: { fieldPath: 'spec.nodeName' },
+            },
+          },
+        ],
       },
     ],
     routing: {
@@ -114,10 +131,27 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       strategy: 'Objective',
     },
     // Only one inter-token target may be set: a test drops the p95 one.
-    objective: { ttftP95Seconds: 0.5, interTokenMeanSeconds: 0.05, interTokenP95Seconds: 0.1, qualityBudgetPoints: 0.2 },
-    capacity: { maxGpus: 8, powerBudgetWatts: 5600, scaleDownDelaySeconds: 300, idleToZeroSeconds: 900, actuation: 'External' },
+    objective: {
+      ttftP95Seconds: 0.5,
+      interTokenMeanSeconds: 0.05,
+      interTokenP95Seconds: 0.1,
+      qualityBudgetPoints: 0.2,
+    },
+    capacity: {
+      maxGpus: 8,
+      powerBudgetWatts: 5600,
+      scaleDownDelaySeconds: 300,
+      idleToZeroSeconds: 900,
+      actuation: 'External',
+    },
     telemetry: {
-      dcgmExporter: { namespace: 'gpu-operator', service: 'nvidia-dcgm-exporter', port: 9400, path: '/metrics', url: 'http://dcgm:9400/metrics' },
+      dcgmExporter: {
+        namespace: 'gpu-operator',
+        service: 'nvidia-dcgm-exporter',
+        port: 9400,
+        path: '/metrics',
+        url: 'http://dcgm:9400/metrics',
+      },
       interval: '500ms',
     },
     router: {
@@ -130,12 +164,20 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       tls: { secretName: 'router-tls', requireClientCertificate: true },
       logLevel: 'debug',
     },
-    inferencePool: { enabled: true, failureMode: 'FailOpen', extProcPort: 9002, gateway: { name: 'inference-gateway', namespace: 'gateways', sectionName: 'http' } },
+    inferencePool: {
+      enabled: true,
+      failureMode: 'FailOpen',
+      extProcPort: 9002,
+      gateway: { name: 'inference-gateway', namespace: 'gateways', sectionName: 'http' },
+    },
   },
 };
 
 /** A Llama 3.1 8B policy routed by its objective (p95 TTFT 0.5 s, 30 ms per token, 0.2 points), with these modes. */
-export function objectivePolicy(modes: InferenceModePolicy['spec']['modes'], routing: Partial<InferenceModePolicy['spec']['routing']> = {}): InferenceModePolicy {
+export function objectivePolicy(
+  modes: InferenceModePolicy['spec']['modes'],
+  routing: Partial<InferenceModePolicy['spec']['routing']> = {},
+): InferenceModePolicy {
   return {
     apiVersion: 'modeswitch.io/v1alpha1',
     kind: 'InferenceModePolicy',

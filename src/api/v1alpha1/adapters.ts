@@ -26,15 +26,23 @@ export function runsPods(mode: Pick<ModeSpec, 'adapter'>): boolean {
 }
 
 /** The adapters a mode's pods load: its own (an adapter on its own pods) and every adapter whose base it is. */
-export function loraModulesOf(modes: readonly Pick<ModeSpec, 'name' | 'adapter'>[], mode: Pick<ModeSpec, 'name' | 'adapter'>): LoraModule[] {
+export function loraModulesOf(
+  modes: readonly Pick<ModeSpec, 'name' | 'adapter'>[],
+  mode: Pick<ModeSpec, 'name' | 'adapter'>,
+): LoraModule[] {
   return modes
-    .filter((m) => m.adapter !== undefined && (m.adapter.base === undefined ? m.name === mode.name : m.adapter.base === mode.name))
+    .filter(
+      (m) =>
+        m.adapter !== undefined && (m.adapter.base === undefined ? m.name === mode.name : m.adapter.base === mode.name),
+    )
     .map((m) => ({ name: m.name, source: m.adapter!.source, rank: m.adapter!.rank }));
 }
 
 /** Every adapter mode's route, by mode name; empty when the policy has none. */
 export function adapterRoutes(modes: readonly Pick<ModeSpec, 'name' | 'adapter'>[]): Record<string, AdapterRoute> {
   return Object.fromEntries(
-    modes.filter((m) => m.adapter !== undefined).map((m) => [m.name, { upstreamModel: m.name, podsOf: m.adapter!.base ?? m.name }]),
+    modes
+      .filter((m) => m.adapter !== undefined)
+      .map((m) => [m.name, { upstreamModel: m.name, podsOf: m.adapter!.base ?? m.name }]),
   );
 }

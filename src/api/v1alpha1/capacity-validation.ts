@@ -15,8 +15,15 @@ export function capacityProblems(policy: InferenceModePolicy): { path: string; m
   resolved.modes.forEach((m, i) => {
     const pods = m.autoscale ? m.autoscale.minReplicas : m.replicas;
     floorGpus += pods * m.gpus;
-    if (m.autoscale && m.autoscale.maxReplicas * m.gpus > capacity.maxGpus && policy.spec.modes[i]?.maxReplicas !== undefined) {
-      problems.push({ path: `spec.modes[${i}].maxReplicas`, message: `${m.autoscale.maxReplicas} replicas of ${m.gpus} GPUs exceed spec.capacity.maxGpus (${capacity.maxGpus})` });
+    if (
+      m.autoscale &&
+      m.autoscale.maxReplicas * m.gpus > capacity.maxGpus &&
+      policy.spec.modes[i]?.maxReplicas !== undefined
+    ) {
+      problems.push({
+        path: `spec.modes[${i}].maxReplicas`,
+        message: `${m.autoscale.maxReplicas} replicas of ${m.gpus} GPUs exceed spec.capacity.maxGpus (${capacity.maxGpus})`,
+      });
     }
   });
   if (floorGpus > capacity.maxGpus) {

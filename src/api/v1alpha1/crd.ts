@@ -9,11 +9,21 @@ export function buildCrd(): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: CRD_NAME, labels: { 'app.kubernetes.io/name': 'modeswitch', 'app.kubernetes.io/part-of': 'modeswitch' } },
+    metadata: {
+      name: CRD_NAME,
+      labels: { 'app.kubernetes.io/name': 'modeswitch', 'app.kubernetes.io/part-of': 'modeswitch' },
+    },
     spec: {
       group: GROUP,
       scope: 'Namespaced',
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: [SHORT_NAME], categories: ['modeswitch'] },
+      names: {
+        kind: KIND,
+        listKind: `${KIND}List`,
+        plural: PLURAL,
+        singular: SINGULAR,
+        shortNames: [SHORT_NAME],
+        categories: ['modeswitch'],
+      },
       versions: [
         {
           name: VERSION,
@@ -24,11 +34,21 @@ export function buildCrd(): Record<string, unknown> {
             { name: 'Model', type: 'string', jsonPath: '.spec.model' },
             { name: 'Default', type: 'string', jsonPath: '.spec.routing.defaultMode' },
             { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-            { name: 'Valid', type: 'string', jsonPath: '.status.conditions[?(@.type=="PolicyValid")].status', priority: 1 },
+            {
+              name: 'Valid',
+              type: 'string',
+              jsonPath: '.status.conditions[?(@.type=="PolicyValid")].status',
+              priority: 1,
+            },
             { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
-          schema: { openAPIV3Schema: { description: 'Serves one model in several vLLM modes and routes each request to one of them.', ...policySchema } },
+          schema: {
+            openAPIV3Schema: {
+              description: 'Serves one model in several vLLM modes and routes each request to one of them.',
+              ...policySchema,
+            },
+          },
         },
       ],
     },

@@ -27,7 +27,9 @@ export const DEFAULT_HF_TOKEN_SECRET_KEY = 'token';
 export const DEFAULT_API_KEY_SECRET_KEY = 'api-key';
 
 /** The NVIDIA GPU Operator taints GPU nodes this way; without the toleration no mode pod schedules there. */
-export const DEFAULT_GPU_TOLERATIONS: Toleration[] = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
+export const DEFAULT_GPU_TOLERATIONS: Toleration[] = [
+  { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+];
 
 export const DEFAULT_GUARDS: Required<Omit<GuardsSpec, 'maxGpuPowerWatts'>> & Pick<GuardsSpec, 'maxGpuPowerWatts'> = {
   maxQueueDepth: 32,
@@ -53,7 +55,10 @@ export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources'>> = {
 };
 
 /** The upstream CRD's default failure mode; the router's default Endpoint Picker port. */
-export const DEFAULT_INFERENCE_POOL: Required<Pick<InferencePoolSpec, 'failureMode' | 'extProcPort'>> = { failureMode: 'FailClose', extProcPort: ROUTER_DEFAULTS.extProcPort };
+export const DEFAULT_INFERENCE_POOL: Required<Pick<InferencePoolSpec, 'failureMode' | 'extProcPort'>> = {
+  failureMode: 'FailClose',
+  extProcPort: ROUTER_DEFAULTS.extProcPort,
+};
 
 /**
  * The SLO a policy keeps unless it states one: MLPerf Inference's server scenario for Llama 3.1 8B (p99 TTFT 2 s,
@@ -62,7 +67,9 @@ export const DEFAULT_INFERENCE_POOL: Required<Pick<InferencePoolSpec, 'failureMo
 export const DEFAULT_OBJECTIVE = { ttftP95Seconds: 2, interTokenMeanSeconds: 0.1, qualityBudgetPoints: 0 } as const;
 
 /** How fast the planner gives GPUs back: a replica after 5 quiet minutes, a mode's last after 15 idle ones. */
-export const DEFAULT_CAPACITY: Required<Pick<CapacitySpec, 'scaleDownDelaySeconds' | 'idleToZeroSeconds' | 'actuation'>> = {
+export const DEFAULT_CAPACITY: Required<
+  Pick<CapacitySpec, 'scaleDownDelaySeconds' | 'idleToZeroSeconds' | 'actuation'>
+> = {
   scaleDownDelaySeconds: 300,
   idleToZeroSeconds: 900,
   actuation: 'Operator',
@@ -107,7 +114,11 @@ export interface ResolvedPolicy {
   uid?: string;
   generation?: number;
   model: string;
-  engine: EngineSpec & { shmSize: string; startupTimeoutSeconds: number; imagePullPolicy: NonNullable<EngineSpec['imagePullPolicy']> };
+  engine: EngineSpec & {
+    shmSize: string;
+    startupTimeoutSeconds: number;
+    imagePullPolicy: NonNullable<EngineSpec['imagePullPolicy']>;
+  };
   modes: ResolvedMode[];
   routing: {
     defaultMode: string;
@@ -145,11 +156,17 @@ export function engineImageOf(mode: ModeSpec, engine: EngineSpec): { image: stri
   return vllmVersion === undefined ? { image } : { image, vllmVersion };
 }
 
-function resolveMode(mode: ModeSpec, model: string, engine: EngineSpec, capacity: CapacitySpec | undefined): ResolvedMode {
+function resolveMode(
+  mode: ModeSpec,
+  model: string,
+  engine: EngineSpec,
+  capacity: CapacitySpec | undefined,
+): ResolvedMode {
   const gpus = mode.gpus ?? engine.gpus ?? 1;
-  const autoscale = capacity && mode.replicas === undefined
-    ? { minReplicas: mode.minReplicas ?? 0, maxReplicas: mode.maxReplicas ?? Math.floor(capacity.maxGpus / gpus) }
-    : undefined;
+  const autoscale =
+    capacity && mode.replicas === undefined
+      ? { minReplicas: mode.minReplicas ?? 0, maxReplicas: mode.maxReplicas ?? Math.floor(capacity.maxGpus / gpus) }
+      : undefined;
   return {
     ...mode,
     replicas: mode.replicas ?? autoscale?.minReplicas ?? 1,
@@ -228,9 +245,10 @@ function resolveInferencePool(pool: InferencePoolSpec): NonNullable<ResolvedPoli
 }
 
 function resolveObjective(o: ObjectiveSpec): ResolvedObjective {
-  const interToken = o.interTokenP95Seconds !== undefined
-    ? { statistic: 'p95' as const, seconds: o.interTokenP95Seconds }
-    : { statistic: 'mean' as const, seconds: o.interTokenMeanSeconds ?? DEFAULT_OBJECTIVE.interTokenMeanSeconds };
+  const interToken =
+    o.interTokenP95Seconds !== undefined
+      ? { statistic: 'p95' as const, seconds: o.interTokenP95Seconds }
+      : { statistic: 'mean' as const, seconds: o.interTokenMeanSeconds ?? DEFAULT_OBJECTIVE.interTokenMeanSeconds };
   return {
     ttftP95Seconds: o.ttftP95Seconds ?? DEFAULT_OBJECTIVE.ttftP95Seconds,
     interToken,

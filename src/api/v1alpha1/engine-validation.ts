@@ -92,19 +92,31 @@ function adapterShapeProblems(policy: InferenceModePolicy, mode: ModeSpec, path:
   if (!mode.adapter) return [];
   const problems: Problem[] = [];
   if (mode.name === policy.spec.model) {
-    problems.push({ path: `${path}.name`, message: 'an adapter mode is named upstream by its mode name, which must differ from spec.model' });
+    problems.push({
+      path: `${path}.name`,
+      message: 'an adapter mode is named upstream by its mode name, which must differ from spec.model',
+    });
   }
   const baseName = mode.adapter.base;
   if (baseName === undefined) return problems;
   const base = policy.spec.modes.find((m) => m.name === baseName);
   if (!base) {
-    problems.push({ path: `${path}.adapter.base`, message: `no mode "${baseName}" in spec.modes; modes: ${policy.spec.modes.map((m) => m.name).join(', ')}` });
+    problems.push({
+      path: `${path}.adapter.base`,
+      message: `no mode "${baseName}" in spec.modes; modes: ${policy.spec.modes.map((m) => m.name).join(', ')}`,
+    });
   } else if (base.adapter) {
-    problems.push({ path: `${path}.adapter.base`, message: `mode "${baseName}" is itself an adapter; an adapter's base must be a mode that serves the model` });
+    problems.push({
+      path: `${path}.adapter.base`,
+      message: `mode "${baseName}" is itself an adapter; an adapter's base must be a mode that serves the model`,
+    });
   }
   for (const key of Object.keys(mode)) {
     if (!ADAPTER_ON_BASE_FIELDS.has(key)) {
-      problems.push({ path: `${path}.${key}`, message: `an adapter on mode "${baseName}" runs on that mode's pods and has none of its own: set ${key} on "${baseName}"` });
+      problems.push({
+        path: `${path}.${key}`,
+        message: `an adapter on mode "${baseName}" runs on that mode's pods and has none of its own: set ${key} on "${baseName}"`,
+      });
     }
   }
   return problems;
@@ -112,9 +124,12 @@ function adapterShapeProblems(policy: InferenceModePolicy, mode: ModeSpec, path:
 
 function modeProblems(table: VllmCliTable, mode: ModeSpec, engine: EngineSpec, path: string): Problem[] {
   const problems: Problem[] = [];
-  const at = (field: string, messages: string[]) => problems.push(...messages.map((message) => ({ path: `${path}.${field}`, message })));
+  const at = (field: string, messages: string[]) =>
+    problems.push(...messages.map((message) => ({ path: `${path}.${field}`, message })));
   if (mode.quantization !== undefined) {
-    const allowDeprecated = [...(engine.extraArgs ?? []), ...(mode.extraArgs ?? [])].includes(ALLOW_DEPRECATED_QUANTIZATION);
+    const allowDeprecated = [...(engine.extraArgs ?? []), ...(mode.extraArgs ?? [])].includes(
+      ALLOW_DEPRECATED_QUANTIZATION,
+    );
     const found = checkQuantization(table, mode.quantization);
     at('quantization', allowDeprecated && table.quantizationMethods.includes(mode.quantization) ? [] : found);
   }
@@ -136,9 +151,17 @@ function modeProblems(table: VllmCliTable, mode: ModeSpec, engine: EngineSpec, p
 function rankProblems(table: VllmCliTable, rank: number, path: string): Problem[] {
   return table.maxLoraRanks.includes(rank)
     ? []
-    : [{ path, message: `LoRA rank ${rank} is not one vLLM ${table.vllm} serves (--max-lora-rank): use one of ${table.maxLoraRanks.join(', ')}` }];
+    : [
+        {
+          path,
+          message: `LoRA rank ${rank} is not one vLLM ${table.vllm} serves (--max-lora-rank): use one of ${table.maxLoraRanks.join(', ')}`,
+        },
+      ];
 }
 
 function argProblems(table: VllmCliTable, args: readonly string[], path: string): Problem[] {
-  return checkServeArgs(table, args, { positionalModel: false }).map((p) => ({ path: `${path}[${p.index}]`, message: p.message }));
+  return checkServeArgs(table, args, { positionalModel: false }).map((p) => ({
+    path: `${path}[${p.index}]`,
+    message: p.message,
+  }));
 }

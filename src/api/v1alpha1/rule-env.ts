@@ -23,19 +23,44 @@ export type ClassifiedDomain = (typeof CLASSIFIED_DOMAINS)[number];
 /** `request.<field>`: features of the request being routed. */
 export const REQUEST_VARIABLES = {
   model: { type: 'string', description: 'Model name the client asked for.' },
-  inputTokens: { type: 'int', unit: 'tokens', description: 'Prompt length (Llama 3 tokenizer, or calibrated estimate for very long inputs).' },
-  maxOutputTokens: { type: 'int', unit: 'tokens', description: 'max_tokens the client asked for; the model context left over when unset.' },
-  expectedOutputTokens: { type: 'int', unit: 'tokens', description: 'Predicted output length: the hint when given, else a per-type estimate capped by maxOutputTokens.' },
-  type: { type: 'string', description: `Request type: one of ${REQUEST_TYPES.join(', ')}. A client hint wins over the heuristic.` },
+  inputTokens: {
+    type: 'int',
+    unit: 'tokens',
+    description: 'Prompt length (Llama 3 tokenizer, or calibrated estimate for very long inputs).',
+  },
+  maxOutputTokens: {
+    type: 'int',
+    unit: 'tokens',
+    description: 'max_tokens the client asked for; the model context left over when unset.',
+  },
+  expectedOutputTokens: {
+    type: 'int',
+    unit: 'tokens',
+    description: 'Predicted output length: the hint when given, else a per-type estimate capped by maxOutputTokens.',
+  },
+  type: {
+    type: 'string',
+    description: `Request type: one of ${REQUEST_TYPES.join(', ')}. A client hint wins over the heuristic.`,
+  },
   domain: {
     type: 'string',
     description: `Domain the request belongs to: the \`x-modeswitch-domain\` hint when given (any name a mode lists in \`domains\`), else ${CLASSIFIED_DOMAINS.join(', ')} from a keyword classifier (accuracy in docs/rules.md).`,
   },
-  difficulty: { type: 'double', unit: '0..1', description: 'Estimated difficulty; a client hint wins over the heuristic.' },
-  sharedPrefix: { type: 'bool', description: 'The prompt starts with a prefix seen recently (prefix caching pays off).' },
+  difficulty: {
+    type: 'double',
+    unit: '0..1',
+    description: 'Estimated difficulty; a client hint wins over the heuristic.',
+  },
+  sharedPrefix: {
+    type: 'bool',
+    description: 'The prompt starts with a prefix seen recently (prefix caching pays off).',
+  },
   prefixTokens: { type: 'int', unit: 'tokens', description: 'Length of that recently seen prefix; 0 when none.' },
   tenant: { type: 'string', description: 'Tenant from metadata (`x-modeswitch-tenant`); empty when none.' },
-  priority: { type: 'int', description: 'Priority from metadata (`x-modeswitch-priority`); 0 when none, higher is more important.' },
+  priority: {
+    type: 'int',
+    description: 'Priority from metadata (`x-modeswitch-priority`); 0 when none, higher is more important.',
+  },
   stream: { type: 'bool', description: 'The client asked for a streamed answer.' },
 } as const satisfies Record<string, RuleVariable>;
 
@@ -46,12 +71,32 @@ export const REQUEST_VARIABLES = {
  */
 export const MODE_VARIABLES = {
   readyPods: { type: 'int', description: 'Ready pods of the mode (always known).' },
-  queueDepth: { type: 'int', unit: 'requests', description: 'Requests waiting (vllm:num_requests_waiting), summed over pods.' },
-  running: { type: 'int', unit: 'requests', description: 'Requests running (vllm:num_requests_running), summed over pods.' },
+  queueDepth: {
+    type: 'int',
+    unit: 'requests',
+    description: 'Requests waiting (vllm:num_requests_waiting), summed over pods.',
+  },
+  running: {
+    type: 'int',
+    unit: 'requests',
+    description: 'Requests running (vllm:num_requests_running), summed over pods.',
+  },
   kvCacheUsage: { type: 'double', unit: '0..1', description: 'KV-cache use (vllm:kv_cache_usage_perc), highest pod.' },
-  powerWatts: { type: 'double', unit: 'W', description: 'GPU power (DCGM_FI_DEV_POWER_USAGE), summed over the GPUs of the mode.' },
-  gpuUtilization: { type: 'double', unit: '0..1', description: 'GPU utilisation (DCGM_FI_DEV_GPU_UTIL / 100), mean over GPUs.' },
-  energyPerToken: { type: 'double', unit: 'J/token', description: 'Recent GPU energy per output token (DCGM energy delta / generated tokens).' },
+  powerWatts: {
+    type: 'double',
+    unit: 'W',
+    description: 'GPU power (DCGM_FI_DEV_POWER_USAGE), summed over the GPUs of the mode.',
+  },
+  gpuUtilization: {
+    type: 'double',
+    unit: '0..1',
+    description: 'GPU utilisation (DCGM_FI_DEV_GPU_UTIL / 100), mean over GPUs.',
+  },
+  energyPerToken: {
+    type: 'double',
+    unit: 'J/token',
+    description: 'Recent GPU energy per output token (DCGM energy delta / generated tokens).',
+  },
   telemetryAgeSeconds: { type: 'double', unit: 's', description: 'Age of the oldest value used for this mode.' },
 } as const satisfies Record<string, RuleVariable>;
 
@@ -98,7 +143,9 @@ export function checkRuleExpression(expression: string, modeNames: readonly stri
 
 function constString(e: Expr | undefined): string | undefined {
   const k = e?.exprKind;
-  return k?.case === 'constExpr' && k.value.constantKind.case === 'stringValue' ? k.value.constantKind.value : undefined;
+  return k?.case === 'constExpr' && k.value.constantKind.case === 'stringValue'
+    ? k.value.constantKind.value
+    : undefined;
 }
 
 function isIdent(e: Expr | undefined, name: string): boolean {

@@ -44,7 +44,11 @@ const int = (description: string, minimum?: number, maximum?: number): JsonSchem
   ...(minimum === undefined ? {} : { minimum }),
   ...(maximum === undefined ? {} : { maximum }),
 });
-const stringMap = (description: string): JsonSchema => ({ type: 'object', description, additionalProperties: { type: 'string' } });
+const stringMap = (description: string): JsonSchema => ({
+  type: 'object',
+  description,
+  additionalProperties: { type: 'string' },
+});
 
 const tolerations: JsonSchema = {
   type: 'array',
@@ -116,7 +120,12 @@ const podSettings: Record<string, JsonSchema> = {
   priorityClassName: str('PriorityClass of the pods.'),
   resources,
   maxModelLen: int('vLLM --max-model-len.', 16, 10_000_000),
-  gpuMemoryUtilization: { type: 'number', description: 'vLLM --gpu-memory-utilization (0..1].', minimum: 0.05, maximum: 1 },
+  gpuMemoryUtilization: {
+    type: 'number',
+    description: 'vLLM --gpu-memory-utilization (0..1].',
+    minimum: 0.05,
+    maximum: 1,
+  },
   tensorParallelSize: int('vLLM --tensor-parallel-size.', 1, 16),
   extraArgs: { type: 'array', description: 'Extra vLLM arguments, appended last.', items: { type: 'string' } },
   env,
@@ -124,7 +133,7 @@ const podSettings: Record<string, JsonSchema> = {
 
 const speculative: JsonSchema = {
   type: 'object',
-  description: "Speculative decoding, passed to vLLM as --speculative-config (snake_case keys).",
+  description: 'Speculative decoding, passed to vLLM as --speculative-config (snake_case keys).',
   required: ['method', 'numSpeculativeTokens'],
   properties: {
     method: str(`Proposer. ${pinned(PINNED_VLLM.speculative.methods)}`, { pattern: VLLM_NAME, maxLength: 40 }),
@@ -149,10 +158,14 @@ const speculative: JsonSchema = {
 
 const adapter: JsonSchema = {
   type: 'object',
-  description: 'This mode is a LoRA adapter (vLLM --lora-modules <mode>=<source>); requests routed to it name the adapter upstream.',
+  description:
+    'This mode is a LoRA adapter (vLLM --lora-modules <mode>=<source>); requests routed to it name the adapter upstream.',
   required: ['source', 'rank'],
   properties: {
-    base: str('Mode whose pods serve the adapter beside the base model; this mode then runs no pods. Unset: own pods.', { maxLength: 30 }),
+    base: str(
+      'Mode whose pods serve the adapter beside the base model; this mode then runs no pods. Unset: own pods.',
+      { maxLength: 30 },
+    ),
     source: str('Hugging Face repository or path of the adapter weights.', { minLength: 1 }),
     rank: int(`LoRA rank (--max-lora-rank). ${pinned(PINNED_VLLM.maxLoraRanks)}`, 1, 4096),
   },
@@ -164,12 +177,22 @@ const mode: JsonSchema = {
   properties: {
     name: str('Mode name (DNS label); its objects are named <policy>-<mode>.', { pattern: DNS_LABEL, maxLength: 30 }),
     replicas: int('Pods of this mode, fixed: the capacity planner leaves the mode at this size.', 0, 64),
-    minReplicas: int('Autoscaled (needs spec.capacity): the fewest pods the planner keeps; 0 allows scaling to zero.', 0, 64),
+    minReplicas: int(
+      'Autoscaled (needs spec.capacity): the fewest pods the planner keeps; 0 allows scaling to zero.',
+      0,
+      64,
+    ),
     maxReplicas: int('Autoscaled (needs spec.capacity): the most pods the planner gives this mode.', 0, 64),
     weights: str('Separate (e.g. quantized) checkpoint; defaults to spec.model.'),
     dtype: str('vLLM --dtype.', { enum: ['auto', 'half', 'float16', 'bfloat16', 'float', 'float32'] }),
-    quantization: str(`vLLM --quantization method. ${pinned(PINNED_VLLM.quantizationMethods)}`, { pattern: VLLM_NAME, maxLength: 40 }),
-    kvCacheDtype: str(`vLLM --kv-cache-dtype. ${pinned(PINNED_VLLM.kvCacheDtypes)}`, { pattern: VLLM_NAME, maxLength: 40 }),
+    quantization: str(`vLLM --quantization method. ${pinned(PINNED_VLLM.quantizationMethods)}`, {
+      pattern: VLLM_NAME,
+      maxLength: 40,
+    }),
+    kvCacheDtype: str(`vLLM --kv-cache-dtype. ${pinned(PINNED_VLLM.kvCacheDtypes)}`, {
+      pattern: VLLM_NAME,
+      maxLength: 40,
+    }),
     prefixCaching: { type: 'boolean', description: 'vLLM --enable-prefix-caching (off unless set).' },
     speculative,
     adapter,
@@ -219,7 +242,8 @@ const engine: JsonSchema = {
     },
     apiKeySecret: {
       type: 'object',
-      description: 'Secret with an API key the engines require (VLLM_API_KEY) and the router sends them; clients never see it.',
+      description:
+        'Secret with an API key the engines require (VLLM_API_KEY) and the router sends them; clients never see it.',
       required: ['name'],
       properties: { name: str('Secret name.', { minLength: 1 }), key: str('Key in the Secret (default api-key).') },
     },
@@ -258,7 +282,12 @@ const routing: JsonSchema = {
       description: 'Limits that move a decision down the fallback chain.',
       properties: {
         maxQueueDepth: int('Waiting requests per mode above which it is skipped.', 0),
-        maxKvCacheUsage: { type: 'number', description: 'KV-cache use (0..1) above which a mode is skipped.', minimum: 0, maximum: 1 },
+        maxKvCacheUsage: {
+          type: 'number',
+          description: 'KV-cache use (0..1) above which a mode is skipped.',
+          minimum: 0,
+          maximum: 1,
+        },
         maxGpuPowerWatts: { type: 'number', description: 'GPU power per mode above which it is skipped.', minimum: 0 },
         telemetryMaxAgeSeconds: { type: 'number', description: 'Older telemetry counts as unknown.', minimum: 0.1 },
       },
@@ -270,9 +299,21 @@ const routing: JsonSchema = {
       maxItems: 16,
       items: { type: 'string', maxLength: 30 },
     },
-    firstByteTimeoutSeconds: { type: 'number', description: "Per attempt: time to a streamed answer's first byte, past which another pod is tried.", minimum: 0.1 },
-    clientHints: { type: 'string', description: "Trust: clients' x-modeswitch-* hint, tenant and priority headers are used. Ignore: they are dropped.", enum: ['Trust', 'Ignore'] },
-    strategy: str('Rules (default): first matching rule, else defaultMode. Objective: a matching rule still wins; otherwise the mode with the lowest predicted J/token that meets spec.objective.', { enum: ['Rules', 'Objective'] }),
+    firstByteTimeoutSeconds: {
+      type: 'number',
+      description: "Per attempt: time to a streamed answer's first byte, past which another pod is tried.",
+      minimum: 0.1,
+    },
+    clientHints: {
+      type: 'string',
+      description:
+        "Trust: clients' x-modeswitch-* hint, tenant and priority headers are used. Ignore: they are dropped.",
+      enum: ['Trust', 'Ignore'],
+    },
+    strategy: str(
+      'Rules (default): first matching rule, else defaultMode. Objective: a matching rule still wins; otherwise the mode with the lowest predicted J/token that meets spec.objective.',
+      { enum: ['Rules', 'Objective'] },
+    ),
   },
 };
 
@@ -319,15 +360,22 @@ const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z
 
 const inferencePool: JsonSchema = {
   type: 'object',
-  description: "Gateway API Inference Extension: an InferencePool of every mode's pods with the router as its Endpoint Picker (docs/gateway.md).",
+  description:
+    "Gateway API Inference Extension: an InferencePool of every mode's pods with the router as its Endpoint Picker (docs/gateway.md).",
   required: ['enabled'],
   properties: {
-    enabled: { type: 'boolean', description: 'Render the InferencePool (when its CRD is installed) and serve the Endpoint Picker Protocol.' },
-    failureMode: str('What the gateway does when the router does not answer (default FailClose).', { enum: ['FailOpen', 'FailClose'] }),
+    enabled: {
+      type: 'boolean',
+      description: 'Render the InferencePool (when its CRD is installed) and serve the Endpoint Picker Protocol.',
+    },
+    failureMode: str('What the gateway does when the router does not answer (default FailClose).', {
+      enum: ['FailOpen', 'FailClose'],
+    }),
     extProcPort: int('Router port of the Endpoint Picker (Envoy ext_proc, gRPC); default 9002.', 1024, 65535),
     gateway: {
       type: 'object',
-      description: 'A Gateway to attach the pool to: the operator then also renders the HTTPRoute `<policy>` (all paths to the pool).',
+      description:
+        'A Gateway to attach the pool to: the operator then also renders the HTTPRoute `<policy>` (all paths to the pool).',
       required: ['name'],
       properties: {
         name: str('Gateway name.', { pattern: DNS_SUBDOMAIN, maxLength: 253 }),
@@ -347,7 +395,12 @@ const objective: JsonSchema = {
     ttftP95Seconds: seconds('95th percentile time to first token, seconds.'),
     interTokenMeanSeconds: seconds('Mean time between output tokens, seconds.'),
     interTokenP95Seconds: seconds('95th percentile time between output tokens, seconds.'),
-    qualityBudgetPoints: { type: 'number', description: 'Mean accuracy loss against FP16 the policy may spend, points (0: exact modes only).', minimum: 0, maximum: 100 },
+    qualityBudgetPoints: {
+      type: 'number',
+      description: 'Mean accuracy loss against FP16 the policy may spend, points (0: exact modes only).',
+      minimum: 0,
+      maximum: 100,
+    },
   },
   'x-kubernetes-validations': [
     {
@@ -359,14 +412,26 @@ const objective: JsonSchema = {
 
 const capacity: JsonSchema = {
   type: 'object',
-  description: 'Size modes to their traffic within a GPU budget; modes without a fixed replicas are autoscaled (docs/capacity.md).',
+  description:
+    'Size modes to their traffic within a GPU budget; modes without a fixed replicas are autoscaled (docs/capacity.md).',
   required: ['maxGpus'],
   properties: {
     maxGpus: int('GPUs across every mode, fixed and autoscaled.', 1, 4096),
-    powerBudgetWatts: { type: 'number', description: 'Board power the pool may draw at full load, watts (each GPU at its limit).', minimum: 1 },
+    powerBudgetWatts: {
+      type: 'number',
+      description: 'Board power the pool may draw at full load, watts (each GPU at its limit).',
+      minimum: 1,
+    },
     scaleDownDelaySeconds: int('How long demand must stay low before a mode loses a replica (default 300).', 0, 86_400),
-    idleToZeroSeconds: int('How long a mode must see no demand before it scales to zero, minReplicas allowing (default 900).', 0, 86_400),
-    actuation: str('Operator (default): the operator sets replicas. External: it only publishes them for KEDA or an HPA.', { enum: ['Operator', 'External'] }),
+    idleToZeroSeconds: int(
+      'How long a mode must see no demand before it scales to zero, minReplicas allowing (default 900).',
+      0,
+      86_400,
+    ),
+    actuation: str(
+      'Operator (default): the operator sets replicas. External: it only publishes them for KEDA or an HPA.',
+      { enum: ['Operator', 'External'] },
+    ),
   },
 };
 
@@ -385,7 +450,12 @@ const condition: JsonSchema = {
 
 const replicaStatus = (extra: Record<string, JsonSchema>): JsonSchema => ({
   type: 'object',
-  properties: { replicas: { type: 'integer' }, readyReplicas: { type: 'integer' }, service: { type: 'string' }, ...extra },
+  properties: {
+    replicas: { type: 'integer' },
+    readyReplicas: { type: 'integer' },
+    service: { type: 'string' },
+    ...extra,
+  },
 });
 
 export const specSchema: JsonSchema = {
@@ -449,7 +519,14 @@ export const statusSchema: JsonSchema = {
       'x-kubernetes-list-map-keys': ['type'],
       items: condition,
     },
-    modes: { type: 'array', items: replicaStatus({ name: { type: 'string' }, desiredReplicas: { type: 'integer' }, capacityReason: { type: 'string' } }) },
+    modes: {
+      type: 'array',
+      items: replicaStatus({
+        name: { type: 'string' },
+        desiredReplicas: { type: 'integer' },
+        capacityReason: { type: 'string' },
+      }),
+    },
     router: replicaStatus({}),
   },
 };
@@ -468,7 +545,8 @@ export const policySchema: JsonSchema = {
     {
       // Service names (<policy>-<mode>, <policy>-router) must be DNS-1035 labels: a leading letter, 63 characters.
       rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 56",
-      message: 'metadata.name must start with a letter, contain only lowercase letters, digits and -, and be at most 56 characters',
+      message:
+        'metadata.name must start with a letter, contain only lowercase letters, digits and -, and be at most 56 characters',
     },
     {
       rule: 'self.spec.modes.all(m, size(self.metadata.name) + size(m.name) <= 62)',

@@ -34,8 +34,15 @@ function closeObjects(schema: JsonSchema): JsonSchema {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
-ajv.addVocabulary(['x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-preserve-unknown-fields']);
-const validateSchema = ajv.compile(closeObjects({ ...policySchema, properties: { ...policySchema.properties, status: { type: 'object' } } }));
+ajv.addVocabulary([
+  'x-kubernetes-validations',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-preserve-unknown-fields',
+]);
+const validateSchema = ajv.compile(
+  closeObjects({ ...policySchema, properties: { ...policySchema.properties, status: { type: 'object' } } }),
+);
 
 function pointerToPath(pointer: string): string {
   let path = '';
@@ -58,7 +65,10 @@ function schemaProblem(e: ErrorObject): Problem {
     case 'required':
       return { path: joinPath(path, String(e.params['missingProperty'])), message: 'Required value' };
     case 'enum':
-      return { path, message: `Unsupported value: must be one of ${(e.params['allowedValues'] as unknown[]).join(', ')}` };
+      return {
+        path,
+        message: `Unsupported value: must be one of ${(e.params['allowedValues'] as unknown[]).join(', ')}`,
+      };
     default:
       return { path, message: `Invalid value: ${e.message ?? e.keyword}` };
   }
@@ -123,7 +133,9 @@ export function validatePolicy(obj: unknown): ValidationResult {
   problems.push(...capacityProblems(policy));
   const engine = engineFindings(policy);
   problems.push(...engine.problems);
-  return problems.length > 0 ? { problems, warnings: engine.warnings } : { policy, problems, warnings: engine.warnings };
+  return problems.length > 0
+    ? { problems, warnings: engine.warnings }
+    : { policy, problems, warnings: engine.warnings };
 }
 
 /** One line per problem, as `validate` prints them and as the PolicyValid condition carries them. */

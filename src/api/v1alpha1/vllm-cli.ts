@@ -97,7 +97,9 @@ function listOf(values: readonly (string | number)[]): string {
 /** Problems with one value of a flag; empty when vLLM takes it. */
 export function checkFlagValue(table: VllmCliTable, name: string, flag: VllmFlag, value: string): string[] {
   if (flag.choices && !flag.choices.some((c) => String(c) === value)) {
-    return [`${name} ${JSON.stringify(value)} is not accepted by vLLM ${table.vllm}: use one of ${listOf(flag.choices)}`];
+    return [
+      `${name} ${JSON.stringify(value)} is not accepted by vLLM ${table.vllm}: use one of ${listOf(flag.choices)}`,
+    ];
   }
   switch (name) {
     case '--quantization':
@@ -113,9 +115,13 @@ export function checkFlagValue(table: VllmCliTable, name: string, flag: VllmFlag
     case 'int|human':
       return HUMAN_INT.test(value) ? [] : [`${name} takes an integer such as 8192 or 8k, got ${JSON.stringify(value)}`];
     case 'int|auto':
-      return HUMAN_INT.test(value) || value === 'auto' || value === '-1' ? [] : [`${name} takes an integer such as 32768 or 32k, or auto, got ${JSON.stringify(value)}`];
+      return HUMAN_INT.test(value) || value === 'auto' || value === '-1'
+        ? []
+        : [`${name} takes an integer such as 32768 or 32k, or auto, got ${JSON.stringify(value)}`];
     case 'float':
-      return value.trim() !== '' && Number.isFinite(Number(value)) ? [] : [`${name} takes a number, got ${JSON.stringify(value)}`];
+      return value.trim() !== '' && Number.isFinite(Number(value))
+        ? []
+        : [`${name} takes a number, got ${JSON.stringify(value)}`];
     case 'json':
       return parsesAsJson(value) ? [] : [`${name} takes JSON, got ${JSON.stringify(value)}`];
     default:
@@ -134,22 +140,32 @@ function parsesAsJson(value: string): boolean {
 
 export function checkQuantization(table: VllmCliTable, method: string): string[] {
   if (!table.quantizationMethods.includes(method)) {
-    return [`quantization method ${JSON.stringify(method)} is not one vLLM ${table.vllm} knows: use one of ${listOf(table.quantizationMethods)}`];
+    return [
+      `quantization method ${JSON.stringify(method)} is not one vLLM ${table.vllm} knows: use one of ${listOf(table.quantizationMethods)}`,
+    ];
   }
   if (table.deprecatedQuantizationMethods.includes(method)) {
-    return [`quantization method ${JSON.stringify(method)} is deprecated in vLLM ${table.vllm}, which refuses it without --allow-deprecated-quantization`];
+    return [
+      `quantization method ${JSON.stringify(method)} is deprecated in vLLM ${table.vllm}, which refuses it without --allow-deprecated-quantization`,
+    ];
   }
   return [];
 }
 
 export function checkKvCacheDtype(table: VllmCliTable, dtype: string): string[] {
-  return table.kvCacheDtypes.includes(dtype) ? [] : [`KV-cache dtype ${JSON.stringify(dtype)} is not one vLLM ${table.vllm} knows: use one of ${listOf(table.kvCacheDtypes)}`];
+  return table.kvCacheDtypes.includes(dtype)
+    ? []
+    : [
+        `KV-cache dtype ${JSON.stringify(dtype)} is not one vLLM ${table.vllm} knows: use one of ${listOf(table.kvCacheDtypes)}`,
+      ];
 }
 
 export function checkSpeculativeMethod(table: VllmCliTable, method: string): string[] {
   return table.speculative.methods.includes(method)
     ? []
-    : [`speculative method ${JSON.stringify(method)} is not one vLLM ${table.vllm} knows: use one of ${listOf(table.speculative.methods)}`];
+    : [
+        `speculative method ${JSON.stringify(method)} is not one vLLM ${table.vllm} knows: use one of ${listOf(table.speculative.methods)}`,
+      ];
 }
 
 /** vLLM's SpeculativeConfig refuses keys it does not define (pydantic extra='forbid'). */
@@ -157,7 +173,9 @@ export function checkSpeculativeKeys(table: VllmCliTable, keys: readonly string[
   const unknown = keys.filter((k) => !table.speculative.keys.includes(k));
   return unknown.length === 0
     ? []
-    : [`--speculative-config key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not known to vLLM ${table.vllm}: use ${listOf(table.speculative.keys)}`];
+    : [
+        `--speculative-config key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not known to vLLM ${table.vllm}: use ${listOf(table.speculative.keys)}`,
+      ];
 }
 
 function checkSpeculativeJson(table: VllmCliTable, value: string): string[] {
@@ -167,7 +185,8 @@ function checkSpeculativeJson(table: VllmCliTable, value: string): string[] {
   } catch {
     return [`--speculative-config takes JSON, got ${JSON.stringify(value)}`];
   }
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) return ['--speculative-config takes a JSON object'];
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    return ['--speculative-config takes a JSON object'];
   const problems = checkSpeculativeKeys(table, Object.keys(config));
   const method = (config as Record<string, unknown>)['method'];
   if (typeof method === 'string') problems.push(...checkSpeculativeMethod(table, method));
@@ -184,13 +203,17 @@ export function checkServeArgs(table: VllmCliTable, args: readonly string[], opt
   const problems: ArgProblem[] = [];
   let i = 0;
   if (options.positionalModel) {
-    if (args[0] === undefined || args[0].startsWith('-')) problems.push({ index: 0, message: 'vllm serve needs the model first' });
+    if (args[0] === undefined || args[0].startsWith('-'))
+      problems.push({ index: 0, message: 'vllm serve needs the model first' });
     i = 1;
   }
   while (i < args.length) {
     const token = args[i]!;
     if (!token.startsWith('-')) {
-      problems.push({ index: i, message: `unexpected value ${JSON.stringify(token)}: it follows no flag that takes one` });
+      problems.push({
+        index: i,
+        message: `unexpected value ${JSON.stringify(token)}: it follows no flag that takes one`,
+      });
       i++;
       continue;
     }
@@ -198,7 +221,10 @@ export function checkServeArgs(table: VllmCliTable, args: readonly string[], opt
     const name = eq > 0 ? token.slice(0, eq) : token;
     const found = lookup(table, name);
     if (!found) {
-      problems.push({ index: i, message: `vLLM ${table.vllm} has no flag ${name} (removed or misspelt; vllm serve --help lists a release's flags)` });
+      problems.push({
+        index: i,
+        message: `vLLM ${table.vllm} has no flag ${name} (removed or misspelt; vllm serve --help lists a release's flags)`,
+      });
       // Its values, if any, are not reported again.
       i++;
       while (i < args.length && !isFlagToken(args[i]!)) i++;
@@ -212,16 +238,26 @@ export function checkServeArgs(table: VllmCliTable, args: readonly string[], opt
       continue;
     }
     let j = i + 1;
-    while (eq < 0 && j < args.length && !isFlagToken(args[j]!) && (wanted === '+' || values.length < (wanted === '?' ? 1 : wanted))) {
+    while (
+      eq < 0 &&
+      j < args.length &&
+      !isFlagToken(args[j]!) &&
+      (wanted === '+' || values.length < (wanted === '?' ? 1 : wanted))
+    ) {
       values.push(args[j]!);
       j++;
     }
     const min = wanted === '?' ? 0 : wanted === '+' ? 1 : wanted;
-    if (values.length < min) problems.push({ index: i, message: `${name} needs ${min === 1 ? 'a value' : `${min} values`}` });
+    if (values.length < min)
+      problems.push({ index: i, message: `${name} needs ${min === 1 ? 'a value' : `${min} values`}` });
     if (found.jsonKey) {
-      if (found.name === '--speculative-config') problems.push(...checkSpeculativeKeys(table, [found.jsonKey.split('.')[0]!]).map((message) => ({ index: i, message })));
+      if (found.name === '--speculative-config')
+        problems.push(
+          ...checkSpeculativeKeys(table, [found.jsonKey.split('.')[0]!]).map((message) => ({ index: i, message })),
+        );
     } else {
-      for (const v of values) problems.push(...checkFlagValue(table, found.name, found.flag, v).map((message) => ({ index: i, message })));
+      for (const v of values)
+        problems.push(...checkFlagValue(table, found.name, found.flag, v).map((message) => ({ index: i, message })));
     }
     i = j;
   }

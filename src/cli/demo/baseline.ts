@@ -28,6 +28,11 @@ export function alwaysBaseline(o: BaselineOptions): FleetMetrics {
 /** The same policy replayed in simulated time only (no HTTP, no timers): what the demo's figures should approach. */
 export function policyInSimulatedTime(o: BaselineOptions): FleetMetrics {
   const gpus = createFleetPool({ gpu: o.gpu, model: o.model, modes: o.modes, seed: o.seed });
-  const run = replayFleet({ gpus, dispatcher: policyDispatcher({ policy: o.policy, gpus }), requests: o.requests, tickSeconds: 1 });
+  const run = replayFleet({
+    gpus,
+    dispatcher: policyDispatcher({ policy: o.policy, gpus }),
+    requests: o.requests,
+    tickSeconds: 1,
+  });
   return fleetMetrics(run, new Map(o.modes.map((m) => [m.name, m.profile])));
 }

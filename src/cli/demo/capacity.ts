@@ -37,8 +37,15 @@ export function simulateDemoCapacity(o: DemoCapacityOptions): DemoCapacity {
   const resolved = resolvePolicy(o.policy);
   const capacity: CapacityBudget = resolved.capacity ?? { ...DEFAULT_CAPACITY, maxGpus: o.staticGpus };
   const results = compareCapacity({
-    policy: o.policy, requests: o.requests, gpu: o.gpu, model: o.model, seed: o.seed, baselineMode: o.baselineMode,
-    target: resolved.objective, qualityBudgetPoints: resolved.objective.qualityBudgetPoints, capacity,
+    policy: o.policy,
+    requests: o.requests,
+    gpu: o.gpu,
+    model: o.model,
+    seed: o.seed,
+    baselineMode: o.baselineMode,
+    target: resolved.objective,
+    qualityBudgetPoints: resolved.objective.qualityBudgetPoints,
+    capacity,
   });
   const pool = (kind: string, label: string): AutoscaledPool => {
     const r = results.find((x) => x.kind === kind);
@@ -46,8 +53,10 @@ export function simulateDemoCapacity(o: DemoCapacityOptions): DemoCapacity {
     return { label, metrics: r.metrics, replicas: r.run.replicas };
   };
   return {
-    objective: resolved.objective, capacity,
-    baseline: pool('baseline', `always-${o.baselineMode.toUpperCase()}`), modeswitch: pool('modeswitch', 'ModeSwitch'),
+    objective: resolved.objective,
+    capacity,
+    baseline: pool('baseline', `always-${o.baselineMode.toUpperCase()}`),
+    modeswitch: pool('modeswitch', 'ModeSwitch'),
   };
 }
 
@@ -59,7 +68,12 @@ function spread(n: number, max: number): number[] {
 
 function table(lines: string[][]): string[] {
   const widths = (lines[0] ?? []).map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
-  return lines.map((l) => l.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd());
+  return lines.map((l) =>
+    l
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** One row per strategy and mode: `desired/ready` replicas at each shown planning step. */
@@ -70,10 +84,14 @@ function timeline(pools: readonly AutoscaledPool[]): string[] {
     const modes = [...new Set(p.replicas.map((s) => s.mode))];
     return modes.map((mode) => {
       const at = new Map(p.replicas.filter((s) => s.mode === mode).map((s) => [s.t, s]));
-      return [p.label, mode, ...shown.map((t) => {
-        const s = at.get(t);
-        return s ? `${s.desired}/${s.ready}` : '—';
-      })];
+      return [
+        p.label,
+        mode,
+        ...shown.map((t) => {
+          const s = at.get(t);
+          return s ? `${s.desired}/${s.ready}` : '—';
+        }),
+      ];
     });
   });
   return table([['replicas desired/ready', 'mode', ...shown.map((t) => `${Math.round(t)}s`)], ...rows]);
@@ -96,7 +114,12 @@ export function formatCapacitySection(c: DemoCapacity): string[] {
     '',
     ...table([
       ['autoscaled pool', 'GPU hours', 'J/output token (pool)', 'SLO met'],
-      ...pools.map((p) => [p.label, p.metrics.gpuHours.toFixed(3), f(p.metrics.fleetJoulesPerOutputToken), `${(p.metrics.sloAttainment * 100).toFixed(1)}%`]),
+      ...pools.map((p) => [
+        p.label,
+        p.metrics.gpuHours.toFixed(3),
+        f(p.metrics.fleetJoulesPerOutputToken),
+        `${(p.metrics.sloAttainment * 100).toFixed(1)}%`,
+      ]),
     ]),
     'Pool = every GPU held, loading and idle included, over all output tokens; a new replica loads weights before it is ready.',
     `ModeSwitch vs ${c.baseline.label}, both autoscaled: ${lessOrMore(savingAgainst(c.baseline.metrics.fleetJoulesPerOutputToken, c.modeswitch.metrics.fleetJoulesPerOutputToken))} pool energy per output token. docs/capacity.md.`,

@@ -1,7 +1,22 @@
 /** Ready-to-paste commands against the running demo, with its actual ports. */
-export function tryItLines(ports: { http: number; grpc: number; metrics: number; dcgm: number }, model: string): string[] {
-  const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'Summarize the key points of this text: ModeSwitch routes each request to a vLLM mode.' }], max_tokens: 64 });
-  const grpcBody = JSON.stringify({ messages: [{ role: 'user', content: 'Solve the equation 3x + 7 = 22 step by step.' }], max_tokens: 64 });
+export function tryItLines(
+  ports: { http: number; grpc: number; metrics: number; dcgm: number },
+  model: string,
+): string[] {
+  const body = JSON.stringify({
+    model,
+    messages: [
+      {
+        role: 'user',
+        content: 'Summarize the key points of this text: ModeSwitch routes each request to a vLLM mode.',
+      },
+    ],
+    max_tokens: 64,
+  });
+  const grpcBody = JSON.stringify({
+    messages: [{ role: 'user', content: 'Solve the equation 3x + 7 = 22 step by step.' }],
+    max_tokens: 64,
+  });
   return [
     'The router keeps serving on 127.0.0.1. Try it:',
     '',

@@ -38,7 +38,8 @@ the router, prints a summary against always-FP16, then keeps serving until Ctrl-
 function positive(text: string | undefined, flag: string, fallback: number, allowZero = false): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new Error(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${text}"`);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
+    throw new Error(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${text}"`);
   return n;
 }
 
@@ -47,16 +48,24 @@ export function parseDemoArgs(argv: string[], defaultPolicy: string): DemoOption
   const { values } = parseArgs({
     args: argv,
     options: {
-      duration: { type: 'string' }, rate: { type: 'string' }, gpu: { type: 'string' }, speedup: { type: 'string' },
-      'port-base': { type: 'string' }, trace: { type: 'string' }, seed: { type: 'string' }, policy: { type: 'string' },
-      'no-serve': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      duration: { type: 'string' },
+      rate: { type: 'string' },
+      gpu: { type: 'string' },
+      speedup: { type: 'string' },
+      'port-base': { type: 'string' },
+      trace: { type: 'string' },
+      seed: { type: 'string' },
+      policy: { type: 'string' },
+      'no-serve': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return undefined;
   const trace = values.trace ?? 'conv';
   if (trace !== 'conv' && trace !== 'code') throw new Error(`--trace must be conv or code, got "${trace}"`);
   const portBase = positive(values['port-base'], '--port-base', 8080, true);
-  if (!Number.isInteger(portBase) || portBase > 65_000) throw new Error(`--port-base must be a port number up to 65000, got "${values['port-base']}"`);
+  if (!Number.isInteger(portBase) || portBase > 65_000)
+    throw new Error(`--port-base must be a port number up to 65000, got "${values['port-base']}"`);
   const options: DemoOptions = {
     durationSeconds: positive(values.duration, '--duration', 60),
     gpu: values.gpu ?? 'h100-80gb',

@@ -31,19 +31,34 @@ export async function replayThroughRouter(o: RouterReplayOptions): Promise<SentR
   const results: SentRequest[] = [];
   const byMode = new Map<string, number>();
   let sent = 0;
-  const progress = () => o.onProgress?.({ sent, done: results.length, total: o.requests.length, failed: results.filter((r) => r.status !== 200).length, byMode });
+  const progress = () =>
+    o.onProgress?.({
+      sent,
+      done: results.length,
+      total: o.requests.length,
+      failed: results.filter((r) => r.status !== 200).length,
+      byMode,
+    });
   const ticker = setInterval(progress, o.progressEveryMs ?? 1000);
   try {
-    await Promise.all(o.requests.map((r, i) => new Promise<void>((resolve) => {
-      setTimeout(() => {
-        sent += 1;
-        void sendChat(r, i % 2 === 0, { url: o.url, model: o.model, dispatcher, nowMs }).then((res) => {
-          results.push(res);
-          if (res.mode) byMode.set(res.mode, (byMode.get(res.mode) ?? 0) + 1);
-          resolve();
-        });
-      }, (r.arrivalSeconds * 1000) / o.speedup);
-    })));
+    await Promise.all(
+      o.requests.map(
+        (r, i) =>
+          new Promise<void>((resolve) => {
+            setTimeout(
+              () => {
+                sent += 1;
+                void sendChat(r, i % 2 === 0, { url: o.url, model: o.model, dispatcher, nowMs }).then((res) => {
+                  results.push(res);
+                  if (res.mode) byMode.set(res.mode, (byMode.get(res.mode) ?? 0) + 1);
+                  resolve();
+                });
+              },
+              (r.arrivalSeconds * 1000) / o.speedup,
+            );
+          }),
+      ),
+    );
   } finally {
     clearInterval(ticker);
     await dispatcher.close();

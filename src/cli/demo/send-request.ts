@@ -33,14 +33,29 @@ const USAGE_RE = /"completion_tokens":\s*(\d+)/g;
  */
 export async function sendChat(r: WorkloadRequest, stream: boolean, o: SendOptions): Promise<SentRequest> {
   const body = {
-    model: o.model, messages: chatPromptFor(r).messages, max_tokens: r.outputTokens, ignore_eos: true, stream,
+    model: o.model,
+    messages: chatPromptFor(r).messages,
+    max_tokens: r.outputTokens,
+    ignore_eos: true,
+    stream,
     ...(stream ? { stream_options: { include_usage: true } } : {}),
   };
   const sentMs = o.nowMs();
-  const out: SentRequest = { request: r, stream, status: 0, mode: '', rule: '', sentMs, doneMs: sentMs, outputTokens: 0 };
+  const out: SentRequest = {
+    request: r,
+    stream,
+    status: 0,
+    mode: '',
+    rule: '',
+    sentMs,
+    doneMs: sentMs,
+    outputTokens: 0,
+  };
   try {
     const res = await httpRequest(`${o.url}/v1/chat/completions`, {
-      method: 'POST', dispatcher: o.dispatcher, body: JSON.stringify(body),
+      method: 'POST',
+      dispatcher: o.dispatcher,
+      body: JSON.stringify(body),
       headers: { 'content-type': 'application/json', [HINT_HEADERS.difficulty]: r.difficulty.toFixed(3) },
     });
     out.status = res.statusCode;

@@ -51,18 +51,37 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
   try {
     for (const mode of o.modes) {
       // The LoRA adapters the policy puts on this mode's pods, loaded as vLLM's --lora-modules would.
-      const loraModules = loraModulesOf(o.policy.spec.modes, { name: mode.name, ...o.policy.spec.modes.find((m) => m.name === mode.name) });
+      const loraModules = loraModulesOf(o.policy.spec.modes, {
+        name: mode.name,
+        ...o.policy.spec.modes.find((m) => m.name === mode.name),
+      });
       for (let r = 0; r < mode.replicas; r += 1) {
         const engine = await startSimEngine({
-          mode: mode.profile, gpu: o.gpu, model: o.model, host, port: at(o.portBase, 4 + engines.length), timeScale: o.speedup, seed: o.seed + engines.length,
-          servedModelName: o.policy.spec.model, loraModules, podName: `${o.policy.metadata.name}-${mode.name}-${r}`, namespace, logger: o.logger,
+          mode: mode.profile,
+          gpu: o.gpu,
+          model: o.model,
+          host,
+          port: at(o.portBase, 4 + engines.length),
+          timeScale: o.speedup,
+          seed: o.seed + engines.length,
+          servedModelName: o.policy.spec.model,
+          loraModules,
+          podName: `${o.policy.metadata.name}-${mode.name}-${r}`,
+          namespace,
+          logger: o.logger,
         });
         engines.push({ mode: mode.name, engine });
       }
     }
-    exporter = await startDcgmExporter({ sources: engines.map((e) => gpuSourceFromEngine(e.engine)), host, port: at(o.portBase, 3), logger: o.logger });
+    exporter = await startDcgmExporter({
+      sources: engines.map((e) => gpuSourceFromEngine(e.engine)),
+      host,
+      port: at(o.portBase, 3),
+      logger: o.logger,
+    });
     const endpoints: Record<string, string[]> = {};
-    for (const { mode, engine } of engines) (endpoints[mode] ??= []).push(`${engine.url}#${namespace}/${engine.podName}`);
+    for (const { mode, engine } of engines)
+      (endpoints[mode] ??= []).push(`${engine.url}#${namespace}/${engine.podName}`);
     const router = createRouter({
       discovery: staticSource(o.policy, endpoints),
       listen: { host, httpPort: o.portBase, grpcPort: at(o.portBase, 1), metricsPort: at(o.portBase, 2) },
@@ -76,7 +95,10 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
     const ports = await router.start();
     const started = exporter;
     return {
-      engines, exporter: started, router, servedModel: o.policy.spec.model,
+      engines,
+      exporter: started,
+      router,
+      servedModel: o.policy.spec.model,
       ports: { http: ports.httpPort, grpc: ports.grpcPort, metrics: ports.metricsPort, dcgm: started.port },
       async stop() {
         await router.stop();

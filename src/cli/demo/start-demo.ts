@@ -29,7 +29,10 @@ export interface StartDemoDeps {
 }
 
 function progressLine(p: ReplayProgress): string {
-  const modes = [...p.byMode].sort().map(([m, n]) => `${m} ${n}`).join(', ');
+  const modes = [...p.byMode]
+    .sort()
+    .map(([m, n]) => `${m} ${n}`)
+    .join(', ');
   return `  replay: ${p.sent}/${p.total} sent, ${p.done} answered${p.failed > 0 ? `, ${p.failed} failed` : ''}${modes ? ` | by mode: ${modes}` : ''}`;
 }
 
@@ -43,28 +46,61 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
   const modes = fleetModesOf(policy);
   // The policy's model, simulated: `demo --policy` with another model simulates that model, or says it is unknown.
   const model = modelById(policy.spec.model).id;
-  if (!modes.some((m) => m.name === BASELINE_MODE)) throw new Error(`the policy has no "${BASELINE_MODE}" mode to compare against`);
-  const requests = demoWorkload({ trace: o.trace, durationSeconds: o.durationSeconds, seed: o.seed, ...(o.rate !== undefined ? { rate: o.rate } : {}) });
-  if (requests.length === 0) throw new Error(`no request arrives in the first ${o.durationSeconds} s of the ${o.trace} trace; use a longer --duration`);
+  if (!modes.some((m) => m.name === BASELINE_MODE))
+    throw new Error(`the policy has no "${BASELINE_MODE}" mode to compare against`);
+  const requests = demoWorkload({
+    trace: o.trace,
+    durationSeconds: o.durationSeconds,
+    seed: o.seed,
+    ...(o.rate !== undefined ? { rate: o.rate } : {}),
+  });
+  if (requests.length === 0)
+    throw new Error(
+      `no request arrives in the first ${o.durationSeconds} s of the ${o.trace} trace; use a longer --duration`,
+    );
   const gpuCount = modes.reduce((s, m) => s + m.replicas, 0);
-  deps.out(`ModeSwitch demo: policy ${policy.metadata.namespace ?? 'default'}/${policy.metadata.name}, modes ${modes.map((m) => m.name).join(', ')} on ${gpuCount} simulated ${o.gpu} GPUs`);
-  const stack = await startDemoStack({ policy, modes, gpu: o.gpu, model, speedup: o.speedup, portBase: o.portBase, seed: o.seed, logger });
+  deps.out(
+    `ModeSwitch demo: policy ${policy.metadata.namespace ?? 'default'}/${policy.metadata.name}, modes ${modes.map((m) => m.name).join(', ')} on ${gpuCount} simulated ${o.gpu} GPUs`,
+  );
+  const stack = await startDemoStack({
+    policy,
+    modes,
+    gpu: o.gpu,
+    model,
+    speedup: o.speedup,
+    portBase: o.portBase,
+    seed: o.seed,
+    logger,
+  });
   try {
-    deps.out(`router: HTTP 127.0.0.1:${stack.ports.http}, gRPC 127.0.0.1:${stack.ports.grpc}, metrics 127.0.0.1:${stack.ports.metrics}; dcgm-exporter 127.0.0.1:${stack.ports.dcgm}`);
-    deps.out(`replaying ${requests.length} requests (${o.durationSeconds} s of the Azure ${o.trace === 'conv' ? 'conversation' : 'code'} trace, ${o.speedup}x faster than real time)`);
+    deps.out(
+      `router: HTTP 127.0.0.1:${stack.ports.http}, gRPC 127.0.0.1:${stack.ports.grpc}, metrics 127.0.0.1:${stack.ports.metrics}; dcgm-exporter 127.0.0.1:${stack.ports.dcgm}`,
+    );
+    deps.out(
+      `replaying ${requests.length} requests (${o.durationSeconds} s of the Azure ${o.trace === 'conv' ? 'conversation' : 'code'} trace, ${o.speedup}x faster than real time)`,
+    );
     const energyAt = () => stack.engines.map((e) => e.engine.telemetry().energyJoules);
     const before = energyAt();
     const results = await replayThroughRouter({
-      url: `http://127.0.0.1:${stack.ports.http}`, model: stack.servedModel, requests, speedup: o.speedup, onProgress: (p) => deps.out(progressLine(p)),
+      url: `http://127.0.0.1:${stack.ports.http}`,
+      model: stack.servedModel,
+      requests,
+      speedup: o.speedup,
+      onProgress: (p) => deps.out(progressLine(p)),
     });
     const after = energyAt();
     const energyByMode = new Map<string, number>();
-    stack.engines.forEach((e, i) => energyByMode.set(e.mode, (energyByMode.get(e.mode) ?? 0) + (after[i] as number) - (before[i] as number)));
+    stack.engines.forEach((e, i) =>
+      energyByMode.set(e.mode, (energyByMode.get(e.mode) ?? 0) + (after[i] as number) - (before[i] as number)),
+    );
     const profiles = new Map(modes.map((m) => [m.name, m.profile]));
     const fleet = { policy, modes, baselineMode: BASELINE_MODE, requests, gpu: o.gpu, model, seed: o.seed };
     const baseline = alwaysBaseline(fleet);
     const summary = summariseDemo({
-      results, speedup: o.speedup, energyByMode, baseline,
+      results,
+      speedup: o.speedup,
+      energyByMode,
+      baseline,
       podsModeOf: (mode) => adapterRoutes(policy.spec.modes)[mode]?.podsOf ?? mode,
       quality: (mode, type) => {
         const profile = profiles.get(mode);
@@ -72,7 +108,15 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
       },
     });
     const capacity = simulateDemoCapacity({ ...fleet, staticGpus: gpuCount });
-    return { stack, summary, lines: [...formatDemoSummary(summary, baseline, policyInSimulatedTime(fleet)), '', ...formatCapacitySection(capacity)] };
+    return {
+      stack,
+      summary,
+      lines: [
+        ...formatDemoSummary(summary, baseline, policyInSimulatedTime(fleet)),
+        '',
+        ...formatCapacitySection(capacity),
+      ],
+    };
   } catch (err) {
     await stack.stop();
     throw err;

@@ -54,8 +54,12 @@ export function summariseDemo(input: SummaryInput): DemoSummary {
     const ttft = mine.filter((r) => r.firstByteMs !== undefined).map((r) => sim((r.firstByteMs as number) - r.sentMs));
     const tokens = tokensOnPods.get(podsOf(mode)) ?? 0;
     return {
-      mode, share: mine.length / Math.max(1, ok.length), p50LatencySeconds: quantile(lat, 0.5), p95LatencySeconds: quantile(lat, 0.95),
-      meanTtftSeconds: ttft.length > 0 ? mean(ttft) : undefined, joulesPerOutputToken: tokens > 0 ? (input.energyByMode.get(podsOf(mode)) ?? 0) / tokens : 0,
+      mode,
+      share: mine.length / Math.max(1, ok.length),
+      p50LatencySeconds: quantile(lat, 0.5),
+      p95LatencySeconds: quantile(lat, 0.95),
+      meanTtftSeconds: ttft.length > 0 ? mean(ttft) : undefined,
+      joulesPerOutputToken: tokens > 0 ? (input.energyByMode.get(podsOf(mode)) ?? 0) / tokens : 0,
     };
   });
   const tokens = ok.reduce((s, r) => s + r.outputTokens, 0);
@@ -76,7 +80,12 @@ export function summariseDemo(input: SummaryInput): DemoSummary {
 
 function table(header: string[], lines: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd());
+  return [header, ...lines].map((l) =>
+    l
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The summary as terminal lines. */
@@ -87,19 +96,38 @@ export function formatDemoSummary(s: DemoSummary, baseline: FleetMetrics, simula
     '',
     ...table(
       ['mode', 'share', 'latency p50 s', 'latency p95 s', 'TTFT s (streamed)', 'J/output token'],
-      s.modes.map((m) => [m.mode, `${(m.share * 100).toFixed(1)}%`, f(m.p50LatencySeconds), f(m.p95LatencySeconds), m.meanTtftSeconds === undefined ? '—' : f(m.meanTtftSeconds), f(m.joulesPerOutputToken)]),
+      s.modes.map((m) => [
+        m.mode,
+        `${(m.share * 100).toFixed(1)}%`,
+        f(m.p50LatencySeconds),
+        f(m.p95LatencySeconds),
+        m.meanTtftSeconds === undefined ? '—' : f(m.meanTtftSeconds),
+        f(m.joulesPerOutputToken),
+      ]),
     ),
     '',
     ...table(
       ['overall', 'mean latency s', 'J/output token (GPUs)', 'J/output token (per request)', 'quality Δ pts'],
       [
         ['ModeSwitch', f(s.meanLatencySeconds), f(s.joulesPerOutputToken), '—', s.qualityDeltaPoints.toFixed(2)],
-        ['always-FP16 *', f(baseline.meanLatencySeconds), f(baseline.joulesPerOutputToken), f(baseline.requestJoulesPerOutputToken), '0.00'],
-        ['ModeSwitch *', f(simulated.meanLatencySeconds), f(simulated.joulesPerOutputToken), f(simulated.requestJoulesPerOutputToken), simulated.qualityDeltaPoints.toFixed(2)],
+        [
+          'always-FP16 *',
+          f(baseline.meanLatencySeconds),
+          f(baseline.joulesPerOutputToken),
+          f(baseline.requestJoulesPerOutputToken),
+          '0.00',
+        ],
+        [
+          'ModeSwitch *',
+          f(simulated.meanLatencySeconds),
+          f(simulated.joulesPerOutputToken),
+          f(simulated.requestJoulesPerOutputToken),
+          simulated.qualityDeltaPoints.toFixed(2),
+        ],
       ],
     ),
     '* same requests and GPUs replayed in simulated time only (no HTTP): the demo adds its own process and timer delays.',
-    '  Per request = each request\'s share of the engine iterations that served it (how the published 51.7% is measured);',
+    "  Per request = each request's share of the engine iterations that served it (how the published 51.7% is measured);",
     '  GPUs = every GPU over the whole replay, idle included (what dcgm-exporter adds up). docs/policy-benchmark.md.',
     '',
     `ModeSwitch vs always-FP16: ${s.latencySpeedup.toFixed(2)}x lower mean latency, ${(s.energySaving * 100).toFixed(1)}% less energy per output token (all GPUs, idle included); ${(savingAgainst(baseline.requestJoulesPerOutputToken, simulated.requestJoulesPerOutputToken) * 100).toFixed(1)}% less per request (simulated replay).`,

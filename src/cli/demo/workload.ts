@@ -18,6 +18,9 @@ export function demoWorkload(o: DemoWorkloadOptions): WorkloadRequest[] {
   const span = trace[trace.length - 1]?.arrivalSeconds ?? 0;
   const traceRate = trace.length / Math.max(1, span);
   const stretch = o.rate === undefined ? 1 : traceRate / o.rate;
-  const records = sliceTrace(trace, 0, o.durationSeconds / stretch).map((r) => ({ ...r, arrivalSeconds: r.arrivalSeconds * stretch }));
+  const records = sliceTrace(trace, 0, o.durationSeconds / stretch).map((r) => ({
+    ...r,
+    arrivalSeconds: r.arrivalSeconds * stretch,
+  }));
   return synthesizeWorkload(records, { trace: o.trace, seed: o.seed });
 }

@@ -15,7 +15,13 @@ import { COMPONENT_ROUTER, modeObjectName, selectorLabels } from '../render/labe
 /** The field manager of the only writer of autoscaled modes' replicas. */
 export const CAPACITY_FIELD_MANAGER = 'modeswitch-capacity';
 const REPORTER = 'modeswitch-capacity';
-const QUIET: ModeDemand = { requestsPerSecond: 0, wantedPerSecond: 0, meanPromptTokens: 0, meanOutputTokens: 0, inFlight: 0 };
+const QUIET: ModeDemand = {
+  requestsPerSecond: 0,
+  wantedPerSecond: 0,
+  meanPromptTokens: 0,
+  meanOutputTokens: 0,
+  inFlight: 0,
+};
 
 interface DeploymentLike extends KubeObject {
   metadata: KubeObject['metadata'] & { managedFields?: { manager?: string }[] };
@@ -71,7 +77,15 @@ export class CapacityController {
     const demand = await this.options.demand.demand(key, await this.routers(policy), now);
     const deployments = new Map<string, DeploymentLike | undefined>();
     for (const m of policy.modes) {
-      deployments.set(m.name, await this.options.reader.get<DeploymentLike>({ apiVersion: 'apps/v1', kind: 'Deployment', name: modeObjectName(policy.name, m.name), namespace: policy.namespace }));
+      deployments.set(
+        m.name,
+        await this.options.reader.get<DeploymentLike>({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: modeObjectName(policy.name, m.name),
+          namespace: policy.namespace,
+        }),
+      );
     }
     const models = seedPolicyModels(policy);
     const modes: PlannerMode[] = policy.modes.flatMap((m) => {
@@ -81,17 +95,32 @@ export class CapacityController {
       const ready = d?.status?.readyReplicas ?? 0;
       const observed = demand.get(m.name);
       const mode: PlannerMode = {
-        name: m.name, model: this.refit(`${key}@${policyObj.metadata.generation ?? 0}/${m.name}`, seeded, observed, ready),
-        minReplicas: m.autoscale?.minReplicas ?? m.replicas, maxReplicas: m.autoscale?.maxReplicas ?? m.replicas,
-        replicas: m.autoscale && capacity.actuation === 'Operator' && !scaledByUs(d) ? m.autoscale.minReplicas : (d?.spec?.replicas ?? 0), ready, demand: observed?.demand ?? QUIET,
+        name: m.name,
+        model: this.refit(`${key}@${policyObj.metadata.generation ?? 0}/${m.name}`, seeded, observed, ready),
+        minReplicas: m.autoscale?.minReplicas ?? m.replicas,
+        maxReplicas: m.autoscale?.maxReplicas ?? m.replicas,
+        replicas:
+          m.autoscale && capacity.actuation === 'Operator' && !scaledByUs(d)
+            ? m.autoscale.minReplicas
+            : (d?.spec?.replicas ?? 0),
+        ready,
+        demand: observed?.demand ?? QUIET,
       };
       if (!m.autoscale) mode.fixedReplicas = m.replicas;
       return [mode];
     });
-    const plan = planCapacity({
-      now, target: policy.objective, maxGpus: capacity.maxGpus, powerBudgetWatts: capacity.powerBudgetWatts,
-      scaleDownDelaySeconds: capacity.scaleDownDelaySeconds, idleToZeroSeconds: capacity.idleToZeroSeconds, modes,
-    }, this.state.get(key) ?? {});
+    const plan = planCapacity(
+      {
+        now,
+        target: policy.objective,
+        maxGpus: capacity.maxGpus,
+        powerBudgetWatts: capacity.powerBudgetWatts,
+        scaleDownDelaySeconds: capacity.scaleDownDelaySeconds,
+        idleToZeroSeconds: capacity.idleToZeroSeconds,
+        modes,
+      },
+      this.state.get(key) ?? {},
+    );
     this.state.set(key, plan.state);
     const decided = new Map(plan.modes.map((p) => [p.mode, p]));
     // Status before scaling: the policy controller then writes the counts the scaling changes after this write.
@@ -107,8 +136,15 @@ export class CapacityController {
       if (!deployment) continue;
       const before = this.lastDesired.get(`${key}/${m.name}`) ?? deployment.spec?.replicas;
       this.lastDesired.set(`${key}/${m.name}`, p.replicas);
-      if (capacity.actuation === 'Operator' && (deployment.spec?.replicas !== p.replicas || !scaledByUs(deployment))) await this.scale(deployment, p.replicas);
-      if (before !== p.replicas) await this.event(policyObj, 'Normal', capacity.actuation === 'Operator' ? 'ScaledMode' : 'DesiredReplicas', `mode ${m.name}: ${before ?? 0} → ${p.replicas} replicas: ${p.reason}`);
+      if (capacity.actuation === 'Operator' && (deployment.spec?.replicas !== p.replicas || !scaledByUs(deployment)))
+        await this.scale(deployment, p.replicas);
+      if (before !== p.replicas)
+        await this.event(
+          policyObj,
+          'Normal',
+          capacity.actuation === 'Operator' ? 'ScaledMode' : 'DesiredReplicas',
+          `mode ${m.name}: ${before ?? 0} → ${p.replicas} replicas: ${p.reason}`,
+        );
     }
   }
 
@@ -121,7 +157,9 @@ export class CapacityController {
     if (!fit) {
       // A new generation may run other flags or GPUs: its modes start again from their seeds.
       const policyPrefix = fitKey.slice(0, fitKey.indexOf('@') + 1);
-      for (const k of this.fits.keys()) if (k.startsWith(policyPrefix) && !k.startsWith(fitKey.slice(0, fitKey.lastIndexOf('/') + 1))) this.fits.delete(k);
+      for (const k of this.fits.keys())
+        if (k.startsWith(policyPrefix) && !k.startsWith(fitKey.slice(0, fitKey.lastIndexOf('/') + 1)))
+          this.fits.delete(k);
       this.fits.set(fitKey, (fit = new ModeModelFit(seeded.model)));
     }
     if (observed && ready > 0) {
@@ -134,8 +172,15 @@ export class CapacityController {
 
   /** Every router pod of the policy with an IP: its metrics endpoint. */
   private async routers(policy: ResolvedPolicy): Promise<RouterTarget[]> {
-    const selector = Object.entries(selectorLabels(policy.name, COMPONENT_ROUTER)).map(([k, v]) => `${k}=${v}`).join(',');
-    const pods = await this.options.reader.list<PodLike>({ apiVersion: 'v1', kind: 'Pod', namespace: policy.namespace, labelSelector: selector });
+    const selector = Object.entries(selectorLabels(policy.name, COMPONENT_ROUTER))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const pods = await this.options.reader.list<PodLike>({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      namespace: policy.namespace,
+      labelSelector: selector,
+    });
     return pods
       .filter((p) => p.status?.podIP && !p.metadata.deletionTimestamp)
       .map((p) => ({ pod: p.metadata.name, url: `http://${p.status?.podIP}:${policy.router.metricsPort}/metrics` }));
@@ -143,7 +188,12 @@ export class CapacityController {
 
   private async scale(deployment: DeploymentLike, replicas: number): Promise<void> {
     const { name, namespace } = deployment.metadata;
-    const scaled: DeploymentLike = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas } };
+    const scaled: DeploymentLike = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace },
+      spec: { replicas },
+    };
     await this.options.client.apply(scaled, { fieldManager: CAPACITY_FIELD_MANAGER, force: true });
   }
 
@@ -152,15 +202,33 @@ export class CapacityController {
    * counts come from the Deployments as just read, as that controller computes them: a write of either never leaves
    * the other's older counts standing.
    */
-  private async writeStatus(policyObj: InferenceModePolicy, decided: Map<string, { replicas: number; reason: string }>, deployments: Map<string, DeploymentLike | undefined>): Promise<void> {
-    const ref = { apiVersion: API_VERSION, kind: KIND, name: policyObj.metadata.name, namespace: policyObj.metadata.namespace };
+  private async writeStatus(
+    policyObj: InferenceModePolicy,
+    decided: Map<string, { replicas: number; reason: string }>,
+    deployments: Map<string, DeploymentLike | undefined>,
+  ): Promise<void> {
+    const ref = {
+      apiVersion: API_VERSION,
+      kind: KIND,
+      name: policyObj.metadata.name,
+      namespace: policyObj.metadata.namespace,
+    };
     const current = (await this.options.reader.get<InferenceModePolicy>(ref))?.status?.modes ?? [];
-    const autoscaled = new Set(resolvePolicy(policyObj).modes.filter((m) => m.autoscale).map((m) => m.name));
+    const autoscaled = new Set(
+      resolvePolicy(policyObj)
+        .modes.filter((m) => m.autoscale)
+        .map((m) => m.name),
+    );
     let changed = false;
     const modes: ModeStatus[] = current.map((s) => {
       const d = deployments.get(s.name);
       const p = autoscaled.has(s.name) ? decided.get(s.name) : undefined;
-      const next: ModeStatus = { ...s, replicas: d?.spec?.replicas ?? s.replicas, readyReplicas: d ? (d.status?.readyReplicas ?? 0) : s.readyReplicas, ...(p ? { desiredReplicas: p.replicas, capacityReason: p.reason } : {}) };
+      const next: ModeStatus = {
+        ...s,
+        replicas: d?.spec?.replicas ?? s.replicas,
+        readyReplicas: d ? (d.status?.readyReplicas ?? 0) : s.readyReplicas,
+        ...(p ? { desiredReplicas: p.replicas, capacityReason: p.reason } : {}),
+      };
       if (isDeepStrictEqual(next, s)) return s;
       changed = true;
       return next;
@@ -169,12 +237,26 @@ export class CapacityController {
     await this.options.client.patchStatus(ref, { modes });
   }
 
-  private async event(policyObj: InferenceModePolicy, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  private async event(
+    policyObj: InferenceModePolicy,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const { name, namespace, uid } = policyObj.metadata;
     try {
-      await this.options.client.createEvent({ regarding: { apiVersion: API_VERSION, kind: KIND, name, namespace, uid }, type, reason, message, reportingController: REPORTER });
+      await this.options.client.createEvent({
+        regarding: { apiVersion: API_VERSION, kind: KIND, name, namespace, uid },
+        type,
+        reason,
+        message,
+        reportingController: REPORTER,
+      });
     } catch (err) {
-      this.options.logger.warn('could not record a capacity event', { policy: objectKey(policyObj.metadata), error: String(err) });
+      this.options.logger.warn('could not record a capacity event', {
+        policy: objectKey(policyObj.metadata),
+        error: String(err),
+      });
     }
   }
 }

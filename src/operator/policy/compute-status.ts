@@ -27,8 +27,18 @@ export function invalidStatus(input: InvalidStatusInput): PolicyStatus {
   const { previous, generation, now } = input;
   const conditions = applyConditions(previous?.conditions ?? [], now, generation, [
     { type: 'PolicyValid', status: 'False', reason: 'InvalidSpec', message: input.problems },
-    { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'the spec is invalid; objects of the last valid spec are left running' },
-    { type: 'Progressing', status: 'False', reason: 'InvalidSpec', message: 'nothing is applied until the spec is fixed' },
+    {
+      type: 'Ready',
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'the spec is invalid; objects of the last valid spec are left running',
+    },
+    {
+      type: 'Progressing',
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'nothing is applied until the spec is fixed',
+    },
   ]);
   return { ...previous, observedGeneration: generation, conditions };
 }
@@ -67,10 +77,15 @@ interface Workload {
 }
 
 /** The capacity controller's fields of a mode's status, kept across this controller's status writes. */
-function capacityOf(previous: PolicyStatus | undefined, mode: string): Pick<ModeStatus, 'desiredReplicas' | 'capacityReason'> {
+function capacityOf(
+  previous: PolicyStatus | undefined,
+  mode: string,
+): Pick<ModeStatus, 'desiredReplicas' | 'capacityReason'> {
   const s = previous?.modes?.find((m) => m.name === mode);
   if (s?.desiredReplicas === undefined) return {};
-  return s.capacityReason === undefined ? { desiredReplicas: s.desiredReplicas } : { desiredReplicas: s.desiredReplicas, capacityReason: s.capacityReason };
+  return s.capacityReason === undefined
+    ? { desiredReplicas: s.desiredReplicas }
+    : { desiredReplicas: s.desiredReplicas, capacityReason: s.capacityReason };
 }
 
 /** Status after a reconcile of a valid spec: per-mode and router readiness and the four conditions. Pure. */
@@ -78,7 +93,13 @@ export function reconciledStatus(input: ReconciledStatusInput): PolicyStatus {
   const workloads = input.desired.filter((o) => o.kind === 'Deployment').map((d) => workloadOf(d, input));
   const modes: ModeStatus[] = workloads
     .filter((w) => w.mode !== undefined)
-    .map((w) => ({ name: w.mode as string, replicas: w.replicas, readyReplicas: w.readyReplicas, service: w.service, ...capacityOf(input.previous, w.mode as string) }));
+    .map((w) => ({
+      name: w.mode as string,
+      replicas: w.replicas,
+      readyReplicas: w.readyReplicas,
+      service: w.service,
+      ...capacityOf(input.previous, w.mode as string),
+    }));
   const routerWorkload = workloads.find((w) => w.mode === undefined);
   const router: RouterStatus | undefined = routerWorkload && {
     replicas: routerWorkload.replicas,
@@ -88,11 +109,26 @@ export function reconciledStatus(input: ReconciledStatusInput): PolicyStatus {
   const waiting = workloads.filter((w) => w.readyReplicas < w.replicas || !w.rolledOut);
   const failing = workloads.filter((w) => w.failure !== undefined);
   const conditions = applyConditions(input.previous?.conditions ?? [], input.now, input.generation, [
-    { type: 'PolicyValid', status: 'True', reason: 'Valid', message: input.warnings ? `the spec is valid; not checked: ${input.warnings}` : 'the spec is valid' },
+    {
+      type: 'PolicyValid',
+      status: 'True',
+      reason: 'Valid',
+      message: input.warnings ? `the spec is valid; not checked: ${input.warnings}` : 'the spec is valid',
+    },
     readyCondition(waiting, input.applyError),
     waiting.length > 0 || input.applyError
-      ? { type: 'Progressing', status: 'True', reason: 'RollingOut', message: describeWaiting(waiting) || 'applying objects' }
-      : { type: 'Progressing', status: 'False', reason: 'Complete', message: 'every mode and the router are up to date' },
+      ? {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'RollingOut',
+          message: describeWaiting(waiting) || 'applying objects',
+        }
+      : {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'Complete',
+          message: 'every mode and the router are up to date',
+        },
     degradedCondition(failing, input.applyError),
   ]);
   return { observedGeneration: input.generation, conditions, modes, ...(router ? { router } : {}) };
@@ -102,11 +138,22 @@ function readyCondition(waiting: Workload[], applyError?: string): ConditionInpu
   if (applyError) return { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: applyError };
   const unplaced = waiting.filter((w) => w.unschedulable !== undefined);
   if (unplaced.length > 0) {
-    const message = unplaced.map((w) => `${w.mode ?? 'router'} ${w.readyReplicas}/${w.replicas} ready, a pod cannot be scheduled: ${w.unschedulable}`).join('; ');
+    const message = unplaced
+      .map(
+        (w) =>
+          `${w.mode ?? 'router'} ${w.readyReplicas}/${w.replicas} ready, a pod cannot be scheduled: ${w.unschedulable}`,
+      )
+      .join('; ');
     return { type: 'Ready', status: 'False', reason: 'Unschedulable', message };
   }
-  if (waiting.length > 0) return { type: 'Ready', status: 'False', reason: 'ReplicasNotReady', message: describeWaiting(waiting) };
-  return { type: 'Ready', status: 'True', reason: 'AllReplicasReady', message: 'every mode and the router have all replicas ready' };
+  if (waiting.length > 0)
+    return { type: 'Ready', status: 'False', reason: 'ReplicasNotReady', message: describeWaiting(waiting) };
+  return {
+    type: 'Ready',
+    status: 'True',
+    reason: 'AllReplicasReady',
+    message: 'every mode and the router have all replicas ready',
+  };
 }
 
 function degradedCondition(failing: Workload[], applyError?: string): ConditionInput {
@@ -119,7 +166,12 @@ function degradedCondition(failing: Workload[], applyError?: string): ConditionI
 }
 
 function describeWaiting(waiting: Workload[]): string {
-  return waiting.map((w) => `${w.mode ?? 'router'} ${w.readyReplicas}/${w.replicas} ready${w.readyReplicas >= w.replicas && !w.rolledOut ? ', rolling out' : ''}`).join(', ');
+  return waiting
+    .map(
+      (w) =>
+        `${w.mode ?? 'router'} ${w.readyReplicas}/${w.replicas} ready${w.readyReplicas >= w.replicas && !w.rolledOut ? ', rolling out' : ''}`,
+    )
+    .join(', ');
 }
 
 function workloadOf(desired: KubeObject, input: ReconciledStatusInput): Workload {
@@ -143,14 +195,19 @@ function podsOf(deployment: DeploymentLike, pods: readonly KubeObject[]): PodLik
   const match = Object.entries(deployment.spec?.selector?.matchLabels ?? {});
   if (match.length === 0) return [];
   return pods.filter(
-    (p) => p.metadata.namespace === deployment.metadata.namespace && !p.metadata.deletionTimestamp && match.every(([k, v]) => p.metadata.labels?.[k] === v),
+    (p) =>
+      p.metadata.namespace === deployment.metadata.namespace &&
+      !p.metadata.deletionTimestamp &&
+      match.every(([k, v]) => p.metadata.labels?.[k] === v),
   );
 }
 
 /** The scheduler marks a pod it cannot place PodScheduled=False, reason Unschedulable, with why in the message. */
 function unschedulableMessage(pods: readonly PodLike[]): string | undefined {
   for (const pod of pods) {
-    const c = pod.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable');
+    const c = pod.status?.conditions?.find(
+      (x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable',
+    );
     if (c) return c.message ?? c.reason;
   }
   return undefined;
@@ -173,11 +230,18 @@ function rolledOut(live: DeploymentLike | undefined, replicas: number): boolean 
 /** A Deployment reports a lasting failure through ReplicaFailure or a Progressing condition past its deadline. */
 function failureOf(live: DeploymentLike | undefined): string | undefined {
   const failed = live?.status?.conditions?.find(
-    (c) => (c.type === 'ReplicaFailure' && c.status === 'True') || (c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded'),
+    (c) =>
+      (c.type === 'ReplicaFailure' && c.status === 'True') ||
+      (c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded'),
   );
   return failed ? (failed.message ?? failed.reason ?? failed.type) : undefined;
 }
 
-function applyConditions(start: readonly Condition[], now: string, generation: number | undefined, inputs: ConditionInput[]): Condition[] {
+function applyConditions(
+  start: readonly Condition[],
+  now: string,
+  generation: number | undefined,
+  inputs: ConditionInput[],
+): Condition[] {
   return inputs.reduce<Condition[]>((acc, c) => setCondition(acc, c, now, generation), [...start]);
 }

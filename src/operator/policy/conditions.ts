@@ -19,11 +19,18 @@ export function setCondition(
 ): Condition[] {
   const previous = conditions.find((c) => c.type === next.type);
   const lastTransitionTime = previous && previous.status === next.status ? previous.lastTransitionTime : now;
-  const updated: Condition = { ...next, lastTransitionTime, ...(observedGeneration !== undefined ? { observedGeneration } : {}) };
+  const updated: Condition = {
+    ...next,
+    lastTransitionTime,
+    ...(observedGeneration !== undefined ? { observedGeneration } : {}),
+  };
   return previous ? conditions.map((c) => (c.type === next.type ? updated : c)) : [...conditions, updated];
 }
 
-export function findCondition(conditions: readonly Condition[] | undefined, type: ConditionType): Condition | undefined {
+export function findCondition(
+  conditions: readonly Condition[] | undefined,
+  type: ConditionType,
+): Condition | undefined {
   return conditions?.find((c) => c.type === type);
 }
 

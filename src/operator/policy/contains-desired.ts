@@ -29,7 +29,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isEmpty(value: unknown): boolean {
-  return value === undefined || value === null || (Array.isArray(value) && value.length === 0) || (isRecord(value) && Object.keys(value).length === 0);
+  return (
+    value === undefined ||
+    value === null ||
+    (Array.isArray(value) && value.length === 0) ||
+    (isRecord(value) && Object.keys(value).length === 0)
+  );
 }
 
 /** Whether `live` contains `desired`: objects key by key, named lists by name, other lists item by item. */
@@ -51,7 +56,10 @@ function listContains(live: unknown[], desired: unknown[]): boolean {
     // Associative lists (containers, env, ports, volumes): another manager may add entries; ours must be there.
     return desired.every((d) => {
       const name = (d as Record<string, unknown>)['name'];
-      return contains(live.find((l) => isRecord(l) && l['name'] === name), d);
+      return contains(
+        live.find((l) => isRecord(l) && l['name'] === name),
+        d,
+      );
     });
   }
   return live.length === desired.length && desired.every((d, i) => contains(live[i], d));

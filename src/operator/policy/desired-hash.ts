@@ -10,5 +10,8 @@ export const DESIRED_HASH_ANNOTATION = 'modeswitch.io/desired-hash';
  */
 export function withDesiredHash(obj: KubeObject): KubeObject {
   const hash = createHash('sha256').update(JSON.stringify(obj)).digest('hex').slice(0, 16);
-  return { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [DESIRED_HASH_ANNOTATION]: hash } } };
+  return {
+    ...obj,
+    metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [DESIRED_HASH_ANNOTATION]: hash } },
+  };
 }

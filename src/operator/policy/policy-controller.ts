@@ -2,7 +2,15 @@ import { isDeepStrictEqual } from 'node:util';
 import { API_VERSION, KIND, type InferenceModePolicy, type PolicyStatus } from '../../api/v1alpha1/types.js';
 import { formatProblems, type ValidationResult } from '../../api/v1alpha1/validation.js';
 import type { Clock } from '../../kube/clock.js';
-import { parseObjectKey, refOf, type GroupVersionKind, type KubeClient, type KubeObject, type ObjectReader, type ObjectRef } from '../../kube/types.js';
+import {
+  parseObjectKey,
+  refOf,
+  type GroupVersionKind,
+  type KubeClient,
+  type KubeObject,
+  type ObjectReader,
+  type ObjectRef,
+} from '../../kube/types.js';
 import type { Logger } from '../../observability/logger.js';
 import { becameStatus, findCondition } from './conditions.js';
 import { containsDesired } from './contains-desired.js';
@@ -54,7 +62,8 @@ export class PolicyController {
     const ref: ObjectRef = { apiVersion: API_VERSION, kind: KIND, name, namespace };
     const policy = await this.options.reader.get<PolicyObject>(ref);
     // A deleted policy's objects go with it through their owner references; nothing to do here.
-    if (!policy || policy.metadata.deletionTimestamp) return { outcome: 'gone', applied: 0, pruned: 0, statusWritten: false };
+    if (!policy || policy.metadata.deletionTimestamp)
+      return { outcome: 'gone', applied: 0, pruned: 0, statusWritten: false };
     const validation = this.options.validate(policy);
     if (!validation.policy) return this.reportInvalid(policy, formatProblems(validation.problems));
     const warnings = validation.warnings?.length ? formatProblems(validation.warnings) : undefined;
@@ -62,7 +71,12 @@ export class PolicyController {
   }
 
   private async reportInvalid(policy: PolicyObject, problems: string): Promise<ReconcileOutcome> {
-    const status = invalidStatus({ previous: policy.status, generation: policy.metadata.generation, problems, now: this.now() });
+    const status = invalidStatus({
+      previous: policy.status,
+      generation: policy.metadata.generation,
+      problems,
+      now: this.now(),
+    });
     const statusWritten = await this.writeStatus(policy, status);
     if (becameStatus(policy.status?.conditions, status.conditions ?? [], 'PolicyValid', 'False')) {
       await this.event(policy, 'Warning', 'InvalidSpec', problems);
@@ -88,7 +102,13 @@ export class PolicyController {
           live.set(identity(obj), current);
           continue;
         }
-        live.set(identity(obj), await this.options.client.apply(current ? obj : atInitialReplicas(obj), { fieldManager: FIELD_MANAGER, force: true }));
+        live.set(
+          identity(obj),
+          await this.options.client.apply(current ? obj : atInitialReplicas(obj), {
+            fieldManager: FIELD_MANAGER,
+            force: true,
+          }),
+        );
         applied++;
       }
       pruned = await this.prune(policy, new Set(desired.map(identity)));
@@ -115,20 +135,35 @@ export class PolicyController {
   private async prune(policy: PolicyObject, wanted: Set<string>): Promise<number> {
     let pruned = 0;
     for (const gvk of this.options.ownedKinds ?? OWNED_KINDS) {
-      const owned = await this.options.reader.list({ ...gvk, namespace: policy.metadata.namespace, labelSelector: policySelector(policy.metadata.name) });
+      const owned = await this.options.reader.list({
+        ...gvk,
+        namespace: policy.metadata.namespace,
+        labelSelector: policySelector(policy.metadata.name),
+      });
       for (const obj of owned) {
         const ours = obj.metadata.ownerReferences?.some((o) => o.uid === policy.metadata.uid && o.controller === true);
         if (!ours || wanted.has(identity(obj))) continue;
         if (await this.options.client.delete(refOf(obj))) {
           pruned++;
-          await this.event(policy, 'Normal', 'Pruned', `deleted ${obj.kind} ${obj.metadata.name}: no longer in the spec`);
+          await this.event(
+            policy,
+            'Normal',
+            'Pruned',
+            `deleted ${obj.kind} ${obj.metadata.name}: no longer in the spec`,
+          );
         }
       }
     }
     return pruned;
   }
 
-  private async writeStatusAfterFailure(policy: PolicyObject, desired: KubeObject[], live: Map<string, KubeObject>, applyError: string, warnings: string | undefined) {
+  private async writeStatusAfterFailure(
+    policy: PolicyObject,
+    desired: KubeObject[],
+    live: Map<string, KubeObject>,
+    applyError: string,
+    warnings: string | undefined,
+  ) {
     // Objects the failed pass did not reach still run: report them as the cache shows them, not as missing.
     for (const obj of desired) {
       if (live.has(identity(obj))) continue;
@@ -151,7 +186,10 @@ export class PolicyController {
         await this.event(policy, 'Warning', 'ApplyFailed', applyError);
       }
     } catch (err) {
-      this.options.logger.warn('could not report the apply failure in status', { policy: policy.metadata.name, error: String(err) });
+      this.options.logger.warn('could not report the apply failure in status', {
+        policy: policy.metadata.name,
+        error: String(err),
+      });
     }
   }
 
@@ -168,14 +206,20 @@ export class PolicyController {
     if (this.warnedUnserved.has(uid) && this.warnedUnserved.get(uid) === policy.metadata.generation) return;
     this.warnedUnserved.set(uid, policy.metadata.generation);
     const kinds = [...new Set(skipped.map((o) => `${o.apiVersion} ${o.kind}`))].join(', ');
-    await this.event(policy, 'Warning', 'CrdMissing', `not applied: the cluster does not serve ${kinds}; install its CRDs and restart the operator (docs/gateway.md)`);
+    await this.event(
+      policy,
+      'Warning',
+      'CrdMissing',
+      `not applied: the cluster does not serve ${kinds}; install its CRDs and restart the operator (docs/gateway.md)`,
+    );
   }
 
   private async reportTransitions(policy: PolicyObject, status: PolicyStatus, applied: number) {
     const before = policy.status?.conditions;
     const after = status.conditions ?? [];
     if (applied > 0) await this.event(policy, 'Normal', 'Applied', `applied ${applied} object(s)`);
-    if (becameStatus(before, after, 'Ready', 'True')) await this.event(policy, 'Normal', 'Ready', 'every mode and the router are ready');
+    if (becameStatus(before, after, 'Ready', 'True'))
+      await this.event(policy, 'Normal', 'Ready', 'every mode and the router are ready');
     if (becameStatus(before, after, 'Degraded', 'True')) {
       await this.event(policy, 'Warning', 'Degraded', after.find((c) => c.type === 'Degraded')?.message ?? '');
     }
@@ -187,7 +231,11 @@ export class PolicyController {
 
   /** The policy's pods from the cache (the operator watches them, read only). */
   private podsOf(policy: PolicyObject): Promise<KubeObject[]> {
-    return this.options.reader.list({ ...POD_KIND, namespace: policy.metadata.namespace, labelSelector: policySelector(policy.metadata.name) });
+    return this.options.reader.list({
+      ...POD_KIND,
+      namespace: policy.metadata.namespace,
+      labelSelector: policySelector(policy.metadata.name),
+    });
   }
 
   /** Writes status only when it differs from what the policy already shows. */

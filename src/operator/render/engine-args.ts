@@ -32,7 +32,15 @@ function loraArgs(loras: readonly LoraModule[]): string[] {
 
 /** Arguments of `vllm serve` for one mode. Pure; the order is stable so the rendered Deployment is too. */
 export function engineArgs(servedModelName: string, mode: ResolvedMode, loras: readonly LoraModule[] = []): string[] {
-  const args = [mode.weights, '--served-model-name', servedModelName, '--host', '0.0.0.0', '--port', String(ENGINE_PORT)];
+  const args = [
+    mode.weights,
+    '--served-model-name',
+    servedModelName,
+    '--host',
+    '0.0.0.0',
+    '--port',
+    String(ENGINE_PORT),
+  ];
   if (mode.dtype) args.push('--dtype', mode.dtype);
   if (mode.quantization) args.push('--quantization', mode.quantization);
   if (mode.kvCacheDtype) args.push('--kv-cache-dtype', mode.kvCacheDtype);

@@ -26,7 +26,9 @@ export function renderPolicy(policy: InferenceModePolicy): KubeObject[] {
   const gatewayObjects = [renderInferencePool(resolved), renderHttpRoute(resolved)].filter((o) => o !== undefined);
   return [
     // An adapter on another mode's pods is served by that mode's Deployment.
-    ...resolved.modes.filter(runsPods).flatMap((m) => [renderModeService(resolved, m), renderModeDeployment(resolved, m)]),
+    ...resolved.modes
+      .filter(runsPods)
+      .flatMap((m) => [renderModeService(resolved, m), renderModeDeployment(resolved, m)]),
     renderRouterServiceAccount(resolved),
     renderRouterRole(resolved),
     renderRouterRoleBinding(resolved),

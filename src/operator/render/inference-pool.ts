@@ -63,7 +63,9 @@ export function renderHttpRoute(policy: ResolvedPolicy): KubeObject | undefined 
       rules: [
         {
           matches: [{ path: { type: 'PathPrefix', value: '/' } }],
-          backendRefs: [{ group: 'inference.networking.k8s.io', kind: INFERENCE_POOL_KIND, name: inferencePoolName(policy.name) }],
+          backendRefs: [
+            { group: 'inference.networking.k8s.io', kind: INFERENCE_POOL_KIND, name: inferencePoolName(policy.name) },
+          ],
         },
       ],
     },

@@ -33,16 +33,34 @@ export function selectorLabels(policy: string, component: string, mode?: string)
 }
 
 export function objectLabels(policy: string, component: string, mode?: string): Record<string, string> {
-  return { ...selectorLabels(policy, component, mode), [LABEL_MANAGED_BY]: MANAGED_BY, 'app.kubernetes.io/part-of': 'modeswitch' };
+  return {
+    ...selectorLabels(policy, component, mode),
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    'app.kubernetes.io/part-of': 'modeswitch',
+  };
 }
 
 /**
  * Metadata of a rendered object. The policy is its controlling owner, so deleting the policy deletes it (garbage
  * collection); a policy not yet stored (no uid, as in `modeswitch render`) has none.
  */
-export function objectMeta(policy: ResolvedPolicy, name: string, component: string, mode?: string): KubeObject['metadata'] {
+export function objectMeta(
+  policy: ResolvedPolicy,
+  name: string,
+  component: string,
+  mode?: string,
+): KubeObject['metadata'] {
   const owner: OwnerReference[] = policy.uid
-    ? [{ apiVersion: API_VERSION, kind: KIND, name: policy.name, uid: policy.uid, controller: true, blockOwnerDeletion: true }]
+    ? [
+        {
+          apiVersion: API_VERSION,
+          kind: KIND,
+          name: policy.name,
+          uid: policy.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]
     : [];
   return {
     name,

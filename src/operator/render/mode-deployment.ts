@@ -1,7 +1,20 @@
 import { loraModulesOf } from '../../api/v1alpha1/adapters.js';
-import { DEFAULT_API_KEY_SECRET_KEY, DEFAULT_HF_TOKEN_SECRET_KEY, ENGINE_PORT, type ResolvedMode, type ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
+import {
+  DEFAULT_API_KEY_SECRET_KEY,
+  DEFAULT_HF_TOKEN_SECRET_KEY,
+  ENGINE_PORT,
+  type ResolvedMode,
+  type ResolvedPolicy,
+} from '../../api/v1alpha1/defaults.js';
 import { engineArgs } from './engine-args.js';
-import { COMPONENT_ENGINE, INITIAL_REPLICAS_ANNOTATION, modeObjectName, objectLabels, objectMeta, selectorLabels } from './labels.js';
+import {
+  COMPONENT_ENGINE,
+  INITIAL_REPLICAS_ANNOTATION,
+  modeObjectName,
+  objectLabels,
+  objectMeta,
+  selectorLabels,
+} from './labels.js';
 import type { KubeObject } from './object.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';
 
@@ -10,7 +23,8 @@ const PROBE_PERIOD_SECONDS = 10;
 
 function cacheVolume(policy: ResolvedPolicy): Record<string, unknown> {
   const cache = policy.engine.modelCache;
-  if (cache?.persistentVolumeClaim) return { name: 'model-cache', persistentVolumeClaim: { claimName: cache.persistentVolumeClaim } };
+  if (cache?.persistentVolumeClaim)
+    return { name: 'model-cache', persistentVolumeClaim: { claimName: cache.persistentVolumeClaim } };
   return { name: 'model-cache', emptyDir: cache?.sizeLimit ? { sizeLimit: cache.sizeLimit } : {} };
 }
 
@@ -29,9 +43,17 @@ function engineEnv(policy: ResolvedPolicy, mode: ResolvedMode, cacheMount: strin
     { name: 'VLLM_NO_USAGE_STATS', value: '1' },
   ];
   const token = policy.engine.huggingFaceTokenSecret;
-  if (token) env.push({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: token.name, key: token.key ?? DEFAULT_HF_TOKEN_SECRET_KEY } } });
+  if (token)
+    env.push({
+      name: 'HF_TOKEN',
+      valueFrom: { secretKeyRef: { name: token.name, key: token.key ?? DEFAULT_HF_TOKEN_SECRET_KEY } },
+    });
   const apiKey = policy.engine.apiKeySecret;
-  if (apiKey) env.push({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: apiKey.name, key: apiKey.key ?? DEFAULT_API_KEY_SECRET_KEY } } });
+  if (apiKey)
+    env.push({
+      name: 'VLLM_API_KEY',
+      valueFrom: { secretKeyRef: { name: apiKey.name, key: apiKey.key ?? DEFAULT_API_KEY_SECRET_KEY } },
+    });
   return [...env.filter((e) => !mode.env.some((m) => m.name === e['name'])), ...mode.env.map((e) => ({ ...e }))];
 }
 
@@ -60,7 +82,10 @@ function probes(policy: ResolvedPolicy): Record<string, unknown> {
 
 function withInitialReplicas(meta: KubeObject['metadata'], mode: ResolvedMode): KubeObject['metadata'] {
   if (!mode.autoscale) return meta;
-  return { ...meta, annotations: { ...meta.annotations, [INITIAL_REPLICAS_ANNOTATION]: String(mode.autoscale.minReplicas) } };
+  return {
+    ...meta,
+    annotations: { ...meta.annotations, [INITIAL_REPLICAS_ANNOTATION]: String(mode.autoscale.minReplicas) },
+  };
 }
 
 /** The Deployment that runs one mode's vLLM server. Pure. */
@@ -76,7 +101,9 @@ export function renderModeDeployment(policy: ResolvedPolicy, mode: ResolvedMode)
     ...(mode.priorityClassName ? { priorityClassName: mode.priorityClassName } : {}),
     ...(Object.keys(mode.nodeSelector).length > 0 ? { nodeSelector: mode.nodeSelector } : {}),
     ...(mode.tolerations.length > 0 ? { tolerations: mode.tolerations } : {}),
-    ...(policy.engine.imagePullSecrets?.length ? { imagePullSecrets: policy.engine.imagePullSecrets.map((n) => ({ name: n })) } : {}),
+    ...(policy.engine.imagePullSecrets?.length
+      ? { imagePullSecrets: policy.engine.imagePullSecrets.map((n) => ({ name: n })) }
+      : {}),
     terminationGracePeriodSeconds: 60,
     containers: [
       {

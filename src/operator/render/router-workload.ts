@@ -1,5 +1,10 @@
 import { DEFAULT_API_KEY_SECRET_KEY, type ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
-import { CLUSTER_SHUTDOWN_DELAY_MS, DEFAULT_DRAIN_TIMEOUT_MS, ROUTER_CONFIG_FILE, ROUTER_CONFIG_MOUNT } from '../../api/v1alpha1/router-config.js';
+import {
+  CLUSTER_SHUTDOWN_DELAY_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  ROUTER_CONFIG_FILE,
+  ROUTER_CONFIG_MOUNT,
+} from '../../api/v1alpha1/router-config.js';
 import { COMPONENT_ROUTER, objectLabels, objectMeta, routerObjectName, selectorLabels } from './labels.js';
 import type { KubeObject } from './object.js';
 import { configHash, ROUTER_API_KEY_FILE, ROUTER_API_KEY_MOUNT, ROUTER_TLS_MOUNT } from './router-config.js';
@@ -26,7 +31,13 @@ export function renderRouterDeployment(policy: ResolvedPolicy, configMap: KubeOb
   }
   const apiKey = policy.engine.apiKeySecret;
   if (apiKey) {
-    volumes.push({ name: 'upstream-api-key', secret: { secretName: apiKey.name, items: [{ key: apiKey.key ?? DEFAULT_API_KEY_SECRET_KEY, path: ROUTER_API_KEY_FILE }] } });
+    volumes.push({
+      name: 'upstream-api-key',
+      secret: {
+        secretName: apiKey.name,
+        items: [{ key: apiKey.key ?? DEFAULT_API_KEY_SECRET_KEY, path: ROUTER_API_KEY_FILE }],
+      },
+    });
     mounts.push({ name: 'upstream-api-key', mountPath: ROUTER_API_KEY_MOUNT, readOnly: true });
   }
   return {
@@ -59,7 +70,9 @@ export function renderRouterDeployment(policy: ResolvedPolicy, configMap: KubeOb
                 { name: 'grpc', containerPort: r.grpcPort, protocol: 'TCP' },
                 { name: 'http', containerPort: r.httpPort, protocol: 'TCP' },
                 { name: 'metrics', containerPort: r.metricsPort, protocol: 'TCP' },
-                ...(policy.inferencePool ? [{ name: 'ext-proc', containerPort: policy.inferencePool.extProcPort, protocol: 'TCP' }] : []),
+                ...(policy.inferencePool
+                  ? [{ name: 'ext-proc', containerPort: policy.inferencePool.extProcPort, protocol: 'TCP' }]
+                  : []),
               ],
               env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
               resources: r.resources ?? { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '1Gi' } },
@@ -90,7 +103,17 @@ export function renderRouterService(policy: ResolvedPolicy): KubeObject {
         { name: 'http', port: r.httpPort, targetPort: 'http', protocol: 'TCP' },
         { name: 'metrics', port: r.metricsPort, targetPort: 'metrics', protocol: 'TCP' },
         // The gateway's Endpoint Picker stream (Envoy ext_proc over HTTP/2), as the InferencePool's endpointPickerRef.
-        ...(policy.inferencePool ? [{ name: 'ext-proc', port: policy.inferencePool.extProcPort, targetPort: 'ext-proc', protocol: 'TCP', appProtocol: 'http2' }] : []),
+        ...(policy.inferencePool
+          ? [
+              {
+                name: 'ext-proc',
+                port: policy.inferencePool.extProcPort,
+                targetPort: 'ext-proc',
+                protocol: 'TCP',
+                appProtocol: 'http2',
+              },
+            ]
+          : []),
       ],
     },
   };
@@ -107,7 +130,12 @@ export function renderRouterRole(policy: ResolvedPolicy): KubeObject {
     kind: 'Role',
     metadata: meta(policy),
     rules: [
-      { apiGroups: ['modeswitch.io'], resources: ['inferencemodepolicies'], resourceNames: [policy.name], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: ['modeswitch.io'],
+        resources: ['inferencemodepolicies'],
+        resourceNames: [policy.name],
+        verbs: ['get', 'list', 'watch'],
+      },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
     ],
   };

@@ -80,7 +80,9 @@ export class Operator {
     this.policies = informer(POLICY_KIND);
     const served = options.servedOptionalKinds ?? [];
     const ownedKinds = [...OWNED_KINDS, ...served];
-    const unservedKinds = OPTIONAL_OWNED_KINDS.filter((k) => !served.some((s) => s.apiVersion === k.apiVersion && s.kind === k.kind));
+    const unservedKinds = OPTIONAL_OWNED_KINDS.filter(
+      (k) => !served.some((s) => s.apiVersion === k.apiVersion && s.kind === k.kind),
+    );
     this.owned = ownedKinds.map((gvk) => informer(gvk, MANAGED_SELECTOR));
     this.pods = informer(POD_KIND, MANAGED_SELECTOR);
     const cache = new CachedReader(options.client);
@@ -88,22 +90,40 @@ export class Operator {
     ownedKinds.forEach((gvk, i) => cache.register(gvk, this.owned[i] as Informer));
     cache.register(POD_KIND, this.pods);
     this.writes = new ReadYourWrites({ client: options.client, reader: cache, clock });
-    this.controller = new PolicyController({ client: this.writes, reader: this.writes.reader, validate: validatePolicy, render: renderPolicy, ownedKinds, unservedKinds, clock, logger });
-    this.capacity = options.capacityDemand && new CapacityController({
-      client: this.writes, reader: this.writes.reader, demand: options.capacityDemand, clock, logger, desiredReplicas: this.metrics.capacityDesiredReplicas,
-    });
-    this.wireEvents();
-    this.elector = options.leaderElection && new LeaderElector({
-      ...options.leaderElection,
-      client: options.client,
+    this.controller = new PolicyController({
+      client: this.writes,
+      reader: this.writes.reader,
+      validate: validatePolicy,
+      render: renderPolicy,
+      ownedKinds,
+      unservedKinds,
       clock,
       logger,
-      onStartedLeading: () => this.startWorkers(),
-      // Releasing the lease on stop() also ends leadership; only an unplanned loss should end the process.
-      onStoppedLeading: () => {
-        if (!this.stopController.signal.aborted) this.options.onLostLeadership?.();
-      },
     });
+    this.capacity =
+      options.capacityDemand &&
+      new CapacityController({
+        client: this.writes,
+        reader: this.writes.reader,
+        demand: options.capacityDemand,
+        clock,
+        logger,
+        desiredReplicas: this.metrics.capacityDesiredReplicas,
+      });
+    this.wireEvents();
+    this.elector =
+      options.leaderElection &&
+      new LeaderElector({
+        ...options.leaderElection,
+        client: options.client,
+        clock,
+        logger,
+        onStartedLeading: () => this.startWorkers(),
+        // Releasing the lease on stop() also ends leadership; only an unplanned loss should end the process.
+        onStoppedLeading: () => {
+          if (!this.stopController.signal.aborted) this.options.onLostLeadership?.();
+        },
+      });
   }
 
   start(): void {
@@ -149,18 +169,27 @@ export class Operator {
       add: (obj) => enqueuePolicy(obj),
       // Our own status writes change no generation; reconciling them again would only confirm nothing to do.
       update: (old, obj) => {
-        if (old.metadata.generation !== obj.metadata.generation || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp) {
+        if (
+          old.metadata.generation !== obj.metadata.generation ||
+          old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp
+        ) {
           this.queue.add(objectKey(obj.metadata));
         }
       },
       delete: (obj) => enqueuePolicy(obj),
     });
     const enqueueOwner = (obj: KubeObject) => {
-      const owner = obj.metadata.ownerReferences?.find((o) => o.controller && o.kind === KIND && o.apiVersion === API_VERSION);
+      const owner = obj.metadata.ownerReferences?.find(
+        (o) => o.controller && o.kind === KIND && o.apiVersion === API_VERSION,
+      );
       if (owner) this.queue.add(objectKey({ namespace: obj.metadata.namespace, name: owner.name }));
     };
     for (const informer of this.owned) {
-      informer.on({ add: (o) => enqueueOwner(o), update: (_old, o) => enqueueOwner(o), delete: (o) => enqueueOwner(o) });
+      informer.on({
+        add: (o) => enqueueOwner(o),
+        update: (_old, o) => enqueueOwner(o),
+        delete: (o) => enqueueOwner(o),
+      });
     }
     // Pods belong to ReplicaSets, not to the policy: their policy label names it. Only a change of the pod's
     // conditions can change the policy's status.
@@ -185,7 +214,8 @@ export class Operator {
     if (this.workers) return;
     this.workers = (async () => {
       // Reconciling before the caches are full would re-create objects that already exist.
-      while (!this.hasSynced() && !this.stopController.signal.aborted) await sleep(this.options.clock, 50, this.stopController.signal);
+      while (!this.hasSynced() && !this.stopController.signal.aborted)
+        await sleep(this.options.clock, 50, this.stopController.signal);
       this.scheduleResync();
       this.scheduleCapacity();
       await runWorkers({
@@ -209,7 +239,10 @@ export class Operator {
           try {
             await controller.reconcile(policy as unknown as InferenceModePolicy);
           } catch (err) {
-            this.options.logger.warn('capacity planning failed', { policy: objectKey(policy.metadata), error: String(err) });
+            this.options.logger.warn('capacity planning failed', {
+              policy: objectKey(policy.metadata),
+              error: String(err),
+            });
           }
         }
         this.scheduleCapacity();

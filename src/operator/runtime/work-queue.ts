@@ -36,7 +36,10 @@ export class WorkQueue {
 
   constructor(private readonly options: WorkQueueOptions) {
     const d = DEFAULT_QUEUE_BACKOFF;
-    this.backoff = new ItemBackoff({ baseDelayMs: options.baseDelayMs ?? d.baseDelayMs, maxDelayMs: options.maxDelayMs ?? d.maxDelayMs });
+    this.backoff = new ItemBackoff({
+      baseDelayMs: options.baseDelayMs ?? d.baseDelayMs,
+      maxDelayMs: options.maxDelayMs ?? d.maxDelayMs,
+    });
     this.bucket = new TokenBucket({ qps: options.qps ?? d.qps, burst: options.burst ?? d.burst, clock: options.clock });
   }
 

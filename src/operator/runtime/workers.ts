@@ -34,7 +34,11 @@ async function workerLoop(options: WorkersOptions): Promise<void> {
     } catch (err) {
       metrics.reconcileTotal.inc({ result: 'error' });
       metrics.reconcileErrors.inc();
-      logger.warn('reconcile failed; retrying with backoff', { policy: key, error: String(err), retries: queue.retries(key) });
+      logger.warn('reconcile failed; retrying with backoff', {
+        policy: key,
+        error: String(err),
+        retries: queue.retries(key),
+      });
       queue.addRateLimited(key);
     } finally {
       metrics.reconcileDuration.observe((clock.now() - started) / 1000);

@@ -38,7 +38,11 @@ export function policyDispatcher(options: PolicyDispatcherOptions): Dispatcher {
   if (unknown.length > 0) throw new Error(`the fleet runs modes the policy does not have: ${unknown.join(', ')}`);
   registry.update(endpoints);
   const modeOfPod = new Map(options.gpus.map((g) => [podIdentity(g).pod, g.mode]));
-  const store = new TelemetryStore({ modeOfPod: (_ns, pod) => modeOfPod.get(pod), onEnergy: () => undefined, energyWindowMs: options.energyWindowMs ?? 30_000 });
+  const store = new TelemetryStore({
+    modeOfPod: (_ns, pod) => modeOfPod.get(pod),
+    onEnergy: () => undefined,
+    energyWindowMs: options.energyWindowMs ?? 30_000,
+  });
   const feed = createTelemetryFeed(options.gpus, store);
   const prefixes = new PrefixTracker();
   const maxAgeMs = compiled.resolved.routing.guards.telemetryMaxAgeSeconds * 1000;
@@ -48,13 +52,36 @@ export function policyDispatcher(options: PolicyDispatcherOptions): Dispatcher {
     observe: feed,
     dispatch(request, nowSeconds) {
       const now = nowSeconds * 1000;
-      const features = requestFeaturesOf(request, now, { model: compiled.resolved.model, prefixes, maxModelLen: compiled.maxModelLen });
-      const view = buildModeView({ modes: compiled.modeNames, podsOf: (m) => registry.pods(podsModeOf(compiled, m)), store, now, maxAgeMs });
-      const decision = decide({ policy: compiled, bindings: { request: features, modes: view.states }, pods: view.pods });
+      const features = requestFeaturesOf(request, now, {
+        model: compiled.resolved.model,
+        prefixes,
+        maxModelLen: compiled.maxModelLen,
+      });
+      const view = buildModeView({
+        modes: compiled.modeNames,
+        podsOf: (m) => registry.pods(podsModeOf(compiled, m)),
+        store,
+        now,
+        maxAgeMs,
+      });
+      const decision = decide({
+        policy: compiled,
+        bindings: { request: features, modes: view.states },
+        pods: view.pods,
+      });
       const record = decision.pod?.record;
-      if (!record) return { gpu: leastLoaded(defaultGpus.length > 0 ? defaultGpus : options.gpus), rule: decision.rule, unroutable: true };
+      if (!record)
+        return {
+          gpu: leastLoaded(defaultGpus.length > 0 ? defaultGpus : options.gpus),
+          rule: decision.rule,
+          unroutable: true,
+        };
       record.inFlight += 1;
-      const routed = { gpu: byUrl.get(record.url) as FleetGpu, rule: decision.rule, onDone: () => void (record.inFlight -= 1) };
+      const routed = {
+        gpu: byUrl.get(record.url) as FleetGpu,
+        rule: decision.rule,
+        onDone: () => void (record.inFlight -= 1),
+      };
       return decision.adapter ? { ...routed, adapter: decision.adapter.upstreamModel } : routed;
     },
   };

@@ -26,16 +26,26 @@ export function createTelemetryFeed(gpus: readonly FleetGpu[], store: TelemetryS
     for (const g of gpus) {
       const id = podIdentity(g);
       const core = g.core;
-      store.recordEngine(id.url, g.mode, {
-        queueDepth: core.queueDepth(), running: core.runningCount(), kvCacheUsage: core.kvCacheUsage(), generationTokens: core.counters().generationTokens,
-      }, at);
+      store.recordEngine(
+        id.url,
+        g.mode,
+        {
+          queueDepth: core.queueDepth(),
+          running: core.runningCount(),
+          kvCacheUsage: core.kvCacheUsage(),
+          generationTokens: core.counters().generationTokens,
+        },
+        at,
+      );
       const energy = core.energyJoules();
       const busy = core.busySeconds();
       const prev = last.get(g.index);
       const dt = prev ? nowSeconds - prev.t : 0;
       last.set(g.index, { t: nowSeconds, energy, busy });
       readings.push({
-        gpu: `sim-gpu-${g.index}`, pod: id.pod, namespace: id.namespace,
+        gpu: `sim-gpu-${g.index}`,
+        pod: id.pod,
+        namespace: id.namespace,
         powerWatts: prev && dt > 0 ? (energy - prev.energy) / dt : core.powerWatts(),
         utilization: prev && dt > 0 ? Math.min(1, (busy - prev.busy) / dt) : 0,
         energyMillijoules: energy * 1000,

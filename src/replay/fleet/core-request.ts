@@ -8,7 +8,13 @@ import type { WorkloadRequest } from '../../sim/workload/synthesize.js';
  * prefix caching finds them.
  */
 export function coreRequestOf(r: WorkloadRequest, withBlockHashes: boolean): CoreRequest {
-  const request: CoreRequest = { id: String(r.id), promptTokens: r.inputTokens, outputTokens: r.outputTokens, maxTokens: r.outputTokens, requestType: r.type };
+  const request: CoreRequest = {
+    id: String(r.id),
+    promptTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    maxTokens: r.outputTokens,
+    requestType: r.type,
+  };
   if (!withBlockHashes) return request;
   const blocks = Math.floor(r.inputTokens / KV_BLOCK_TOKENS);
   const shared = r.prefixGroup >= 0 ? Math.floor(r.prefixTokens / KV_BLOCK_TOKENS) : 0;

@@ -23,7 +23,12 @@ export function createFleetPool(options: FleetPoolOptions): FleetGpu[] {
   for (const mode of options.modes) {
     for (let r = 0; r < mode.replicas; r += 1) {
       const index = gpus.length;
-      const core = createEngineCore({ gpu: options.gpu, model: options.model, mode: mode.profile, seed: options.seed * 1000 + index });
+      const core = createEngineCore({
+        gpu: options.gpu,
+        model: options.model,
+        mode: mode.profile,
+        seed: options.seed * 1000 + index,
+      });
       gpus.push({ index, mode: mode.name, core, inFlight: 0 });
     }
   }

@@ -21,8 +21,11 @@ export interface FeatureDeps {
 function standInText(r: WorkloadRequest): string {
   const own = `request ${r.id}: `.padEnd(64, '.');
   // The tracker reads at most the first 4096 characters; longer stand-ins would only cost time.
-  if (r.prefixGroup < 0) return own.repeat(Math.min(MAX_BLOCKS, Math.ceil((r.inputTokens * CHARS_PER_TOKEN) / own.length)));
-  const system = `system prompt ${r.prefixGroup}: `.padEnd(64, '.').repeat(Math.ceil((r.prefixTokens * CHARS_PER_TOKEN) / 64));
+  if (r.prefixGroup < 0)
+    return own.repeat(Math.min(MAX_BLOCKS, Math.ceil((r.inputTokens * CHARS_PER_TOKEN) / own.length)));
+  const system = `system prompt ${r.prefixGroup}: `
+    .padEnd(64, '.')
+    .repeat(Math.ceil((r.prefixTokens * CHARS_PER_TOKEN) / 64));
   return `${system}\n${own}`;
 }
 
@@ -35,9 +38,28 @@ function standInText(r: WorkloadRequest): string {
 export function requestFeaturesOf(r: WorkloadRequest, nowMs: number, deps: FeatureDeps): RequestFeatures {
   const text = standInText(r);
   const req: NormalizedRequest = {
-    kind: 'chat', model: deps.model, text, ask: text, maxTokens: r.outputTokens, stream: true, includeUsage: false,
+    kind: 'chat',
+    model: deps.model,
+    text,
+    ask: text,
+    maxTokens: r.outputTokens,
+    stream: true,
+    includeUsage: false,
     // The stand-in text says nothing of a domain: code and math requests name theirs, as a client that knows would.
-    hints: { type: r.type, difficulty: r.difficulty, ...(r.type === 'code' || r.type === 'math' ? { domain: r.type } : {}) }, tenant: '', priority: 0, body: {},
+    hints: {
+      type: r.type,
+      difficulty: r.difficulty,
+      ...(r.type === 'code' || r.type === 'math' ? { domain: r.type } : {}),
+    },
+    tenant: '',
+    priority: 0,
+    body: {},
   };
-  return classify(req, { inputTokens: r.inputTokens, prefixes: deps.prefixes, charsPerToken: CHARS_PER_TOKEN, maxModelLen: deps.maxModelLen, now: nowMs });
+  return classify(req, {
+    inputTokens: r.inputTokens,
+    prefixes: deps.prefixes,
+    charsPerToken: CHARS_PER_TOKEN,
+    maxModelLen: deps.maxModelLen,
+    now: nowMs,
+  });
 }

@@ -38,7 +38,12 @@ function interTokenSeconds(o: ScaledOutcome): number | undefined {
   return (r.finishTime - r.firstTokenTime) / (r.outputTokens - 1);
 }
 
-export function capacityMetrics(outcomes: readonly ScaledOutcome[], totals: PoolTotals, profiles: ReadonlyMap<string, ModeProfile>, target: LatencyTarget): CapacityMetrics {
+export function capacityMetrics(
+  outcomes: readonly ScaledOutcome[],
+  totals: PoolTotals,
+  profiles: ReadonlyMap<string, ModeProfile>,
+  target: LatencyTarget,
+): CapacityMetrics {
   const n = outcomes.length;
   const ttft = (o: ScaledOutcome) => (o.result.firstTokenTime ?? o.result.finishTime) - o.result.arrivalTime;
   const ttfts = outcomes.map(ttft).sort((a, b) => a - b);
@@ -69,6 +74,8 @@ export function capacityMetrics(outcomes: readonly ScaledOutcome[], totals: Pool
     interTokenMeanSeconds: itls.length > 0 ? itls.reduce((a, b) => a + b, 0) / itls.length : 0,
     sloAttainment: n > 0 ? met / n : 0,
     qualityDeltaPoints: n > 0 ? quality / n : 0,
-    modeShares: [...counts].map(([mode, requests]) => ({ mode, requests, share: requests / n })).sort((a, b) => b.requests - a.requests),
+    modeShares: [...counts]
+      .map(([mode, requests]) => ({ mode, requests, share: requests / n }))
+      .sort((a, b) => b.requests - a.requests),
   };
 }

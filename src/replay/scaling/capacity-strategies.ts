@@ -12,7 +12,13 @@ import { createFleetPool } from '../fleet/pool.js';
 import { replayFleet } from '../replay-fleet.js';
 import type { ReplayCommon } from '../strategies.js';
 import { capacityMetrics, type CapacityMetrics } from './capacity-metrics.js';
-import { replayScaled, type CapacityBudget, type ReplayMode, type ScaledOutcome, type ScaledRun } from './replay-scaled.js';
+import {
+  replayScaled,
+  type CapacityBudget,
+  type ReplayMode,
+  type ScaledOutcome,
+  type ScaledRun,
+} from './replay-scaled.js';
 import { assignedDispatcher, objectiveDispatcher, type ScaledDispatcher } from './scaled-dispatch.js';
 import { ScalingPool, type ScalingMode } from './scaling-pool.js';
 
@@ -50,17 +56,40 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
   const policyModes = fleetModesOf(o.policy);
   // Weights from the node's cache (a warm node); a network volume is slower (src/model/cold-start.ts).
   const modes: FleetMode[] = policyModes.map((m) => ({
-    name: m.name, profile: m.profile, model: seedModeModel(gpu, model, m.profile), startSeconds: coldStart(gpu, model, m.profile, 1, 'node-cache').seconds,
+    name: m.name,
+    profile: m.profile,
+    model: seedModeModel(gpu, model, m.profile),
+    startSeconds: coldStart(gpu, model, m.profile, 1, 'node-cache').seconds,
   }));
   const profiles = new Map(modes.map((m) => [m.name, m.profile]));
-  const scalingModes: ScalingMode[] = modes.map((m) => ({ name: m.name, profile: m.profile, startSeconds: m.startSeconds }));
+  const scalingModes: ScalingMode[] = modes.map((m) => ({
+    name: m.name,
+    profile: m.profile,
+    startSeconds: m.startSeconds,
+  }));
   const metricsOf = (run: ScaledRun) => capacityMetrics(run.outcomes, run, profiles, o.target);
-  const autoscaled = (warm: Record<string, number>, replayModes: ReplayMode[], dispatch: ScaledDispatcher): ScaledRun => {
+  const autoscaled = (
+    warm: Record<string, number>,
+    replayModes: ReplayMode[],
+    dispatch: ScaledDispatcher,
+  ): ScaledRun => {
     const pool = new ScalingPool({ gpu: o.gpu, model: o.model, modes: scalingModes, seed: o.seed });
     for (const [mode, n] of Object.entries(warm)) pool.addReady(mode, 0, n);
-    return replayScaled({ pool, modes: replayModes, dispatch, requests: o.requests, target: o.target, capacity: o.capacity });
+    return replayScaled({
+      pool,
+      modes: replayModes,
+      dispatch,
+      requests: o.requests,
+      target: o.target,
+      capacity: o.capacity,
+    });
   };
-  const planned = (m: FleetMode, minReplicas: number): ReplayMode => ({ name: m.name, model: m.model, minReplicas, maxReplicas: Math.floor(o.capacity.maxGpus) });
+  const planned = (m: FleetMode, minReplicas: number): ReplayMode => ({
+    name: m.name,
+    model: m.model,
+    minReplicas,
+    maxReplicas: Math.floor(o.capacity.maxGpus),
+  });
   const names = modes.map((m) => m.name);
   const results: CapacityStrategyResult[] = [];
 
@@ -69,38 +98,75 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
     const name = m.name === o.baselineMode ? `always-${m.name} (autoscaled)` : `fixed ${m.name} (autoscaled)`;
     o.onStrategy?.(name);
     // A service must answer: a single-mode fleet keeps one replica.
-    const run = autoscaled({ [m.name]: 1 }, [planned(m, 1)], assignedDispatcher(() => m.name, [m.name]));
+    const run = autoscaled(
+      { [m.name]: 1 },
+      [planned(m, 1)],
+      assignedDispatcher(() => m.name, [m.name]),
+    );
     energyByMode.set(m.name, new Map(run.outcomes.map((x) => [x.request.id, x.result.energyJoules])));
     results.push({ name, kind: m.name === o.baselineMode ? 'baseline' : 'fixed', metrics: metricsOf(run), run });
   }
 
   o.onStrategy?.('static policy');
   const staticGpus = createFleetPool({ gpu: o.gpu, model: o.model, modes: policyModes, seed: o.seed });
-  const staticRun = replayFleet({ gpus: staticGpus, dispatcher: policyDispatcher({ policy: o.policy, gpus: staticGpus }), requests: o.requests, tickSeconds: 1 });
-  const staticOutcomes: ScaledOutcome[] = staticRun.outcomes.map((x) => ({ request: x.request, mode: x.mode, result: x.result }));
+  const staticRun = replayFleet({
+    gpus: staticGpus,
+    dispatcher: policyDispatcher({ policy: o.policy, gpus: staticGpus }),
+    requests: o.requests,
+    tickSeconds: 1,
+  });
+  const staticOutcomes: ScaledOutcome[] = staticRun.outcomes.map((x) => ({
+    request: x.request,
+    mode: x.mode,
+    result: x.result,
+  }));
   results.push({
-    name: 'policy, static (today)', kind: 'static',
-    metrics: capacityMetrics(staticOutcomes, { ...staticRun, gpuSeconds: staticRun.gpus * staticRun.seconds }, profiles, o.target),
+    name: 'policy, static (today)',
+    kind: 'static',
+    metrics: capacityMetrics(
+      staticOutcomes,
+      { ...staticRun, gpuSeconds: staticRun.gpus * staticRun.seconds },
+      profiles,
+      o.target,
+    ),
   });
 
   const defaultMode = o.policy.spec.routing.defaultMode;
-  const modeSwitch = (applyRules: boolean): ScaledRun => autoscaled(
-    { [defaultMode]: 1 },
-    modes.map((m) => planned(m, m.name === defaultMode ? 1 : 0)),
-    objectiveDispatcher({ policy: o.policy, target: o.target, qualityBudgetPoints: o.qualityBudgetPoints, applyRules }),
-  );
+  const modeSwitch = (applyRules: boolean): ScaledRun =>
+    autoscaled(
+      { [defaultMode]: 1 },
+      modes.map((m) => planned(m, m.name === defaultMode ? 1 : 0)),
+      objectiveDispatcher({
+        policy: o.policy,
+        target: o.target,
+        qualityBudgetPoints: o.qualityBudgetPoints,
+        applyRules,
+      }),
+    );
   o.onStrategy?.('ModeSwitch capacity');
   const msRun = modeSwitch(true);
-  results.push({ name: 'ModeSwitch (capacity + objective)', kind: 'modeswitch', metrics: metricsOf(msRun), run: msRun });
+  results.push({
+    name: 'ModeSwitch (capacity + objective)',
+    kind: 'modeswitch',
+    metrics: metricsOf(msRun),
+    run: msRun,
+  });
   o.onStrategy?.('ModeSwitch, objective only');
   const objectiveRun = modeSwitch(false);
-  results.push({ name: 'ModeSwitch, objective only (rules ignored)', kind: 'objective-only', metrics: metricsOf(objectiveRun), run: objectiveRun });
+  results.push({
+    name: 'ModeSwitch, objective only (rules ignored)',
+    kind: 'objective-only',
+    metrics: metricsOf(objectiveRun),
+    run: objectiveRun,
+  });
 
   o.onStrategy?.('oracle');
   // As in the static comparison, the oracle picks among the modes the policy runs (a mode at zero serves nothing).
   const servable = new Set(policyModes.filter((m) => m.replicas > 0).map((m) => m.name));
   const oracle = oracleAssignment({
-    requests: o.requests, energy: new Map([...energyByMode].filter(([mode]) => servable.has(mode))), maxMeanLossPoints: o.qualityBudgetPoints,
+    requests: o.requests,
+    energy: new Map([...energyByMode].filter(([mode]) => servable.has(mode))),
+    maxMeanLossPoints: o.qualityBudgetPoints,
     quality: (mode, type) => qualityDeltaPoints(profiles.get(mode) as ModeProfile, type),
   });
   const counts = new Map<string, number>();
@@ -111,6 +177,11 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
     modes.map((m) => planned(m, m.name === busiest ? 1 : 0)),
     assignedDispatcher((r) => oracle.get(r.id) as string, names),
   );
-  results.push({ name: 'oracle (hindsight, autoscaled)', kind: 'oracle', metrics: metricsOf(oracleRun), run: oracleRun });
+  results.push({
+    name: 'oracle (hindsight, autoscaled)',
+    kind: 'oracle',
+    metrics: metricsOf(oracleRun),
+    run: oracleRun,
+  });
   return results;
 }

@@ -39,8 +39,10 @@ export class DemandWindow {
   /** Demand of a mode at `now`; the windows are shorter at the start of a replay. */
   demand(mode: string, now: number, inFlight: number): ModeDemand {
     const from = now - STABLE_WINDOW_SECONDS;
-    if (this.arrivals.length > 0 && (this.arrivals[0] as Arrival).t < from) this.arrivals = this.arrivals.filter((a) => a.t >= from);
-    if (this.firstTokens.length > 0 && (this.firstTokens[0] as FirstToken).t < from) this.firstTokens = this.firstTokens.filter((f) => f.t >= from);
+    if (this.arrivals.length > 0 && (this.arrivals[0] as Arrival).t < from)
+      this.arrivals = this.arrivals.filter((a) => a.t >= from);
+    if (this.firstTokens.length > 0 && (this.firstTokens[0] as FirstToken).t < from)
+      this.firstTokens = this.firstTokens.filter((f) => f.t >= from);
     const stable = this.traffic(mode, now, STABLE_WINDOW_SECONDS);
     const demand: ModeDemand = {
       requestsPerSecond: stable.routed / stable.seconds,
@@ -51,10 +53,20 @@ export class DemandWindow {
     };
     const recent = this.traffic(mode, now, BURST_WINDOW_SECONDS);
     if (now > 0) {
-      const r: RecentTraffic = { seconds: recent.seconds, requestsPerSecond: (recent.routed + recent.wanted) / recent.seconds, meanPromptTokens: recent.meanPromptTokens, meanOutputTokens: recent.meanOutputTokens };
+      const r: RecentTraffic = {
+        seconds: recent.seconds,
+        requestsPerSecond: (recent.routed + recent.wanted) / recent.seconds,
+        meanPromptTokens: recent.meanPromptTokens,
+        meanOutputTokens: recent.meanOutputTokens,
+      };
       demand.recent = r;
     }
-    const observed = observedTtftOf(histogramOf(LATENCY_BUCKETS, this.firstTokens.filter((f) => f.mode === mode).map((f) => f.seconds)));
+    const observed = observedTtftOf(
+      histogramOf(
+        LATENCY_BUCKETS,
+        this.firstTokens.filter((f) => f.mode === mode).map((f) => f.seconds),
+      ),
+    );
     if (observed) demand.observedTtft = observed;
     return demand;
   }
@@ -74,6 +86,12 @@ export class DemandWindow {
       output += a.outputTokens;
     }
     const n = routed + wanted;
-    return { seconds, routed, wanted, meanPromptTokens: n > 0 ? prompt / n : 0, meanOutputTokens: n > 0 ? output / n : 0 };
+    return {
+      seconds,
+      routed,
+      wanted,
+      meanPromptTokens: n > 0 ? prompt / n : 0,
+      meanOutputTokens: n > 0 ? output / n : 0,
+    };
   }
 }

@@ -77,15 +77,30 @@ export function replayScaled(o: ScaledReplayOptions): ScaledRun {
   const replicas: ReplicaSample[] = [];
   const reasons: Record<string, string> = {};
   let state: PlannerState = {};
-  const inFlight = (mode: string) => pool.pods().filter((p) => p.mode === mode && p.stoppedAt === undefined).reduce((s, p) => s + p.inFlight, 0);
+  const inFlight = (mode: string) =>
+    pool
+      .pods()
+      .filter((p) => p.mode === mode && p.stoppedAt === undefined)
+      .reduce((s, p) => s + p.inFlight, 0);
 
   const plan = (now: number) => {
     if (o.static) return;
-    const result = planCapacity({
-      now, target: o.target, maxGpus: o.capacity.maxGpus, powerBudgetWatts: o.capacity.powerBudgetWatts,
-      scaleDownDelaySeconds: o.capacity.scaleDownDelaySeconds, idleToZeroSeconds: o.capacity.idleToZeroSeconds,
-      modes: o.modes.map((m) => ({ ...m, ...pool.count(m.name, now), demand: demand.demand(m.name, now, inFlight(m.name)) })),
-    }, state);
+    const result = planCapacity(
+      {
+        now,
+        target: o.target,
+        maxGpus: o.capacity.maxGpus,
+        powerBudgetWatts: o.capacity.powerBudgetWatts,
+        scaleDownDelaySeconds: o.capacity.scaleDownDelaySeconds,
+        idleToZeroSeconds: o.capacity.idleToZeroSeconds,
+        modes: o.modes.map((m) => ({
+          ...m,
+          ...pool.count(m.name, now),
+          demand: demand.demand(m.name, now, inFlight(m.name)),
+        })),
+      },
+      state,
+    );
     state = result.state;
     for (const p of result.modes) {
       pool.setReplicas(p.mode, p.replicas, now);

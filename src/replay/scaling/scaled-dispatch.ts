@@ -56,9 +56,19 @@ export interface ObjectiveDispatcherOptions {
  * its rules unless they apply (guards, fallback chain, default mode and domain experts stay).
  */
 function withObjective(o: ObjectiveDispatcherOptions): InferenceModePolicy {
-  const interToken = o.target.interToken.statistic === 'mean' ? { interTokenMeanSeconds: o.target.interToken.seconds } : { interTokenP95Seconds: o.target.interToken.seconds };
+  const interToken =
+    o.target.interToken.statistic === 'mean'
+      ? { interTokenMeanSeconds: o.target.interToken.seconds }
+      : { interTokenP95Seconds: o.target.interToken.seconds };
   const spec = o.policy.spec;
-  return { ...o.policy, spec: { ...spec, objective: { ttftP95Seconds: o.target.ttftP95Seconds, ...interToken, qualityBudgetPoints: o.qualityBudgetPoints }, routing: { ...spec.routing, strategy: 'Objective', ...(o.applyRules ? {} : { rules: [] }) } } };
+  return {
+    ...o.policy,
+    spec: {
+      ...spec,
+      objective: { ttftP95Seconds: o.target.ttftP95Seconds, ...interToken, qualityBudgetPoints: o.qualityBudgetPoints },
+      routing: { ...spec.routing, strategy: 'Objective', ...(o.applyRules ? {} : { rules: [] }) },
+    },
+  };
 }
 
 /**
@@ -78,7 +88,19 @@ export function objectiveDispatcher(o: ObjectiveDispatcherOptions): ScaledDispat
     const url = `http://scaled-${pod.index}.fleet:8000`;
     let entry = records.get(url);
     if (!entry) {
-      const record: PodRecord = { url, mode: pod.mode, pod: `${pod.mode}-${pod.index}`, namespace: 'fleet', ready: true, inFlight: 0, ejectedUntil: 0, consecutiveFailures: 0, ejections: 0, checkFailing: false, waiting: new Set() };
+      const record: PodRecord = {
+        url,
+        mode: pod.mode,
+        pod: `${pod.mode}-${pod.index}`,
+        namespace: 'fleet',
+        ready: true,
+        inFlight: 0,
+        ejectedUntil: 0,
+        consecutiveFailures: 0,
+        ejections: 0,
+        checkFailing: false,
+        waiting: new Set(),
+      };
       records.set(url, (entry = { pod, record }));
     }
     entry.record.inFlight = pod.inFlight;
@@ -89,16 +111,38 @@ export function objectiveDispatcher(o: ObjectiveDispatcherOptions): ScaledDispat
     const states = new Map<string, ModeState>();
     for (const mode of modes) {
       const ready = pool.ready(podsModeOf(compiled, mode), now);
-      const views = ready.map((p): PodView => ({ record: recordOf(p), healthy: true, queueDepth: p.core.queueDepth(), running: p.core.runningCount(), kvCacheUsage: p.core.kvCacheUsage() }));
+      const views = ready.map((p): PodView => ({
+        record: recordOf(p),
+        healthy: true,
+        queueDepth: p.core.queueDepth(),
+        running: p.core.runningCount(),
+        kvCacheUsage: p.core.kvCacheUsage(),
+      }));
       pods.set(mode, views);
       const sum = (f: (v: PodView) => number | undefined) => BigInt(views.reduce((s, v) => s + (f(v) ?? 0), 0));
       // Queue and running are only known with a pod to read them from (an unknown field makes a rule not match).
-      states.set(mode, views.length > 0 ? { readyPods: BigInt(views.length), queueDepth: sum((v) => v.queueDepth), running: sum((v) => v.running) } : { readyPods: 0n });
+      states.set(
+        mode,
+        views.length > 0
+          ? { readyPods: BigInt(views.length), queueDepth: sum((v) => v.queueDepth), running: sum((v) => v.running) }
+          : { readyPods: 0n },
+      );
     }
-    const features = requestFeaturesOf(request, now * 1000, { model: compiled.resolved.model, prefixes, maxModelLen: compiled.maxModelLen });
-    const decision = decide({ policy: compiled, bindings: { request: features, modes: states }, pods, qualityAllowance: ledger.allowance() });
+    const features = requestFeaturesOf(request, now * 1000, {
+      model: compiled.resolved.model,
+      prefixes,
+      maxModelLen: compiled.maxModelLen,
+    });
+    const decision = decide({
+      policy: compiled,
+      bindings: { request: features, modes: states },
+      pods,
+      qualityAllowance: ledger.allowance(),
+    });
     // Every mode guarded off: the router would refuse it; here the least-loaded ready pod serves (counted as routed).
-    const pod = decision.pod ? (records.get(decision.pod.record.url) as { pod: ScalingPod }).pod : anyReady(pool, modes, now);
+    const pod = decision.pod
+      ? (records.get(decision.pod.record.url) as { pod: ScalingPod }).pod
+      : anyReady(pool, modes, now);
     ledger.charge(-modeQualityDelta(objective, pod.mode, features.type));
     // The router's own wanted demand: the objective's preferred mode, or a rule's mode without a ready pod.
     return decision.wanted !== undefined ? { pod, wanted: decision.wanted } : { pod };

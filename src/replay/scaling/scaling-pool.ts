@@ -67,7 +67,13 @@ export class ScalingPool {
 
   private add(mode: string, now: number, readyAt: number): void {
     const index = this.all.length;
-    const core = createEngineCore({ gpu: this.options.gpu, model: this.options.model, mode: this.spec(mode).profile, seed: this.options.seed * 1000 + index, startTime: now });
+    const core = createEngineCore({
+      gpu: this.options.gpu,
+      model: this.options.model,
+      mode: this.spec(mode).profile,
+      seed: this.options.seed * 1000 + index,
+      startTime: now,
+    });
     this.all.push({ index, mode, core, inFlight: 0, startedAt: now, readyAt, draining: false });
   }
 
@@ -82,7 +88,9 @@ export class ScalingPool {
     const live = this.live(mode);
     for (let i = live.length; i < replicas; i += 1) this.add(mode, now, now + this.spec(mode).startSeconds);
     if (replicas >= live.length) return;
-    const order = [...live].sort((a, b) => Number(a.readyAt <= now) - Number(b.readyAt <= now) || a.inFlight - b.inFlight);
+    const order = [...live].sort(
+      (a, b) => Number(a.readyAt <= now) - Number(b.readyAt <= now) || a.inFlight - b.inFlight,
+    );
     for (const pod of order.slice(0, live.length - replicas)) {
       pod.draining = true;
       if (pod.inFlight === 0) this.stop(pod, now);

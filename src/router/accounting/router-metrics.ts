@@ -21,19 +21,85 @@ export function createRouterMetrics(sources: GaugeSources) {
   const registers = [registry];
   const m = {
     registry,
-    requests: new Counter({ name: 'modeswitch_requests_total', help: 'Requests by the mode that served them, the rule that chose it and the result code.', labelNames: ['policy', 'mode', 'rule', 'code'], registers }),
-    duration: new Histogram({ name: 'modeswitch_request_duration_seconds', help: 'Request time from arrival to the last byte.', labelNames: ['policy', 'mode'], buckets: LATENCY_BUCKETS, registers }),
-    ttft: new Histogram({ name: 'modeswitch_time_to_first_token_seconds', help: 'Time from arrival to the first byte of the answer.', labelNames: ['policy', 'mode'], buckets: LATENCY_BUCKETS, registers }),
-    wanted: new Counter({ name: 'modeswitch_wanted_requests_total', help: 'Requests meant for a mode but served elsewhere or refused (a rule\'s or the default mode without a ready pod; the objective\'s preferred mode cold or past the SLO): demand the capacity planner reads.', labelNames: ['policy', 'mode'], registers }),
-    tokens: new Counter({ name: 'modeswitch_tokens_total', help: 'Tokens as the engines reported them.', labelNames: ['policy', 'mode', 'kind'], registers }),
-    energy: new Counter({ name: 'modeswitch_energy_joules_total', help: 'GPU energy of the pods of each mode (DCGM energy deltas, reset-safe).', labelNames: ['policy', 'mode'], registers }),
-    fallbacks: new Counter({ name: 'modeswitch_fallbacks_total', help: 'Decisions moved from one mode to the next, by reason.', labelNames: ['policy', 'from', 'to', 'reason'], registers }),
-    ruleHits: new Counter({ name: 'modeswitch_rule_hits_total', help: 'Decisions by the rule that matched (default when none did).', labelNames: ['policy', 'rule'], registers }),
-    attemptFailures: new Counter({ name: 'modeswitch_attempt_failures_total', help: 'Engine attempts that failed before the answer started (each moves the request to another pod while one is left), by reason.', labelNames: ['policy', 'mode', 'reason'], registers }),
-    ejections: new Counter({ name: 'modeswitch_pod_ejections_total', help: 'Pods taken out of rotation (passive outlier ejection or failed active health check), by reason.', labelNames: ['policy', 'mode', 'reason'], registers }),
-    cutByDrain: new Counter({ name: 'modeswitch_drain_abandoned_requests_total', help: 'Requests still in flight when the drain window ended and were cut.', registers }),
-    modelSamples: new Counter({ name: 'modeswitch_mode_model_samples_total', help: 'Observations objective routing refitted a mode\'s model with, by signal (inter_token, first_token: per streamed request; power: per pod and DCGM scrape).', labelNames: ['policy', 'mode', 'signal'], registers }),
-    decision: new Histogram({ name: 'modeswitch_decision_duration_seconds', help: 'Time to classify and decide one request (tokenization included).', buckets: DECISION_BUCKETS, registers }),
+    requests: new Counter({
+      name: 'modeswitch_requests_total',
+      help: 'Requests by the mode that served them, the rule that chose it and the result code.',
+      labelNames: ['policy', 'mode', 'rule', 'code'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'modeswitch_request_duration_seconds',
+      help: 'Request time from arrival to the last byte.',
+      labelNames: ['policy', 'mode'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    ttft: new Histogram({
+      name: 'modeswitch_time_to_first_token_seconds',
+      help: 'Time from arrival to the first byte of the answer.',
+      labelNames: ['policy', 'mode'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    wanted: new Counter({
+      name: 'modeswitch_wanted_requests_total',
+      help: "Requests meant for a mode but served elsewhere or refused (a rule's or the default mode without a ready pod; the objective's preferred mode cold or past the SLO): demand the capacity planner reads.",
+      labelNames: ['policy', 'mode'],
+      registers,
+    }),
+    tokens: new Counter({
+      name: 'modeswitch_tokens_total',
+      help: 'Tokens as the engines reported them.',
+      labelNames: ['policy', 'mode', 'kind'],
+      registers,
+    }),
+    energy: new Counter({
+      name: 'modeswitch_energy_joules_total',
+      help: 'GPU energy of the pods of each mode (DCGM energy deltas, reset-safe).',
+      labelNames: ['policy', 'mode'],
+      registers,
+    }),
+    fallbacks: new Counter({
+      name: 'modeswitch_fallbacks_total',
+      help: 'Decisions moved from one mode to the next, by reason.',
+      labelNames: ['policy', 'from', 'to', 'reason'],
+      registers,
+    }),
+    ruleHits: new Counter({
+      name: 'modeswitch_rule_hits_total',
+      help: 'Decisions by the rule that matched (default when none did).',
+      labelNames: ['policy', 'rule'],
+      registers,
+    }),
+    attemptFailures: new Counter({
+      name: 'modeswitch_attempt_failures_total',
+      help: 'Engine attempts that failed before the answer started (each moves the request to another pod while one is left), by reason.',
+      labelNames: ['policy', 'mode', 'reason'],
+      registers,
+    }),
+    ejections: new Counter({
+      name: 'modeswitch_pod_ejections_total',
+      help: 'Pods taken out of rotation (passive outlier ejection or failed active health check), by reason.',
+      labelNames: ['policy', 'mode', 'reason'],
+      registers,
+    }),
+    cutByDrain: new Counter({
+      name: 'modeswitch_drain_abandoned_requests_total',
+      help: 'Requests still in flight when the drain window ended and were cut.',
+      registers,
+    }),
+    modelSamples: new Counter({
+      name: 'modeswitch_mode_model_samples_total',
+      help: "Observations objective routing refitted a mode's model with, by signal (inter_token, first_token: per streamed request; power: per pod and DCGM scrape).",
+      labelNames: ['policy', 'mode', 'signal'],
+      registers,
+    }),
+    decision: new Histogram({
+      name: 'modeswitch_decision_duration_seconds',
+      help: 'Time to classify and decide one request (tokenization included).',
+      buckets: DECISION_BUCKETS,
+      registers,
+    }),
   };
   /** A gauge per mode, read from its source at every scrape; a mode without a value has no series. */
   const modeGauge = (name: string, help: string, values: () => Iterable<readonly [string, number | undefined]>) =>
@@ -49,18 +115,50 @@ export function createRouterMetrics(sources: GaugeSources) {
       },
     });
   const perMode = (name: string, help: string, field: keyof ModeState) =>
-    modeGauge(name, help, () => [...sources.modeStates()].map(([mode, state]) => [mode, state[field] === undefined ? undefined : Number(state[field])] as const));
-  perMode('modeswitch_gpu_power_watts', 'GPU power of each mode (sum over its GPUs); absent when unknown.', 'powerWatts');
+    modeGauge(name, help, () =>
+      [...sources.modeStates()].map(
+        ([mode, state]) => [mode, state[field] === undefined ? undefined : Number(state[field])] as const,
+      ),
+    );
+  perMode(
+    'modeswitch_gpu_power_watts',
+    'GPU power of each mode (sum over its GPUs); absent when unknown.',
+    'powerWatts',
+  );
   perMode('modeswitch_queue_depth', 'Requests waiting in the engines of each mode; absent when unknown.', 'queueDepth');
-  perMode('modeswitch_running_requests', 'Requests running in the engines of each mode; absent when unknown.', 'running');
-  perMode('modeswitch_kv_cache_usage', 'Highest KV-cache use among the pods of each mode (0..1); absent when unknown.', 'kvCacheUsage');
+  perMode(
+    'modeswitch_running_requests',
+    'Requests running in the engines of each mode; absent when unknown.',
+    'running',
+  );
+  perMode(
+    'modeswitch_kv_cache_usage',
+    'Highest KV-cache use among the pods of each mode (0..1); absent when unknown.',
+    'kvCacheUsage',
+  );
   perMode('modeswitch_ready_pods', 'Ready pods of each mode.', 'readyPods');
   const predicted = (name: string, help: string, field: keyof ObjectivePrediction) =>
     modeGauge(name, help, () => [...(sources.predictions?.() ?? [])].map(([mode, p]) => [mode, p[field]] as const));
-  predicted('modeswitch_predicted_ttft_seconds', 'Objective routing: predicted time to first token of a typical request (the recent mean prompt) joining the mode now; absent for a cold mode.', 'ttftSeconds');
-  predicted('modeswitch_predicted_inter_token_seconds', 'Objective routing: predicted seconds between output tokens on the mode at its current load plus one request.', 'interTokenSeconds');
-  predicted('modeswitch_predicted_joules_per_token', 'Objective routing: predicted GPU energy per output token on the mode at its current load plus one request.', 'joulesPerToken');
-  predicted('modeswitch_predicted_batch', 'Objective routing: the batch those predictions are for (the least-loaded pickable pod\'s load plus one request).', 'batch');
+  predicted(
+    'modeswitch_predicted_ttft_seconds',
+    'Objective routing: predicted time to first token of a typical request (the recent mean prompt) joining the mode now; absent for a cold mode.',
+    'ttftSeconds',
+  );
+  predicted(
+    'modeswitch_predicted_inter_token_seconds',
+    'Objective routing: predicted seconds between output tokens on the mode at its current load plus one request.',
+    'interTokenSeconds',
+  );
+  predicted(
+    'modeswitch_predicted_joules_per_token',
+    'Objective routing: predicted GPU energy per output token on the mode at its current load plus one request.',
+    'joulesPerToken',
+  );
+  predicted(
+    'modeswitch_predicted_batch',
+    "Objective routing: the batch those predictions are for (the least-loaded pickable pod's load plus one request).",
+    'batch',
+  );
   new Gauge({
     name: 'modeswitch_telemetry_age_seconds',
     help: 'Seconds since the last successful scrape of each telemetry source.',

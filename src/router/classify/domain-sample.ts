@@ -19,7 +19,8 @@ export function loadDomainSample(file = DOMAIN_SAMPLE_FILE): LabelledPrompt[] {
     .filter((line) => line.trim() !== '')
     .map((line, i) => {
       const row = JSON.parse(line) as Partial<LabelledPrompt>;
-      if (typeof row.domain !== 'string' || typeof row.prompt !== 'string') throw new Error(`${file}:${i + 1}: needs "domain" and "prompt"`);
+      if (typeof row.domain !== 'string' || typeof row.prompt !== 'string')
+        throw new Error(`${file}:${i + 1}: needs "domain" and "prompt"`);
       return { domain: row.domain, prompt: row.prompt };
     });
 }
@@ -32,7 +33,10 @@ export interface DomainAccuracy {
   byDomain: Record<string, { total: number; correct: number; mistakenFor: Record<string, number> }>;
 }
 
-export function measureDomainAccuracy(sample: readonly LabelledPrompt[], classify: (prompt: string) => string): DomainAccuracy {
+export function measureDomainAccuracy(
+  sample: readonly LabelledPrompt[],
+  classify: (prompt: string) => string,
+): DomainAccuracy {
   const byDomain: DomainAccuracy['byDomain'] = {};
   let correct = 0;
   for (const { domain, prompt } of sample) {

@@ -50,19 +50,38 @@ const words = (list: string): ReadonlySet<string> => new Set(list.split(','));
 const CUES: Record<Exclude<ClassifiedDomain, 'general'>, DomainCues> = {
   code: {
     patterns: [
-      { pattern: /```|^ {2,}\S[^\n]*[;{}] *$|=>|::|\b[a-z_]\w*\([^)\n]*\) *[{:;]|#include|<\/?[a-z]+>|\.[a-z_]\w*\(|[a-z0-9]_[a-z]/m, needs: /[`=:#<(_;{}]|\n {2}/, weight: 3 },
+      {
+        pattern:
+          /```|^ {2,}\S[^\n]*[;{}] *$|=>|::|\b[a-z_]\w*\([^)\n]*\) *[{:;]|#include|<\/?[a-z]+>|\.[a-z_]\w*\(|[a-z0-9]_[a-z]/m,
+        needs: /[`=:#<(_;{}]|\n {2}/,
+        weight: 3,
+      },
       { pattern: /\bselect \S+ from\b/, needs: /select/, weight: 2 },
     ],
     words: [
-      { words: words('def,class,import,return,const,let,var,async,await,public static,public class,public void,void,struct,impl,fn,lambda,printf,println,console.log,null,true,false'), weight: 2, cap: 2 },
+      {
+        words: words(
+          'def,class,import,return,const,let,var,async,await,public static,public class,public void,void,struct,impl,fn,lambda,printf,println,console.log,null,true,false',
+        ),
+        weight: 2,
+        cap: 2,
+      },
       // Names that mean software in any sentence, then ones that may not (a python, Java coffee, rust, Swift).
       {
-        words: words('javascript,typescript,c++,c#,golang,kotlin,scala,haskell,sql,mysql,bash,powershell,html,css,react,vue,angular,nodejs,node.js,django,flask,pandas,numpy,kubernetes,git,github,npm,pip,jest,pytest,regex,json,yaml,api,http,endpoint,jvm,pep 8'),
+        words: words(
+          'javascript,typescript,c++,c#,golang,kotlin,scala,haskell,sql,mysql,bash,powershell,html,css,react,vue,angular,nodejs,node.js,django,flask,pandas,numpy,kubernetes,git,github,npm,pip,jest,pytest,regex,json,yaml,api,http,endpoint,jvm,pep 8',
+        ),
         stems: ['postgres', 'docker'],
         weight: 2,
         cap: 2,
       },
-      { words: words('python,java,c,go,rust,ruby,php,swift,shell,express,spring,spring boot,database,schema,compiler,excel,formula,closure,hook,module,commit,class,object,interface,type'), weight: 1, cap: 3 },
+      {
+        words: words(
+          'python,java,c,go,rust,ruby,php,swift,shell,express,spring,spring boot,database,schema,compiler,excel,formula,closure,hook,module,commit,class,object,interface,type',
+        ),
+        weight: 1,
+        cap: 3,
+      },
       {
         words: words(
           'code,coding,program,programs,programming,script,function,method,variable,array,string,pointer,bug,stack trace,stacktrace,traceback,exception,error,segfault,refactor,unit test,unit tests,test,tests,repository,repo,library,framework,algorithm,data structure,linked list,hash map,hashmap,binary search,binary tree,tree,graph,queue,stack,cache,big o,complexity,mutex,process,processes,race condition,middleware,workflow,query,server,client',
@@ -75,7 +94,12 @@ const CUES: Record<Exclude<ClassifiedDomain, 'general'>, DomainCues> = {
   },
   math: {
     patterns: [
-      { pattern: /\d\s*[-+*/^×÷]\s*\(?\d|[=<>≤≥]\s*-?\d|\b[a-z]\s*\^\s*\d|\d[a-z]\b|[∫∑∏√π∞≠±°]|\b(sin|cos|tan|log|ln|exp)\s*\(/, needs: /[\d^∫∑∏√π∞≠±°(]/, weight: 3 },
+      {
+        pattern:
+          /\d\s*[-+*/^×÷]\s*\(?\d|[=<>≤≥]\s*-?\d|\b[a-z]\s*\^\s*\d|\d[a-z]\b|[∫∑∏√π∞≠±°]|\b(sin|cos|tan|log|ln|exp)\s*\(/,
+        needs: /[\d^∫∑∏√π∞≠±°(]/,
+        weight: 3,
+      },
       // A question about given quantities: numbers with a question word.
       { pattern: /\b(what|how|find|if)\b[^.?]*\d/, needs: /\d/, weight: 1 },
     ],
@@ -89,7 +113,9 @@ const CUES: Record<Exclude<ClassifiedDomain, 'general'>, DomainCues> = {
         cap: 3,
       },
       {
-        words: words('solve,calculate,compute,evaluate,simplify,how many,sum,product,percent,fraction,ratio,average,triangle,circle,radius,angle,square root,integer,digit,digits,number,numbers,odd,even,divide,multiply,dice,coin'),
+        words: words(
+          'solve,calculate,compute,evaluate,simplify,how many,sum,product,percent,fraction,ratio,average,triangle,circle,radius,angle,square root,integer,digit,digits,number,numbers,odd,even,divide,multiply,dice,coin',
+        ),
         weight: 1,
         cap: 2,
       },
@@ -120,7 +146,11 @@ function score(text: string, found: readonly string[], cues: DomainCues): number
   for (const cue of cues.words) {
     const hits = new Set<string>();
     for (const term of found) {
-      if (cue.words.has(term) || (cue.stems !== undefined && !term.includes(' ') && cue.stems.some((s) => term.startsWith(s)))) hits.add(term);
+      if (
+        cue.words.has(term) ||
+        (cue.stems !== undefined && !term.includes(' ') && cue.stems.some((s) => term.startsWith(s)))
+      )
+        hits.add(term);
       if (hits.size >= cue.cap) break;
     }
     total += hits.size * cue.weight;

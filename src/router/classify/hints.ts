@@ -36,22 +36,42 @@ export function parseHints(raw: RawHints): NormalizedRequest['hints'] {
   const hints: NormalizedRequest['hints'] = {};
   if (raw.type !== undefined && raw.type !== '') {
     if (!(REQUEST_TYPES as readonly string[]).includes(raw.type)) {
-      throw invalidRequest(`request type hint "${raw.type}" is not one of ${REQUEST_TYPES.join(', ')}`, HINT_HEADERS.type);
+      throw invalidRequest(
+        `request type hint "${raw.type}" is not one of ${REQUEST_TYPES.join(', ')}`,
+        HINT_HEADERS.type,
+      );
     }
     hints.type = raw.type as RequestType;
   }
   if (raw.difficulty !== undefined && raw.difficulty !== '') {
-    const d = typeof raw.difficulty === 'number' ? raw.difficulty : UNIT_FRACTION.test(raw.difficulty) ? Number(raw.difficulty) : NaN;
-    if (!(d >= 0 && d <= 1)) throw invalidRequest(`difficulty hint must be a decimal number in 0..1, got "${raw.difficulty}"`, HINT_HEADERS.difficulty);
+    const d =
+      typeof raw.difficulty === 'number'
+        ? raw.difficulty
+        : UNIT_FRACTION.test(raw.difficulty)
+          ? Number(raw.difficulty)
+          : NaN;
+    if (!(d >= 0 && d <= 1))
+      throw invalidRequest(
+        `difficulty hint must be a decimal number in 0..1, got "${raw.difficulty}"`,
+        HINT_HEADERS.difficulty,
+      );
     hints.difficulty = d;
   }
   if (raw.expectedOutputTokens !== undefined && raw.expectedOutputTokens !== '') {
     const n = integerOf(raw.expectedOutputTokens, false);
-    if (n === undefined) throw invalidRequest(`expected output tokens hint must be a non-negative decimal integer, got "${raw.expectedOutputTokens}"`, HINT_HEADERS.expectedOutputTokens);
+    if (n === undefined)
+      throw invalidRequest(
+        `expected output tokens hint must be a non-negative decimal integer, got "${raw.expectedOutputTokens}"`,
+        HINT_HEADERS.expectedOutputTokens,
+      );
     hints.expectedOutputTokens = n;
   }
   if (raw.domain !== undefined && raw.domain !== '') {
-    if (!isDomainName(raw.domain)) throw invalidRequest(`domain hint must be a lower-case DNS label such as code or math, got "${raw.domain}"`, HINT_HEADERS.domain);
+    if (!isDomainName(raw.domain))
+      throw invalidRequest(
+        `domain hint must be a lower-case DNS label such as code or math, got "${raw.domain}"`,
+        HINT_HEADERS.domain,
+      );
     hints.domain = raw.domain;
   }
   return hints;

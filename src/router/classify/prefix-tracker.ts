@@ -7,7 +7,11 @@ export interface PrefixTrackerOptions {
   maxEntries: number;
 }
 
-export const DEFAULT_PREFIX_TRACKER: PrefixTrackerOptions = { blockChars: [256, 1024, 4096], ttlMs: 60_000, maxEntries: 2048 };
+export const DEFAULT_PREFIX_TRACKER: PrefixTrackerOptions = {
+  blockChars: [256, 1024, 4096],
+  ttlMs: 60_000,
+  maxEntries: 2048,
+};
 
 /** Characters of a block read into its fingerprint: the first ones, then an even sample of the rest. */
 const HEAD_CHARS = 32;
@@ -22,7 +26,8 @@ function fingerprint(text: string, size: number): number {
   let h = 0x811c9dc5 ^ size;
   for (let i = 0; i < HEAD_CHARS; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   const stride = (size - HEAD_CHARS) / SAMPLED_CHARS;
-  for (let i = 0; i < SAMPLED_CHARS; i++) h = Math.imul(h ^ text.charCodeAt(HEAD_CHARS + Math.floor(i * stride)), 0x01000193);
+  for (let i = 0; i < SAMPLED_CHARS; i++)
+    h = Math.imul(h ^ text.charCodeAt(HEAD_CHARS + Math.floor(i * stride)), 0x01000193);
   return h >>> 0;
 }
 

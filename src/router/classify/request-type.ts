@@ -4,7 +4,10 @@ import type { RequestType } from '../../api/v1alpha1/rule-env.js';
 const SCAN_CHARS = 600;
 
 const PATTERNS: ReadonlyArray<[RequestType, RegExp]> = [
-  ['code', /```|\b(def|function|class|const|import|return|public static|#include)\b|\b(code|python|javascript|typescript|rust|golang|java|sql|regex|bug|compile|refactor|unit test)\b/i],
+  [
+    'code',
+    /```|\b(def|function|class|const|import|return|public static|#include)\b|\b(code|python|javascript|typescript|rust|golang|java|sql|regex|bug|compile|refactor|unit test)\b/i,
+  ],
   ['math', /\b(solve|equation|integral|derivative|prove|theorem|calculate|compute)\b|\d\s*[-+*/^=]\s*\d/i],
   ['summarise', /\b(summari[sz]e|summary|tl;?dr|condense|key points)\b/i],
   ['extract', /\b(extract|list all|find all|parse|json|fields?|entities)\b/i],
@@ -18,7 +21,14 @@ export function guessRequestType(ask: string): RequestType {
   return 'chat';
 }
 
-const BASE_DIFFICULTY: Record<RequestType, number> = { chat: 0.2, extract: 0.25, summarise: 0.3, code: 0.6, reasoning: 0.6, math: 0.7 };
+const BASE_DIFFICULTY: Record<RequestType, number> = {
+  chat: 0.2,
+  extract: 0.25,
+  summarise: 0.3,
+  code: 0.6,
+  reasoning: 0.6,
+  math: 0.7,
+};
 
 /** 0..1: the type's base difficulty, raised for long inputs (more context to get right). */
 export function guessDifficulty(type: RequestType, inputTokens: number): number {

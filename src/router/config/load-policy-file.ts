@@ -24,5 +24,8 @@ export function loadPolicyFile(path: string, readFile: (p: string) => string): I
 export function checkEndpointModes(policy: InferenceModePolicy, endpoints: Record<string, readonly string[]>): void {
   const modes = policy.spec.modes.map((m) => m.name);
   const unknown = Object.keys(endpoints).filter((m) => !modes.includes(m));
-  if (unknown.length > 0) throw new Error(`endpoints name modes the policy does not have: ${unknown.join(', ')} (modes: ${modes.join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(
+      `endpoints name modes the policy does not have: ${unknown.join(', ')} (modes: ${modes.join(', ')})`,
+    );
 }

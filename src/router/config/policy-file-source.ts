@@ -50,7 +50,11 @@ const timeout: Schedule = (fn, ms) => {
  */
 export function policyFileSource(o: PolicyFileSourceOptions): DiscoverySource {
   const byMode = new Map<string, Endpoint[]>();
-  for (const [mode, urls] of Object.entries(o.endpoints)) byMode.set(mode, urls.map((u) => parseEndpoint(mode, u)));
+  for (const [mode, urls] of Object.entries(o.endpoints))
+    byMode.set(
+      mode,
+      urls.map((u) => parseEndpoint(mode, u)),
+    );
   const schedule = o.schedule ?? timeout;
   const load = (text: string) => {
     const policy = parsePolicyText(o.path, text);
@@ -70,7 +74,10 @@ export function policyFileSource(o: PolicyFileSourceOptions): DiscoverySource {
       text = o.readFile(o.path);
     } catch (err) {
       // Mid-replacement the file can be missing for a moment; the next event retries.
-      o.logger.warn('policy file unreadable; keeping the current policy', { path: o.path, error: (err as Error).message });
+      o.logger.warn('policy file unreadable; keeping the current policy', {
+        path: o.path,
+        error: (err as Error).message,
+      });
       return;
     }
     if (text === lastText) return;
@@ -80,7 +87,10 @@ export function policyFileSource(o: PolicyFileSourceOptions): DiscoverySource {
       o.logger.info('policy file changed; applying it', { path: o.path });
       listener.policy(policy);
     } catch (err) {
-      o.logger.error('policy file rejected; keeping the current policy', { path: o.path, error: (err as Error).message });
+      o.logger.error('policy file rejected; keeping the current policy', {
+        path: o.path,
+        error: (err as Error).message,
+      });
     }
   };
 

@@ -28,7 +28,14 @@ export async function routerFromConfig(config: RouterConfig, deps: StartDeps): P
     discovery = await deps.kubeDiscovery(config.policyRef);
   } else {
     // Edits to the file are picked up while serving; see policyFileSource.
-    discovery = policyFileSource({ path: config.policyFile as string, endpoints: config.endpoints ?? {}, readFile, logger: deps.logger, watch: deps.watch, debounceMs: deps.policyDebounceMs });
+    discovery = policyFileSource({
+      path: config.policyFile as string,
+      endpoints: config.endpoints ?? {},
+      readFile,
+      logger: deps.logger,
+      watch: deps.watch,
+      debounceMs: deps.policyDebounceMs,
+    });
   }
   const tls: RouterTls | undefined = config.tls && {
     cert: readFile(config.tls.certFile),

@@ -82,7 +82,12 @@ export class RouterCore {
    * Features and decision for one request under `policy` (the request's snapshot); `exclude` lists pods that already
    * failed it, `features` the ones computed for its first decision.
    */
-  route(policy: CompiledPolicy, req: NormalizedRequest, exclude?: ReadonlySet<string>, features?: RequestFeatures): Routed {
+  route(
+    policy: CompiledPolicy,
+    req: NormalizedRequest,
+    exclude?: ReadonlySet<string>,
+    features?: RequestFeatures,
+  ): Routed {
     return this.decideFor(policy, req, true, exclude, features);
   }
 
@@ -91,16 +96,30 @@ export class RouterCore {
     return this.decideFor(policy, req, false);
   }
 
-  private decideFor(policy: CompiledPolicy, req: NormalizedRequest, record: boolean, exclude?: ReadonlySet<string>, features?: RequestFeatures): Routed {
+  private decideFor(
+    policy: CompiledPolicy,
+    req: NormalizedRequest,
+    record: boolean,
+    exclude?: ReadonlySet<string>,
+    features?: RequestFeatures,
+  ): Routed {
     const now = this.o.now();
     const view = this.modeView(now, policy) as ModeView;
     const f = features ?? this.features(req, policy, now, record);
     const objective = policy.objective;
     const ledger = objective && this.ledgerOf(policy, objective.qualityBudgetPoints);
     const liveModels = objective && this.models.modelsOf(objective);
-    const decision = decide({ policy, bindings: { request: f, modes: view.states }, pods: view.pods, exclude, qualityAllowance: ledger?.allowance(), liveModels });
+    const decision = decide({
+      policy,
+      bindings: { request: f, modes: view.states },
+      pods: view.pods,
+      exclude,
+      qualityAllowance: ledger?.allowance(),
+      liveModels,
+    });
     // Charged once per request, on its first decision, and never by a dry run.
-    if (ledger && objective && record && !features && decision.mode) ledger.charge(-modeQualityDelta(objective, decision.mode, f.type));
+    if (ledger && objective && record && !features && decision.mode)
+      ledger.charge(-modeQualityDelta(objective, decision.mode, f.type));
     return { features: f, decision, policy };
   }
 
@@ -113,7 +132,13 @@ export class RouterCore {
     const objective = policy?.objective;
     const view = this.modeView(now, policy);
     if (!policy || !objective || !view) return new Map();
-    return objectivePredictions(objective, this.models.typicalPromptTokens(), view.pods, policy.resolved.routing.guards, this.models.modelsOf(objective));
+    return objectivePredictions(
+      objective,
+      this.models.typicalPromptTokens(),
+      view.pods,
+      policy.resolved.routing.guards,
+      this.models.modelsOf(objective),
+    );
   }
 
   private ledgerOf(policy: CompiledPolicy, budgetPoints: number): QualityLedger {

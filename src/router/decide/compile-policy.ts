@@ -97,7 +97,14 @@ export function compilePolicy(policy: InferenceModePolicy): CompiledPolicy {
     const fast = compileFastRule(parsed.expr);
     const planned = fast ? undefined : plan(env, parsed);
     const matches = fast ?? ((b: RuleBindings) => planned?.(b as unknown as Record<string, CelInput>) === true);
-    return { name: rule.name, mode: rule.mode, when: rule.when, matches, fast: fast !== undefined, chain: chainOf(rule.mode, resolved) };
+    return {
+      name: rule.name,
+      mode: rule.mode,
+      when: rule.when,
+      matches,
+      fast: fast !== undefined,
+      chain: chainOf(rule.mode, resolved),
+    };
   });
   if (problems.length > 0) throw new PolicyCompileError(problems);
   const meta = policy.metadata;

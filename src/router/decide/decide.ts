@@ -91,9 +91,19 @@ export function decide(input: DecideInput): Decision {
     }
   }
   const guards = policy.resolved.routing.guards;
-  const chosen = rule === DEFAULT_RULE && policy.objective
-    ? objectiveChoice(policy.objective, bindings.request.type, Number(bindings.request.inputTokens), pods, guards, input.qualityAllowance ?? 0, exclude, input.liveModels)
-    : undefined;
+  const chosen =
+    rule === DEFAULT_RULE && policy.objective
+      ? objectiveChoice(
+          policy.objective,
+          bindings.request.type,
+          Number(bindings.request.inputTokens),
+          pods,
+          guards,
+          input.qualityAllowance ?? 0,
+          exclude,
+          input.liveModels,
+        )
+      : undefined;
   if (chosen) {
     rule = OBJECTIVE_RULE;
     chain = [...new Set([chosen.mode, ...chain])];
@@ -131,17 +141,20 @@ export function describePrediction(p: ObjectivePrediction): string {
 
 /** One sentence a person can read: why this mode. Pod names only with `showPod` (they are internal to the cluster). */
 export function explain(d: Decision, showPod = false): string {
-  const start = d.domain !== undefined
-    ? `no rule matched, request.domain "${d.domain}" → its expert ${d.requestedMode}`
-    : d.rule === DEFAULT_RULE
-      ? `no rule matched, default mode ${d.requestedMode}`
-      : d.rule === OBJECTIVE_RULE
-        ? `no rule matched, objective → ${d.requestedMode} (${d.objective ?? ''}${d.predicted ? `: ${describePrediction(d.predicted)}` : ''}${d.wanted ? `; preferred ${d.wanted}, counted as wanted` : ''})`
-        : `rule "${d.rule}" matched → ${d.requestedMode}`;
+  const start =
+    d.domain !== undefined
+      ? `no rule matched, request.domain "${d.domain}" → its expert ${d.requestedMode}`
+      : d.rule === DEFAULT_RULE
+        ? `no rule matched, default mode ${d.requestedMode}`
+        : d.rule === OBJECTIVE_RULE
+          ? `no rule matched, objective → ${d.requestedMode} (${d.objective ?? ''}${d.predicted ? `: ${describePrediction(d.predicted)}` : ''}${d.wanted ? `; preferred ${d.wanted}, counted as wanted` : ''})`
+          : `rule "${d.rule}" matched → ${d.requestedMode}`;
   const wanted = d.wanted !== undefined && d.rule !== OBJECTIVE_RULE ? [`${d.wanted} counted as wanted`] : [];
   const moves = d.fallbacks.map((f) => `${f.from} skipped (${f.detail})${f.to ? ` → ${f.to}` : ''}`);
   const pod = showPod && d.pod ? ` on ${d.pod.record.pod ?? d.pod.record.url}` : '';
-  const adapter = d.adapter ? ` (LoRA adapter "${d.adapter.upstreamModel}" on ${d.adapter.podsOf === d.mode ? 'its own' : `${d.adapter.podsOf}'s`} pods)` : '';
+  const adapter = d.adapter
+    ? ` (LoRA adapter "${d.adapter.upstreamModel}" on ${d.adapter.podsOf === d.mode ? 'its own' : `${d.adapter.podsOf}'s`} pods)`
+    : '';
   const end = d.mode ? `served by ${d.mode}${adapter}${pod}` : 'no mode can serve it';
   return [start, ...moves, ...wanted, end].join('; ');
 }

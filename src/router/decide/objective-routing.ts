@@ -4,7 +4,13 @@ import { seedPolicyModels, type PolicyModeModel } from '../../model/policy-model
 import type { LatencyTarget } from '../../capacity/sizing.js';
 import { qualityDeltaPoints } from '../../model/quality.js';
 import { isRequestType } from '../../model/types.js';
-import { chooseByObjective, predictOn, type ObjectiveCandidate, type ObjectiveChoice, type ObjectivePrediction } from './objective.js';
+import {
+  chooseByObjective,
+  predictOn,
+  type ObjectiveCandidate,
+  type ObjectiveChoice,
+  type ObjectivePrediction,
+} from './objective.js';
 import { pickPod, podLoad } from './pick-pod.js';
 import type { PodView } from './pod-view.js';
 
@@ -43,13 +49,22 @@ type Guards = ResolvedPolicy['routing']['guards'];
  * its batch: the load of the pod the guards and load balancer would pick (undefined, cold, when none passes).
  */
 function candidatesOf(
-  o: ObjectiveRouting, type: string, pods: ReadonlyMap<string, readonly PodView[]>, guards: Guards,
-  live: ReadonlyMap<string, LiveModeModel> | undefined, exclude?: ReadonlySet<string>,
+  o: ObjectiveRouting,
+  type: string,
+  pods: ReadonlyMap<string, readonly PodView[]>,
+  guards: Guards,
+  live: ReadonlyMap<string, LiveModeModel> | undefined,
+  exclude?: ReadonlySet<string>,
 ): ObjectiveCandidate[] {
   return [...o.modes].map(([mode, m]) => {
     const picked = pickPod(pods.get(mode) ?? [], guards, exclude);
     const learned = live?.get(mode);
-    const c: ObjectiveCandidate = { mode, model: learned?.model ?? m.model, qualityDeltaPoints: modeQualityDelta(o, mode, type), batch: 'record' in picked ? podLoad(picked) : undefined };
+    const c: ObjectiveCandidate = {
+      mode,
+      model: learned?.model ?? m.model,
+      qualityDeltaPoints: modeQualityDelta(o, mode, type),
+      batch: 'record' in picked ? podLoad(picked) : undefined,
+    };
     if (learned) c.firstTokenWait = learned.firstTokenWait;
     return c;
   });
@@ -60,18 +75,28 @@ function candidatesOf(
  * caller passes (seeds for the modes it has none of).
  */
 export function objectiveChoice(
-  o: ObjectiveRouting, type: string, promptTokens: number, pods: ReadonlyMap<string, readonly PodView[]>,
-  guards: Guards, allowancePoints: number, exclude?: ReadonlySet<string>, live?: ReadonlyMap<string, LiveModeModel>,
+  o: ObjectiveRouting,
+  type: string,
+  promptTokens: number,
+  pods: ReadonlyMap<string, readonly PodView[]>,
+  guards: Guards,
+  allowancePoints: number,
+  exclude?: ReadonlySet<string>,
+  live?: ReadonlyMap<string, LiveModeModel>,
 ): ObjectiveChoice | undefined {
   return chooseByObjective(candidatesOf(o, type, pods, guards, live, exclude), promptTokens, o.target, allowancePoints);
 }
 
 /** What the model predicts for a request of `promptTokens` on each warm mode at its current load (cold modes absent). */
 export function objectivePredictions(
-  o: ObjectiveRouting, promptTokens: number, pods: ReadonlyMap<string, readonly PodView[]>, guards: Guards,
+  o: ObjectiveRouting,
+  promptTokens: number,
+  pods: ReadonlyMap<string, readonly PodView[]>,
+  guards: Guards,
   live?: ReadonlyMap<string, LiveModeModel>,
 ): Map<string, ObjectivePrediction> {
   const out = new Map<string, ObjectivePrediction>();
-  for (const c of candidatesOf(o, 'chat', pods, guards, live)) if (c.batch !== undefined) out.set(c.mode, predictOn(c, promptTokens));
+  for (const c of candidatesOf(o, 'chat', pods, guards, live))
+    if (c.batch !== undefined) out.set(c.mode, predictOn(c, promptTokens));
   return out;
 }

@@ -1,4 +1,12 @@
-import { batchWithin, evaluate, predictInterToken, predictJoulesPerToken, predictTtft, type LinearFit, type ModeModel } from '../../model/mode-model.js';
+import {
+  batchWithin,
+  evaluate,
+  predictInterToken,
+  predictJoulesPerToken,
+  predictTtft,
+  type LinearFit,
+  type ModeModel,
+} from '../../model/mode-model.js';
 import { FILL_UP, meanInterTokenTarget, type LatencyTarget } from '../../capacity/sizing.js';
 
 /** A mode as objective routing sees it for one request. */
@@ -65,21 +73,38 @@ export function efficiencyJoulesPerToken(model: ModeModel, target: LatencyTarget
 }
 
 /** Predicted time to first token for a prompt joining a batch: its prefill, then the learned wait or one decode step. */
-export function predictFirstToken(c: Pick<ObjectiveCandidate, 'model' | 'firstTokenWait'>, promptTokens: number, batch: number): number {
+export function predictFirstToken(
+  c: Pick<ObjectiveCandidate, 'model' | 'firstTokenWait'>,
+  promptTokens: number,
+  batch: number,
+): number {
   if (!c.firstTokenWait) return predictTtft(c.model, promptTokens, 0, batch);
-  return Math.max(0, evaluate(c.model.prefill, promptTokens)) + Math.max(0, evaluate(c.firstTokenWait, Math.max(1, batch)));
+  return (
+    Math.max(0, evaluate(c.model.prefill, promptTokens)) + Math.max(0, evaluate(c.firstTokenWait, Math.max(1, batch)))
+  );
 }
 
 /** The model's predictions for a request joining a mode's pod (its load, plus this request). */
-export function predictOn(c: Pick<ObjectiveCandidate, 'model' | 'firstTokenWait' | 'batch'>, promptTokens: number): ObjectivePrediction {
+export function predictOn(
+  c: Pick<ObjectiveCandidate, 'model' | 'firstTokenWait' | 'batch'>,
+  promptTokens: number,
+): ObjectivePrediction {
   const batch = (c.batch ?? 0) + 1;
-  return { batch, ttftSeconds: predictFirstToken(c, promptTokens, batch), interTokenSeconds: predictInterToken(c.model, batch), joulesPerToken: predictJoulesPerToken(c.model, batch) };
+  return {
+    batch,
+    ttftSeconds: predictFirstToken(c, promptTokens, batch),
+    interTokenSeconds: predictInterToken(c.model, batch),
+    joulesPerToken: predictJoulesPerToken(c.model, batch),
+  };
 }
 
 function meets(c: ObjectiveCandidate, promptTokens: number, target: LatencyTarget): boolean {
   if (c.batch === undefined) return false;
   const batch = c.batch + 1;
-  return predictInterToken(c.model, batch) <= meanInterTokenTarget(target) && predictFirstToken(c, promptTokens, batch) <= target.ttftP95Seconds;
+  return (
+    predictInterToken(c.model, batch) <= meanInterTokenTarget(target) &&
+    predictFirstToken(c, promptTokens, batch) <= target.ttftP95Seconds
+  );
 }
 
 /**
@@ -89,15 +114,31 @@ function meets(c: ObjectiveCandidate, promptTokens: number, target: LatencyTarge
  * that meets the SLO serves and the preferred one is reported as wanted; when none meets it, the warm allowed mode
  * with the shortest predicted first token does (any warm mode if no allowed one is warm). Undefined with no warm mode.
  */
-export function chooseByObjective(candidates: readonly ObjectiveCandidate[], promptTokens: number, target: LatencyTarget, allowancePoints: number): ObjectiveChoice | undefined {
+export function chooseByObjective(
+  candidates: readonly ObjectiveCandidate[],
+  promptTokens: number,
+  target: LatencyTarget,
+  allowancePoints: number,
+): ObjectiveChoice | undefined {
   const allowed = candidates.filter((c) => -c.qualityDeltaPoints <= allowancePoints + 1e-9);
-  const ranked = [...allowed].sort((a, b) => efficiencyJoulesPerToken(a.model, target) - efficiencyJoulesPerToken(b.model, target));
+  const ranked = [...allowed].sort(
+    (a, b) => efficiencyJoulesPerToken(a.model, target) - efficiencyJoulesPerToken(b.model, target),
+  );
   const preferred = ranked[0];
   if (!preferred) return undefined;
   const fit = ranked.find((c) => meets(c, promptTokens, target));
   if (fit) {
-    const reason = fit === preferred ? 'lowest J/token within the SLO' : `${preferred.mode} is ${preferred.batch === undefined ? 'cold (no ready pod within the guards)' : 'past the SLO'}; next lowest J/token within the SLO`;
-    const choice: ObjectiveChoice = { mode: fit.mode, preferred: preferred.mode, meetsSlo: true, reason, predicted: predictOn(fit, promptTokens) };
+    const reason =
+      fit === preferred
+        ? 'lowest J/token within the SLO'
+        : `${preferred.mode} is ${preferred.batch === undefined ? 'cold (no ready pod within the guards)' : 'past the SLO'}; next lowest J/token within the SLO`;
+    const choice: ObjectiveChoice = {
+      mode: fit.mode,
+      preferred: preferred.mode,
+      meetsSlo: true,
+      reason,
+      predicted: predictOn(fit, promptTokens),
+    };
     if (fit !== preferred) choice.wanted = preferred.mode;
     return choice;
   }
@@ -106,7 +147,13 @@ export function chooseByObjective(candidates: readonly ObjectiveCandidate[], pro
   const ttft = (c: ObjectiveCandidate) => predictFirstToken(c, promptTokens, (c.batch ?? 0) + 1);
   const fastest = [...pool].sort((a, b) => ttft(a) - ttft(b))[0];
   if (!fastest) return undefined;
-  const choice: ObjectiveChoice = { mode: fastest.mode, preferred: preferred.mode, meetsSlo: false, reason: 'no warm mode meets the SLO; fastest first token', predicted: predictOn(fastest, promptTokens) };
+  const choice: ObjectiveChoice = {
+    mode: fastest.mode,
+    preferred: preferred.mode,
+    meetsSlo: false,
+    reason: 'no warm mode meets the SLO; fastest first token',
+    predicted: predictOn(fastest, promptTokens),
+  };
   if (fastest !== preferred) choice.wanted = preferred.mode;
   return choice;
 }

@@ -18,7 +18,11 @@ export class RequestCancelledError extends Error {
  * One request whose answer is read whole, through undici's dispatch with a collecting handler: request() builds a
  * Readable stream per answer, which costs more than the bytes of a short answer do.
  */
-export function requestWhole(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, cancel: Cancellation): Promise<WholeAnswer> {
+export function requestWhole(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  cancel: Cancellation,
+): Promise<WholeAnswer> {
   return new Promise((resolve, reject) => {
     if (cancel.aborted) return reject(new RequestCancelledError());
     let statusCode = 0;

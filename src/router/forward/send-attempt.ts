@@ -3,7 +3,8 @@ import type { Cancellation } from './cancellation.js';
 import { requestWhole } from './request-whole.js';
 
 /** Why one attempt at one pod failed before its answer's first byte; each is worth another pod. */
-export type AttemptFailure = 'connect' | 'status_5xx' | 'empty' | 'first_byte_timeout' | 'generation_timeout' | 'aborted' | 'other';
+export type AttemptFailure =
+  'connect' | 'status_5xx' | 'empty' | 'first_byte_timeout' | 'generation_timeout' | 'aborted' | 'other';
 
 /**
  * An attempt failed. `message` is for the log only: it names addresses. Clients get the request path's own
@@ -56,7 +57,15 @@ export interface Attempt {
 }
 
 const DONE: AsyncIterator<Buffer> = { next: async () => ({ done: true, value: undefined }) };
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EPIPE']);
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EPIPE',
+]);
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 function failureOf(err: unknown, whole: boolean, signal: Cancellation): AttemptFailure {
@@ -79,16 +88,37 @@ function checkAnswer(statusCode: number, hasBody: boolean): void {
  */
 export async function sendAttempt(a: Attempt): Promise<EngineAnswer> {
   // origin + path: the top-level request(url) would parse a URL per attempt.
-  const options = { origin: a.origin, path: a.path, method: 'POST' as const, headers: a.headers, body: a.body, bodyTimeout: a.timeouts.bodyTimeoutMs };
+  const options = {
+    origin: a.origin,
+    path: a.path,
+    method: 'POST' as const,
+    headers: a.headers,
+    body: a.body,
+    bodyTimeout: a.timeouts.bodyTimeoutMs,
+  };
   let timer: NodeJS.Timeout | undefined;
   try {
     if (a.whole) {
-      const answer = await requestWhole(a.dispatcher, { ...options, headersTimeout: a.timeouts.generationTimeoutMs }, a.signal);
+      const answer = await requestWhole(
+        a.dispatcher,
+        { ...options, headersTimeout: a.timeouts.generationTimeoutMs },
+        a.signal,
+      );
       checkAnswer(answer.statusCode, answer.body.length > 0);
-      return { statusCode: answer.statusCode, contentType: answer.contentType, first: answer.body, rest: DONE, close: () => undefined };
+      return {
+        statusCode: answer.statusCode,
+        contentType: answer.contentType,
+        first: answer.body,
+        rest: DONE,
+        close: () => undefined,
+      };
     }
     timer = setTimeout(() => a.signal.abort('first_byte_timeout'), a.timeouts.firstByteTimeoutMs);
-    const res = await a.dispatcher.request({ ...options, headersTimeout: a.timeouts.firstByteTimeoutMs, signal: a.signal });
+    const res = await a.dispatcher.request({
+      ...options,
+      headersTimeout: a.timeouts.firstByteTimeoutMs,
+      signal: a.signal,
+    });
     if (res.statusCode >= 500) await res.body.dump();
     checkAnswer(res.statusCode, true);
     const rest = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -101,7 +131,13 @@ export async function sendAttempt(a: Attempt): Promise<EngineAnswer> {
     }
     clearTimeout(timer);
     checkAnswer(res.statusCode, !first.done);
-    return { statusCode: res.statusCode, contentType: String(res.headers['content-type'] ?? 'application/json'), first: first.value as Buffer, rest, close: () => res.body.destroy() };
+    return {
+      statusCode: res.statusCode,
+      contentType: String(res.headers['content-type'] ?? 'application/json'),
+      first: first.value as Buffer,
+      rest,
+      close: () => res.body.destroy(),
+    };
   } catch (err) {
     clearTimeout(timer);
     if (err instanceof AttemptFailedError) throw err;

@@ -55,7 +55,8 @@ export class LiveModeModels {
    * candidate, or an answer too short to show an inter-token time).
    */
   observeRequest(s: RequestSample): ModelSignal[] {
-    this.prompt = this.prompt === undefined ? s.promptTokens : this.prompt + PROMPT_ALPHA * (s.promptTokens - this.prompt);
+    this.prompt =
+      this.prompt === undefined ? s.promptTokens : this.prompt + PROMPT_ALPHA * (s.promptTokens - this.prompt);
     const e = this.entries.get(s.mode);
     if (!e || !(s.batch > 0)) return [];
     const fed: ModelSignal[] = [];

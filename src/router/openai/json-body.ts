@@ -26,7 +26,8 @@ function depthOf(buf: Buffer, limit: number): number {
 
 /** Parses a request body as JSON, refusing (400) invalid JSON and nesting deeper than MAX_JSON_DEPTH. */
 export function parseJsonBody(body: Buffer): unknown {
-  if (depthOf(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw invalidRequest(`the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (depthOf(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw invalidRequest(`the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {

@@ -18,14 +18,21 @@ function textOf(content: unknown, i: number): string {
         const p = part as { type?: unknown; text?: unknown };
         if (p && p.type === 'text' && typeof p.text === 'string') return p.text;
         if (p && typeof p.type === 'string') return '';
-        throw invalidRequest(`messages[${i}].content[${j}] must be a content part with a type`, `messages[${i}].content`);
+        throw invalidRequest(
+          `messages[${i}].content[${j}] must be a content part with a type`,
+          `messages[${i}].content`,
+        );
       })
       .join('\n');
   }
-  throw invalidRequest(`messages[${i}].content must be a string or an array of content parts`, `messages[${i}].content`);
+  throw invalidRequest(
+    `messages[${i}].content must be a string or an array of content parts`,
+    `messages[${i}].content`,
+  );
 }
 
-const isTokenIds = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'number' && Number.isInteger(t) && t >= 0);
+const isTokenIds = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'number' && Number.isInteger(t) && t >= 0);
 
 /**
  * A completions prompt as OpenAI and vLLM take it: a string, a batch of strings, token ids, or a batch of token-id
@@ -36,18 +43,24 @@ function promptOf(prompt: unknown): { text: string; promptTokens?: number } {
   if (Array.isArray(prompt) && prompt.length > 0) {
     if (prompt.every((p) => typeof p === 'string')) return { text: (prompt as string[]).join('\n') };
     if (isTokenIds(prompt)) return { text: '', promptTokens: prompt.length };
-    if (prompt.every(isTokenIds)) return { text: '', promptTokens: (prompt as number[][]).reduce((n, ids) => n + ids.length, 0) };
+    if (prompt.every(isTokenIds))
+      return { text: '', promptTokens: (prompt as number[][]).reduce((n, ids) => n + ids.length, 0) };
   }
-  throw invalidRequest('prompt must be a string, a non-empty array of strings, an array of token ids (non-negative integers) or an array of such arrays', 'prompt');
+  throw invalidRequest(
+    'prompt must be a string, a non-empty array of strings, an array of token ids (non-negative integers) or an array of such arrays',
+    'prompt',
+  );
 }
 
 /** stream_options as OpenAI defines it; a wrong type is refused, never rewritten. */
 function includeUsageOf(body: Record<string, unknown>): boolean {
   const options = body['stream_options'];
   if (options === undefined || options === null) return false;
-  if (typeof options !== 'object' || Array.isArray(options)) throw invalidRequest('stream_options must be an object', 'stream_options');
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw invalidRequest('stream_options must be an object', 'stream_options');
   const include = (options as Record<string, unknown>)['include_usage'];
-  if (include !== undefined && include !== null && typeof include !== 'boolean') throw invalidRequest('stream_options.include_usage must be a boolean', 'stream_options.include_usage');
+  if (include !== undefined && include !== null && typeof include !== 'boolean')
+    throw invalidRequest('stream_options.include_usage must be a boolean', 'stream_options.include_usage');
   return include === true;
 }
 
@@ -55,17 +68,26 @@ function includeUsageOf(body: Record<string, unknown>): boolean {
  * Validates an OpenAI completions / chat-completions body and normalizes it. Throws a RouterError naming the
  * offending parameter, as OpenAI does, so clients show a useful message.
  */
-export function normalizeOpenAiRequest(kind: 'chat' | 'completion', parsed: unknown, raw: Buffer, headers: IncomingHttpHeaders, servedModel: string): NormalizedRequest {
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidRequest('the request body must be a JSON object');
+export function normalizeOpenAiRequest(
+  kind: 'chat' | 'completion',
+  parsed: unknown,
+  raw: Buffer,
+  headers: IncomingHttpHeaders,
+  servedModel: string,
+): NormalizedRequest {
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw invalidRequest('the request body must be a JSON object');
   const body = parsed as Record<string, unknown>;
   const model = checkModel(body['model'], servedModel, false);
-  if (body['stream'] !== undefined && body['stream'] !== null && typeof body['stream'] !== 'boolean') throw invalidRequest('stream must be a boolean', 'stream');
+  if (body['stream'] !== undefined && body['stream'] !== null && typeof body['stream'] !== 'boolean')
+    throw invalidRequest('stream must be a boolean', 'stream');
   let text: string;
   let ask: string;
   let promptTokens: number | undefined;
   if (kind === 'chat') {
     const messages = body['messages'];
-    if (!Array.isArray(messages) || messages.length === 0) throw invalidRequest('messages must be a non-empty array', 'messages');
+    if (!Array.isArray(messages) || messages.length === 0)
+      throw invalidRequest('messages must be a non-empty array', 'messages');
     const parts = messages.map((m: unknown, i) => {
       if (!m || typeof m !== 'object') throw invalidRequest(`messages[${i}] must be an object`, `messages[${i}]`);
       const msg = m as { role?: unknown; content?: unknown };
@@ -83,7 +105,9 @@ export function normalizeOpenAiRequest(kind: 'chat' | 'completion', parsed: unkn
     text,
     ask,
     promptTokens,
-    maxTokens: checkPositiveInteger(body['max_completion_tokens'], 'max_completion_tokens') ?? checkPositiveInteger(body['max_tokens'], 'max_tokens'),
+    maxTokens:
+      checkPositiveInteger(body['max_completion_tokens'], 'max_completion_tokens') ??
+      checkPositiveInteger(body['max_tokens'], 'max_tokens'),
     stream: body['stream'] === true,
     includeUsage: includeUsageOf(body),
     hints: parseHints({

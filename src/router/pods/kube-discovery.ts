@@ -33,7 +33,12 @@ export function routerKubeDiscovery(o: RouterKubeDiscoveryOptions): DiscoverySou
   });
   const slices = new Informer({
     source: o.source,
-    query: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace, labelSelector: `${LABEL_POLICY}=${name}` },
+    query: {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      namespace,
+      labelSelector: `${LABEL_POLICY}=${name}`,
+    },
     clock: o.clock,
     logger: o.logger,
   });

@@ -17,7 +17,16 @@ export class PodRegistry {
       const old = new Map((this.byMode.get(mode) ?? []).map((p) => [p.url, p]));
       const next = list.map((e) => {
         const prior = old.get(e.url);
-        if (!prior) return { ...e, inFlight: 0, ejectedUntil: 0, consecutiveFailures: 0, ejections: 0, checkFailing: false, waiting: new Set<Abortable>() };
+        if (!prior)
+          return {
+            ...e,
+            inFlight: 0,
+            ejectedUntil: 0,
+            consecutiveFailures: 0,
+            ejections: 0,
+            checkFailing: false,
+            waiting: new Set<Abortable>(),
+          };
         prior.ready = e.ready;
         prior.pod = e.pod;
         prior.namespace = e.namespace;

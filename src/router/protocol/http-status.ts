@@ -32,12 +32,26 @@ const OPENAI_TYPE: Record<ErrorCode, string> = {
 };
 
 /** OpenAI's error `code` where it names one. */
-const OPENAI_CODE: Partial<Record<ErrorCode, string>> = { model_not_found: 'model_not_found', too_large: 'request_too_large', request_timeout: 'request_timeout' };
+const OPENAI_CODE: Partial<Record<ErrorCode, string>> = {
+  model_not_found: 'model_not_found',
+  too_large: 'request_too_large',
+  request_timeout: 'request_timeout',
+};
 
 export function httpStatusOf(err: RouterError): number {
   return err.refusal?.status ?? STATUS[err.code];
 }
 
-export function openAiErrorOf(err: RouterError): { message: string; type: string; param: string | null; code: string | null } {
-  return { message: err.message, type: OPENAI_TYPE[err.code], param: err.param ?? null, code: OPENAI_CODE[err.code] ?? null };
+export function openAiErrorOf(err: RouterError): {
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+} {
+  return {
+    message: err.message,
+    type: OPENAI_TYPE[err.code],
+    param: err.param ?? null,
+    code: OPENAI_CODE[err.code] ?? null,
+  };
 }

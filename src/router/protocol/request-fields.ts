@@ -4,7 +4,8 @@ import { invalidRequest, RouterError } from './router-error.js';
 export const CHAT_ROLES: ReadonlySet<string> = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 
 export function checkRole(role: unknown, i: number): string {
-  if (typeof role !== 'string' || !CHAT_ROLES.has(role)) throw invalidRequest(`messages[${i}].role must be one of ${[...CHAT_ROLES].join(', ')}`, `messages[${i}].role`);
+  if (typeof role !== 'string' || !CHAT_ROLES.has(role))
+    throw invalidRequest(`messages[${i}].role must be one of ${[...CHAT_ROLES].join(', ')}`, `messages[${i}].role`);
   return role;
 }
 
@@ -12,12 +13,18 @@ export function checkRole(role: unknown, i: number): string {
 export function checkModel(model: unknown, servedModel: string, optional: boolean): string {
   if ((model === undefined || model === '') && optional) return servedModel;
   if (typeof model !== 'string' || model === '') throw invalidRequest('model is required', 'model');
-  if (model !== servedModel) throw new RouterError('model_not_found', `The model \`${model}\` does not exist; this router serves \`${servedModel}\``, { param: 'model' });
+  if (model !== servedModel)
+    throw new RouterError(
+      'model_not_found',
+      `The model \`${model}\` does not exist; this router serves \`${servedModel}\``,
+      { param: 'model' },
+    );
   return model;
 }
 
 export function checkPositiveInteger(v: unknown, param: string): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalidRequest(`${param} must be a positive integer`, param);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw invalidRequest(`${param} must be a positive integer`, param);
   return v;
 }

@@ -26,7 +26,8 @@ function timeoutsOf(ctx: ServeContext, policy: CompiledPolicy): AttemptTimeouts 
   let t = timeoutsByPolicy.get(policy);
   if (!t) {
     const seconds = policy.resolved.routing.firstByteTimeoutSeconds;
-    t = seconds === undefined ? ctx.upstream.timeouts : { ...ctx.upstream.timeouts, firstByteTimeoutMs: seconds * 1000 };
+    t =
+      seconds === undefined ? ctx.upstream.timeouts : { ...ctx.upstream.timeouts, firstByteTimeoutMs: seconds * 1000 };
     timeoutsByPolicy.set(policy, t);
   }
   return t;
@@ -39,7 +40,11 @@ function timeoutsOf(ctx: ServeContext, policy: CompiledPolicy): AttemptTimeouts 
  */
 export function upstreamBody(req: NormalizedRequest, model?: string): string | Buffer {
   const body = model === undefined ? req.body : { ...req.body, model };
-  if (req.stream && !req.includeUsage) return JSON.stringify({ ...body, stream_options: { ...(req.body['stream_options'] as object | undefined), include_usage: true } });
+  if (req.stream && !req.includeUsage)
+    return JSON.stringify({
+      ...body,
+      stream_options: { ...(req.body['stream_options'] as object | undefined), include_usage: true },
+    });
   return model === undefined ? (req.raw ?? JSON.stringify(body)) : JSON.stringify(body);
 }
 
@@ -53,7 +58,14 @@ function clientMessage(ctx: ServeContext, routed: Routed, failed: number, last: 
  * deciding with the request's own policy snapshot. Each failure feeds the pod's health and gets a metric and a log
  * line. After the first byte nothing is retried: the caller owns the answer.
  */
-export async function openWithRetries(ctx: ServeContext, snapshot: CompiledPolicy, req: NormalizedRequest, first: Routed, requestId: string, client: Cancellation): Promise<OpenAnswer> {
+export async function openWithRetries(
+  ctx: ServeContext,
+  snapshot: CompiledPolicy,
+  req: NormalizedRequest,
+  first: Routed,
+  requestId: string,
+  client: Cancellation,
+): Promise<OpenAnswer> {
   const body = upstreamBody(req);
   const timeouts = timeoutsOf(ctx, snapshot);
   let failed: Set<string> | undefined;
@@ -62,8 +74,13 @@ export async function openWithRetries(ctx: ServeContext, snapshot: CompiledPolic
     const routed = failed ? ctx.core.route(snapshot, req, failed, first.features) : first;
     const pod = routed.decision.pod?.record;
     if (!pod) {
-      if (failed) throw new RouterError('upstream_failed', clientMessage(ctx, routed, failed.size, lastError), { routed });
-      throw new RouterError('unavailable', `no mode can serve this request now: ${explain(routed.decision, ctx.exposeInternals)}`, { routed, retryAfterSeconds: 1 });
+      if (failed)
+        throw new RouterError('upstream_failed', clientMessage(ctx, routed, failed.size, lastError), { routed });
+      throw new RouterError(
+        'unavailable',
+        `no mode can serve this request now: ${explain(routed.decision, ctx.exposeInternals)}`,
+        { routed, retryAfterSeconds: 1 },
+      );
     }
     if (client.aborted) throw new RouterError('cancelled', 'the client went away', { routed });
     // The attempt's own signal: the client leaving, the pod failing its health check, or a late first byte end it.
@@ -72,13 +89,26 @@ export async function openWithRetries(ctx: ServeContext, snapshot: CompiledPolic
     client.once('abort', onClientGone);
     pod.inFlight++;
     pod.waiting.add(signal);
-    const headers: Record<string, string> = { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId, [HINT_HEADERS.type]: routed.features.type };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      [REQUEST_ID_HEADER]: requestId,
+      [HINT_HEADERS.type]: routed.features.type,
+    };
     if (ctx.upstream.apiKey) headers['authorization'] = `Bearer ${ctx.upstream.apiKey}`;
     try {
       // Per attempt: a retry may move between an adapter mode and a plain one, which name different models upstream.
       const adapter = routed.decision.adapter?.upstreamModel;
       const sent = adapter === undefined ? body : upstreamBody(req, adapter);
-      const answer = await sendAttempt({ dispatcher: ctx.upstream.dispatcher, origin: pod.url, path: PATHS[req.kind], headers, body: sent, whole: !req.stream, signal, timeouts });
+      const answer = await sendAttempt({
+        dispatcher: ctx.upstream.dispatcher,
+        origin: pod.url,
+        path: PATHS[req.kind],
+        headers,
+        body: sent,
+        whole: !req.stream,
+        signal,
+        timeouts,
+      });
       pod.waiting.delete(signal);
       ctx.health.succeeded(pod);
       const close = () => {
@@ -99,14 +129,30 @@ export async function openWithRetries(ctx: ServeContext, snapshot: CompiledPolic
       attemptFailed(ctx, snapshot, routed, pod, reason, requestId, (err as Error).message);
       // A whole answer that ran out of time may still be generating elsewhere-sized work: re-running it on another
       // GPU would double the load, so the client hears of it instead.
-      if (failure === 'generation_timeout') throw new RouterError('upstream_timeout', 'the engine did not finish the answer in time', { routed });
+      if (failure === 'generation_timeout')
+        throw new RouterError('upstream_timeout', 'the engine did not finish the answer in time', { routed });
       (failed ??= new Set()).add(pod.url);
-      if (attempt + 1 >= ctx.upstream.maxAttempts) throw new RouterError('upstream_failed', clientMessage(ctx, routed, failed.size, lastError), { routed });
+      if (attempt + 1 >= ctx.upstream.maxAttempts)
+        throw new RouterError('upstream_failed', clientMessage(ctx, routed, failed.size, lastError), { routed });
     }
   }
 }
 
-function attemptFailed(ctx: ServeContext, snapshot: CompiledPolicy, routed: Routed, pod: PodRecord, reason: string, requestId: string, error: string): void {
+function attemptFailed(
+  ctx: ServeContext,
+  snapshot: CompiledPolicy,
+  routed: Routed,
+  pod: PodRecord,
+  reason: string,
+  requestId: string,
+  error: string,
+): void {
   ctx.metrics.attemptFailures.inc({ policy: snapshot.name, mode: routed.decision.mode ?? 'none', reason });
-  ctx.logger.warn('engine attempt failed before the answer started; trying another pod', { requestId, mode: routed.decision.mode, pod: pod.pod ?? pod.url, reason, error });
+  ctx.logger.warn('engine attempt failed before the answer started; trying another pod', {
+    requestId,
+    mode: routed.decision.mode,
+    pod: pod.pod ?? pod.url,
+    reason,
+    error,
+  });
 }

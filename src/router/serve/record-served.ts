@@ -24,11 +24,28 @@ export interface Served {
 
 /** Accounts one finished request: modeswitch_* metrics and one log line (no prompt text, no secrets). */
 export function recordServed(ctx: ServeContext, s: Served): void {
-  recordOutcome(ctx.metrics, { routed: s.routed, policy: s.policy?.name ?? 'none', code: s.code, startedAt: s.startedAt, firstByteAt: s.firstByteAt, endedAt: s.endedAt, usage: s.usage });
+  recordOutcome(ctx.metrics, {
+    routed: s.routed,
+    policy: s.policy?.name ?? 'none',
+    code: s.code,
+    startedAt: s.startedAt,
+    firstByteAt: s.firstByteAt,
+    endedAt: s.endedAt,
+    usage: s.usage,
+  });
   if (s.policy?.objective) learnFrom(ctx, s.policy.name, s);
   const d = s.routed?.decision;
   // Checked first: building the log entry costs more than routing when the level filters it out anyway.
-  if (ctx.logger.isInfoEnabled()) ctx.logger.info('request', { requestId: s.requestId, api: s.api, code: s.code, mode: d?.mode, rule: d?.rule, fallbacks: d?.fallbacks.length, ms: s.endedAt - s.startedAt });
+  if (ctx.logger.isInfoEnabled())
+    ctx.logger.info('request', {
+      requestId: s.requestId,
+      api: s.api,
+      code: s.code,
+      mode: d?.mode,
+      rule: d?.rule,
+      fallbacks: d?.fallbacks.length,
+      ms: s.endedAt - s.startedAt,
+    });
 }
 
 /**
@@ -37,7 +54,15 @@ export function recordServed(ctx: ServeContext, s: Served): void {
  */
 function learnFrom(ctx: ServeContext, policy: string, s: Served): void {
   const d = s.routed?.decision;
-  if (s.code !== 200 || !d?.mode || d.batch === undefined || !s.routed?.features.stream || s.firstByteAt === undefined || !s.usage) return;
+  if (
+    s.code !== 200 ||
+    !d?.mode ||
+    d.batch === undefined ||
+    !s.routed?.features.stream ||
+    s.firstByteAt === undefined ||
+    !s.usage
+  )
+    return;
   const fed = ctx.core.models.observeRequest({
     mode: d.mode,
     batch: d.batch,

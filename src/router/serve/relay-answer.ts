@@ -57,14 +57,26 @@ function eventsOf(texts: string[], req: NormalizedRequest, relayed: Relayed): An
  * Hands an engine answer that has started to the front end's sink: whole, or event by event at the pace the client
  * reads. An engine refusal (4xx) becomes the 'engine_refused' error carrying the engine's own answer.
  */
-export async function relayAnswer(ctx: ServeContext, req: NormalizedRequest, open: OpenAnswer, requestId: string, sink: GenerationSink, client: Cancellation, relayed: Relayed): Promise<void> {
+export async function relayAnswer(
+  ctx: ServeContext,
+  req: NormalizedRequest,
+  open: OpenAnswer,
+  requestId: string,
+  sink: GenerationSink,
+  client: Cancellation,
+  relayed: Relayed,
+): Promise<void> {
   const { routed, answer } = open;
   if (answer.statusCode !== 200) {
     const body = await readAll(open);
-    throw new RouterError('engine_refused', `the engine refused the request (${answer.statusCode}): ${body.toString('utf8').slice(0, 500)}`, {
-      routed,
-      refusal: { status: answer.statusCode, contentType: answer.contentType, body },
-    });
+    throw new RouterError(
+      'engine_refused',
+      `the engine refused the request (${answer.statusCode}): ${body.toString('utf8').slice(0, 500)}`,
+      {
+        routed,
+        refusal: { status: answer.statusCode, contentType: answer.contentType, body },
+      },
+    );
   }
   relayed.firstByteAt = ctx.now();
   sink.start({ routed, requestId, contentType: answer.contentType, streamed: req.stream });
@@ -72,7 +84,13 @@ export async function relayAnswer(ctx: ServeContext, req: NormalizedRequest, ope
     relayed.usage = usageOfAnswer(answer.first);
     // Only completions of one text calibrate the estimate: a chat prompt's count includes the chat template's tokens,
     // which would drift the chars-per-token ratio down and inflate every long-prompt estimate.
-    if (relayed.usage && req.kind === 'completion' && req.promptTokens === undefined && typeof req.body['prompt'] === 'string') ctx.core.tokens.observe(req.text.length, relayed.usage.promptTokens);
+    if (
+      relayed.usage &&
+      req.kind === 'completion' &&
+      req.promptTokens === undefined &&
+      typeof req.body['prompt'] === 'string'
+    )
+      ctx.core.tokens.observe(req.text.length, relayed.usage.promptTokens);
     sink.finish({ body: answer.first, usage: relayed.usage });
     return;
   }
@@ -88,7 +106,11 @@ export async function relayAnswer(ctx: ServeContext, req: NormalizedRequest, ope
     for (let c = await answer.rest.next(); !c.done; c = await answer.rest.next()) await pass(c.value);
   } catch (err) {
     if (client.aborted) throw new RouterError('cancelled', 'the client went away', { routed });
-    ctx.logger.warn('engine stream broke after the answer started', { requestId, mode: routed.decision.mode, error: (err as Error).message });
+    ctx.logger.warn('engine stream broke after the answer started', {
+      requestId,
+      mode: routed.decision.mode,
+      error: (err as Error).message,
+    });
     throw new RouterError('upstream_failed', 'the engine stream broke after the answer started', { routed });
   }
   const tail = splitter.flush();

@@ -34,11 +34,24 @@ function asRouterError(ctx: ServeContext, err: unknown, requestId: string): Rout
  * pick → forward → retry → relay → account → log. `snapshot` is the policy when the request arrived; every decision
  * of the request (retries included) uses it. Never rejects: failures go to sink.fail().
  */
-export async function serveGeneration(ctx: ServeContext, snapshot: CompiledPolicy | undefined, request: GenerationRequest, sink: GenerationSink): Promise<void> {
-  const served: Served = { requestId: request.requestId, api: request.api, policy: snapshot, code: 200, startedAt: ctx.now(), endedAt: 0 };
+export async function serveGeneration(
+  ctx: ServeContext,
+  snapshot: CompiledPolicy | undefined,
+  request: GenerationRequest,
+  sink: GenerationSink,
+): Promise<void> {
+  const served: Served = {
+    requestId: request.requestId,
+    api: request.api,
+    policy: snapshot,
+    code: 200,
+    startedAt: ctx.now(),
+    endedAt: 0,
+  };
   ctx.inFlight.add();
   try {
-    if (!snapshot) throw new RouterError('unavailable', 'the router has no policy loaded yet', { retryAfterSeconds: 1 });
+    if (!snapshot)
+      throw new RouterError('unavailable', 'the router has no policy loaded yet', { retryAfterSeconds: 1 });
     const req = applyHintTrust(await request.read(snapshot), snapshot.resolved.routing.clientHints);
     served.routed = decideRequest(ctx, snapshot, req);
     const open = await openWithRetries(ctx, snapshot, req, served.routed, request.requestId, request.client);
@@ -50,7 +63,9 @@ export async function serveGeneration(ctx: ServeContext, snapshot: CompiledPolic
     }
   } catch (err) {
     if (err instanceof RouterError && err.routed) served.routed = err.routed;
-    const error = request.client.aborted ? new RouterError('cancelled', 'the client went away') : asRouterError(ctx, err, request.requestId);
+    const error = request.client.aborted
+      ? new RouterError('cancelled', 'the client went away')
+      : asRouterError(ctx, err, request.requestId);
     served.code = httpStatusOf(error);
     if (error.code !== 'cancelled') sink.fail(error);
   } finally {

@@ -68,7 +68,8 @@ export function buildModeView(input: BuildModeViewInput): ModeView {
       }
       return healthy.length > 0 ? total : undefined;
     };
-    const gpuOf = (v: PodView) => (v.record.pod ? fresh(store.podGpus(v.record.namespace, v.record.pod), now, maxAgeMs)?.value : undefined);
+    const gpuOf = (v: PodView) =>
+      v.record.pod ? fresh(store.podGpus(v.record.namespace, v.record.pod), now, maxAgeMs)?.value : undefined;
     const queue = sum((v) => v.queueDepth);
     if (queue !== undefined) state.queueDepth = BigInt(queue);
     const running = sum((v) => v.running);

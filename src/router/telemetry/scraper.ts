@@ -77,7 +77,10 @@ export class Scraper {
       // Log the first failure only: an unreachable exporter would otherwise flood the log every interval.
       if (!this.failing.has(url)) {
         this.failing.add(url);
-        this.o.logger.warn('telemetry target unreachable; its values will age into unknown', { url, error: (err as Error).message });
+        this.o.logger.warn('telemetry target unreachable; its values will age into unknown', {
+          url,
+          error: (err as Error).message,
+        });
       }
       return undefined;
     }

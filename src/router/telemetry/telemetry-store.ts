@@ -55,7 +55,9 @@ export class TelemetryStore {
   }
 
   podGpus(namespace: string | undefined, pod: string): Timed<PodGpus> | undefined {
-    return this.gpus.get(podKey(namespace, pod)) ?? (namespace === undefined ? this.gpus.get(podKey('*', pod)) : undefined);
+    return (
+      this.gpus.get(podKey(namespace, pod)) ?? (namespace === undefined ? this.gpus.get(podKey('*', pod)) : undefined)
+    );
   }
 
   recordEngine(url: string, mode: string, sample: EngineSample, at: number): void {
@@ -111,7 +113,8 @@ export class TelemetryStore {
       // Lets a standalone endpoint that names only its pod (no namespace) find its GPUs.
       this.gpus.set(podKey('*', key.slice(key.indexOf('/') + 1)), timed);
     }
-    for (const p of podWatts.values()) if (p.watts !== undefined) this.options.onPodPower?.(p.namespace, p.pod, p.watts);
+    for (const p of podWatts.values())
+      if (p.watts !== undefined) this.options.onPodPower?.(p.namespace, p.pod, p.watts);
     for (const [mode, joules] of joulesByMode) {
       this.options.onEnergy(mode, joules);
       this.window(mode).push({ at, joules, tokens: 0 });

@@ -50,10 +50,20 @@ function buildStates(options: DcgmExporterOptions): GpuState[] {
     for (let i = 0; i < source.gpuCount; i += 1) {
       const index = states.length;
       const labels: GpuLabels = {
-        gpu: String(index), UUID: uuidFor(hostname, index), pci_bus_id: `00000000:${(0x18 + index * 0x10).toString(16).toUpperCase().padStart(2, '0')}:00.0`,
-        device: `nvidia${index}`, modelName: source.gpu.modelName, Hostname: hostname, DCGM_FI_DRIVER_VERSION: options.driverVersion ?? '550.54.15',
+        gpu: String(index),
+        UUID: uuidFor(hostname, index),
+        pci_bus_id: `00000000:${(0x18 + index * 0x10).toString(16).toUpperCase().padStart(2, '0')}:00.0`,
+        device: `nvidia${index}`,
+        modelName: source.gpu.modelName,
+        Hostname: hostname,
+        DCGM_FI_DRIVER_VERSION: options.driverVersion ?? '550.54.15',
       };
-      if (source.pod) Object.assign(labels, { container: source.container ?? '', namespace: source.namespace ?? 'default', pod: source.pod });
+      if (source.pod)
+        Object.assign(labels, {
+          container: source.container ?? '',
+          namespace: source.namespace ?? 'default',
+          pod: source.pod,
+        });
       states.push({ source, labels, offsetJoules: 0 });
     }
   }
@@ -73,9 +83,13 @@ function read(state: GpuState): GpuReading {
   if (!last || windowed) state.last = { t: tel.timeSeconds, energy, busy };
   const totalMiB = source.gpu.memoryGiB * 1024;
   return {
-    labels: state.labels, temperatureC: temperatureC(source.gpu, power), powerWatts: power,
-    energyMilliJoules: Math.max(0, energy - state.offsetJoules) * 1000, utilPercent: Math.min(100, Math.max(0, util)),
-    fbUsedMiB: source.framebufferUsedMiB, fbFreeMiB: totalMiB - source.framebufferUsedMiB,
+    labels: state.labels,
+    temperatureC: temperatureC(source.gpu, power),
+    powerWatts: power,
+    energyMilliJoules: Math.max(0, energy - state.offsetJoules) * 1000,
+    utilPercent: Math.min(100, Math.max(0, util)),
+    fbUsedMiB: source.framebufferUsedMiB,
+    fbFreeMiB: totalMiB - source.framebufferUsedMiB,
   };
 }
 

@@ -32,15 +32,37 @@ interface Field {
 
 /** Field names, types and help texts as in dcgm-exporter's etc/default-counters.csv. */
 export const DCGM_FIELDS: readonly Field[] = [
-  { name: 'DCGM_FI_DEV_GPU_TEMP', type: 'gauge', help: 'GPU temperature (in C).', value: (r) => String(Math.round(r.temperatureC)) },
+  {
+    name: 'DCGM_FI_DEV_GPU_TEMP',
+    type: 'gauge',
+    help: 'GPU temperature (in C).',
+    value: (r) => String(Math.round(r.temperatureC)),
+  },
   { name: 'DCGM_FI_DEV_POWER_USAGE', type: 'gauge', help: 'Power draw (in W).', value: (r) => r.powerWatts.toFixed(6) },
   {
-    name: 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', type: 'counter', help: 'Total energy consumption since boot (in mJ).',
+    name: 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION',
+    type: 'counter',
+    help: 'Total energy consumption since boot (in mJ).',
     value: (r) => String(Math.floor(r.energyMilliJoules)),
   },
-  { name: 'DCGM_FI_DEV_GPU_UTIL', type: 'gauge', help: 'GPU utilization (in %).', value: (r) => String(Math.round(r.utilPercent)) },
-  { name: 'DCGM_FI_DEV_FB_FREE', type: 'gauge', help: 'Framebuffer memory free (in MiB).', value: (r) => String(Math.round(r.fbFreeMiB)) },
-  { name: 'DCGM_FI_DEV_FB_USED', type: 'gauge', help: 'Framebuffer memory used (in MiB).', value: (r) => String(Math.round(r.fbUsedMiB)) },
+  {
+    name: 'DCGM_FI_DEV_GPU_UTIL',
+    type: 'gauge',
+    help: 'GPU utilization (in %).',
+    value: (r) => String(Math.round(r.utilPercent)),
+  },
+  {
+    name: 'DCGM_FI_DEV_FB_FREE',
+    type: 'gauge',
+    help: 'Framebuffer memory free (in MiB).',
+    value: (r) => String(Math.round(r.fbFreeMiB)),
+  },
+  {
+    name: 'DCGM_FI_DEV_FB_USED',
+    type: 'gauge',
+    help: 'Framebuffer memory used (in MiB).',
+    value: (r) => String(Math.round(r.fbUsedMiB)),
+  },
 ];
 
 const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');

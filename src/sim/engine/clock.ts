@@ -17,7 +17,11 @@ export const systemWallClock: WallClock = {
 export class ScaledClock {
   private readonly wallStartMs: number;
 
-  constructor(private readonly wall: WallClock, readonly timeScale: number, private readonly simStart = 0) {
+  constructor(
+    private readonly wall: WallClock,
+    readonly timeScale: number,
+    private readonly simStart = 0,
+  ) {
     if (!(timeScale > 0)) throw new Error(`time scale must be > 0, got ${timeScale}`);
     this.wallStartMs = wall.nowMs();
   }

@@ -71,20 +71,37 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
   const model = typeof options.model === 'string' ? modelById(options.model) : options.model;
   const mode = options.mode;
   const tensorParallel = options.tensorParallel ?? 1;
-  const hw: HardwareContext = { gpu, model, profile: mode, tensorParallel, calibration: options.calibration ?? ENGINE_CALIBRATION };
+  const hw: HardwareContext = {
+    gpu,
+    model,
+    profile: mode,
+    tensorParallel,
+    calibration: options.calibration ?? ENGINE_CALIBRATION,
+  };
   const memory = planMemory(gpu, model, mode, tensorParallel, options.gpuMemoryUtilization);
   const random = createRng(options.seed ?? 0);
   const spec = mode.speculative;
   const tokensPerDecode = spec ? spec.numSpeculativeTokens + 1 : 1;
   const counters: CoreCounters = {
-    promptTokens: 0, generationTokens: 0, prefixQueries: 0, prefixHits: 0, specDrafts: 0, specDraftTokens: 0,
-    specAcceptedTokens: 0, specAcceptedPerPosition: new Array<number>(spec?.numSpeculativeTokens ?? 0).fill(0),
-    preemptions: 0, finished: { stop: 0, length: 0, abort: 0 },
+    promptTokens: 0,
+    generationTokens: 0,
+    prefixQueries: 0,
+    prefixHits: 0,
+    specDrafts: 0,
+    specDraftTokens: 0,
+    specAcceptedTokens: 0,
+    specAcceptedPerPosition: new Array<number>(spec?.numSpeculativeTokens ?? 0).fill(0),
+    preemptions: 0,
+    finished: { stop: 0, length: 0, abort: 0 },
   };
   const kv = new KvBlockPool(memory.kvCapacityTokens / KV_BLOCK_TOKENS);
   const scheduler = new Scheduler({
-    maxNumSeqs: options.maxNumSeqs ?? 256, maxBatchedTokens: options.maxBatchedTokens ?? 8192, tokensPerDecode,
-    prefixCaching: mode.prefixCaching, kv, counters,
+    maxNumSeqs: options.maxNumSeqs ?? 256,
+    maxBatchedTokens: options.maxBatchedTokens ?? 8192,
+    tokensPerDecode,
+    prefixCaching: mode.prefixCaching,
+    kv,
+    counters,
   });
   const meter = new EnergyMeter(gpu.idleWatts, tensorParallel);
 
@@ -129,7 +146,8 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
     counters.specDrafts += 1;
     counters.specDraftTokens += spec.numSpeculativeTokens;
     counters.specAcceptedTokens += accepted;
-    for (let p = 0; p < accepted; p += 1) counters.specAcceptedPerPosition[p] = (counters.specAcceptedPerPosition[p] ?? 0) + 1;
+    for (let p = 0; p < accepted; p += 1)
+      counters.specAcceptedPerPosition[p] = (counters.specAcceptedPerPosition[p] ?? 0) + 1;
     return tokens;
   }
 
@@ -165,7 +183,14 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
         finish(seq, stopped ? 'stop' : 'length', events);
       }
     }
-    options.onStep?.({ start: step.start, end: step.end, prefillTokens, decodeTokens: decoded, powerWatts: step.power, cost: step.cost });
+    options.onStep?.({
+      start: step.start,
+      end: step.end,
+      prefillTokens,
+      decodeTokens: decoded,
+      powerWatts: step.power,
+      cost: step.cost,
+    });
   }
 
   /** Calls listeners after the state change is complete, so a listener may submit or abort re-entrantly. */
@@ -178,13 +203,19 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
   }
 
   const core: EngineCore = {
-    gpu, model, mode, tensorParallel, memory,
+    gpu,
+    model,
+    mode,
+    tensorParallel,
+    memory,
     now: () => now,
     submit(request, listener) {
       if (byId.has(request.id)) throw new Error(`request id '${request.id}' is already in flight`);
       if (request.promptTokens < 1) throw new Error('a request needs at least one prompt token');
       if (request.promptTokens + 1 > memory.kvCapacityTokens) {
-        throw new Error(`prompt of ${request.promptTokens} tokens exceeds the KV cache capacity of ${memory.kvCapacityTokens} tokens`);
+        throw new Error(
+          `prompt of ${request.promptTokens} tokens exceeds the KV cache capacity of ${memory.kvCapacityTokens} tokens`,
+        );
       }
       const seq = newSequence(request, now);
       byId.set(request.id, seq);
@@ -230,7 +261,11 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
     queueDepth: () => scheduler.waiting.length,
     runningCount: () => scheduler.running.length,
     kvCacheUsage: () => kv.usage(),
-    counters: () => ({ ...counters, specAcceptedPerPosition: [...counters.specAcceptedPerPosition], finished: { ...counters.finished } }),
+    counters: () => ({
+      ...counters,
+      specAcceptedPerPosition: [...counters.specAcceptedPerPosition],
+      finished: { ...counters.finished },
+    }),
   };
   return core;
 }

@@ -4,7 +4,10 @@ export class EnergyMeter {
   private busy = 0;
 
   /** `gpus`: every GPU of the replica draws the same power. */
-  constructor(private readonly idleWatts: number, private readonly gpus: number) {}
+  constructor(
+    private readonly idleWatts: number,
+    private readonly gpus: number,
+  ) {}
 
   /** Accounts `seconds` spent in `step` (per-GPU watts and kernel-busy share), or idle when none ran. */
   add(seconds: number, step?: { power: number; busyFraction: number }): void {

@@ -16,7 +16,14 @@ export interface Iteration {
 }
 
 function stepWorkOf(planned: readonly PlannedWork[]): StepWork {
-  const work: StepWork = { prefillTokens: 0, prefillAttention: 0, prefillSeqs: 0, decodeSeqs: 0, decodeContext: 0, loraSeqs: 0 };
+  const work: StepWork = {
+    prefillTokens: 0,
+    prefillAttention: 0,
+    prefillSeqs: 0,
+    decodeSeqs: 0,
+    decodeContext: 0,
+    loraSeqs: 0,
+  };
   for (const p of planned) {
     if (p.seq.req.adapter !== undefined) work.loraSeqs = (work.loraSeqs ?? 0) + 1;
     if (p.decode) {
@@ -33,11 +40,21 @@ function stepWorkOf(planned: readonly PlannedWork[]): StepWork {
 }
 
 /** Times and prices the planned work from the roofline and power models. */
-export function startIteration(hw: HardwareContext, planned: PlannedWork[], tokensPerDecode: number, now: number): Iteration {
+export function startIteration(
+  hw: HardwareContext,
+  planned: PlannedWork[],
+  tokensPerDecode: number,
+  now: number,
+): Iteration {
   const cost = stepCost(hw, stepWorkOf(planned));
   const queryTokens = planned.reduce((s, p) => s + (p.decode ? tokensPerDecode : p.prefillChunk), 0);
   return {
-    start: now, end: now + cost.seconds, power: stepPowerWatts(hw.gpu, cost, hw.calibration), busyFraction: stepKernelBusyFraction(cost),
-    work: planned, queryTokens, cost,
+    start: now,
+    end: now + cost.seconds,
+    power: stepPowerWatts(hw.gpu, cost, hw.calibration),
+    busyFraction: stepKernelBusyFraction(cost),
+    work: planned,
+    queryTokens,
+    cost,
   };
 }

@@ -13,7 +13,11 @@ export class LiveDriver {
   private lateMax = 0;
   private fired = 0;
 
-  constructor(private readonly core: EngineCore, private readonly clock: ScaledClock, private readonly wall: WallClock) {}
+  constructor(
+    private readonly core: EngineCore,
+    private readonly clock: ScaledClock,
+    private readonly wall: WallClock,
+  ) {}
 
   /** Brings the core up to the current simulated time (call before reading or changing it). */
   sync(): void {
@@ -39,7 +43,11 @@ export class LiveDriver {
 
   /** How late timers fired, in simulated seconds: the delay clients see beyond the model when the process is overloaded. */
   lateness(): { meanSeconds: number; maxSeconds: number; timers: number } {
-    return { meanSeconds: this.fired > 0 ? this.lateSum / this.fired : 0, maxSeconds: this.lateMax, timers: this.fired };
+    return {
+      meanSeconds: this.fired > 0 ? this.lateSum / this.fired : 0,
+      maxSeconds: this.lateMax,
+      timers: this.fired,
+    };
   }
 
   private fire(target: number): void {

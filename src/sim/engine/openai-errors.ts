@@ -16,12 +16,21 @@ const TYPES: Readonly<Record<number, string>> = {
 };
 
 export class OpenAiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 
   body(): OpenAiErrorBody {
-    return { object: 'error', message: this.message, type: TYPES[this.status] ?? 'Error', param: null, code: this.status };
+    return {
+      object: 'error',
+      message: this.message,
+      type: TYPES[this.status] ?? 'Error',
+      param: null,
+      code: this.status,
+    };
   }
 }
 

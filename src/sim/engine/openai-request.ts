@@ -25,14 +25,16 @@ const NO_ADAPTERS: ReadonlySet<string> = new Set();
 function optionalInteger(body: Json, key: string, min: number): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw badRequest(`${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw badRequest(`${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function optionalNumberIn(body: Json, key: string, min: number, max: number): void {
   const v = body[key];
   if (v === undefined || v === null) return;
-  if (typeof v !== 'number' || v < min || v > max) throw badRequest(`${key} must be a number between ${min} and ${max}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || v < min || v > max)
+    throw badRequest(`${key} must be a number between ${min} and ${max}, got ${JSON.stringify(v)}`);
 }
 
 function optionalBoolean(body: Json, key: string): boolean {
@@ -62,7 +64,8 @@ function chatPrompt(body: Json): number[] {
   if (!Array.isArray(messages) || messages.length === 0) throw badRequest('messages must be a non-empty array');
   const parsed: ChatMessage[] = messages.map((m: unknown, i) => {
     const msg = m as Json;
-    if (!msg || typeof msg !== 'object' || typeof msg['role'] !== 'string') throw badRequest(`messages[${i}].role must be a string`);
+    if (!msg || typeof msg !== 'object' || typeof msg['role'] !== 'string')
+      throw badRequest(`messages[${i}].role must be a string`);
     return { role: msg['role'], content: messageText(msg['content'], i) };
   });
   return encode(renderLlama31Chat(parsed));
@@ -71,8 +74,10 @@ function chatPrompt(body: Json): number[] {
 function completionPrompt(body: Json): number[] {
   const prompt = body['prompt'];
   if (typeof prompt === 'string') return encodeCompletionPrompt(prompt);
-  if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((t) => Number.isInteger(t) && (t as number) >= 0)) return prompt as number[];
-  if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === 'string') return encodeCompletionPrompt(prompt[0]);
+  if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((t) => Number.isInteger(t) && (t as number) >= 0))
+    return prompt as number[];
+  if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === 'string')
+    return encodeCompletionPrompt(prompt[0]);
   throw badRequest('prompt must be a string, a one-element array of strings, or an array of token ids');
 }
 
@@ -80,23 +85,36 @@ function completionPrompt(body: Json): number[] {
  * Validates an OpenAI completions / chat body against the served model and the LoRA adapters loaded beside it
  * (`adapters`: their `--lora-modules` names, which requests name as `model`); throws OpenAiError (400/404).
  */
-export function parseOpenAiRequest(kind: ApiKind, raw: unknown, servedModel: string, maxModelLen: number, adapters: ReadonlySet<string> = NO_ADAPTERS): ParsedRequest {
+export function parseOpenAiRequest(
+  kind: ApiKind,
+  raw: unknown,
+  servedModel: string,
+  maxModelLen: number,
+  adapters: ReadonlySet<string> = NO_ADAPTERS,
+): ParsedRequest {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw badRequest('request body must be a JSON object');
   const body = raw as Json;
   const model = body['model'];
   if (typeof model !== 'string') throw badRequest('model must be a string');
-  if (model !== servedModel && !adapters.has(model)) throw new OpenAiError(404, `The model \`${model}\` does not exist.`);
+  if (model !== servedModel && !adapters.has(model))
+    throw new OpenAiError(404, `The model \`${model}\` does not exist.`);
   const n = optionalInteger(body, 'n', 1);
   if (n !== undefined && n !== 1) throw badRequest('n > 1 is not supported by the simulator');
   optionalNumberIn(body, 'temperature', 0, 2);
   optionalNumberIn(body, 'top_p', 0, 1);
   const maxTokens = optionalInteger(body, 'max_completion_tokens', 1) ?? optionalInteger(body, 'max_tokens', 1);
   const minTokens = optionalInteger(body, 'min_tokens', 0) ?? 0;
-  if (maxTokens !== undefined && minTokens > maxTokens) throw badRequest(`min_tokens (${minTokens}) must be <= max_tokens (${maxTokens})`);
+  if (maxTokens !== undefined && minTokens > maxTokens)
+    throw badRequest(`min_tokens (${minTokens}) must be <= max_tokens (${maxTokens})`);
   const stream = optionalBoolean(body, 'stream');
   const streamOptions = body['stream_options'];
-  if (streamOptions !== undefined && streamOptions !== null && !stream) throw badRequest('stream_options can only be set if stream is true');
-  const includeUsage = !!(streamOptions && typeof streamOptions === 'object' && (streamOptions as Json)['include_usage'] === true);
+  if (streamOptions !== undefined && streamOptions !== null && !stream)
+    throw badRequest('stream_options can only be set if stream is true');
+  const includeUsage = !!(
+    streamOptions &&
+    typeof streamOptions === 'object' &&
+    (streamOptions as Json)['include_usage'] === true
+  );
   const promptTokenIds = kind === 'chat' ? chatPrompt(body) : completionPrompt(body);
   const requested = promptTokenIds.length + (maxTokens ?? 0);
   if (requested > maxModelLen || promptTokenIds.length >= maxModelLen) {
@@ -105,7 +123,15 @@ export function parseOpenAiRequest(kind: ApiKind, raw: unknown, servedModel: str
         `(${promptTokenIds.length} in the messages, ${maxTokens ?? 0} in the completion). Please reduce the length of the messages or completion.`,
     );
   }
-  const parsed: ParsedRequest = { kind, model, promptTokenIds, minTokens, ignoreEos: optionalBoolean(body, 'ignore_eos'), stream, includeUsage };
+  const parsed: ParsedRequest = {
+    kind,
+    model,
+    promptTokenIds,
+    minTokens,
+    ignoreEos: optionalBoolean(body, 'ignore_eos'),
+    stream,
+    includeUsage,
+  };
   if (model !== servedModel) parsed.adapter = model;
   if (maxTokens !== undefined) parsed.maxTokens = maxTokens;
   return parsed;

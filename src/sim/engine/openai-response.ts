@@ -8,7 +8,10 @@ export interface Usage {
 }
 
 export const usageOf = (prompt: number, completion: number): Usage => ({
-  prompt_tokens: prompt, total_tokens: prompt + completion, completion_tokens: completion, prompt_tokens_details: null,
+  prompt_tokens: prompt,
+  total_tokens: prompt + completion,
+  completion_tokens: completion,
+  prompt_tokens_details: null,
 });
 
 export interface ResponseIdentity {
@@ -21,34 +24,66 @@ type ApiFinish = Exclude<FinishReason, 'abort'> | null;
 
 export function completionBody(who: ResponseIdentity, text: string, finish: ApiFinish, usage: Usage): object {
   return {
-    id: who.id, object: 'text_completion', created: who.created, model: who.model,
+    id: who.id,
+    object: 'text_completion',
+    created: who.created,
+    model: who.model,
     choices: [{ index: 0, text, logprobs: null, finish_reason: finish, stop_reason: null, prompt_logprobs: null }],
-    usage, service_tier: null, system_fingerprint: null, kv_transfer_params: null,
+    usage,
+    service_tier: null,
+    system_fingerprint: null,
+    kv_transfer_params: null,
   };
 }
 
 export function chatBody(who: ResponseIdentity, text: string, finish: ApiFinish, usage: Usage): object {
   return {
-    id: who.id, object: 'chat.completion', created: who.created, model: who.model,
-    choices: [{
-      index: 0,
-      message: { role: 'assistant', content: text, refusal: null, annotations: null, audio: null, function_call: null, tool_calls: [], reasoning_content: null },
-      logprobs: null, finish_reason: finish, stop_reason: null,
-    }],
-    service_tier: null, system_fingerprint: null, usage, prompt_logprobs: null, kv_transfer_params: null,
+    id: who.id,
+    object: 'chat.completion',
+    created: who.created,
+    model: who.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: text,
+          refusal: null,
+          annotations: null,
+          audio: null,
+          function_call: null,
+          tool_calls: [],
+          reasoning_content: null,
+        },
+        logprobs: null,
+        finish_reason: finish,
+        stop_reason: null,
+      },
+    ],
+    service_tier: null,
+    system_fingerprint: null,
+    usage,
+    prompt_logprobs: null,
+    kv_transfer_params: null,
   };
 }
 
 export function completionChunk(who: ResponseIdentity, text: string, finish: ApiFinish): object {
   return {
-    id: who.id, object: 'text_completion', created: who.created, model: who.model,
+    id: who.id,
+    object: 'text_completion',
+    created: who.created,
+    model: who.model,
     choices: [{ index: 0, text, logprobs: null, finish_reason: finish, stop_reason: null }],
   };
 }
 
 export function chatChunk(who: ResponseIdentity, delta: object, finish: ApiFinish): object {
   return {
-    id: who.id, object: 'chat.completion.chunk', created: who.created, model: who.model,
+    id: who.id,
+    object: 'chat.completion.chunk',
+    created: who.created,
+    model: who.model,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish, stop_reason: null }],
   };
 }
@@ -58,4 +93,5 @@ export function usageChunk(who: ResponseIdentity, object: string, usage: Usage):
   return { id: who.id, object, created: who.created, model: who.model, choices: [], usage };
 }
 
-export const sse = (payload: object | string): string => `data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`;
+export const sse = (payload: object | string): string =>
+  `data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`;

@@ -6,7 +6,16 @@ import type { CoreEvent } from './core-types.js';
 import type { EngineCore } from './core.js';
 import type { LiveDriver } from './live-driver.js';
 import { parseOpenAiRequest, type ApiKind, type ParsedRequest } from './openai-request.js';
-import { chatBody, chatChunk, completionBody, completionChunk, sse, usageChunk, usageOf, type ResponseIdentity } from './openai-response.js';
+import {
+  chatBody,
+  chatChunk,
+  completionBody,
+  completionChunk,
+  sse,
+  usageChunk,
+  usageOf,
+  type ResponseIdentity,
+} from './openai-response.js';
 import { kvBlockHashes } from './tokens.js';
 import { syntheticText } from './synthetic-text.js';
 import type { VllmMetrics } from './vllm-metrics.js';
@@ -42,14 +51,26 @@ function writeJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** Streams or collects one generation; the request body is already parsed JSON. */
-export function handleGeneration(ctx: GenerationContext, kind: ApiKind, body: unknown, req: IncomingMessage, res: ServerResponse): void {
+export function handleGeneration(
+  ctx: GenerationContext,
+  kind: ApiKind,
+  body: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   const parsed: ParsedRequest = parseOpenAiRequest(kind, body, ctx.servedModel, ctx.maxModelLen, ctx.adapters);
   const typeHeader = req.headers[REQUEST_TYPE_HEADER];
   const requestType = isRequestType(typeHeader) ? typeHeader : 'chat';
   const random = createRng(ctx.nextRequestSeed());
   const promptTokens = parsed.promptTokenIds.length;
-  const natural = parsed.ignoreEos ? Number.POSITIVE_INFINITY : Math.max(parsed.minTokens, sampleOutputTokens(requestType, random));
-  const who: ResponseIdentity = { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${hexId(random)}`, created: ctx.nowEpochSeconds(), model: parsed.model };
+  const natural = parsed.ignoreEos
+    ? Number.POSITIVE_INFINITY
+    : Math.max(parsed.minTokens, sampleOutputTokens(requestType, random));
+  const who: ResponseIdentity = {
+    id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${hexId(random)}`,
+    created: ctx.nowEpochSeconds(),
+    model: parsed.model,
+  };
   const objectName = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
   let text = '';
   let pending: string | undefined;
@@ -57,7 +78,9 @@ export function handleGeneration(ctx: GenerationContext, kind: ApiKind, body: un
   let finished = false;
 
   const chunk = (piece: string, finish: 'stop' | 'length' | null): object =>
-    kind === 'chat' ? chatChunk(who, finish === null || piece !== '' ? { content: piece } : {}, finish) : completionChunk(who, piece, finish);
+    kind === 'chat'
+      ? chatChunk(who, finish === null || piece !== '' ? { content: piece } : {}, finish)
+      : completionChunk(who, piece, finish);
 
   const onEvent = (event: CoreEvent): void => {
     if (event.type === 'tokens') {
@@ -67,7 +90,11 @@ export function handleGeneration(ctx: GenerationContext, kind: ApiKind, body: un
       text += piece;
       if (!parsed.stream) return;
       if (event.first) {
-        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
         if (kind === 'chat') res.write(sse(chatChunk(who, { role: 'assistant', content: '' }, null)));
       }
       if (pending !== undefined) res.write(sse(chunk(pending, null)));
@@ -84,7 +111,11 @@ export function handleGeneration(ctx: GenerationContext, kind: ApiKind, body: un
     }
     const usage = usageOf(promptTokens, r.outputTokens);
     if (!parsed.stream) {
-      writeJson(res, 200, kind === 'chat' ? chatBody(who, text, r.finishReason, usage) : completionBody(who, text, r.finishReason, usage));
+      writeJson(
+        res,
+        200,
+        kind === 'chat' ? chatBody(who, text, r.finishReason, usage) : completionBody(who, text, r.finishReason, usage),
+      );
       return;
     }
     res.write(sse(chunk(pending ?? '', r.finishReason)));
@@ -94,7 +125,11 @@ export function handleGeneration(ctx: GenerationContext, kind: ApiKind, body: un
 
   ctx.driver.sync();
   const coreRequest = {
-    id: who.id, promptTokens, outputTokens: natural, maxTokens: parsed.maxTokens ?? ctx.maxModelLen - promptTokens, requestType,
+    id: who.id,
+    promptTokens,
+    outputTokens: natural,
+    maxTokens: parsed.maxTokens ?? ctx.maxModelLen - promptTokens,
+    requestType,
     ...(parsed.adapter !== undefined ? { adapter: parsed.adapter } : {}),
     ...(ctx.core.mode.prefixCaching ? { blockHashes: kvBlockHashes(parsed.promptTokenIds, parsed.adapter) } : {}),
   };

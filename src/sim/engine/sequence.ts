@@ -23,9 +23,19 @@ export interface Sequence {
 
 export function newSequence(req: CoreRequest, arrival: number): Sequence {
   return {
-    req, type: req.requestType ?? 'chat', arrival, prefillTarget: req.promptTokens, prefillDone: 0, cachedTokens: 0,
-    generated: 0, limit: Math.max(1, Math.min(req.outputTokens, req.maxTokens)), kvBlocks: 0, energy: 0, preemptions: 0,
-    promptCounted: false, aborted: false,
+    req,
+    type: req.requestType ?? 'chat',
+    arrival,
+    prefillTarget: req.promptTokens,
+    prefillDone: 0,
+    cachedTokens: 0,
+    generated: 0,
+    limit: Math.max(1, Math.min(req.outputTokens, req.maxTokens)),
+    kvBlocks: 0,
+    energy: 0,
+    preemptions: 0,
+    promptCounted: false,
+    aborted: false,
   };
 }
 

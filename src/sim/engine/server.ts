@@ -25,8 +25,10 @@ const DEFAULT_MAX_LORA_RANK = 16;
 function checkLoraModules(modules: readonly SimLoraModule[], servedModel: string, maxRank: number): void {
   const seen = new Set<string>();
   for (const m of modules) {
-    if (m.name === servedModel || seen.has(m.name)) throw new Error(`loraModules: adapter name '${m.name}' is used twice (or is the served model's name)`);
-    if (m.rank > maxRank) throw new Error(`loraModules: adapter '${m.name}' has rank ${m.rank}, above maxLoraRank ${maxRank}`);
+    if (m.name === servedModel || seen.has(m.name))
+      throw new Error(`loraModules: adapter name '${m.name}' is used twice (or is the served model's name)`);
+    if (m.rank > maxRank)
+      throw new Error(`loraModules: adapter '${m.name}' has rank ${m.rank}, above maxLoraRank ${maxRank}`);
     seen.add(m.name);
   }
 }
@@ -112,14 +114,37 @@ function parseJson(text: string): unknown {
 /** vLLM's model list: the base model, then each LoRA adapter with its weights as root and the base as parent. */
 function modelsBody(ctx: GenerationContext, root: string, created: number, loras: readonly SimLoraModule[]): object {
   const card = (id: string, cardRoot: string, parent: string | null, maxModelLen: number | null) => ({
-    id, object: 'model', created, owned_by: 'vllm', root: cardRoot, parent, max_model_len: maxModelLen,
-    permission: [{
-      id: `modelperm-${id.length.toString(16).padStart(32, '0')}`, object: 'model_permission', created,
-      allow_create_engine: false, allow_sampling: true, allow_logprobs: true, allow_search_indices: false, allow_view: true,
-      allow_fine_tuning: false, organization: '*', group: null, is_blocking: false,
-    }],
+    id,
+    object: 'model',
+    created,
+    owned_by: 'vllm',
+    root: cardRoot,
+    parent,
+    max_model_len: maxModelLen,
+    permission: [
+      {
+        id: `modelperm-${id.length.toString(16).padStart(32, '0')}`,
+        object: 'model_permission',
+        created,
+        allow_create_engine: false,
+        allow_sampling: true,
+        allow_logprobs: true,
+        allow_search_indices: false,
+        allow_view: true,
+        allow_fine_tuning: false,
+        organization: '*',
+        group: null,
+        is_blocking: false,
+      },
+    ],
   });
-  return { object: 'list', data: [card(ctx.servedModel, root, null, ctx.maxModelLen), ...loras.map((l) => card(l.name, l.source, ctx.servedModel, null))] };
+  return {
+    object: 'list',
+    data: [
+      card(ctx.servedModel, root, null, ctx.maxModelLen),
+      ...loras.map((l) => card(l.name, l.source, ctx.servedModel, null)),
+    ],
+  };
 }
 
 /** Starts a simulated vLLM OpenAI-compatible server backed by a discrete-event engine core. */
@@ -130,7 +155,10 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
   // The core is built before its metrics (they read it), so steps reach the metrics through this late-bound slot.
   const stepObserver: { metrics?: VllmMetrics } = {};
   const core = createEngineCore({
-    gpu: options.gpu ?? 'h100-80gb', model: options.model ?? 'llama-3.1-8b-instruct', mode, seed: options.seed ?? 0,
+    gpu: options.gpu ?? 'h100-80gb',
+    model: options.model ?? 'llama-3.1-8b-instruct',
+    mode,
+    seed: options.seed ?? 0,
     tensorParallel: options.tensorParallel ?? 1,
     ...(options.maxNumSeqs !== undefined ? { maxNumSeqs: options.maxNumSeqs } : {}),
     ...(options.maxBatchedTokens !== undefined ? { maxBatchedTokens: options.maxBatchedTokens } : {}),
@@ -146,7 +174,12 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
   stepObserver.metrics = vllmMetrics;
   let requestSeed = options.seed ?? 0;
   const ctx: GenerationContext = {
-    core, driver, metrics: vllmMetrics, servedModel, adapters: new Set(loras.map((l) => l.name)), maxModelLen,
+    core,
+    driver,
+    metrics: vllmMetrics,
+    servedModel,
+    adapters: new Set(loras.map((l) => l.name)),
+    maxModelLen,
     nextRequestSeed: () => (requestSeed = (Math.imul(requestSeed ^ 0x9e3779b9, 2654435761) + 1) >>> 0),
     nowEpochSeconds: () => Math.floor(Date.now() / 1000),
   };
@@ -172,7 +205,9 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
     } else if ((path === '/v1/completions' || path === '/v1/chat/completions') && post) {
       const body = parseJson(await readBody(req));
       handleGeneration(ctx, path === '/v1/completions' ? 'completion' : 'chat', body, req, res);
-    } else if (['/health', '/metrics', '/v1/models', '/version', '/v1/completions', '/v1/chat/completions'].includes(path ?? '')) {
+    } else if (
+      ['/health', '/metrics', '/v1/models', '/version', '/v1/completions', '/v1/chat/completions'].includes(path ?? '')
+    ) {
       writeJson(res, 405, { detail: 'Method Not Allowed' });
     } else {
       writeJson(res, 404, { detail: 'Not Found' });
@@ -193,14 +228,31 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
-  logger.info('simulated vLLM engine listening', { host, port, model: servedModel, loraModules: loras.map((l) => l.name), mode: mode.name, gpu: core.gpu.id, timeScale: clock.timeScale });
+  logger.info('simulated vLLM engine listening', {
+    host,
+    port,
+    model: servedModel,
+    loraModules: loras.map((l) => l.name),
+    mode: mode.name,
+    gpu: core.gpu.id,
+    timeScale: clock.timeScale,
+  });
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port, core, servedModelName: servedModel, podName: options.podName, namespace: options.namespace,
+    port,
+    core,
+    servedModelName: servedModel,
+    podName: options.podName,
+    namespace: options.namespace,
     telemetry() {
       driver.sync();
-      return { timeSeconds: core.now(), energyJoules: core.energyJoules(), busySeconds: core.busySeconds(), powerWattsPerGpu: core.powerWatts() };
+      return {
+        timeSeconds: core.now(),
+        energyJoules: core.energyJoules(),
+        busySeconds: core.busySeconds(),
+        powerWattsPerGpu: core.powerWatts(),
+      };
     },
     lateness: () => driver.lateness(),
     setFault(next) {

@@ -38,7 +38,10 @@ export function kvBlockHashes(tokenIds: readonly number[], adapter?: string): st
   // vLLM keys cached blocks by LoRA too: the same prompt through another adapter computes other KV values.
   let parent = adapter === undefined ? '' : `lora:${adapter}`;
   for (let start = 0; start + KV_BLOCK_TOKENS <= tokenIds.length; start += KV_BLOCK_TOKENS) {
-    parent = createHash('sha1').update(parent).update(tokenIds.slice(start, start + KV_BLOCK_TOKENS).join(',')).digest('hex');
+    parent = createHash('sha1')
+      .update(parent)
+      .update(tokenIds.slice(start, start + KV_BLOCK_TOKENS).join(','))
+      .digest('hex');
     hashes.push(parent);
   }
   return hashes;

@@ -16,7 +16,7 @@ export interface DailyOptions {
 /** Rate multiplier at a time: a cosine day with the trough at the start and the peak half a day later. */
 export function dailyRateShare(seconds: number, o: Pick<DailyOptions, 'dayHours' | 'troughShare'>): number {
   const phase = (2 * Math.PI * seconds) / (o.dayHours * 3600);
-  return o.troughShare + (1 - o.troughShare) * (1 - Math.cos(phase)) / 2;
+  return o.troughShare + ((1 - o.troughShare) * (1 - Math.cos(phase))) / 2;
 }
 
 /**

@@ -100,12 +100,19 @@ export interface ReplayResult {
  * the first `max_num_seqs` completions (ramp-up) and the moment the queue empties (drain).
  */
 export function replayMlEnergyRow(row: MlEnergyRow, options: ReplayOptions): ReplayResult {
-  if (!row.outputLengthHistogram) throw new Error(`row ${row.gpu} x${row.numGpus} max_num_seqs ${row.maxNumSeqs} has no output-length histogram to replay`);
+  if (!row.outputLengthHistogram)
+    throw new Error(
+      `row ${row.gpu} x${row.numGpus} max_num_seqs ${row.maxNumSeqs} has no output-length histogram to replay`,
+    );
   const histogram = row.outputLengthHistogram;
   const batch = row.maxNumSeqs;
   const core = createEngineCore({
-    gpu: options.gpu, model: options.model, mode: options.mode, tensorParallel: options.tensorParallel ?? row.tensorParallel,
-    seed: options.seed ?? 1, maxNumSeqs: batch,
+    gpu: options.gpu,
+    model: options.model,
+    mode: options.mode,
+    tensorParallel: options.tensorParallel ?? row.tensorParallel,
+    seed: options.seed ?? 1,
+    maxNumSeqs: batch,
     ...(options.calibration ? { calibration: options.calibration } : {}),
     ...(options.onStep ? { onStep: options.onStep } : {}),
   });
@@ -120,14 +127,22 @@ export function replayMlEnergyRow(row: MlEnergyRow, options: ReplayOptions): Rep
     const i = submitted;
     submitted += 1;
     const outputTokens = sampleHistogram(histogram, random);
-    core.submit({ id: `r${i}`, promptTokens: samplePromptTokens(options.promptLengths ?? LM_ARENA_PROMPT_TOKENS, random), outputTokens, maxTokens: outputTokens }, (event) => {
-      if (event.type === 'tokens' && window && !end) windowTokens += event.count;
-      if (event.type !== 'done') return;
-      completed += 1;
-      if (completed === batch) window = { start: core.now(), energy: core.energyJoules() };
-      if (submitted < total) submitNext();
-      else end ??= { time: core.now(), energy: core.energyJoules() };
-    });
+    core.submit(
+      {
+        id: `r${i}`,
+        promptTokens: samplePromptTokens(options.promptLengths ?? LM_ARENA_PROMPT_TOKENS, random),
+        outputTokens,
+        maxTokens: outputTokens,
+      },
+      (event) => {
+        if (event.type === 'tokens' && window && !end) windowTokens += event.count;
+        if (event.type !== 'done') return;
+        completed += 1;
+        if (completed === batch) window = { start: core.now(), energy: core.energyJoules() };
+        if (submitted < total) submitNext();
+        else end ??= { time: core.now(), energy: core.energyJoules() };
+      },
+    );
   };
   for (let i = 0; i < batch; i += 1) submitNext();
   core.runUntilIdle();

@@ -31,7 +31,10 @@ export function chatPromptFor(request: WorkloadRequest): ChatPrompt {
   if (request.prefixGroup >= 0) {
     const intro = `You are assistant number ${request.prefixGroup}.`;
     const fillerTokens = Math.max(1, request.prefixTokens - encode(intro).length);
-    messages.push({ role: 'system', content: `${intro}${syntheticText(fillerTokens, createRng(1000 + request.prefixGroup))}` });
+    messages.push({
+      role: 'system',
+      content: `${intro}${syntheticText(fillerTokens, createRng(1000 + request.prefixGroup))}`,
+    });
     userTokens -= request.prefixTokens;
   }
   const lead = LEADS[request.type];

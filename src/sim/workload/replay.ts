@@ -9,7 +9,10 @@ export interface TimedRequest {
 }
 
 /** Replays timed arrivals (a trace, or a Poisson process) through a bare core, faster than real time. */
-export function replayArrivals(core: EngineCore, arrivals: readonly TimedRequest[]): { summary: WorkloadSummary; results: RequestResult[] } {
+export function replayArrivals(
+  core: EngineCore,
+  arrivals: readonly TimedRequest[],
+): { summary: WorkloadSummary; results: RequestResult[] } {
   const start = core.now();
   const energyStart = core.energyJoules();
   const results: RequestResult[] = [];

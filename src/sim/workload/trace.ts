@@ -15,7 +15,10 @@ export type TraceName = 'conv' | 'code';
 /** Parses the Azure LLM inference trace CSV (`TIMESTAMP,ContextTokens,GeneratedTokens`). */
 export function parseAzureTrace(csv: string): TraceRecord[] {
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines.shift()?.split(',').map((h) => h.trim());
+  const header = lines
+    .shift()
+    ?.split(',')
+    .map((h) => h.trim());
   if (header?.join(',') !== 'TIMESTAMP,ContextTokens,GeneratedTokens') {
     throw new Error(`not an Azure LLM trace: header is "${header?.join(',')}"`);
   }

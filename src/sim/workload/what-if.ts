@@ -32,14 +32,31 @@ export function runWhatIf(o: WhatIfOptions): WhatIfRow[] {
   for (const name of o.modes) {
     const mode = resolveMode(name);
     for (const concurrency of o.concurrency) {
-      const core = createEngineCore({ gpu: o.gpu, model: o.model, mode, seed: o.seed, maxNumSeqs: Math.max(256, concurrency) });
+      const core = createEngineCore({
+        gpu: o.gpu,
+        model: o.model,
+        mode,
+        seed: o.seed,
+        maxNumSeqs: Math.max(256, concurrency),
+      });
       const s = runClosedLoop({
-        core, concurrency, requests: Math.max(o.requests, concurrency),
-        request: () => ({ promptTokens: o.promptTokens, outputTokens: o.outputTokens, maxTokens: o.outputTokens, requestType: o.requestType }),
+        core,
+        concurrency,
+        requests: Math.max(o.requests, concurrency),
+        request: () => ({
+          promptTokens: o.promptTokens,
+          outputTokens: o.outputTokens,
+          maxTokens: o.outputTokens,
+          requestType: o.requestType,
+        }),
       });
       rows.push({
-        mode: name, concurrency, meanLatencySeconds: s.meanLatencySeconds, meanTtftSeconds: s.meanTtftSeconds,
-        outputTokensPerSecond: s.outputTokensPerSecond, joulesPerOutputToken: s.joulesPerOutputToken,
+        mode: name,
+        concurrency,
+        meanLatencySeconds: s.meanLatencySeconds,
+        meanTtftSeconds: s.meanTtftSeconds,
+        outputTokensPerSecond: s.outputTokensPerSecond,
+        joulesPerOutputToken: s.joulesPerOutputToken,
         qualityDeltaPoints: qualityDeltaPoints(mode, o.requestType),
       });
     }
@@ -48,11 +65,33 @@ export function runWhatIf(o: WhatIfOptions): WhatIfRow[] {
 }
 
 export function formatWhatIf(rows: readonly WhatIfRow[]): string {
-  const header = ['mode', 'concurrency', 'latency_s', 'ttft_s', 'tokens_per_s', 'joules_per_token', 'quality_delta_pts'];
+  const header = [
+    'mode',
+    'concurrency',
+    'latency_s',
+    'ttft_s',
+    'tokens_per_s',
+    'joules_per_token',
+    'quality_delta_pts',
+  ];
   const lines = rows.map((r) => [
-    r.mode, String(r.concurrency), r.meanLatencySeconds.toFixed(3), r.meanTtftSeconds.toFixed(3), r.outputTokensPerSecond.toFixed(0),
-    r.joulesPerOutputToken.toFixed(3), r.qualityDeltaPoints.toFixed(1),
+    r.mode,
+    String(r.concurrency),
+    r.meanLatencySeconds.toFixed(3),
+    r.meanTtftSeconds.toFixed(3),
+    r.outputTokensPerSecond.toFixed(0),
+    r.joulesPerOutputToken.toFixed(3),
+    r.qualityDeltaPoints.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    [header, ...lines]
+      .map((l) =>
+        l
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

@@ -20,7 +20,10 @@ describe('spec.capacity and spec.objective', () => {
     const resolved = resolvePolicy(clone(example));
     expect(resolved.capacity).toBeUndefined();
     expect(resolved.modes.map((m) => [m.name, m.replicas, m.autoscale])).toEqual([
-      ['fp16', 1, undefined], ['fp8', 1, undefined], ['int4', 0, undefined], ['spec', 1, undefined],
+      ['fp16', 1, undefined],
+      ['fp8', 1, undefined],
+      ['int4', 0, undefined],
+      ['spec', 1, undefined],
     ]);
     expect(resolved.routing.strategy).toBe('Rules');
   });
@@ -43,15 +46,25 @@ describe('spec.capacity and spec.objective', () => {
 
   it('defaults the objective to the MLPerf server SLO with no accuracy to spend, and reads a p95 inter-token target', () => {
     expect(resolvePolicy(clone(example)).objective).toEqual({
-      ttftP95Seconds: DEFAULT_OBJECTIVE.ttftP95Seconds, interToken: { statistic: 'mean', seconds: DEFAULT_OBJECTIVE.interTokenMeanSeconds }, qualityBudgetPoints: 0,
+      ttftP95Seconds: DEFAULT_OBJECTIVE.ttftP95Seconds,
+      interToken: { statistic: 'mean', seconds: DEFAULT_OBJECTIVE.interTokenMeanSeconds },
+      qualityBudgetPoints: 0,
     });
-    const policy = autoscaled((p) => (p.spec.objective = { ttftP95Seconds: 0.5, interTokenP95Seconds: 0.05, qualityBudgetPoints: 0.2 }));
-    expect(resolvePolicy(policy).objective).toEqual({ ttftP95Seconds: 0.5, interToken: { statistic: 'p95', seconds: 0.05 }, qualityBudgetPoints: 0.2 });
+    const policy = autoscaled(
+      (p) => (p.spec.objective = { ttftP95Seconds: 0.5, interTokenP95Seconds: 0.05, qualityBudgetPoints: 0.2 }),
+    );
+    expect(resolvePolicy(policy).objective).toEqual({
+      ttftP95Seconds: 0.5,
+      interToken: { statistic: 'p95', seconds: 0.05 },
+      qualityBudgetPoints: 0.2,
+    });
   });
 
   it('rejects a mode with both a fixed size and autoscaling bounds, or min above max, naming the mode', () => {
     const both = problemsOf(autoscaled((p) => (p.spec.modes[2]!.maxReplicas = 2)));
-    expect(both).toContain('spec.modes[2]: replicas fixes the size of a mode; set either replicas or minReplicas/maxReplicas, not both');
+    expect(both).toContain(
+      'spec.modes[2]: replicas fixes the size of a mode; set either replicas or minReplicas/maxReplicas, not both',
+    );
     const inverted = problemsOf(autoscaled((p) => Object.assign(p.spec.modes[0]!, { minReplicas: 3, maxReplicas: 1 })));
     expect(inverted).toContain('spec.modes[0]: minReplicas must not exceed maxReplicas');
   });
@@ -73,23 +86,33 @@ describe('spec.capacity and spec.objective', () => {
     const text = problemsOf(policy);
     expect(text).toContain('spec.capacity.maxGpus: Invalid value: must be >= 1');
     expect(text).toContain('spec.capacity.actuation: Unsupported value: must be one of Operator, External');
-    const two = problemsOf(autoscaled((p) => (p.spec.objective = { interTokenMeanSeconds: 0.05, interTokenP95Seconds: 0.1 })));
-    expect(two).toContain('spec.objective: set either objective.interTokenMeanSeconds or objective.interTokenP95Seconds, not both');
+    const two = problemsOf(
+      autoscaled((p) => (p.spec.objective = { interTokenMeanSeconds: 0.05, interTokenP95Seconds: 0.1 })),
+    );
+    expect(two).toContain(
+      'spec.objective: set either objective.interTokenMeanSeconds or objective.interTokenP95Seconds, not both',
+    );
   });
 
   it('rejects floors that do not fit the GPU budget, and a maxReplicas beyond it', () => {
-    const text = problemsOf(autoscaled((p) => {
-      p.spec.capacity = { maxGpus: 2 };
-      p.spec.modes[0]!.minReplicas = 2;
-      p.spec.modes[1]!.maxReplicas = 3;
-    }));
+    const text = problemsOf(
+      autoscaled((p) => {
+        p.spec.capacity = { maxGpus: 2 };
+        p.spec.modes[0]!.minReplicas = 2;
+        p.spec.modes[1]!.maxReplicas = 3;
+      }),
+    );
     expect(text).not.toContain('already hold');
     expect(text).toContain('spec.modes[1].maxReplicas: 3 replicas of 1 GPUs exceed spec.capacity.maxGpus (2)');
-    const over = problemsOf(autoscaled((p) => {
-      p.spec.capacity = { maxGpus: 2 };
-      p.spec.modes[0]!.minReplicas = 2;
-      p.spec.modes[2]!.replicas = 1;
-    }));
-    expect(over).toContain('spec.capacity.maxGpus: fixed replicas and minReplicas already hold 3 GPUs, more than maxGpus (2)');
+    const over = problemsOf(
+      autoscaled((p) => {
+        p.spec.capacity = { maxGpus: 2 };
+        p.spec.modes[0]!.minReplicas = 2;
+        p.spec.modes[2]!.replicas = 1;
+      }),
+    );
+    expect(over).toContain(
+      'spec.capacity.maxGpus: fixed replicas and minReplicas already hold 3 GPUs, more than maxGpus (2)',
+    );
   });
 });

@@ -10,7 +10,14 @@ describe('resolvePolicy', () => {
     p.spec.modes[1]!.nodeSelector = { zone: 'b' };
     const r = resolvePolicy(p);
     const fp16 = r.modes.find((m) => m.name === 'fp16')!;
-    expect(fp16).toMatchObject({ replicas: 1, gpus: 1, gpuResource: 'nvidia.com/gpu', image: DEFAULT_ENGINE_IMAGE, weights: p.spec.model, prefixCaching: false });
+    expect(fp16).toMatchObject({
+      replicas: 1,
+      gpus: 1,
+      gpuResource: 'nvidia.com/gpu',
+      image: DEFAULT_ENGINE_IMAGE,
+      weights: p.spec.model,
+      prefixCaching: false,
+    });
     expect(fp16.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     const fp8 = r.modes.find((m) => m.name === 'fp8')!;
     expect(fp8.gpus).toBe(2);
@@ -19,11 +26,21 @@ describe('resolvePolicy', () => {
 
   it('lets a mode replace an engine env var and extend engine args', () => {
     const p = clone(policy);
-    p.spec.engine = { ...p.spec.engine, env: [{ name: 'A', value: '1' }, { name: 'B', value: '1' }], extraArgs: ['--x'] };
+    p.spec.engine = {
+      ...p.spec.engine,
+      env: [
+        { name: 'A', value: '1' },
+        { name: 'B', value: '1' },
+      ],
+      extraArgs: ['--x'],
+    };
     p.spec.modes[0]!.env = [{ name: 'B', value: '2' }];
     p.spec.modes[0]!.extraArgs = ['--y'];
     const m = resolvePolicy(p).modes[0]!;
-    expect(m.env).toEqual([{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
+    expect(m.env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', value: '2' },
+    ]);
     expect(m.extraArgs).toEqual(['--x', '--y']);
   });
 
@@ -34,7 +51,10 @@ describe('resolvePolicy', () => {
     delete p.spec.router;
     const r = resolvePolicy(p);
     expect(r.routing.guards).toEqual({ maxQueueDepth: 32, maxKvCacheUsage: 0.95, telemetryMaxAgeSeconds: 5 });
-    expect(r.telemetry).toEqual({ dcgmExporter: { namespace: 'gpu-operator', service: 'nvidia-dcgm-exporter', port: 9400, path: '/metrics' }, intervalMs: 1000 });
+    expect(r.telemetry).toEqual({
+      dcgmExporter: { namespace: 'gpu-operator', service: 'nvidia-dcgm-exporter', port: 9400, path: '/metrics' },
+      intervalMs: 1000,
+    });
     expect(r.router).toMatchObject({ replicas: 2, grpcPort: 9000, httpPort: 8080, metricsPort: 9090 });
     expect(r.namespace).toBe('llm');
   });

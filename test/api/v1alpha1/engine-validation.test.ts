@@ -20,7 +20,10 @@ describe('validatePolicy against the vLLM release a mode runs', () => {
       p.spec.modes[1]!.extraArgs = ['--swap-space', '4'];
     });
     expect(problems).toEqual([
-      { path: 'spec.engine.extraArgs[2]', message: expect.stringContaining(`vLLM ${PINNED_VLLM.vllm} has no flag --disable-log-requests`) },
+      {
+        path: 'spec.engine.extraArgs[2]',
+        message: expect.stringContaining(`vLLM ${PINNED_VLLM.vllm} has no flag --disable-log-requests`),
+      },
       { path: 'spec.modes[1].extraArgs[0]', message: expect.stringContaining('has no flag --swap-space') },
     ]);
   });
@@ -31,24 +34,41 @@ describe('validatePolicy against the vLLM release a mode runs', () => {
       p.spec.modes[1]!.kvCacheDtype = 'fp4' as never;
       p.spec.modes[3]!.speculative = { method: 'medusa' as never, model: 'm', numSpeculativeTokens: 3 };
     });
-    expect(problems.map((p) => p.path)).toEqual(['spec.modes[1].quantization', 'spec.modes[1].kvCacheDtype', 'spec.modes[3].speculative.method']);
+    expect(problems.map((p) => p.path)).toEqual([
+      'spec.modes[1].quantization',
+      'spec.modes[1].kvCacheDtype',
+      'spec.modes[3].speculative.method',
+    ]);
     expect(problems[0]!.message).toContain(`use one of ${PINNED_VLLM.quantizationMethods.join(', ')}`);
     expect(problems[1]!.message).toContain(`use one of ${PINNED_VLLM.kvCacheDtypes.join(', ')}`);
     expect(problems[2]!.message).toContain('eagle3');
   });
 
   it('refuses unknown keys in a --speculative-config given as an extra argument', () => {
-    const { problems } = validate(example, (p) => (p.spec.modes[0]!.extraArgs = ['--speculative-config', '{"method":"ngram","num_speculative_tokens":3,"ngram_size":4}']));
-    expect(problems).toEqual([{ path: 'spec.modes[0].extraArgs[0]', message: expect.stringContaining('key ngram_size not known') }]);
+    const { problems } = validate(
+      example,
+      (p) =>
+        (p.spec.modes[0]!.extraArgs = [
+          '--speculative-config',
+          '{"method":"ngram","num_speculative_tokens":3,"ngram_size":4}',
+        ]),
+    );
+    expect(problems).toEqual([
+      { path: 'spec.modes[0].extraArgs[0]', message: expect.stringContaining('key ngram_size not known') },
+    ]);
   });
 
   it('accepts a deprecated quantization method only with --allow-deprecated-quantization', () => {
     const method = PINNED_VLLM.deprecatedQuantizationMethods[0] as never;
-    expect(validate(example, (p) => (p.spec.modes[1]!.quantization = method)).problems[0]?.message).toContain('--allow-deprecated-quantization');
-    expect(validate(example, (p) => {
-      p.spec.modes[1]!.quantization = method;
-      p.spec.modes[1]!.extraArgs = ['--allow-deprecated-quantization'];
-    }).problems).toEqual([]);
+    expect(validate(example, (p) => (p.spec.modes[1]!.quantization = method)).problems[0]?.message).toContain(
+      '--allow-deprecated-quantization',
+    );
+    expect(
+      validate(example, (p) => {
+        p.spec.modes[1]!.quantization = method;
+        p.spec.modes[1]!.extraArgs = ['--allow-deprecated-quantization'];
+      }).problems,
+    ).toEqual([]);
   });
 
   it('accepts another image with a warning when it does not say its vLLM release, or names one without a table', () => {
@@ -58,14 +78,21 @@ describe('validatePolicy against the vLLM release a mode runs', () => {
     });
     expect(unstated.problems).toEqual([]);
     expect(unstated.warnings).toEqual([
-      { path: 'spec.engine.image', message: expect.stringContaining('registry.example.com/vllm:custom does not say which vLLM release it runs: set vllmVersion') },
+      {
+        path: 'spec.engine.image',
+        message: expect.stringContaining(
+          'registry.example.com/vllm:custom does not say which vLLM release it runs: set vllmVersion',
+        ),
+      },
     ]);
     const older = validate(example, (p) => {
       p.spec.modes[0]!.image = 'vllm/vllm-openai:v0.25.1';
       p.spec.modes[0]!.vllmVersion = '0.25.1';
     });
     expect(older.problems).toEqual([]);
-    expect(older.warnings).toEqual([{ path: 'spec.modes[0].vllmVersion', message: expect.stringContaining('no argument table for vLLM 0.25.1') }]);
+    expect(older.warnings).toEqual([
+      { path: 'spec.modes[0].vllmVersion', message: expect.stringContaining('no argument table for vLLM 0.25.1') },
+    ]);
     expect(validatePolicy(clone(example)).warnings).toEqual([]);
   });
 
@@ -96,17 +123,25 @@ describe('validatePolicy of adapter modes', () => {
 
   it('refuses pod settings on an adapter served on another mode', () => {
     expect(validate(adapters, (p) => (p.spec.modes[2]!.replicas = 2)).problems).toEqual([
-      { path: 'spec.modes[2].replicas', message: expect.stringContaining('runs on that mode\'s pods and has none of its own: set replicas on "fp16"') },
+      {
+        path: 'spec.modes[2].replicas',
+        message: expect.stringContaining('runs on that mode\'s pods and has none of its own: set replicas on "fp16"'),
+      },
     ]);
   });
 
   it("refuses a rank the release's --max-lora-rank does not take", () => {
     expect(validate(adapters, (p) => (p.spec.modes[3]!.adapter!.rank = 48)).problems).toEqual([
-      { path: 'spec.modes[3].adapter.rank', message: `LoRA rank 48 is not one vLLM ${PINNED_VLLM.vllm} serves (--max-lora-rank): use one of ${PINNED_VLLM.maxLoraRanks.join(', ')}` },
+      {
+        path: 'spec.modes[3].adapter.rank',
+        message: `LoRA rank 48 is not one vLLM ${PINNED_VLLM.vllm} serves (--max-lora-rank): use one of ${PINNED_VLLM.maxLoraRanks.join(', ')}`,
+      },
     ]);
   });
 
   it('refuses an adapter named like the model, since the name is its model name upstream', () => {
-    expect(validate(adapters, (p) => (p.spec.model = 'code')).problems).toEqual([{ path: 'spec.modes[2].name', message: expect.stringContaining('must differ from spec.model') }]);
+    expect(validate(adapters, (p) => (p.spec.model = 'code')).problems).toEqual([
+      { path: 'spec.modes[2].name', message: expect.stringContaining('must differ from spec.model') },
+    ]);
   });
 });

@@ -38,7 +38,9 @@ describe('validatePolicy', () => {
   });
 
   it('reports a CEL syntax error with the rule path', () => {
-    const problems = problemsOf((p) => p.spec.routing.rules!.push({ name: 'broken', when: 'request.inputTokens <', mode: 'fp8' }));
+    const problems = problemsOf((p) =>
+      p.spec.routing.rules!.push({ name: 'broken', when: 'request.inputTokens <', mode: 'fp8' }),
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]!.path).toBe('spec.routing.rules[1].when');
     expect(problems[0]!.message).toMatch(/does not parse/);
@@ -74,14 +76,22 @@ describe('validatePolicy', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         { path: 'spec.modes[1].quantisation', message: 'unknown field' },
-        { path: 'spec.modes[0].dtype', message: expect.stringContaining('Unsupported value: must be one of auto, half') },
+        {
+          path: 'spec.modes[0].dtype',
+          message: expect.stringContaining('Unsupported value: must be one of auto, half'),
+        },
         { path: 'spec.modes[2].replicas', message: expect.stringContaining('must be <= 64') },
       ]),
     );
   });
 
   it('requires the model, modes and routing', () => {
-    const problems = validatePolicy({ apiVersion: 'modeswitch.io/v1alpha1', kind: 'InferenceModePolicy', metadata: { name: 'x' }, spec: {} }).problems;
+    const problems = validatePolicy({
+      apiVersion: 'modeswitch.io/v1alpha1',
+      kind: 'InferenceModePolicy',
+      metadata: { name: 'x' },
+      spec: {},
+    }).problems;
     expect(problems.map((p) => p.path)).toEqual(['spec.model', 'spec.modes', 'spec.routing']);
   });
 
@@ -93,7 +103,10 @@ describe('validatePolicy', () => {
     });
     expect(problems.map((p) => p.path)).toContain('kind');
     // The name rule sits at the object's root, as kube-apiserver requires (it refuses a fieldPath into metadata).
-    expect(problems).toContainEqual({ path: '<root>', message: expect.stringMatching(/^metadata\.name must start with a letter/) });
+    expect(problems).toContainEqual({
+      path: '<root>',
+      message: expect.stringMatching(/^metadata\.name must start with a letter/),
+    });
   });
 
   it('checks speculative settings and the reserved router name', () => {
@@ -111,7 +124,10 @@ describe('validatePolicy', () => {
   it('rejects a policy name its Services could not carry: a leading digit, or too long for <name>-router', () => {
     for (const name of ['70b-chat', 'a'.repeat(57)]) {
       const problems = problemsOf((p) => (p.metadata.name = name));
-      expect(problems).toContainEqual({ path: '<root>', message: expect.stringMatching(/^metadata\.name must start with a letter/) });
+      expect(problems).toContainEqual({
+        path: '<root>',
+        message: expect.stringMatching(/^metadata\.name must start with a letter/),
+      });
     }
     expect(problemsOf((p) => (p.metadata.name = 'l'.repeat(32)))).toEqual([]);
   });

@@ -19,7 +19,13 @@ import type { KubeObject } from '../../../src/kube/types.js';
 import { createLogger, type Logger } from '../../../src/observability/logger.js';
 import { routerMetricsDemand } from '../../../src/capacity/router-demand.js';
 import { Operator } from '../../../src/operator/runtime/operator.js';
-import { CLUSTER_START_TIMEOUT_MS, createNamespace, localCluster, removeKubeconfig, type LocalCluster } from '../../support/cluster.js';
+import {
+  CLUSTER_START_TIMEOUT_MS,
+  createNamespace,
+  localCluster,
+  removeKubeconfig,
+  type LocalCluster,
+} from '../../support/cluster.js';
 import { eventually, helmInstall } from './harness.js';
 import { RouterMetricsStandIn } from './router-metrics-stand-in.js';
 
@@ -53,7 +59,11 @@ const policy: InferenceModePolicy = {
     modes: [
       { name: 'fp16', dtype: 'float16', replicas: 1 },
       { name: 'fp8', quantization: 'fp8', minReplicas: 1 },
-      { name: 'spec', quantization: 'fp8', speculative: { method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', numSpeculativeTokens: 3 } },
+      {
+        name: 'spec',
+        quantization: 'fp8',
+        speculative: { method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', numSpeculativeTokens: 3 },
+      },
     ],
     routing: { defaultMode: 'fp8', fallback: ['fp16'] },
     // One router pod: the stand-in plays its /metrics.
@@ -62,11 +72,20 @@ const policy: InferenceModePolicy = {
 };
 
 interface DeploymentView extends KubeObject {
-  spec: { replicas?: number; template: { spec: { containers: { resources?: { limits?: Record<string, string> } }[] } } };
+  spec: {
+    replicas?: number;
+    template: { spec: { containers: { resources?: { limits?: Record<string, string> } }[] } };
+  };
 }
 
 /** A started informer over one kind in the namespace, synced. */
-async function watching(source: ReturnType<typeof connectKube>['source'], logger: Logger, apiVersion: string, kind: string, namespace: string): Promise<Informer> {
+async function watching(
+  source: ReturnType<typeof connectKube>['source'],
+  logger: Logger,
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+): Promise<Informer> {
   const informer = new Informer({ source, query: { apiVersion, kind, namespace }, clock: systemClock, logger });
   informer.start();
   await eventually(() => expect(informer.hasSynced()).toBe(true));
@@ -99,7 +118,9 @@ describe('the capacity controller on a real control plane', () => {
   const deployment = (mode: string) => deployments.get(`${ns.name}/${POLICY}-${mode}`) as DeploymentView | undefined;
   const replicasOf = (mode: string) => deployment(mode)?.spec.replicas;
   const modeStatus = (mode: string): ModeStatus | undefined =>
-    (policies.get(`${ns.name}/${POLICY}`) as InferenceModePolicy | undefined)?.status?.modes?.find((m) => m.name === mode);
+    (policies.get(`${ns.name}/${POLICY}`) as InferenceModePolicy | undefined)?.status?.modes?.find(
+      (m) => m.name === mode,
+    );
   const scaledEvents = () =>
     events
       .list(ns.name)
@@ -110,7 +131,11 @@ describe('the capacity controller on a real control plane', () => {
   const readyPods = (mode: string) =>
     pods
       .list(ns.name, `modeswitch.io/policy=${POLICY},modeswitch.io/mode=${mode}`)
-      .filter((p: any) => !p.metadata.deletionTimestamp && (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'))
+      .filter(
+        (p: any) =>
+          !p.metadata.deletionTimestamp &&
+          (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'),
+      )
       .map((p: any) => ({ name: p.metadata.name as string, node: p.spec.nodeName as string | undefined }));
 
   beforeAll(async () => {
@@ -132,7 +157,15 @@ describe('the capacity controller on a real control plane', () => {
     const countGpus = () => {
       const gpus = deployments
         .list(ns.name, 'app.kubernetes.io/component=engine')
-        .reduce((n, d) => n + ((d as DeploymentView).spec.replicas ?? 0) * Number((d as DeploymentView).spec.template.spec.containers[0]?.resources?.limits?.['nvidia.com/gpu'] ?? 0), 0);
+        .reduce(
+          (n, d) =>
+            n +
+            ((d as DeploymentView).spec.replicas ?? 0) *
+              Number(
+                (d as DeploymentView).spec.template.spec.containers[0]?.resources?.limits?.['nvidia.com/gpu'] ?? 0,
+              ),
+          0,
+        );
       mostGpus.set(budget, Math.max(mostGpus.get(budget) ?? 0, gpus));
     };
     deployments.on({ add: countGpus, update: countGpus, delete: countGpus });
@@ -151,7 +184,13 @@ describe('the capacity controller on a real control plane', () => {
     router = await RouterMetricsStandIn.start(applied);
     const { client, source } = connectKube({ path: operatorKubeconfig });
     operator = new Operator({
-      client, source, namespace: ns.name, workers: 2, resyncPeriodMs: 0, clock: systemClock, logger,
+      client,
+      source,
+      namespace: ns.name,
+      workers: 2,
+      resyncPeriodMs: 0,
+      clock: systemClock,
+      logger,
       // The controller's own scraping and parsing of the router's metrics; only the address is loopback.
       capacityDemand: routerMetricsDemand(router.fetchText),
       capacityIntervalMs: CAPACITY_INTERVAL_MS,
@@ -173,82 +212,142 @@ describe('the capacity controller on a real control plane', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts the autoscaled modes at their floors beside the fixed mode, and says so in status', async () => {
-    await eventually(async () => {
-      expect({ fp16: replicasOf('fp16'), fp8: replicasOf('fp8'), spec: replicasOf('spec') }).toEqual({ fp16: 1, fp8: 1, spec: 0 });
-      expect(modeStatus('fp8')).toMatchObject({ desiredReplicas: 1, readyReplicas: 1, capacityReason: '0.00 req/s fits 1 within the SLO' });
-      expect(modeStatus('spec')).toMatchObject({ desiredReplicas: 0, readyReplicas: 0, capacityReason: '0.00 req/s fits 0 within the SLO' });
-      expect(readyPods('fp8')).toHaveLength(1);
-      // Created at its floor by the policy controller, the replicas are then taken over by the capacity controller,
-      // which writes its status first: the two can land in either order.
-      const managers = ((deployment('fp8')?.metadata as { managedFields?: { manager: string }[] }).managedFields ?? []).map((m) => m.manager);
-      expect(managers).toEqual(expect.arrayContaining(['modeswitch-operator', 'modeswitch-capacity']));
-    }, CONVERGE_MS);
-    // The fixed mode is the policy controller's: the capacity controller reports no plan for it.
-    expect(modeStatus('fp16')?.desiredReplicas).toBeUndefined();
-  }, CONVERGE_MS + 5000);
+  it(
+    'starts the autoscaled modes at their floors beside the fixed mode, and says so in status',
+    async () => {
+      await eventually(async () => {
+        expect({ fp16: replicasOf('fp16'), fp8: replicasOf('fp8'), spec: replicasOf('spec') }).toEqual({
+          fp16: 1,
+          fp8: 1,
+          spec: 0,
+        });
+        expect(modeStatus('fp8')).toMatchObject({
+          desiredReplicas: 1,
+          readyReplicas: 1,
+          capacityReason: '0.00 req/s fits 1 within the SLO',
+        });
+        expect(modeStatus('spec')).toMatchObject({
+          desiredReplicas: 0,
+          readyReplicas: 0,
+          capacityReason: '0.00 req/s fits 0 within the SLO',
+        });
+        expect(readyPods('fp8')).toHaveLength(1);
+        // Created at its floor by the policy controller, the replicas are then taken over by the capacity controller,
+        // which writes its status first: the two can land in either order.
+        const managers = (
+          (deployment('fp8')?.metadata as { managedFields?: { manager: string }[] }).managedFields ?? []
+        ).map((m) => m.manager);
+        expect(managers).toEqual(expect.arrayContaining(['modeswitch-operator', 'modeswitch-capacity']));
+      }, CONVERGE_MS);
+      // The fixed mode is the policy controller's: the capacity controller reports no plan for it.
+      expect(modeStatus('fp16')?.desiredReplicas).toBeUndefined();
+    },
+    CONVERGE_MS + 5000,
+  );
 
-  it('scales a mode up when its demand rises: the Deployment, Ready pods on H100 nodes, status and an Event follow', async () => {
-    router.setRate('fp8', { served: 60 });
-    await eventually(async () => {
-      expect(replicasOf('fp8')).toBe(3);
-      const placed = readyPods('fp8');
-      expect(placed).toHaveLength(3);
-      expect(placed.every((p) => p.node?.startsWith('gpu-h100-'))).toBe(true);
-      expect(modeStatus('fp8')).toMatchObject({ desiredReplicas: 3, readyReplicas: 3 });
-      // The traffic read over the planner's windows may take it there in one step or two, each with its reason.
-      expect(eventsOf('fp8').at(-1)).toMatch(/^mode fp8: [12] → 3 replicas: .*\d+\.\d+ req\/s .*needs 3/);
-    }, CONVERGE_MS);
-    expect(eventsOf('fp8').every((e) => /^mode fp8: [12] → [23] replicas: .*\d+\.\d+ req\/s .*needs [23]/.test(e))).toBe(true);
-    // Status said why while it scaled (it now says the traffic fits the 3 it has).
-    expect(reasons.get('fp8')).toContainEqual(expect.stringMatching(/\d+\.\d+ req\/s .*needs 3/));
-  }, CONVERGE_MS + 5000);
+  it(
+    'scales a mode up when its demand rises: the Deployment, Ready pods on H100 nodes, status and an Event follow',
+    async () => {
+      router.setRate('fp8', { served: 60 });
+      await eventually(async () => {
+        expect(replicasOf('fp8')).toBe(3);
+        const placed = readyPods('fp8');
+        expect(placed).toHaveLength(3);
+        expect(placed.every((p) => p.node?.startsWith('gpu-h100-'))).toBe(true);
+        expect(modeStatus('fp8')).toMatchObject({ desiredReplicas: 3, readyReplicas: 3 });
+        // The traffic read over the planner's windows may take it there in one step or two, each with its reason.
+        expect(eventsOf('fp8').at(-1)).toMatch(/^mode fp8: [12] → 3 replicas: .*\d+\.\d+ req\/s .*needs 3/);
+      }, CONVERGE_MS);
+      expect(
+        eventsOf('fp8').every((e) => /^mode fp8: [12] → [23] replicas: .*\d+\.\d+ req\/s .*needs [23]/.test(e)),
+      ).toBe(true);
+      // Status said why while it scaled (it now says the traffic fits the 3 it has).
+      expect(reasons.get('fp8')).toContainEqual(expect.stringMatching(/\d+\.\d+ req\/s .*needs 3/));
+    },
+    CONVERGE_MS + 5000,
+  );
 
-  it('holds wanted demand for a mode at zero while the GPU budget is full, saying so', async () => {
-    router.setRate('spec', { wanted: 0.5 });
-    await eventually(() => {
-      expect(modeStatus('spec')?.capacityReason).toMatch(/^waking from zero: 0\.\d\d req\/s \(0\.\d\d req\/s wanted here, served elsewhere\); GPU budget 4: wants 1, holds 0$/);
-    }, CONVERGE_MS);
-    expect(replicasOf('spec')).toBe(0);
-  }, CONVERGE_MS + 5000);
+  it(
+    'holds wanted demand for a mode at zero while the GPU budget is full, saying so',
+    async () => {
+      router.setRate('spec', { wanted: 0.5 });
+      await eventually(() => {
+        expect(modeStatus('spec')?.capacityReason).toMatch(
+          /^waking from zero: 0\.\d\d req\/s \(0\.\d\d req\/s wanted here, served elsewhere\); GPU budget 4: wants 1, holds 0$/,
+        );
+      }, CONVERGE_MS);
+      expect(replicasOf('spec')).toBe(0);
+    },
+    CONVERGE_MS + 5000,
+  );
 
-  it('wakes the wanted mode once the platform team raises the GPU budget', async () => {
-    budget = MAX_GPUS + 1;
-    await cluster.kubectlOk(['patch', 'imp', POLICY, '-n', ns.name, '--type', 'merge', '-p', JSON.stringify({ spec: { capacity: { maxGpus: budget } } })]);
-    await eventually(() => {
-      expect({ fp8: replicasOf('fp8'), spec: replicasOf('spec') }).toEqual({ fp8: 3, spec: 1 });
-      expect(readyPods('spec')).toHaveLength(1);
-      expect(modeStatus('spec')).toMatchObject({ desiredReplicas: 1, readyReplicas: 1 });
-      expect(eventsOf('spec').at(-1)).toMatch(/^mode spec: 0 → 1 replicas: waking from zero: 0\.\d\d req\/s \(0\.\d\d req\/s wanted here, served elsewhere\)$/);
-    }, CONVERGE_MS);
-    expect(reasons.get('spec')).toContainEqual(expect.stringMatching(/^waking from zero: 0\.\d\d req\/s \(0\.\d\d req\/s wanted here, served elsewhere\)$/));
-  }, CONVERGE_MS + 5000);
+  it(
+    'wakes the wanted mode once the platform team raises the GPU budget',
+    async () => {
+      budget = MAX_GPUS + 1;
+      await cluster.kubectlOk([
+        'patch',
+        'imp',
+        POLICY,
+        '-n',
+        ns.name,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ spec: { capacity: { maxGpus: budget } } }),
+      ]);
+      await eventually(() => {
+        expect({ fp8: replicasOf('fp8'), spec: replicasOf('spec') }).toEqual({ fp8: 3, spec: 1 });
+        expect(readyPods('spec')).toHaveLength(1);
+        expect(modeStatus('spec')).toMatchObject({ desiredReplicas: 1, readyReplicas: 1 });
+        expect(eventsOf('spec').at(-1)).toMatch(
+          /^mode spec: 0 → 1 replicas: waking from zero: 0\.\d\d req\/s \(0\.\d\d req\/s wanted here, served elsewhere\)$/,
+        );
+      }, CONVERGE_MS);
+      expect(reasons.get('spec')).toContainEqual(
+        expect.stringMatching(/^waking from zero: 0\.\d\d req\/s \(0\.\d\d req\/s wanted here, served elsewhere\)$/),
+      );
+    },
+    CONVERGE_MS + 5000,
+  );
 
-  it('gives GPUs back when the traffic stops: down after the scale-down delay, an idle mode to zero after idleToZeroSeconds', async () => {
-    const quiet = Date.now();
-    router.quiet();
-    const reached = { fp8: 0, spec: 0 };
-    await eventually(() => {
-      if (replicasOf('fp8') === 1) reached.fp8 ||= Date.now();
-      if (replicasOf('spec') === 0) reached.spec ||= Date.now();
-      expect({ fp8: replicasOf('fp8'), spec: replicasOf('spec') }).toEqual({ fp8: 1, spec: 0 });
-      expect({ fp8: readyPods('fp8').length, spec: readyPods('spec').length }).toEqual({ fp8: 1, spec: 0 });
-      expect(modeStatus('fp8')).toMatchObject({ desiredReplicas: 1, readyReplicas: 1 });
-      expect(modeStatus('spec')).toMatchObject({ desiredReplicas: 0, readyReplicas: 0 });
-    }, CONVERGE_MS);
-    expect(reached.fp8 - quiet).toBeGreaterThanOrEqual(SCALE_DOWN_DELAY_S * 1000);
-    expect(reached.spec - quiet).toBeGreaterThanOrEqual(IDLE_TO_ZERO_S * 1000);
-    // Status said what it waited for, and each change has its Event.
-    // fp8 may step down through 2 as the stable window forgets the traffic; each step waited for the delay.
-    expect(reasons.get('fp8')).toContainEqual(expect.stringMatching(/ req\/s fits [12]; waiting \d+ s more before scaling down from 3$/));
-    const downs = eventsOf('fp8').filter((e) => /^mode fp8: 3 → |^mode fp8: 2 → 1/.test(e));
-    expect(downs.length).toBeGreaterThan(0);
-    expect(downs.every((e) => /^mode fp8: [23] → [12] replicas: \d+\.\d+ req\/s fits [12] for \d+ s: scaling down from [23]$/.test(e))).toBe(true);
-    expect(downs.at(-1)).toMatch(/→ 1 replicas/);
-    expect(reasons.get('spec')).toContainEqual(expect.stringMatching(/^idle \d+ s of the 3 s before scaling to zero$/));
-    expect(eventsOf('spec').at(-1)).toMatch(/^mode spec: 1 → 0 replicas: idle for \d+ s: scaled to zero$/);
-    expect(replicasOf('fp16')).toBe(1);
-  }, CONVERGE_MS + 5000);
+  it(
+    'gives GPUs back when the traffic stops: down after the scale-down delay, an idle mode to zero after idleToZeroSeconds',
+    async () => {
+      const quiet = Date.now();
+      router.quiet();
+      const reached = { fp8: 0, spec: 0 };
+      await eventually(() => {
+        if (replicasOf('fp8') === 1) reached.fp8 ||= Date.now();
+        if (replicasOf('spec') === 0) reached.spec ||= Date.now();
+        expect({ fp8: replicasOf('fp8'), spec: replicasOf('spec') }).toEqual({ fp8: 1, spec: 0 });
+        expect({ fp8: readyPods('fp8').length, spec: readyPods('spec').length }).toEqual({ fp8: 1, spec: 0 });
+        expect(modeStatus('fp8')).toMatchObject({ desiredReplicas: 1, readyReplicas: 1 });
+        expect(modeStatus('spec')).toMatchObject({ desiredReplicas: 0, readyReplicas: 0 });
+      }, CONVERGE_MS);
+      expect(reached.fp8 - quiet).toBeGreaterThanOrEqual(SCALE_DOWN_DELAY_S * 1000);
+      expect(reached.spec - quiet).toBeGreaterThanOrEqual(IDLE_TO_ZERO_S * 1000);
+      // Status said what it waited for, and each change has its Event.
+      // fp8 may step down through 2 as the stable window forgets the traffic; each step waited for the delay.
+      expect(reasons.get('fp8')).toContainEqual(
+        expect.stringMatching(/ req\/s fits [12]; waiting \d+ s more before scaling down from 3$/),
+      );
+      const downs = eventsOf('fp8').filter((e) => /^mode fp8: 3 → |^mode fp8: 2 → 1/.test(e));
+      expect(downs.length).toBeGreaterThan(0);
+      expect(
+        downs.every((e) =>
+          /^mode fp8: [23] → [12] replicas: \d+\.\d+ req\/s fits [12] for \d+ s: scaling down from [23]$/.test(e),
+        ),
+      ).toBe(true);
+      expect(downs.at(-1)).toMatch(/→ 1 replicas/);
+      expect(reasons.get('spec')).toContainEqual(
+        expect.stringMatching(/^idle \d+ s of the 3 s before scaling to zero$/),
+      );
+      expect(eventsOf('spec').at(-1)).toMatch(/^mode spec: 1 → 0 replicas: idle for \d+ s: scaled to zero$/);
+      expect(replicasOf('fp16')).toBe(1);
+    },
+    CONVERGE_MS + 5000,
+  );
 
   it('publishes the desired replicas as a metric, for KEDA or an HPA', async () => {
     const text = await operator.metrics.registry.metrics();
@@ -257,14 +356,22 @@ describe('the capacity controller on a real control plane', () => {
   });
 
   it("read demand from the router pod's own address, as the real API server lists it", () => {
-    const ips = pods.list(ns.name, `modeswitch.io/policy=${POLICY},app.kubernetes.io/component=router`).map((p: any) => p.status?.podIP as string);
+    const ips = pods
+      .list(ns.name, `modeswitch.io/policy=${POLICY},app.kubernetes.io/component=router`)
+      .map((p: any) => p.status?.podIP as string);
     expect(ips).toEqual([expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/)]);
-    expect(new Set(router.scraped)).toEqual(new Set([`http://${ips[0]}:${ROUTER_DEFAULTS.listen.metricsPort}/metrics`]));
+    expect(new Set(router.scraped)).toEqual(
+      new Set([`http://${ips[0]}:${ROUTER_DEFAULTS.listen.metricsPort}/metrics`]),
+    );
   });
 
   it('created each autoscaled mode at its floor, so a mode that may idle at zero never started a pod it had no demand for', () => {
     // Without the floor the API server defaults an omitted replicas to 1.
-    expect(Object.fromEntries([...createdWith].filter(([name]) => name !== `${POLICY}-router`))).toEqual({ [`${POLICY}-fp16`]: 1, [`${POLICY}-fp8`]: 1, [`${POLICY}-spec`]: 0 });
+    expect(Object.fromEntries([...createdWith].filter(([name]) => name !== `${POLICY}-router`))).toEqual({
+      [`${POLICY}-fp16`]: 1,
+      [`${POLICY}-fp8`]: 1,
+      [`${POLICY}-spec`]: 0,
+    });
   });
 
   it('never asked for more GPUs than spec.capacity.maxGpus, at any version of the Deployments', () => {

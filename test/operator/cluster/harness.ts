@@ -29,7 +29,18 @@ export function helmInstall(
 ): { status: number; stdout: string; stderr: string } {
   return runTool(
     requireTool('helm'),
-    ['install', release.name, CHART, '--namespace', release.namespace, '--create-namespace', '--set', `watchNamespace=${watchNamespace}`, '--kubeconfig', cluster.kubeconfig],
+    [
+      'install',
+      release.name,
+      CHART,
+      '--namespace',
+      release.namespace,
+      '--create-namespace',
+      '--set',
+      `watchNamespace=${watchNamespace}`,
+      '--kubeconfig',
+      cluster.kubeconfig,
+    ],
     120_000,
   );
 }
@@ -84,7 +95,12 @@ export async function podsIn(cluster: LocalCluster, namespace: string, selector?
 }
 
 /** The `.status.conditions` entry of a policy. */
-export async function policyCondition(cluster: LocalCluster, namespace: string, name: string, type: string): Promise<any> {
+export async function policyCondition(
+  cluster: LocalCluster,
+  namespace: string,
+  name: string,
+  type: string,
+): Promise<any> {
   const p = await getJson(cluster, ['imp', name, '-n', namespace]);
   return (p.status?.conditions ?? []).find((c: any) => c.type === type);
 }

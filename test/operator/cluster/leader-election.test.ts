@@ -14,7 +14,14 @@ import { eventually, getJson, startClusterOperator } from './harness.js';
 
 const CRD = join(repoRoot(), 'crds');
 const LEASE = 'modeswitch-operator';
-const election = (namespace: string, identity: string) => ({ namespace, name: LEASE, identity, leaseDurationMs: 6000, renewDeadlineMs: 4000, retryPeriodMs: 250 });
+const election = (namespace: string, identity: string) => ({
+  namespace,
+  name: LEASE,
+  identity,
+  leaseDurationMs: 6000,
+  renewDeadlineMs: 4000,
+  retryPeriodMs: 250,
+});
 
 describe('two operator replicas electing a leader on a real Lease', () => {
   let cluster: LocalCluster;
@@ -34,9 +41,17 @@ describe('two operator replicas electing a leader on a real Lease', () => {
     });
     ns = await createNamespace(cluster, 'leader');
     dir = mkdtempSync(join(tmpdir(), 'leader-'));
-    a = await startClusterOperator({ kubeconfigPath: cluster.kubeconfig, namespace: ns.name, leaderElection: election(ns.name, 'operator-a') });
+    a = await startClusterOperator({
+      kubeconfigPath: cluster.kubeconfig,
+      namespace: ns.name,
+      leaderElection: election(ns.name, 'operator-a'),
+    });
     await eventually(() => expect(a.operator.isLeader()).toBe(true), 30_000);
-    b = await startClusterOperator({ kubeconfigPath: cluster.kubeconfig, namespace: ns.name, leaderElection: election(ns.name, 'operator-b') });
+    b = await startClusterOperator({
+      kubeconfigPath: cluster.kubeconfig,
+      namespace: ns.name,
+      leaderElection: election(ns.name, 'operator-b'),
+    });
     await eventually(() => expect(b.operator.isReady()).toBe(true), 30_000);
   }, CLUSTER_START_TIMEOUT_MS + 60_000);
 
@@ -57,7 +72,9 @@ describe('two operator replicas electing a leader on a real Lease', () => {
     writeFileSync(file, stringify(policy));
     await cluster.kubectlOk(['apply', '-f', file]);
     await eventually(async () => {
-      const names = (await getJson(cluster, ['deployments', '-n', ns.name])).items.map((d: any) => d.metadata.name).sort();
+      const names = (await getJson(cluster, ['deployments', '-n', ns.name])).items
+        .map((d: any) => d.metadata.name)
+        .sort();
       expect(names).toEqual(['llama-fp16', 'llama-fp8', 'llama-router']);
     }, 30_000);
     // The leader counts a reconcile once its status write is done, a moment after the Deployments appear.
@@ -72,14 +89,24 @@ describe('two operator replicas electing a leader on a real Lease', () => {
     expect(Date.parse(after.spec.renewTime)).toBeGreaterThan(Date.parse(lease.spec.renewTime));
 
     await cluster.kubectlOk(['scale', 'deployment', 'llama-fp8', '-n', ns.name, '--replicas=4']);
-    await eventually(async () => expect((await getJson(cluster, ['deployment', 'llama-fp8', '-n', ns.name])).spec.replicas).toBe(1), 30_000);
+    await eventually(
+      async () => expect((await getJson(cluster, ['deployment', 'llama-fp8', '-n', ns.name])).spec.replicas).toBe(1),
+      30_000,
+    );
   }, 120_000);
 
   it('stops a standby at once, though its informers queued every policy', async () => {
-    const standby = await startClusterOperator({ kubeconfigPath: cluster.kubeconfig, namespace: ns.name, leaderElection: election(ns.name, 'operator-c') });
+    const standby = await startClusterOperator({
+      kubeconfigPath: cluster.kubeconfig,
+      namespace: ns.name,
+      leaderElection: election(ns.name, 'operator-c'),
+    });
     await eventually(() => expect(standby.operator.isReady()).toBe(true), 30_000);
     expect(standby.operator.isLeader()).toBe(false);
-    const stopped = await Promise.race([standby.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('hung'), 3000))]);
+    const stopped = await Promise.race([
+      standby.stop().then(() => 'stopped'),
+      new Promise((r) => setTimeout(() => r('hung'), 3000)),
+    ]);
     expect(stopped).toBe('stopped');
     expect((await getJson(cluster, ['lease', LEASE, '-n', ns.name])).spec.holderIdentity).toBe('operator-b');
   }, 60_000);

@@ -36,7 +36,11 @@ export class RouterMetricsStandIn {
     private readonly policy: string,
     private readonly server: Server,
   ) {
-    this.metrics = createRouterMetrics({ policy: () => policy, modeStates: () => new Map(), telemetryAge: () => undefined });
+    this.metrics = createRouterMetrics({
+      policy: () => policy,
+      modeStates: () => new Map(),
+      telemetryAge: () => undefined,
+    });
   }
 
   /** Its series carry the `policy` label the router gives this policy. */
@@ -45,7 +49,9 @@ export class RouterMetricsStandIn {
     const standIn = new RouterMetricsStandIn(compilePolicy(policy).name, server);
     server.on('request', (_req, res) => {
       standIn.advance();
-      void standIn.metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': standIn.metrics.registry.contentType }).end(text));
+      void standIn.metrics.registry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': standIn.metrics.registry.contentType }).end(text));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return standIn;

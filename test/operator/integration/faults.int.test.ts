@@ -46,7 +46,9 @@ describe('operator under API server faults', () => {
 
     server.faults.dropWatches();
     markDeploymentsReady(server);
-    await eventually(() => expect(policy(server).status.conditions.find((c: { type: string }) => c.type === 'Ready').status).toBe('True'));
+    await eventually(() =>
+      expect(policy(server).status.conditions.find((c: { type: string }) => c.type === 'Ready').status).toBe('True'),
+    );
 
     // Changes made while no watch is open, then history compacted: only a relist can find them.
     server.faults.failNext({ verb: 'watch', status: 500, times: 3 });
@@ -55,7 +57,9 @@ describe('operator under API server faults', () => {
     d.spec.replicas = 9;
     server.store.update(d);
     server.faults.compact();
-    await eventually(() => expect((server.store.get('apps/v1', 'Deployment', 'llama-fp8', 'llm') as any).spec.replicas).toBe(1));
+    await eventually(() =>
+      expect((server.store.get('apps/v1', 'Deployment', 'llama-fp8', 'llm') as any).spec.replicas).toBe(1),
+    );
     await settled(server);
     const counts = appliesPerObject();
     expect(counts.get('/apis/apps/v1/namespaces/llm/deployments/llama-fp8')).toBe(2);

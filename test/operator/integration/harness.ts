@@ -57,13 +57,19 @@ export function policy(server: FakeApiServer, name = 'llama'): KubeObject & { st
 }
 
 export function names(server: FakeApiServer, apiVersion: string, kind: string): string[] {
-  return server.store.list(apiVersion, kind, 'llm').map((o) => String(o.metadata.name)).sort();
+  return server.store
+    .list(apiVersion, kind, 'llm')
+    .map((o) => String(o.metadata.name))
+    .sort();
 }
 
 /** Plays the Deployment controller: every Deployment reports all its replicas ready. */
 export function markDeploymentsReady(server: FakeApiServer): void {
   for (const d of server.store.list('apps/v1', 'Deployment', 'llm')) {
     const replicas = (d['spec'] as { replicas: number }).replicas;
-    server.store.setStatus('apps/v1', 'Deployment', String(d.metadata.name), 'llm', { replicas, readyReplicas: replicas });
+    server.store.setStatus('apps/v1', 'Deployment', String(d.metadata.name), 'llm', {
+      replicas,
+      readyReplicas: replicas,
+    });
   }
 }

@@ -57,14 +57,29 @@ describe('operator process', () => {
 
   it('on SIGTERM releases its lease, closes its watches and exits 0', async () => {
     const kubeconfig = server.writeKubeconfig(dir);
-    const exit = runOperator(['--kubeconfig', kubeconfig, '--listen', '127.0.0.1:0', '--lease-namespace', 'llm', '--identity', 'op-1', '--log-level', 'error']);
+    const exit = runOperator([
+      '--kubeconfig',
+      kubeconfig,
+      '--listen',
+      '127.0.0.1:0',
+      '--lease-namespace',
+      'llm',
+      '--identity',
+      'op-1',
+      '--log-level',
+      'error',
+    ]);
     await eventually(() =>
-      expect((server.store.get('coordination.k8s.io/v1', 'Lease', 'modeswitch-operator', 'llm') as any)?.spec.holderIdentity).toBe('op-1'),
+      expect(
+        (server.store.get('coordination.k8s.io/v1', 'Lease', 'modeswitch-operator', 'llm') as any)?.spec.holderIdentity,
+      ).toBe('op-1'),
     );
     await eventually(() => expect(server.openWatches()).toBeGreaterThan(0));
     process.emit('SIGTERM', 'SIGTERM');
     expect(await exit).toBe(0);
-    expect((server.store.get('coordination.k8s.io/v1', 'Lease', 'modeswitch-operator', 'llm') as any).spec.holderIdentity).toBe('');
+    expect(
+      (server.store.get('coordination.k8s.io/v1', 'Lease', 'modeswitch-operator', 'llm') as any).spec.holderIdentity,
+    ).toBe('');
     await eventually(() => expect(server.openWatches()).toBe(0));
   });
 });

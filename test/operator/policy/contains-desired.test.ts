@@ -4,17 +4,33 @@ import type { KubeObject } from '../../../src/kube/types.js';
 const desired = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
-  metadata: { name: 'p-fp8', namespace: 'llm', labels: { a: '1' }, ownerReferences: [{ apiVersion: 'x/v1', kind: 'P', name: 'p', uid: 'u1', controller: true }] },
+  metadata: {
+    name: 'p-fp8',
+    namespace: 'llm',
+    labels: { a: '1' },
+    ownerReferences: [{ apiVersion: 'x/v1', kind: 'P', name: 'p', uid: 'u1', controller: true }],
+  },
   spec: {
     replicas: 1,
-    template: { spec: { containers: [{ name: 'vllm', args: ['--dtype', 'half'], env: [{ name: 'A', value: '1' }] }], volumes: [] } },
+    template: {
+      spec: {
+        containers: [{ name: 'vllm', args: ['--dtype', 'half'], env: [{ name: 'A', value: '1' }] }],
+        volumes: [],
+      },
+    },
   },
 } as KubeObject;
 
 function live(change: (o: any) => void = () => {}): KubeObject {
   const o = JSON.parse(JSON.stringify(desired));
   // What the API server adds: server metadata, defaults, status, managed fields.
-  Object.assign(o.metadata, { uid: 'd1', resourceVersion: '7', generation: 2, creationTimestamp: '2026-01-01T00:00:00Z', managedFields: [{}] });
+  Object.assign(o.metadata, {
+    uid: 'd1',
+    resourceVersion: '7',
+    generation: 2,
+    creationTimestamp: '2026-01-01T00:00:00Z',
+    managedFields: [{}],
+  });
   o.metadata.labels['added-by-someone'] = 'x';
   o.spec.strategy = { type: 'RollingUpdate' };
   o.spec.template.spec.containers[0].imagePullPolicy = 'IfNotPresent';
@@ -29,14 +45,39 @@ describe('containsDesired', () => {
   });
 
   it('accepts entries another manager added to a named list', () => {
-    expect(containsDesired(live((o) => o.spec.template.spec.containers[0].env.push({ name: 'B', value: '2' })), desired)).toBe(true);
+    expect(
+      containsDesired(
+        live((o) => o.spec.template.spec.containers[0].env.push({ name: 'B', value: '2' })),
+        desired,
+      ),
+    ).toBe(true);
   });
 
   it('detects a changed scalar, a changed label, a changed arg list and a removed container', () => {
-    expect(containsDesired(live((o) => (o.spec.replicas = 3)), desired)).toBe(false);
-    expect(containsDesired(live((o) => (o.metadata.labels.a = '2')), desired)).toBe(false);
-    expect(containsDesired(live((o) => o.spec.template.spec.containers[0].args.push('--x')), desired)).toBe(false);
-    expect(containsDesired(live((o) => (o.spec.template.spec.containers = [])), desired)).toBe(false);
+    expect(
+      containsDesired(
+        live((o) => (o.spec.replicas = 3)),
+        desired,
+      ),
+    ).toBe(false);
+    expect(
+      containsDesired(
+        live((o) => (o.metadata.labels.a = '2')),
+        desired,
+      ),
+    ).toBe(false);
+    expect(
+      containsDesired(
+        live((o) => o.spec.template.spec.containers[0].args.push('--x')),
+        desired,
+      ),
+    ).toBe(false);
+    expect(
+      containsDesired(
+        live((o) => (o.spec.template.spec.containers = [])),
+        desired,
+      ),
+    ).toBe(false);
   });
 
   it('treats a quantity the API server rewrote in canonical form as unchanged, and a different one as drift', () => {
@@ -52,6 +93,11 @@ describe('containsDesired', () => {
   });
 
   it('detects a lost owner reference', () => {
-    expect(containsDesired(live((o) => delete o.metadata.ownerReferences), desired)).toBe(false);
+    expect(
+      containsDesired(
+        live((o) => delete o.metadata.ownerReferences),
+        desired,
+      ),
+    ).toBe(false);
   });
 });

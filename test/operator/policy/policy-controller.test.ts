@@ -9,8 +9,18 @@ import { FakeClock } from '../../kube/fake-clock.js';
 import { policyFixture } from '../policy-fixture.js';
 
 const KEY = 'llm/llama';
-const POLICY_REF: ObjectRef = { apiVersion: 'modeswitch.io/v1alpha1', kind: 'InferenceModePolicy', namespace: 'llm', name: 'llama' };
-const deploymentRef = (name: string): ObjectRef => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'llm', name });
+const POLICY_REF: ObjectRef = {
+  apiVersion: 'modeswitch.io/v1alpha1',
+  kind: 'InferenceModePolicy',
+  namespace: 'llm',
+  name: 'llama',
+};
+const deploymentRef = (name: string): ObjectRef => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  namespace: 'llm',
+  name,
+});
 
 function setup(modes?: string[], edit: (p: InferenceModePolicy) => void = () => undefined) {
   const client = new FakeKubeClient();
@@ -45,13 +55,19 @@ describe('PolicyController.processItem', () => {
     const { client, controller } = setup();
     const outcome = await controller.processItem(KEY);
     expect(outcome.outcome).toBe('reconciled');
-    const names = (kind: string) => client.all(kind).map((o) => o.metadata.name).sort();
+    const names = (kind: string) =>
+      client
+        .all(kind)
+        .map((o) => o.metadata.name)
+        .sort();
     expect(names('Deployment')).toEqual(['llama-fp16', 'llama-fp8', 'llama-router']);
     expect(names('Service')).toEqual(['llama-fp16', 'llama-fp8', 'llama-router']);
     expect(names('ConfigMap')).toEqual(['llama-router']);
     const policy = await policyOf(client);
     for (const obj of client.all().filter((o) => o.kind !== 'InferenceModePolicy')) {
-      expect(obj.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: policy.metadata.uid, controller: true })]);
+      expect(obj.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ uid: policy.metadata.uid, controller: true }),
+      ]);
     }
     expect(client.writes().every((a) => a.verb === 'apply' && a.fieldManager === 'modeswitch-operator')).toBe(true);
   });
@@ -63,8 +79,14 @@ describe('PolicyController.processItem', () => {
       p.spec.modes[1]!.minReplicas = 1;
     });
     await controller.processItem(KEY);
-    const replicas = (name: string) => (client.all('Deployment').find((d) => d.metadata.name === name) as unknown as { spec: { replicas?: number } }).spec.replicas;
-    expect({ fp16: replicas('llama-fp16'), fp8: replicas('llama-fp8'), int4: replicas('llama-int4') }).toEqual({ fp16: 1, fp8: 1, int4: 0 });
+    const replicas = (name: string) =>
+      (client.all('Deployment').find((d) => d.metadata.name === name) as unknown as { spec: { replicas?: number } })
+        .spec.replicas;
+    expect({ fp16: replicas('llama-fp16'), fp8: replicas('llama-fp8'), int4: replicas('llama-int4') }).toEqual({
+      fp16: 1,
+      fp8: 1,
+      int4: 0,
+    });
     // The capacity controller scales it; a resync of the policy does not write replicas back.
     client.edit(deploymentRef('llama-int4'), (d) => {
       (d['spec'] as { replicas: number }).replicas = 2;
@@ -91,8 +113,12 @@ describe('PolicyController.processItem', () => {
     client.edit(deploymentRef('llama-fp8'), (d) => ((d['spec'] as { replicas: number }).replicas = 5));
     const before = client.writes().length;
     await controller.processItem(KEY);
-    expect(client.writes().slice(before)).toEqual([expect.objectContaining({ verb: 'apply', kind: 'Deployment', name: 'llama-fp8' })]);
-    expect(((await client.get(deploymentRef('llama-fp8'))) as unknown as { spec: { replicas: number } }).spec.replicas).toBe(1);
+    expect(client.writes().slice(before)).toEqual([
+      expect.objectContaining({ verb: 'apply', kind: 'Deployment', name: 'llama-fp8' }),
+    ]);
+    expect(
+      ((await client.get(deploymentRef('llama-fp8'))) as unknown as { spec: { replicas: number } }).spec.replicas,
+    ).toBe(1);
   });
 
   it('deletes the objects of a mode removed from the spec', async () => {
@@ -105,7 +131,12 @@ describe('PolicyController.processItem', () => {
     });
     const outcome = await controller.processItem(KEY);
     expect(outcome.pruned).toBe(2);
-    expect(client.all('Deployment').map((d) => d.metadata.name).sort()).toEqual(['llama-fp16', 'llama-fp8', 'llama-router']);
+    expect(
+      client
+        .all('Deployment')
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(['llama-fp16', 'llama-fp8', 'llama-router']);
     expect(client.all('Service').map((d) => d.metadata.name)).not.toContain('llama-int4');
     expect(client.events.filter((e) => e.reason === 'Pruned')).toHaveLength(2);
     expect((await policyOf(client)).status?.modes?.map((m) => m.name)).toEqual(['fp16', 'fp8']);
@@ -113,12 +144,21 @@ describe('PolicyController.processItem', () => {
 
   it('re-applies an object when a field is removed from the spec, though the live object still has it', async () => {
     const { client, controller } = setup();
-    client.edit(POLICY_REF, (p) => ((p['spec'] as InferenceModePolicy['spec']).engine = { nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' } }));
+    client.edit(
+      POLICY_REF,
+      (p) =>
+        ((p['spec'] as InferenceModePolicy['spec']).engine = {
+          nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
+        }),
+    );
     await controller.processItem(KEY);
     client.edit(POLICY_REF, (p) => delete (p['spec'] as InferenceModePolicy['spec']).engine);
     const before = client.writes().length;
     await controller.processItem(KEY);
-    const applied = client.writes().slice(before).map((a) => `${a.kind}/${a.name}`);
+    const applied = client
+      .writes()
+      .slice(before)
+      .map((a) => `${a.kind}/${a.name}`);
     expect(applied).toEqual(['Deployment/llama-fp16', 'Deployment/llama-fp8']);
   });
 
@@ -127,11 +167,17 @@ describe('PolicyController.processItem', () => {
     await controller.processItem(KEY);
     await markAllReady(client);
     // A change to every mode, and the very first apply of the pass fails.
-    client.edit(POLICY_REF, (p) => ((p['spec'] as InferenceModePolicy['spec']).engine = { extraArgs: ['--enforce-eager'] }));
+    client.edit(
+      POLICY_REF,
+      (p) => ((p['spec'] as InferenceModePolicy['spec']).engine = { extraArgs: ['--enforce-eager'] }),
+    );
     client.failNextWrites.push(new KubeApiError('etcd timeout', 500));
     await expect(controller.processItem(KEY)).rejects.toThrow('etcd timeout');
     const status = (await policyOf(client)).status;
-    expect(status?.modes?.map((m) => [m.name, m.readyReplicas])).toEqual([['fp16', 1], ['fp8', 1]]);
+    expect(status?.modes?.map((m) => [m.name, m.readyReplicas])).toEqual([
+      ['fp16', 1],
+      ['fp8', 1],
+    ]);
   });
 
   it('refuses to take over an object another policy controls (a name clash) and says which', async () => {
@@ -142,14 +188,27 @@ describe('PolicyController.processItem', () => {
       metadata: {
         name: 'llama-fp8',
         namespace: 'llm',
-        ownerReferences: [{ apiVersion: 'modeswitch.io/v1alpha1', kind: 'InferenceModePolicy', name: 'llama-fp', uid: 'other-uid', controller: true }],
+        ownerReferences: [
+          {
+            apiVersion: 'modeswitch.io/v1alpha1',
+            kind: 'InferenceModePolicy',
+            name: 'llama-fp',
+            uid: 'other-uid',
+            controller: true,
+          },
+        ],
       },
       spec: { replicas: 3 },
     } as unknown as KubeObject);
-    await expect(controller.processItem(KEY)).rejects.toThrow('Deployment llama-fp8 belongs to InferenceModePolicy llama-fp');
+    await expect(controller.processItem(KEY)).rejects.toThrow(
+      'Deployment llama-fp8 belongs to InferenceModePolicy llama-fp',
+    );
     const stolen = (await client.get(deploymentRef('llama-fp8'))) as unknown as { spec: { replicas: number } };
     expect(stolen.spec.replicas).toBe(3);
-    expect((await policyOf(client)).status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'ApplyFailed' });
+    expect((await policyOf(client)).status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'ApplyFailed',
+    });
   });
 
   it('leaves objects of other owners alone when pruning', async () => {
@@ -158,7 +217,11 @@ describe('PolicyController.processItem', () => {
     client.seed({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'someone-elses', namespace: 'llm', labels: { 'app.kubernetes.io/managed-by': 'modeswitch', 'modeswitch.io/policy': 'llama' } },
+      metadata: {
+        name: 'someone-elses',
+        namespace: 'llm',
+        labels: { 'app.kubernetes.io/managed-by': 'modeswitch', 'modeswitch.io/policy': 'llama' },
+      },
     });
     await controller.processItem(KEY);
     expect(client.all('ConfigMap').map((c) => c.metadata.name)).toContain('someone-elses');
@@ -193,7 +256,9 @@ describe('PolicyController.processItem', () => {
     expect((await controller.processItem(KEY)).outcome).toBe('reconciled');
     const valid = (await policyOf(client)).status?.conditions?.find((c) => c.type === 'PolicyValid');
     expect(valid).toMatchObject({ status: 'True', reason: 'Valid' });
-    expect(valid?.message).toContain('the spec is valid; not checked: spec.engine.image: image registry.example.com/vllm:custom does not say which vLLM release it runs');
+    expect(valid?.message).toContain(
+      'the spec is valid; not checked: spec.engine.image: image registry.example.com/vllm:custom does not say which vLLM release it runs',
+    );
   });
 
   it('reports Ready=False while replicas start, then Ready=True with per-mode status once they are ready', async () => {
@@ -218,7 +283,10 @@ describe('PolicyController.processItem', () => {
     policy = await policyOf(client);
     expect(ready()).toMatchObject({ status: 'True', reason: 'AllReplicasReady' });
     expect(ready()?.lastTransitionTime).not.toBe(notReadySince);
-    expect(policy.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'False', reason: 'Complete' });
+    expect(policy.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({
+      status: 'False',
+      reason: 'Complete',
+    });
     expect(policy.status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'False' });
     expect(policy.status?.router).toEqual({ replicas: 2, readyReplicas: 2, service: 'llama-router' });
     expect(client.events).toContainEqual(expect.objectContaining({ type: 'Normal', reason: 'Ready' }));
@@ -234,22 +302,37 @@ describe('PolicyController.processItem', () => {
       metadata: {
         name: 'llama-fp8-5d9c-x',
         namespace: 'llm',
-        labels: { 'app.kubernetes.io/name': 'modeswitch', 'app.kubernetes.io/instance': 'llama', 'app.kubernetes.io/component': 'engine', 'modeswitch.io/policy': 'llama', 'modeswitch.io/mode': 'fp8', 'app.kubernetes.io/managed-by': 'modeswitch' },
+        labels: {
+          'app.kubernetes.io/name': 'modeswitch',
+          'app.kubernetes.io/instance': 'llama',
+          'app.kubernetes.io/component': 'engine',
+          'modeswitch.io/policy': 'llama',
+          'modeswitch.io/mode': 'fp8',
+          'app.kubernetes.io/managed-by': 'modeswitch',
+        },
       },
       status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: reason }] },
     } as unknown as KubeObject);
     await controller.processItem(KEY);
     await controller.processItem(KEY);
     const ready = (await policyOf(client)).status?.conditions?.find((c) => c.type === 'Ready');
-    expect(ready).toMatchObject({ status: 'False', reason: 'Unschedulable', message: `fp8 0/1 ready, a pod cannot be scheduled: ${reason}` });
-    expect(client.events.filter((e) => e.reason === 'Unschedulable')).toEqual([expect.objectContaining({ type: 'Warning', message: ready?.message })]);
+    expect(ready).toMatchObject({
+      status: 'False',
+      reason: 'Unschedulable',
+      message: `fp8 0/1 ready, a pod cannot be scheduled: ${reason}`,
+    });
+    expect(client.events.filter((e) => e.reason === 'Unschedulable')).toEqual([
+      expect.objectContaining({ type: 'Warning', message: ready?.message }),
+    ]);
   });
 
   it('reports a failing Deployment as Degraded', async () => {
     const { client, controller } = setup();
     await controller.processItem(KEY);
     client.setStatus(deploymentRef('llama-fp8'), {
-      conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'exceeded quota: nvidia.com/gpu' }],
+      conditions: [
+        { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'exceeded quota: nvidia.com/gpu' },
+      ],
     });
     await controller.processItem(KEY);
     const degraded = (await policyOf(client)).status?.conditions?.find((c) => c.type === 'Degraded');
@@ -264,7 +347,9 @@ describe('PolicyController.processItem', () => {
     const degraded = (await policyOf(client)).status?.conditions?.find((c) => c.type === 'Degraded');
     expect(degraded).toMatchObject({ status: 'True', reason: 'ApplyFailed' });
     await controller.processItem(KEY);
-    expect((await policyOf(client)).status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'False' });
+    expect((await policyOf(client)).status?.conditions?.find((c) => c.type === 'Degraded')).toMatchObject({
+      status: 'False',
+    });
   });
 
   it('does nothing for a policy that is gone', async () => {

@@ -11,7 +11,9 @@ describe('every example policy', () => {
   it.each(examples)('%s renders vllm serve arguments the pinned release parses', (file) => {
     const policy = validatePolicy(loadExample(join(EXAMPLES_DIR, file))).policy!;
     expect(policy).toBeDefined();
-    const engines = renderPolicy(policy).filter((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === COMPONENT_ENGINE);
+    const engines = renderPolicy(policy).filter(
+      (o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === COMPONENT_ENGINE,
+    );
     expect(engines.length).toBeGreaterThan(0);
     for (const d of engines) {
       const container = (d as any).spec.template.spec.containers[0];

@@ -23,10 +23,15 @@ function problemsOf(obj: KubeObject | Record<string, unknown>): string[] {
   const schema = schemaOf(obj['kind'] as string);
   // metadata is checked by the API server itself, not by the CRD schema.
   const { metadata: _m, status: _s, ...body } = obj as Record<string, unknown>;
-  return [...validateAgainstSchema(body, schema), ...evaluateCelRules(body, undefined, schema)].map((e) => `${e.field}: ${e.detail}`);
+  return [...validateAgainstSchema(body, schema), ...evaluateCelRules(body, undefined, schema)].map(
+    (e) => `${e.field}: ${e.detail}`,
+  );
 }
 
-const stored: InferenceModePolicy = { ...loadExample(), metadata: { name: 'llama-8b', namespace: 'llm', uid: 'uid-1' } };
+const stored: InferenceModePolicy = {
+  ...loadExample(),
+  metadata: { name: 'llama-8b', namespace: 'llm', uid: 'uid-1' },
+};
 
 function withPool(pool: NonNullable<InferenceModePolicy['spec']['inferencePool']>): InferenceModePolicy {
   const p = clone(stored);
@@ -47,38 +52,80 @@ describe('InferencePool rendering', () => {
     const objects = renderPolicy(withPool({ enabled: true }));
     const pool = find(objects, 'InferencePool');
     expect(pool.apiVersion).toBe('inference.networking.k8s.io/v1');
-    expect(pool.metadata).toMatchObject({ name: 'llama-8b', namespace: 'llm', ownerReferences: [expect.objectContaining({ uid: 'uid-1', controller: true })] });
+    expect(pool.metadata).toMatchObject({
+      name: 'llama-8b',
+      namespace: 'llm',
+      ownerReferences: [expect.objectContaining({ uid: 'uid-1', controller: true })],
+    });
     expect(pool.spec.targetPorts).toEqual([{ number: 8000 }]);
-    expect(pool.spec.endpointPickerRef).toEqual({ group: '', kind: 'Service', name: 'llama-8b-router', port: { number: 9002 }, failureMode: 'FailClose' });
+    expect(pool.spec.endpointPickerRef).toEqual({
+      group: '',
+      kind: 'Service',
+      name: 'llama-8b-router',
+      port: { number: 9002 },
+      failureMode: 'FailClose',
+    });
     // The selector must match the pods of every mode and nothing else (not the router's pods).
     const selector = pool.spec.selector.matchLabels as Record<string, string>;
     const matches = (labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
-    const podLabels = objects.filter((o) => o.kind === 'Deployment').map((d: any) => [d.metadata.name, d.spec.template.metadata.labels]);
-    expect(podLabels.filter(([, l]) => matches(l)).map(([n]) => n).sort()).toEqual(
-      ['llama-8b-fp16', 'llama-8b-fp8', 'llama-8b-int4', 'llama-8b-spec'],
-    );
+    const podLabels = objects
+      .filter((o) => o.kind === 'Deployment')
+      .map((d: any) => [d.metadata.name, d.spec.template.metadata.labels]);
+    expect(
+      podLabels
+        .filter(([, l]) => matches(l))
+        .map(([n]) => n)
+        .sort(),
+    ).toEqual(['llama-8b-fp16', 'llama-8b-fp8', 'llama-8b-int4', 'llama-8b-spec']);
     expect(problemsOf(pool)).toEqual([]);
   });
 
   it('exposes the ext_proc port on the router Service and pod, as the pool names it', () => {
     const objects = renderPolicy(withPool({ enabled: true, extProcPort: 9100, failureMode: 'FailOpen' }));
     const router = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'llama-8b-router') as any;
-    expect(router.spec.ports).toContainEqual({ name: 'ext-proc', port: 9100, targetPort: 'ext-proc', protocol: 'TCP', appProtocol: 'http2' });
+    expect(router.spec.ports).toContainEqual({
+      name: 'ext-proc',
+      port: 9100,
+      targetPort: 'ext-proc',
+      protocol: 'TCP',
+      appProtocol: 'http2',
+    });
     const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'llama-8b-router') as any;
-    expect(deployment.spec.template.spec.containers[0].ports).toContainEqual({ name: 'ext-proc', containerPort: 9100, protocol: 'TCP' });
-    expect(find(objects, 'InferencePool').spec.endpointPickerRef).toMatchObject({ port: { number: 9100 }, failureMode: 'FailOpen' });
+    expect(deployment.spec.template.spec.containers[0].ports).toContainEqual({
+      name: 'ext-proc',
+      containerPort: 9100,
+      protocol: 'TCP',
+    });
+    expect(find(objects, 'InferencePool').spec.endpointPickerRef).toMatchObject({
+      port: { number: 9100 },
+      failureMode: 'FailOpen',
+    });
 
     // The router itself is told to serve the Endpoint Picker there.
     const config = parseRouterConfig(parse(find(objects, 'ConfigMap').data['router.yaml']));
     expect(config.listen.extProcPort).toBe(9100);
-    expect(parseRouterConfig(parse(find(renderPolicy(stored), 'ConfigMap').data['router.yaml'])).listen.extProcPort).toBeUndefined();
+    expect(
+      parseRouterConfig(parse(find(renderPolicy(stored), 'ConfigMap').data['router.yaml'])).listen.extProcPort,
+    ).toBeUndefined();
   });
 
   it('renders an HTTPRoute to the pool when the policy names a Gateway, valid against the published CRD', () => {
-    const objects = renderPolicy(withPool({ enabled: true, gateway: { name: 'inference-gateway', namespace: 'gateways', sectionName: 'http' } }));
+    const objects = renderPolicy(
+      withPool({ enabled: true, gateway: { name: 'inference-gateway', namespace: 'gateways', sectionName: 'http' } }),
+    );
     const route = find(objects, 'HTTPRoute');
-    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'inference-gateway', namespace: 'gateways', sectionName: 'http' }]);
-    expect(route.spec.rules[0].backendRefs).toEqual([{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'llama-8b' }]);
+    expect(route.spec.parentRefs).toEqual([
+      {
+        group: 'gateway.networking.k8s.io',
+        kind: 'Gateway',
+        name: 'inference-gateway',
+        namespace: 'gateways',
+        sectionName: 'http',
+      },
+    ]);
+    expect(route.spec.rules[0].backendRefs).toEqual([
+      { group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'llama-8b' },
+    ]);
     expect(problemsOf(route)).toEqual([]);
     expect(objects.slice(-2).map((o) => o.kind)).toEqual(['InferencePool', 'HTTPRoute']);
   });
@@ -86,12 +133,18 @@ describe('InferencePool rendering', () => {
   it('ships an example HTTPRoute valid against the published CRD and pointing at the example policy', () => {
     const route = parse(readFileSync(join(EXAMPLES_DIR, 'gateway', 'llama-8b-httproute.yaml'), 'utf8'));
     expect(problemsOf(route)).toEqual([]);
-    expect(route.spec.rules[0].backendRefs[0]).toMatchObject({ kind: 'InferencePool', name: loadExample().metadata.name });
+    expect(route.spec.rules[0].backendRefs[0]).toMatchObject({
+      kind: 'InferencePool',
+      name: loadExample().metadata.name,
+    });
   });
 
   it('the schema check catches what the API server would refuse', () => {
     const pool = find(renderPolicy(withPool({ enabled: true })), 'InferencePool');
-    const broken = { ...pool, spec: { ...pool.spec, targetPorts: [], endpointPickerRef: { name: 'x', kind: 'Service' } } };
+    const broken = {
+      ...pool,
+      spec: { ...pool.spec, targetPorts: [], endpointPickerRef: { name: 'x', kind: 'Service' } },
+    };
     expect(problemsOf(broken).join('\n')).toMatch(/targetPorts[\s\S]*port is required/);
 
     const route = parse(readFileSync(join(EXAMPLES_DIR, 'gateway', 'llama-8b-httproute.yaml'), 'utf8'));

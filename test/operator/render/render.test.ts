@@ -7,7 +7,10 @@ import { speculativeConfigJson } from '../../../src/operator/render/engine-args.
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { clone, loadExample } from '../../support/policies.js';
 
-const stored: InferenceModePolicy = { ...loadExample(), metadata: { name: 'llama-8b', namespace: 'llm', uid: 'uid-1' } };
+const stored: InferenceModePolicy = {
+  ...loadExample(),
+  metadata: { name: 'llama-8b', namespace: 'llm', uid: 'uid-1' },
+};
 
 function find(objects: KubeObject[], kind: string, name: string): KubeObject {
   const obj = objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -24,17 +27,32 @@ describe('renderPolicy', () => {
 
   it('renders a Deployment and a Service per mode plus the router objects', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'Service/llama-8b-fp16', 'Deployment/llama-8b-fp16',
-      'Service/llama-8b-fp8', 'Deployment/llama-8b-fp8',
-      'Service/llama-8b-int4', 'Deployment/llama-8b-int4',
-      'Service/llama-8b-spec', 'Deployment/llama-8b-spec',
-      'ServiceAccount/llama-8b-router', 'Role/llama-8b-router', 'RoleBinding/llama-8b-router',
-      'ConfigMap/llama-8b-router', 'Service/llama-8b-router', 'Deployment/llama-8b-router',
+      'Service/llama-8b-fp16',
+      'Deployment/llama-8b-fp16',
+      'Service/llama-8b-fp8',
+      'Deployment/llama-8b-fp8',
+      'Service/llama-8b-int4',
+      'Deployment/llama-8b-int4',
+      'Service/llama-8b-spec',
+      'Deployment/llama-8b-spec',
+      'ServiceAccount/llama-8b-router',
+      'Role/llama-8b-router',
+      'RoleBinding/llama-8b-router',
+      'ConfigMap/llama-8b-router',
+      'Service/llama-8b-router',
+      'Deployment/llama-8b-router',
     ]);
   });
 
   it('produces objects valid against the Kubernetes schemas', () => {
-    const models: Record<string, new (o: any) => { validate(): void }> = { Deployment, Service, ServiceAccount, ConfigMap, Role, RoleBinding };
+    const models: Record<string, new (o: any) => { validate(): void }> = {
+      Deployment,
+      Service,
+      ServiceAccount,
+      ConfigMap,
+      Role,
+      RoleBinding,
+    };
     for (const o of objects) expect(() => new models[o.kind]!(o).validate()).not.toThrow();
   });
 
@@ -42,23 +60,43 @@ describe('renderPolicy', () => {
     for (const o of objects) {
       expect(o.metadata.namespace).toBe('llm');
       expect(o.metadata.ownerReferences).toEqual([
-        { apiVersion: 'modeswitch.io/v1alpha1', kind: 'InferenceModePolicy', name: 'llama-8b', uid: 'uid-1', controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: 'modeswitch.io/v1alpha1',
+          kind: 'InferenceModePolicy',
+          name: 'llama-8b',
+          uid: 'uid-1',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ]);
-      expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'modeswitch', 'modeswitch.io/policy': 'llama-8b' });
+      expect(o.metadata.labels).toMatchObject({
+        'app.kubernetes.io/managed-by': 'modeswitch',
+        'modeswitch.io/policy': 'llama-8b',
+      });
     }
     expect(find(objects, 'Deployment', 'llama-8b-fp8').metadata.labels?.['modeswitch.io/mode']).toBe('fp8');
   });
 
   it("passes each mode's flags to vLLM", () => {
     const args = (mode: string) => container(find(objects, 'Deployment', `llama-8b-${mode}`)).args as string[];
-    expect(args('fp16').slice(0, 3)).toEqual(['meta-llama/Llama-3.1-8B-Instruct', '--served-model-name', 'meta-llama/Llama-3.1-8B-Instruct']);
+    expect(args('fp16').slice(0, 3)).toEqual([
+      'meta-llama/Llama-3.1-8B-Instruct',
+      '--served-model-name',
+      'meta-llama/Llama-3.1-8B-Instruct',
+    ]);
     expect(args('fp16')).toEqual(expect.arrayContaining(['--dtype', 'float16', '--no-enable-prefix-caching']));
     expect(args('fp8').join(' ')).toContain('--quantization fp8 --kv-cache-dtype fp8');
     expect(args('int4')[0]).toBe('hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4');
     expect(args('int4')).toEqual(expect.arrayContaining(['--quantization', 'awq_marlin', '--enable-prefix-caching']));
     const spec = args('spec');
-    expect(JSON.parse(spec[spec.indexOf('--speculative-config') + 1]!)).toEqual({ method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', num_speculative_tokens: 3 });
-    expect(args('fp16')).toEqual(expect.arrayContaining(['--max-model-len', '16384', '--gpu-memory-utilization', '0.9']));
+    expect(JSON.parse(spec[spec.indexOf('--speculative-config') + 1]!)).toEqual({
+      method: 'eagle3',
+      model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B',
+      num_speculative_tokens: 3,
+    });
+    expect(args('fp16')).toEqual(
+      expect.arrayContaining(['--max-model-len', '16384', '--gpu-memory-utilization', '0.9']),
+    );
   });
 
   it('schedules mode pods on GPUs the NVIDIA device plugin way', () => {
@@ -70,10 +108,23 @@ describe('renderPolicy', () => {
     expect(pod.volumes).toContainEqual({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '4Gi' } });
     // No spare GPU is needed to roll out a change.
     expect(d.spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
-    expect(container(d).startupProbe).toMatchObject({ httpGet: { path: '/health' }, periodSeconds: 10, failureThreshold: 180 });
-    expect(container(d).env).toContainEqual({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } } });
+    expect(container(d).startupProbe).toMatchObject({
+      httpGet: { path: '/health' },
+      periodSeconds: 10,
+      failureThreshold: 180,
+    });
+    expect(container(d).env).toContainEqual({
+      name: 'HF_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } },
+    });
     // Non-root without a passwd entry: caches go to writable volumes and getpass.getuser() finds USER.
-    expect(container(d).env).toEqual(expect.arrayContaining([{ name: 'USER', value: 'vllm' }, { name: 'HOME', value: '/tmp/home' }, { name: 'TORCHINDUCTOR_CACHE_DIR', value: '/tmp/cache/inductor' }]));
+    expect(container(d).env).toEqual(
+      expect.arrayContaining([
+        { name: 'USER', value: 'vllm' },
+        { name: 'HOME', value: '/tmp/home' },
+        { name: 'TORCHINDUCTOR_CACHE_DIR', value: '/tmp/cache/inductor' },
+      ]),
+    );
   });
 
   it('requests MIG slices, runtime class and tensor parallelism when asked', () => {
@@ -88,15 +139,27 @@ describe('renderPolicy', () => {
 
   it('runs every container non-root with a read-only root filesystem', () => {
     for (const d of objects.filter((o) => o.kind === 'Deployment') as any[]) {
-      expect(d.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-      expect(container(d).securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      expect(d.spec.template.spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(container(d).securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
     }
   });
 
   it('gives the router only read access to its policy and endpoint slices', () => {
     const role = find(objects, 'Role', 'llama-8b-router') as any;
     expect(role.rules).toEqual([
-      { apiGroups: ['modeswitch.io'], resources: ['inferencemodepolicies'], resourceNames: ['llama-8b'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: ['modeswitch.io'],
+        resources: ['inferencemodepolicies'],
+        resourceNames: ['llama-8b'],
+        verbs: ['get', 'list', 'watch'],
+      },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
     ]);
   });
@@ -108,7 +171,8 @@ describe('renderPolicy', () => {
       listen: { grpcPort: 9000, httpPort: 8080, metricsPort: 9090 },
       telemetry: { dcgmUrls: ['http://nvidia-dcgm-exporter.gpu-operator.svc:9400/metrics'], intervalMs: 1000 },
     });
-    const hash = (o: KubeObject[]) => (find(o, 'Deployment', 'llama-8b-router') as any).spec.template.metadata.annotations['modeswitch.io/config-hash'];
+    const hash = (o: KubeObject[]) =>
+      (find(o, 'Deployment', 'llama-8b-router') as any).spec.template.metadata.annotations['modeswitch.io/config-hash'];
     const changed = clone(stored);
     changed.spec.telemetry = { interval: '2s' };
     expect(hash(renderPolicy(changed))).not.toBe(hash(objects));
@@ -120,9 +184,15 @@ describe('renderPolicy', () => {
     p.spec.router = { tls: { secretName: 'router-tls', requireClientCertificate: true } };
     const out = renderPolicy(p);
     expect(parse((find(out, 'ConfigMap', 'llama-8b-router') as any).data['router.yaml']).tls).toEqual({
-      certFile: '/etc/modeswitch/tls/tls.crt', keyFile: '/etc/modeswitch/tls/tls.key', caFile: '/etc/modeswitch/tls/ca.crt', requireClientCertificate: true,
+      certFile: '/etc/modeswitch/tls/tls.crt',
+      keyFile: '/etc/modeswitch/tls/tls.key',
+      caFile: '/etc/modeswitch/tls/ca.crt',
+      requireClientCertificate: true,
     });
-    expect((find(out, 'Deployment', 'llama-8b-router') as any).spec.template.spec.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'router-tls' } });
+    expect((find(out, 'Deployment', 'llama-8b-router') as any).spec.template.spec.volumes).toContainEqual({
+      name: 'tls',
+      secret: { secretName: 'router-tls' },
+    });
   });
 
   it('gives the engines an API key from a Secret and the router the same key as the file its config names', () => {
@@ -130,17 +200,23 @@ describe('renderPolicy', () => {
     p.spec.engine = { ...p.spec.engine, apiKeySecret: { name: 'engine-key' } };
     const out = renderPolicy(p);
     for (const mode of ['fp16', 'fp8', 'spec']) {
-      expect(container(find(out, 'Deployment', `llama-8b-${mode}`)).env).toContainEqual({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: 'engine-key', key: 'api-key' } } });
+      expect(container(find(out, 'Deployment', `llama-8b-${mode}`)).env).toContainEqual({
+        name: 'VLLM_API_KEY',
+        valueFrom: { secretKeyRef: { name: 'engine-key', key: 'api-key' } },
+      });
     }
     const router = find(out, 'Deployment', 'llama-8b-router') as any;
-    const file = parse((find(out, 'ConfigMap', 'llama-8b-router') as any).data['router.yaml']).upstreamApiKeyFile as string;
+    const file = parse((find(out, 'ConfigMap', 'llama-8b-router') as any).data['router.yaml'])
+      .upstreamApiKeyFile as string;
     const volume = router.spec.template.spec.volumes.find((v: any) => v.secret?.secretName === 'engine-key');
     const mount = container(router).volumeMounts.find((m: any) => m.name === volume.name);
     // The file the router reads is the Secret's key, projected into the mount.
     expect(file).toBe(`${mount.mountPath}/${volume.secret.items[0].path}`);
     expect(volume.secret.items[0].key).toBe('api-key');
     expect(mount.readOnly).toBe(true);
-    expect(parse((find(objects, 'ConfigMap', 'llama-8b-router') as any).data['router.yaml']).upstreamApiKeyFile).toBeUndefined();
+    expect(
+      parse((find(objects, 'ConfigMap', 'llama-8b-router') as any).data['router.yaml']).upstreamApiKeyFile,
+    ).toBeUndefined();
   });
 
   it('is pure: rendering twice gives equal objects, and the input is not changed', () => {
@@ -151,11 +227,25 @@ describe('renderPolicy', () => {
   });
 
   it('writes speculative settings in vLLM snake_case', () => {
-    expect(JSON.parse(speculativeConfigJson({ method: 'eagle3', model: 'm', numSpeculativeTokens: 3, draftTensorParallelSize: 1 }))).toEqual({
-      method: 'eagle3', model: 'm', num_speculative_tokens: 3, draft_tensor_parallel_size: 1,
+    expect(
+      JSON.parse(
+        speculativeConfigJson({ method: 'eagle3', model: 'm', numSpeculativeTokens: 3, draftTensorParallelSize: 1 }),
+      ),
+    ).toEqual({
+      method: 'eagle3',
+      model: 'm',
+      num_speculative_tokens: 3,
+      draft_tensor_parallel_size: 1,
     });
-    expect(JSON.parse(speculativeConfigJson({ method: 'ngram', numSpeculativeTokens: 4, promptLookupMax: 4, promptLookupMin: 2 }))).toEqual({
-      method: 'ngram', num_speculative_tokens: 4, prompt_lookup_max: 4, prompt_lookup_min: 2,
+    expect(
+      JSON.parse(
+        speculativeConfigJson({ method: 'ngram', numSpeculativeTokens: 4, promptLookupMax: 4, promptLookupMin: 2 }),
+      ),
+    ).toEqual({
+      method: 'ngram',
+      num_speculative_tokens: 4,
+      prompt_lookup_max: 4,
+      prompt_lookup_min: 2,
     });
   });
 });

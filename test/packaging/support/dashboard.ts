@@ -44,7 +44,9 @@ export function dashboardQueries(dashboard: Dashboard): PanelQuery[] {
       ...(p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr ?? '' })),
       ...walk(p.panels ?? []),
     ]);
-  const annotations = dashboard.annotations.list.filter((a) => a.expr).map((a) => ({ panel: `annotation ${a.name}`, expr: a.expr ?? '' }));
+  const annotations = dashboard.annotations.list
+    .filter((a) => a.expr)
+    .map((a) => ({ panel: `annotation ${a.name}`, expr: a.expr ?? '' }));
   return [...walk(dashboard.panels), ...annotations];
 }
 

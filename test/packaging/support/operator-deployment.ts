@@ -21,8 +21,14 @@ export interface OperatorDeployment {
 
 /** The operator Deployment of a rendered chart, with its pod spec and single container pulled out. */
 export function operatorDeployment(manifests: readonly Manifest[]): OperatorDeployment {
-  const manifest = manifests.find((m) => m.kind === 'Deployment' && m.metadata.labels?.['app.kubernetes.io/component'] === 'operator') ?? findManifest(manifests, 'Deployment');
-  const spec = manifest['spec'] as { replicas: number; template: { spec: PodSpecLike & { serviceAccountName: string } } };
+  const manifest =
+    manifests.find(
+      (m) => m.kind === 'Deployment' && m.metadata.labels?.['app.kubernetes.io/component'] === 'operator',
+    ) ?? findManifest(manifests, 'Deployment');
+  const spec = manifest['spec'] as {
+    replicas: number;
+    template: { spec: PodSpecLike & { serviceAccountName: string } };
+  };
   const container = spec.template.spec.containers[0] as unknown as OperatorContainer | undefined;
   if (!container) throw new Error('operator Deployment has no container');
   return { manifest, replicas: spec.replicas, pod: spec.template.spec, container };

@@ -27,7 +27,10 @@ function groupOf(apiVersion: string): string {
 
 function pluralOf(kind: string): string {
   const plural = PLURALS[kind];
-  if (!plural) throw new Error(`operator owns ${kind}, unknown to test/packaging/support/operator-permissions.ts: add it and review charts/modeswitch RBAC`);
+  if (!plural)
+    throw new Error(
+      `operator owns ${kind}, unknown to test/packaging/support/operator-permissions.ts: add it and review charts/modeswitch RBAC`,
+    );
   return plural;
 }
 
@@ -35,7 +38,11 @@ const SAMPLE_POLICY: InferenceModePolicy = {
   apiVersion: 'modeswitch.io/v1alpha1',
   kind: 'InferenceModePolicy',
   metadata: { name: 'llama', namespace: 'llm', uid: '00000000-0000-0000-0000-000000000001' },
-  spec: { model: 'meta-llama/Llama-3.1-8B-Instruct', modes: [{ name: 'fp8', quantization: 'fp8' }], routing: { defaultMode: 'fp8' } },
+  spec: {
+    model: 'meta-llama/Llama-3.1-8B-Instruct',
+    modes: [{ name: 'fp8', quantization: 'fp8' }],
+    routing: { defaultMode: 'fp8' },
+  },
 };
 
 /** Rules of every Role the operator renders for a policy (the router's). */
@@ -48,13 +55,15 @@ export function renderedRoleRules(): PolicyRule[] {
 /** Permissions the operator needs in the namespaces of the policies it manages. */
 export function requiredPolicyNamespacePermissions(): Set<Permission> {
   const out = new Set<Permission>();
-  const add = (group: string, resource: string, verbs: string[]) => verbs.forEach((v) => out.add(permission(group, resource, v)));
+  const add = (group: string, resource: string, verbs: string[]) =>
+    verbs.forEach((v) => out.add(permission(group, resource, v)));
   // Policy informer (list + watch) and status writes (JSON merge patch on /status): src/operator/policy/policy-controller.ts.
   add(GROUP, PLURAL, ['list', 'watch']);
   add(GROUP, `${PLURAL}/status`, ['patch']);
   // Owned objects: informers (list, watch), server-side apply (patch; an apply that creates the object is also
   // authorized as create: kubernetes.io/docs/reference/using-api/api-concepts/#patch-and-apply), pruning (delete).
-  for (const gvk of [...OWNED_KINDS, ...OPTIONAL_OWNED_KINDS]) add(groupOf(gvk.apiVersion), pluralOf(gvk.kind), ['list', 'watch', 'create', 'patch', 'delete']);
+  for (const gvk of [...OWNED_KINDS, ...OPTIONAL_OWNED_KINDS])
+    add(groupOf(gvk.apiVersion), pluralOf(gvk.kind), ['list', 'watch', 'create', 'patch', 'delete']);
   // Pods, watched read-only for the scheduler's reason in status: POD_KIND in src/operator/policy/owned-kinds.ts.
   add(groupOf(POD_KIND.apiVersion), 'pods', ['list', 'watch']);
   // Events about policies (core/v1 Event POST): src/kube/event.ts.

@@ -35,22 +35,47 @@ export interface OperatorTargetOptions {
 }
 
 /** The capacity controller over one policy whose router pod is the given metrics address. */
-function capacityPlanner(client: FakeKubeClient, o: NonNullable<OperatorTargetOptions['capacity']>, metrics: OperatorMetrics, logger: Logger) {
+function capacityPlanner(
+  client: FakeKubeClient,
+  o: NonNullable<OperatorTargetOptions['capacity']>,
+  metrics: OperatorMetrics,
+  logger: Logger,
+) {
   const { hostname, port } = new URL(`http://${o.routerMetricsAddress}`);
   const name = o.policy.metadata.name;
-  const policy: InferenceModePolicy = { ...o.policy, spec: { ...o.policy.spec, router: { ...o.policy.spec.router, metricsPort: Number(port) } } };
-  client.seed({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `${name}-router-0`, namespace: policy.metadata.namespace, labels: selectorLabels(name, COMPONENT_ROUTER) }, status: { podIP: hostname, phase: 'Running' } });
+  const policy: InferenceModePolicy = {
+    ...o.policy,
+    spec: { ...o.policy.spec, router: { ...o.policy.spec.router, metricsPort: Number(port) } },
+  };
+  client.seed({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `${name}-router-0`,
+      namespace: policy.metadata.namespace,
+      labels: selectorLabels(name, COMPONENT_ROUTER),
+    },
+    status: { podIP: hostname, phase: 'Running' },
+  });
   const agent = new Agent({ connections: 1 });
   const controller = new CapacityController({
-    client, reader: client.reader, demand: routerMetricsDemand(undiciFetchText(agent)), clock: systemClock, logger, desiredReplicas: metrics.capacityDesiredReplicas,
+    client,
+    reader: client.reader,
+    demand: routerMetricsDemand(undiciFetchText(agent)),
+    clock: systemClock,
+    logger,
+    desiredReplicas: metrics.capacityDesiredReplicas,
   });
   let planning: Promise<void> | undefined;
   return {
     // A plan still running makes this call a no-op, as the operator's timer would skip a step.
     plan: () => {
-      planning ??= controller.reconcile(policy).catch((err: unknown) => {
-        logger.error('capacity plan failed', { error: String(err) });
-      }).finally(() => (planning = undefined));
+      planning ??= controller
+        .reconcile(policy)
+        .catch((err: unknown) => {
+          logger.error('capacity plan failed', { error: String(err) });
+        })
+        .finally(() => (planning = undefined));
     },
     close: async () => {
       await planning;
@@ -63,14 +88,36 @@ export async function startOperatorTarget(options: OperatorTargetOptions = {}): 
   const logger = createLogger('packaging-test-operator', { level: 'error' });
   const client = new FakeKubeClient();
   const example = loadExample();
-  const policy = client.seed({ ...example, metadata: { ...example.metadata, namespace: example.metadata.namespace ?? 'llm' } });
+  const policy = client.seed({
+    ...example,
+    metadata: { ...example.metadata, namespace: example.metadata.namespace ?? 'llm' },
+  });
   const key = `${policy.metadata.namespace}/${policy.metadata.name}`;
   const queue = new WorkQueue({ clock: systemClock });
   const metrics = createOperatorMetrics({ queueLength: () => queue.length });
-  const controller = new PolicyController({ client, reader: client.reader, validate: validatePolicy, render: renderPolicy, clock: systemClock, logger });
-  const workers = runWorkers({ queue, count: 1, process: (k) => controller.processItem(k), metrics, logger, clock: systemClock });
+  const controller = new PolicyController({
+    client,
+    reader: client.reader,
+    validate: validatePolicy,
+    render: renderPolicy,
+    clock: systemClock,
+    logger,
+  });
+  const workers = runWorkers({
+    queue,
+    count: 1,
+    process: (k) => controller.processItem(k),
+    metrics,
+    logger,
+    clock: systemClock,
+  });
   const capacity = options.capacity && capacityPlanner(client, options.capacity, metrics, logger);
-  const server = await startHealthServer({ host: '127.0.0.1', port: 0, isReady: () => true, registry: metrics.registry });
+  const server = await startHealthServer({
+    host: '127.0.0.1',
+    port: 0,
+    isReady: () => true,
+    registry: metrics.registry,
+  });
   return {
     metricsAddress: new URL(server.url).host,
     reconcile: () => {

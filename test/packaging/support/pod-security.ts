@@ -30,7 +30,16 @@ export interface PodSpecLike {
   volumes?: Record<string, unknown>[];
 }
 
-const ALLOWED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+const ALLOWED_VOLUME_TYPES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 
 function containerViolations(pod: PodSpecLike, c: Container): string[] {
   const sc = c.securityContext ?? {};
@@ -43,7 +52,8 @@ function containerViolations(pod: PodSpecLike, c: Container): string[] {
   if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) out.push(`${c.name}: runAsNonRoot must be true`);
   if ((sc.runAsUser ?? podSc.runAsUser) === 0) out.push(`${c.name}: runs as uid 0`);
   const seccomp = sc.seccompProfile?.type ?? podSc.seccompProfile?.type;
-  if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') out.push(`${c.name}: seccompProfile must be RuntimeDefault or Localhost`);
+  if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+    out.push(`${c.name}: seccompProfile must be RuntimeDefault or Localhost`);
   // Not part of the standard, but the project's posture: nothing in the image may be rewritten at run time.
   if (sc.readOnlyRootFilesystem !== true) out.push(`${c.name}: readOnlyRootFilesystem must be true`);
   if ((c.ports ?? []).some((p) => p.hostPort !== undefined)) out.push(`${c.name}: uses a hostPort`);

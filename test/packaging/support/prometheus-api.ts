@@ -12,10 +12,16 @@ export interface QueryResult {
 /** Instant query through /api/v1/query; a scalar result counts as one sample. */
 export async function queryInstant(prometheusUrl: string, expr: string): Promise<QueryResult> {
   const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query: expr })}`);
-  const body = (await response.json()) as { status: 'success' | 'error'; error?: string; data?: { resultType: string; result: unknown } };
-  if (body.status !== 'success' || !body.data) return { status: 'error', error: body.error ?? `HTTP ${response.status}`, samples: [] };
+  const body = (await response.json()) as {
+    status: 'success' | 'error';
+    error?: string;
+    data?: { resultType: string; result: unknown };
+  };
+  if (body.status !== 'success' || !body.data)
+    return { status: 'error', error: body.error ?? `HTTP ${response.status}`, samples: [] };
   const { resultType, result } = body.data;
-  if (resultType === 'scalar') return { status: 'success', samples: [{ metric: {}, value: result as [number, string] }] };
+  if (resultType === 'scalar')
+    return { status: 'success', samples: [{ metric: {}, value: result as [number, string] }] };
   return { status: 'success', samples: result as Sample[] };
 }
 

@@ -29,7 +29,10 @@ export function prometheusConfig(options: PrometheusOptions): string {
   return JSON.stringify({
     global: { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: '1s' },
     rule_files: options.ruleFiles ?? [],
-    scrape_configs: jobs.map((job) => ({ job_name: job, static_configs: [{ targets: options.targets.filter((t) => t.job === job).map((t) => t.address) }] })),
+    scrape_configs: jobs.map((job) => ({
+      job_name: job,
+      static_configs: [{ targets: options.targets.filter((t) => t.job === job).map((t) => t.address) }],
+    })),
   });
 }
 
@@ -37,7 +40,10 @@ async function waitReady(url: string, child: ChildProcess, logs: () => string, t
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${logs()}`);
-    const ok = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -50,12 +56,16 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   // JSON is YAML, so the config needs no YAML writer.
   writeFileSync(join(dir, 'prometheus.yml'), prometheusConfig(options));
   const port = await freePort();
-  const child = spawn(requireTool('prometheus'), [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    requireTool('prometheus'),
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8192)));
   const url = `http://127.0.0.1:${port}`;

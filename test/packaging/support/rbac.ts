@@ -34,7 +34,8 @@ export function dangerousGrants(rules: readonly PolicyRule[]): string[] {
   for (const rule of rules) {
     const all = [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs, ...(rule.nonResourceURLs ?? [])];
     if (all.some((x) => x.includes('*'))) out.push(`wildcard in ${JSON.stringify(rule)}`);
-    for (const verb of ['escalate', 'bind', 'impersonate']) if (rule.verbs.includes(verb)) out.push(`${verb} in ${JSON.stringify(rule)}`);
+    for (const verb of ['escalate', 'bind', 'impersonate'])
+      if (rule.verbs.includes(verb)) out.push(`${verb} in ${JSON.stringify(rule)}`);
     if ((rule.resources ?? []).some((r) => r === 'secrets')) out.push(`secrets access in ${JSON.stringify(rule)}`);
   }
   return out;

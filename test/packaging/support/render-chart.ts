@@ -20,7 +20,13 @@ export interface RenderOptions {
 }
 
 function helmTemplateArgs(options: RenderOptions): string[] {
-  const args = ['template', options.release ?? 'ms', CHART_DIR, '--namespace', options.namespace ?? 'modeswitch-system'];
+  const args = [
+    'template',
+    options.release ?? 'ms',
+    CHART_DIR,
+    '--namespace',
+    options.namespace ?? 'modeswitch-system',
+  ];
   for (const file of options.valuesFiles ?? []) args.push('--values', file);
   for (const [key, value] of Object.entries(options.set ?? {})) args.push('--set', `${key}=${value}`);
   if (options.includeCrds) args.push('--include-crds');
@@ -56,6 +62,9 @@ export function renderChart(options: RenderOptions = {}): Manifest[] {
 
 export function findManifest(manifests: readonly Manifest[], kind: string, name?: string): Manifest {
   const found = manifests.find((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
-  if (!found) throw new Error(`no ${kind}${name ? ` ${name}` : ''} among ${manifests.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `no ${kind}${name ? ` ${name}` : ''} among ${manifests.map((m) => `${m.kind}/${m.metadata.name}`).join(', ')}`,
+    );
   return found;
 }

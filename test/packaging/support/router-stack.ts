@@ -7,7 +7,13 @@ import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createRouter, type Router } from '../../../src/router/create-router.js';
 import { staticSource } from '../../../src/router/pods/static-source.js';
-import { gpuSourceFromEngine, startDcgmExporter, startSimEngine, type DcgmExporter, type SimEngine } from '../../../src/sim/index.js';
+import {
+  gpuSourceFromEngine,
+  startDcgmExporter,
+  startSimEngine,
+  type DcgmExporter,
+  type SimEngine,
+} from '../../../src/sim/index.js';
 
 export const STACK_POLICY_NAME = 'llama';
 const NAMESPACE = 'llm';
@@ -33,7 +39,11 @@ export function stackPolicy(): InferenceModePolicy {
     metadata: { name: STACK_POLICY_NAME, namespace: NAMESPACE },
     spec: {
       model: 'meta-llama/Llama-3.1-8B-Instruct',
-      modes: [{ name: 'fp16', dtype: 'float16' }, { name: 'fp8', quantization: 'fp8' }, { name: 'int4', quantization: 'awq_marlin' }],
+      modes: [
+        { name: 'fp16', dtype: 'float16' },
+        { name: 'fp8', quantization: 'fp8' },
+        { name: 'int4', quantization: 'awq_marlin' },
+      ],
       routing: {
         defaultMode: 'fp8',
         rules: [
@@ -57,12 +67,27 @@ export async function startRouterStack(): Promise<RouterStack> {
     const engines = {} as Record<StackMode, SimEngine>;
     for (const mode of MODES) {
       // 20x simulated time keeps answers to tens of milliseconds while power and energy stay realistic per token.
-      engines[mode] = await startSimEngine({ mode, host: '127.0.0.1', port: 0, timeScale: 20, podName: `${STACK_POLICY_NAME}-${mode}-0`, namespace: NAMESPACE, logger });
+      engines[mode] = await startSimEngine({
+        mode,
+        host: '127.0.0.1',
+        port: 0,
+        timeScale: 20,
+        podName: `${STACK_POLICY_NAME}-${mode}-0`,
+        namespace: NAMESPACE,
+        logger,
+      });
       started.push(engines[mode]);
     }
-    const dcgm: DcgmExporter = await startDcgmExporter({ sources: MODES.map((m) => gpuSourceFromEngine(engines[m])), host: '127.0.0.1', port: 0, logger });
+    const dcgm: DcgmExporter = await startDcgmExporter({
+      sources: MODES.map((m) => gpuSourceFromEngine(engines[m])),
+      host: '127.0.0.1',
+      port: 0,
+      logger,
+    });
     started.push(dcgm);
-    const endpoints = Object.fromEntries(MODES.map((m) => [m, [`${engines[m].url}#${NAMESPACE}/${engines[m].podName}`]]));
+    const endpoints = Object.fromEntries(
+      MODES.map((m) => [m, [`${engines[m].url}#${NAMESPACE}/${engines[m].podName}`]]),
+    );
     const startRouter = async () => {
       const router: Router = createRouter({
         discovery: staticSource(stackPolicy(), endpoints),
@@ -81,8 +106,11 @@ export async function startRouterStack(): Promise<RouterStack> {
     const ports = await startRouter();
     const idle = await startRouter();
     return {
-      httpUrl: `http://127.0.0.1:${ports.httpPort}`, metricsAddress: `127.0.0.1:${ports.metricsPort}`, idleMetricsAddress: `127.0.0.1:${idle.metricsPort}`,
-      engines, close: closeAll,
+      httpUrl: `http://127.0.0.1:${ports.httpPort}`,
+      metricsAddress: `127.0.0.1:${ports.metricsPort}`,
+      idleMetricsAddress: `127.0.0.1:${idle.metricsPort}`,
+      engines,
+      close: closeAll,
     };
   } catch (err) {
     await closeAll();
@@ -92,8 +120,14 @@ export async function startRouterStack(): Promise<RouterStack> {
 
 const PROMPTS = [
   { content: 'Hi!', stream: false },
-  { content: 'Write a Python function that merges two sorted lists and explain its complexity in detail.', stream: true },
-  { content: `Summarise the following meeting notes for the team. ${'The quarterly review covered budget, hiring and the roadmap. '.repeat(12)}`, stream: false },
+  {
+    content: 'Write a Python function that merges two sorted lists and explain its complexity in detail.',
+    stream: true,
+  },
+  {
+    content: `Summarise the following meeting notes for the team. ${'The quarterly review covered budget, hiring and the roadmap. '.repeat(12)}`,
+    stream: false,
+  },
   { content: 'Solve for x: 3x + 7 = 22, and show each step of the algebra.', stream: true },
 ];
 
@@ -105,7 +139,12 @@ export async function sendChatRequests(httpUrl: string, count: number): Promise<
     const response = await fetch(`${httpUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'meta-llama/Llama-3.1-8B-Instruct', messages: [{ role: 'user', content: prompt.content }], max_tokens: 48, stream: prompt.stream }),
+      body: JSON.stringify({
+        model: 'meta-llama/Llama-3.1-8B-Instruct',
+        messages: [{ role: 'user', content: prompt.content }],
+        max_tokens: 48,
+        stream: prompt.stream,
+      }),
     });
     await response.arrayBuffer();
     statuses.push(response.status);

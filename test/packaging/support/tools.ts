@@ -18,7 +18,13 @@ function isExecutable(path: string): boolean {
  * when it is missing.
  */
 export function requireTool(name: 'helm' | 'promtool' | 'prometheus'): string {
-  const candidates = [join(REPO_ROOT, '.tools/bin', name), ...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name))];
+  const candidates = [
+    join(REPO_ROOT, '.tools/bin', name),
+    ...(process.env['PATH'] ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, name)),
+  ];
   const found = candidates.find(isExecutable);
   if (!found) throw new Error(`${name} not found in .tools/bin or on PATH: ${INSTALL_HINT}`);
   return found;

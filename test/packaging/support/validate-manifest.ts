@@ -31,7 +31,8 @@ const MODELS: Record<string, new (data: never) => Validatable> = {
 export function validateManifest(manifest: Manifest): void {
   const key = `${manifest.apiVersion}/${manifest.kind}`;
   const Model = MODELS[key];
-  if (!Model) throw new Error(`${key} ${manifest.metadata.name}: no schema known for this kind; add it to validate-manifest.ts`);
+  if (!Model)
+    throw new Error(`${key} ${manifest.metadata.name}: no schema known for this kind; add it to validate-manifest.ts`);
   try {
     new Model(manifest as never).validate();
   } catch (err) {

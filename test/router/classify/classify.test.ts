@@ -8,7 +8,17 @@ import { TokenCounter } from '../../../src/router/classify/token-counter.js';
 import { parseEndpoint } from '../../../src/router/pods/endpoint.js';
 
 const req = (over: Partial<NormalizedRequest> = {}): NormalizedRequest => ({
-  kind: 'chat', model: 'meta-llama/Llama-3.1-8B-Instruct', text: 'hi', ask: 'hi', stream: false, includeUsage: false, hints: {}, tenant: '', priority: 0, body: {}, ...over,
+  kind: 'chat',
+  model: 'meta-llama/Llama-3.1-8B-Instruct',
+  text: 'hi',
+  ask: 'hi',
+  stream: false,
+  includeUsage: false,
+  hints: {},
+  tenant: '',
+  priority: 0,
+  body: {},
+  ...over,
 });
 
 describe('request type heuristic', () => {
@@ -24,11 +34,26 @@ describe('request type heuristic', () => {
 });
 
 describe('classify', () => {
-  const deps = (prefixes = new PrefixTracker()) => ({ inputTokens: 100, prefixes, charsPerToken: 4, maxModelLen: 8192, now: 0 });
+  const deps = (prefixes = new PrefixTracker()) => ({
+    inputTokens: 100,
+    prefixes,
+    charsPerToken: 4,
+    maxModelLen: 8192,
+    now: 0,
+  });
 
   it('lets hints win over heuristics and fills maxOutputTokens from the context left', () => {
-    const f = classify(req({ ask: 'write python code', hints: { type: 'chat', difficulty: 0.9, expectedOutputTokens: 42 } }), deps());
-    expect(f).toMatchObject({ type: 'chat', difficulty: 0.9, expectedOutputTokens: 42n, maxOutputTokens: 8092n, inputTokens: 100n });
+    const f = classify(
+      req({ ask: 'write python code', hints: { type: 'chat', difficulty: 0.9, expectedOutputTokens: 42 } }),
+      deps(),
+    );
+    expect(f).toMatchObject({
+      type: 'chat',
+      difficulty: 0.9,
+      expectedOutputTokens: 42n,
+      maxOutputTokens: 8092n,
+      inputTokens: 100n,
+    });
   });
 
   it('caps the expected output by max_tokens', () => {
@@ -60,7 +85,9 @@ describe('classify', () => {
 
   it('takes a domain hint that is a DNS label, wins over the classifier with it, and drops it when hints are ignored', () => {
     expect(parseHints({ domain: 'legal' })).toEqual({ domain: 'legal' });
-    expect(() => parseHints({ domain: 'Legal Stuff' })).toThrow(expect.objectContaining({ param: 'x-modeswitch-domain' }));
+    expect(() => parseHints({ domain: 'Legal Stuff' })).toThrow(
+      expect.objectContaining({ param: 'x-modeswitch-domain' }),
+    );
     const hinted = req({ ask: 'def f(x): return x', hints: { domain: 'legal' } });
     const deps = { inputTokens: 10, prefixes: new PrefixTracker(), charsPerToken: 4, maxModelLen: 8192, now: 0 };
     expect(classify(hinted, deps).domain).toBe('legal');
@@ -68,7 +95,14 @@ describe('classify', () => {
   });
 
   it('skips the domain classifier when nothing reads request.domain, keeping only a hint', () => {
-    const deps = { inputTokens: 10, prefixes: new PrefixTracker(), charsPerToken: 4, maxModelLen: 8192, now: 0, classifyDomain: false };
+    const deps = {
+      inputTokens: 10,
+      prefixes: new PrefixTracker(),
+      charsPerToken: 4,
+      maxModelLen: 8192,
+      now: 0,
+      classifyDomain: false,
+    };
     expect(classify(req({ ask: 'def f(x): return x' }), deps).domain).toBe('');
     expect(classify(req({ ask: 'def f(x): return x', hints: { domain: 'legal' } }), deps).domain).toBe('legal');
   });
@@ -89,7 +123,13 @@ describe('token counter', () => {
 
 describe('static endpoints', () => {
   it('parses URL#namespace/pod', () => {
-    expect(parseEndpoint('fp8', 'http://10.0.0.1:8000/#llm/p-0')).toEqual({ url: 'http://10.0.0.1:8000', mode: 'fp8', namespace: 'llm', pod: 'p-0', ready: true });
+    expect(parseEndpoint('fp8', 'http://10.0.0.1:8000/#llm/p-0')).toEqual({
+      url: 'http://10.0.0.1:8000',
+      mode: 'fp8',
+      namespace: 'llm',
+      pod: 'p-0',
+      ready: true,
+    });
     expect(parseEndpoint('fp8', 'http://h:1')).toEqual({ url: 'http://h:1', mode: 'fp8', ready: true });
     expect(() => parseEndpoint('fp8', 'h:1:2')).toThrow(/not a URL|http/);
   });

@@ -1,5 +1,10 @@
 import { classify } from '../../../src/router/classify/features.js';
-import { classifyDomain, DOMAIN_HINT_HEADER, isDomainName, requestDomain } from '../../../src/router/classify/domain.js';
+import {
+  classifyDomain,
+  DOMAIN_HINT_HEADER,
+  isDomainName,
+  requestDomain,
+} from '../../../src/router/classify/domain.js';
 import { loadDomainSample, measureDomainAccuracy } from '../../../src/router/classify/domain-sample.js';
 import type { NormalizedRequest } from '../../../src/router/classify/normalized-request.js';
 import { PrefixTracker } from '../../../src/router/classify/prefix-tracker.js';
@@ -21,7 +26,10 @@ describe('domain classifier', () => {
     const sample = loadDomainSample();
     expect(new Set(sample.map((s) => s.domain))).toEqual(new Set(['code', 'math', 'general']));
     expect(sample.length).toBeGreaterThanOrEqual(300);
-    const heldOut = measureDomainAccuracy(sample.filter((_, i) => i % 2 === 1), classifyDomain);
+    const heldOut = measureDomainAccuracy(
+      sample.filter((_, i) => i % 2 === 1),
+      classifyDomain,
+    );
     expect(heldOut.accuracy).toBeGreaterThanOrEqual(0.8);
   });
 
@@ -37,8 +45,16 @@ describe('domain classifier', () => {
 
   it('is request.domain in the features rules read, and rules may test it', () => {
     const req = {
-      kind: 'chat', model: 'm', text: 'Integrate x^2 from 0 to 3', ask: 'Integrate x^2 from 0 to 3', stream: false, includeUsage: false,
-      hints: {}, tenant: '', priority: 0, body: {},
+      kind: 'chat',
+      model: 'm',
+      text: 'Integrate x^2 from 0 to 3',
+      ask: 'Integrate x^2 from 0 to 3',
+      stream: false,
+      includeUsage: false,
+      hints: {},
+      tenant: '',
+      priority: 0,
+      body: {},
     } as NormalizedRequest;
     const deps = { inputTokens: 10, prefixes: new PrefixTracker(), charsPerToken: 4, maxModelLen: 8192, now: 0 };
     expect(classify(req, deps).domain).toBe('math');

@@ -39,7 +39,8 @@ function setup(initial: string) {
     listener,
     applied,
     logs,
-    write: (text: string | undefined) => (text === undefined ? files.delete('/etc/p.yaml') : files.set('/etc/p.yaml', text)),
+    write: (text: string | undefined) =>
+      text === undefined ? files.delete('/etc/p.yaml') : files.set('/etc/p.yaml', text),
     /** Reports a change event, `times` times in a burst. */
     change: (times = 1) => {
       for (let i = 0; i < times; i++) fire?.();
@@ -84,12 +85,24 @@ describe('policyFileSource', () => {
     t.change();
     t.settle();
     expect(t.applied).toHaveLength(1);
-    const lines = t.logs.join('').trim().split('\n').map((l) => JSON.parse(l) as { level: string; message: string; error?: string });
+    const lines = t.logs
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; message: string; error?: string });
     const problems = lines.filter((l) => l.level !== 'info').map((l) => [l.level, l.message, l.error]);
     expect(problems).toEqual([
-      ['error', 'policy file rejected; keeping the current policy', expect.stringMatching(/the policy is invalid: .*defaultMode/)],
+      [
+        'error',
+        'policy file rejected; keeping the current policy',
+        expect.stringMatching(/the policy is invalid: .*defaultMode/),
+      ],
       ['error', 'policy file rejected; keeping the current policy', expect.stringMatching(/not valid YAML/)],
-      ['error', 'policy file rejected; keeping the current policy', expect.stringMatching(/endpoints name modes the policy does not have: int4/)],
+      [
+        'error',
+        'policy file rejected; keeping the current policy',
+        expect.stringMatching(/endpoints name modes the policy does not have: int4/),
+      ],
       ['warn', 'policy file unreadable; keeping the current policy', 'ENOENT: /etc/p.yaml'],
     ]);
     t.write(policyWith('int4'));

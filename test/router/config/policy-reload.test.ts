@@ -25,7 +25,9 @@ describe('a standalone router picks up edits to its policy file', () => {
 
   beforeAll(async () => {
     // Real time (timeScale 1) so the stream below is still running while the policy changes.
-    engines = await Promise.all(['fp8', 'int4'].map((mode) => startSimEngine({ mode, port: 0, servedModelName: MODEL, timeScale: 1, logger })));
+    engines = await Promise.all(
+      ['fp8', 'int4'].map((mode) => startSimEngine({ mode, port: 0, servedModelName: MODEL, timeScale: 1, logger })),
+    );
     dir = mkdtempSync(join(tmpdir(), 'router-reload-'));
     file = join(dir, 'policy.yaml');
     writeFileSync(file, policyWith('fp8'));
@@ -34,7 +36,11 @@ describe('a standalone router picks up edits to its policy file', () => {
       endpoints: { fp8: [engines[0]?.url], int4: [engines[1]?.url] },
       listen: { host: '127.0.0.1', httpPort: 0, grpcPort: 0, metricsPort: 0 },
     });
-    router = await routerFromConfig(config, { logger, kubeDiscovery: async () => Promise.reject(new Error('unused')), policyDebounceMs: 20 });
+    router = await routerFromConfig(config, {
+      logger,
+      kubeDiscovery: async () => Promise.reject(new Error('unused')),
+      policyDebounceMs: 20,
+    });
     base = `http://127.0.0.1:${(await router.start()).httpPort}`;
   });
   afterAll(async () => {
@@ -47,7 +53,12 @@ describe('a standalone router picks up edits to its policy file', () => {
     const res = await fetch(`${base}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'tell me a story' }], max_tokens: 400, stream: true }),
+      body: JSON.stringify({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'tell me a story' }],
+        max_tokens: 400,
+        stream: true,
+      }),
     });
     expect(res.headers.get('x-modeswitch-mode')).toBe('fp8');
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -65,7 +76,9 @@ describe('a standalone router picks up edits to its policy file', () => {
 
   it('keeps serving with the last good policy when the file turns invalid', async () => {
     writeFileSync(file, policyWith('missing-mode'));
-    await waitFor('the rejection in the log', () => logged.some((l) => l.includes('policy file rejected') && l.includes('defaultMode must name a mode')));
+    await waitFor('the rejection in the log', () =>
+      logged.some((l) => l.includes('policy file rejected') && l.includes('defaultMode must name a mode')),
+    );
     const after = await chat(base, 'hi');
     expect(after.status).toBe(200);
     expect(after.mode).toBe('int4');

@@ -27,20 +27,58 @@ const compiled = compilePolicy(
 );
 
 const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
-  model: 'm', inputTokens: 1000n, maxOutputTokens: 100n, expectedOutputTokens: 100n, type: 'chat', domain: 'general', difficulty: 0.2,
-  sharedPrefix: false, prefixTokens: 0n, tenant: '', priority: 0n, stream: false, ...over,
+  model: 'm',
+  inputTokens: 1000n,
+  maxOutputTokens: 100n,
+  expectedOutputTokens: 100n,
+  type: 'chat',
+  domain: 'general',
+  difficulty: 0.2,
+  sharedPrefix: false,
+  prefixTokens: 0n,
+  tenant: '',
+  priority: 0n,
+  stream: false,
+  ...over,
 });
 
 function pod(url: string, over: Partial<PodView> = {}, inFlight = 0): PodView {
-  return { record: { url, mode: '', ready: true, inFlight, ejectedUntil: 0, consecutiveFailures: 0, ejections: 0, checkFailing: false, waiting: new Set() }, healthy: true, ...over };
+  return {
+    record: {
+      url,
+      mode: '',
+      ready: true,
+      inFlight,
+      ejectedUntil: 0,
+      consecutiveFailures: 0,
+      ejections: 0,
+      checkFailing: false,
+      waiting: new Set(),
+    },
+    healthy: true,
+    ...over,
+  };
 }
 
-const states = new Map<string, ModeState>([['fp16', { readyPods: 1n }], ['fp8', { readyPods: 1n }], ['int4', { readyPods: 1n }]]);
-const healthyPods = () => new Map([['fp16', [pod('a')]], ['fp8', [pod('b')]], ['int4', [pod('c'), pod('d')]]]);
+const states = new Map<string, ModeState>([
+  ['fp16', { readyPods: 1n }],
+  ['fp8', { readyPods: 1n }],
+  ['int4', { readyPods: 1n }],
+]);
+const healthyPods = () =>
+  new Map([
+    ['fp16', [pod('a')]],
+    ['fp8', [pod('b')]],
+    ['int4', [pod('c'), pod('d')]],
+  ]);
 
 describe('decide', () => {
   it('takes the first matching rule', () => {
-    const d = decide({ policy: compiled, bindings: { request: request({ type: 'code', inputTokens: 10n }), modes: states }, pods: healthyPods() });
+    const d = decide({
+      policy: compiled,
+      bindings: { request: request({ type: 'code', inputTokens: 10n }), modes: states },
+      pods: healthyPods(),
+    });
     expect([d.rule, d.mode, d.fallbacks]).toEqual(['code', 'fp16', []]);
     expect(explain(d, true)).toBe('rule "code" matched → fp16; served by fp16 on a');
     // Pod names are internal to the cluster: a client-facing explanation leaves them out.
@@ -48,24 +86,45 @@ describe('decide', () => {
   });
 
   it('uses the default mode when nothing matches, and runs interpreted rules too', () => {
-    expect(decide({ policy: compiled, bindings: { request: request(), modes: states }, pods: healthyPods() }).rule).toBe('default');
+    expect(
+      decide({ policy: compiled, bindings: { request: request(), modes: states }, pods: healthyPods() }).rule,
+    ).toBe('default');
     expect(compiled.rules.find((r) => r.name === 'doubled')?.fast).toBe(false);
-    expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 60000n }), modes: states }, pods: healthyPods() }).rule).toBe('doubled');
+    expect(
+      decide({
+        policy: compiled,
+        bindings: { request: request({ inputTokens: 60000n }), modes: states },
+        pods: healthyPods(),
+      }).rule,
+    ).toBe('doubled');
   });
 
   it('picks the least-loaded healthy pod, counting its own in-flight requests and the engine queue', () => {
     const pods = healthyPods();
     pods.set('int4', [pod('c', { queueDepth: 3 }), pod('d', { running: 1 }, 1), pod('e', { healthy: false })]);
-    expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }).pod?.record.url).toBe('d');
+    expect(
+      decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }).pod
+        ?.record.url,
+    ).toBe('d');
   });
 
   it('does not take a pod with unknown telemetry for idle: a busy engine that cannot answer /metrics gets no extra load', () => {
     const pods = healthyPods();
     // a: the router has 6 requests there, telemetry unknown; b: 6 of ours too, and the engine reports 4 waiting + 12 running.
-    pods.set('int4', [pod('a', {}, 6), pod('b', { queueDepth: 4, running: 12 }, 6), pod('c', { queueDepth: 0, running: 2 }, 2)]);
-    expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }).pod?.record.url).toBe('c');
+    pods.set('int4', [
+      pod('a', {}, 6),
+      pod('b', { queueDepth: 4, running: 12 }, 6),
+      pod('c', { queueDepth: 0, running: 2 }, 2),
+    ]);
+    expect(
+      decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }).pod
+        ?.record.url,
+    ).toBe('c');
     pods.set('int4', [pod('a', {}, 6), pod('b', { queueDepth: 4, running: 12 }, 6)]);
-    expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }).pod?.record.url).toBe('b');
+    expect(
+      decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }).pod
+        ?.record.url,
+    ).toBe('b');
   });
 
   it.each([
@@ -89,20 +148,30 @@ describe('decide', () => {
     pods.delete('int4');
     const d = decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods });
     expect(d).toMatchObject({ rule: 'short', requestedMode: 'int4', mode: 'fp8', wanted: 'int4' });
-    expect(explain(d)).toBe('rule "short" matched → int4; int4 skipped (no ready pod) → fp8; int4 counted as wanted; served by fp8');
+    expect(explain(d)).toBe(
+      'rule "short" matched → int4; int4 skipped (no ready pod) → fp8; int4 counted as wanted; served by fp8',
+    );
     // A fallback further down the chain is not what the rule asked for: nothing more is wanted.
     pods.delete('fp8');
-    expect(decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods })).toMatchObject({ mode: 'fp16', wanted: 'int4' });
+    expect(
+      decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods }),
+    ).toMatchObject({ mode: 'fp16', wanted: 'int4' });
   });
 
   it('does not trip a guard on unknown telemetry', () => {
-    const d = decide({ policy: compiled, bindings: { request: request({ inputTokens: 10n }), modes: states }, pods: healthyPods() });
+    const d = decide({
+      policy: compiled,
+      bindings: { request: request({ inputTokens: 10n }), modes: states },
+      pods: healthyPods(),
+    });
     expect(d.mode).toBe('int4');
   });
 
   it('skips pods that already failed the request, then the mode', () => {
     const bindings = { request: request({ inputTokens: 10n }), modes: states };
-    expect(decide({ policy: compiled, bindings, pods: healthyPods(), exclude: new Set(['c']) }).pod?.record.url).toBe('d');
+    expect(decide({ policy: compiled, bindings, pods: healthyPods(), exclude: new Set(['c']) }).pod?.record.url).toBe(
+      'd',
+    );
     const d = decide({ policy: compiled, bindings, pods: healthyPods(), exclude: new Set(['c', 'd']) });
     expect([d.mode, d.fallbacks[0]?.reason]).toEqual(['fp8', 'upstream_error']);
   });
@@ -118,7 +187,13 @@ describe('decide', () => {
 
 describe('compilePolicy', () => {
   it('rejects bad rules with every problem named', () => {
-    const bad = policy({ defaultMode: 'fp9', rules: [{ name: 'r', when: "modes['nope'].queueDepth < 1", mode: 'int4' }, { name: 's', when: 'request.colour', mode: 'x' }] });
+    const bad = policy({
+      defaultMode: 'fp9',
+      rules: [
+        { name: 'r', when: "modes['nope'].queueDepth < 1", mode: 'int4' },
+        { name: 's', when: 'request.colour', mode: 'x' },
+      ],
+    });
     expect(() => compilePolicy(bad)).toThrow(PolicyCompileError);
     try {
       compilePolicy(bad);
@@ -132,7 +207,11 @@ describe('compilePolicy', () => {
   });
 
   it('builds each chain from the rule mode, the fallback list and the default, without repeats', () => {
-    expect(compiled.rules.map((r) => r.chain)).toEqual([['fp16', 'fp8'], ['int4', 'fp8', 'fp16'], ['fp16', 'fp8']]);
+    expect(compiled.rules.map((r) => r.chain)).toEqual([
+      ['fp16', 'fp8'],
+      ['int4', 'fp8', 'fp16'],
+      ['fp16', 'fp8'],
+    ]);
     expect(compiled.defaultChain).toEqual(['fp8', 'fp16']);
   });
 });
@@ -150,17 +229,38 @@ describe('domain experts and adapter modes', () => {
         { name: 'code', adapter: { base: 'fp16', source: '/a/code', rank: 16 }, domains: ['code'] },
         { name: 'legal', adapter: { source: '/a/legal', rank: 8 }, domains: ['legal', 'contracts'] },
       ],
-      routing: { defaultMode: 'fp8', rules: [{ name: 'tenant-a', when: "request.tenant == 'a'", mode: 'fp16' }], fallback: ['fp16'], guards: { maxQueueDepth: 4 } },
+      routing: {
+        defaultMode: 'fp8',
+        rules: [{ name: 'tenant-a', when: "request.tenant == 'a'", mode: 'fp16' }],
+        fallback: ['fp16'],
+        guards: { maxQueueDepth: 4 },
+      },
     },
   });
-  const pods = () => new Map([['fp16', [pod('a')]], ['fp8', [pod('b')]], ['code', [pod('a')]], ['legal', [pod('l')]]]);
-  const decideFor = (over: Partial<RequestFeatures>, p = pods()) => decide({ policy: experts, bindings: { request: request(over), modes: states }, pods: p });
+  const pods = () =>
+    new Map([
+      ['fp16', [pod('a')]],
+      ['fp8', [pod('b')]],
+      ['code', [pod('a')]],
+      ['legal', [pod('l')]],
+    ]);
+  const decideFor = (over: Partial<RequestFeatures>, p = pods()) =>
+    decide({ policy: experts, bindings: { request: request(over), modes: states }, pods: p });
 
   it('sends a request no rule matched to the mode listing its domain, naming the adapter and the pods it runs on', () => {
     const d = decideFor({ domain: 'code' });
-    expect([d.rule, d.domain, d.mode, d.adapter]).toEqual(['domain', 'code', 'code', { upstreamModel: 'code', podsOf: 'fp16' }]);
-    expect(explain(d)).toBe('no rule matched, request.domain "code" → its expert code; served by code (LoRA adapter "code" on fp16\'s pods)');
-    expect(explain(decideFor({ domain: 'contracts' }))).toContain('served by legal (LoRA adapter "legal" on its own pods)');
+    expect([d.rule, d.domain, d.mode, d.adapter]).toEqual([
+      'domain',
+      'code',
+      'code',
+      { upstreamModel: 'code', podsOf: 'fp16' },
+    ]);
+    expect(explain(d)).toBe(
+      'no rule matched, request.domain "code" → its expert code; served by code (LoRA adapter "code" on fp16\'s pods)',
+    );
+    expect(explain(decideFor({ domain: 'contracts' }))).toContain(
+      'served by legal (LoRA adapter "legal" on its own pods)',
+    );
   });
 
   it('lets a rule win over the domain, and leaves unknown domains on the default', () => {
@@ -182,7 +282,9 @@ describe('domain experts and adapter modes', () => {
     let read = false;
     const features = request();
     Object.defineProperty(features, 'domain', { get: () => ((read = true), 'code') });
-    const plain = compilePolicy(policy({ defaultMode: 'fp8', rules: [{ name: 'code', when: "request.type == 'code'", mode: 'fp16' }] }));
+    const plain = compilePolicy(
+      policy({ defaultMode: 'fp8', rules: [{ name: 'code', when: "request.type == 'code'", mode: 'fp16' }] }),
+    );
     decide({ policy: plain, bindings: { request: features, modes: states }, pods: healthyPods() });
     expect(read).toBe(false);
     decide({ policy: experts, bindings: { request: features, modes: states }, pods: pods() });
@@ -190,7 +292,8 @@ describe('domain experts and adapter modes', () => {
   });
 
   it('says whether a policy reads request.domain, so the router classifies the domain only then', () => {
-    const reads = (when: string) => compilePolicy(policy({ defaultMode: 'fp8', rules: [{ name: 'r', when, mode: 'fp16' }] })).readsDomain;
+    const reads = (when: string) =>
+      compilePolicy(policy({ defaultMode: 'fp8', rules: [{ name: 'r', when, mode: 'fp16' }] })).readsDomain;
     expect(reads("request.type == 'code'")).toBe(false);
     expect(reads("request.domain == 'code'")).toBe(true);
     expect(reads("request['domain'] == 'math'")).toBe(true);

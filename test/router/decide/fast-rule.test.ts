@@ -11,9 +11,9 @@ const EXPRESSIONS = [
   "modes['spec'].queueDepth < 8 || request.priority >= 5",
   "!(modes['fp8'].kvCacheUsage > 0.9)",
   "has(modes['fp8'].powerWatts) && modes['fp8'].powerWatts < 300.0",
-  "modes.fp8.energyPerToken <= 0.5 && request.difficulty < 0.5",
+  'modes.fp8.energyPerToken <= 0.5 && request.difficulty < 0.5',
   "request.tenant == 'gold' || request.tenant.startsWith('vip-')",
-  "request.sharedPrefix && request.prefixTokens >= 100",
+  'request.sharedPrefix && request.prefixTokens >= 100',
   'request.inputTokens == 100',
   'request.inputTokens != 100.0',
   "request.stream ? request.maxOutputTokens > 64 : modes['spec'].running < 2",
@@ -25,7 +25,7 @@ const env = celEnv();
 
 function randomBindings(seed: number): RuleBindings {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const request: RequestFeatures = {
     model: pick(['meta-llama/Llama-3.1-8B', 'x-fp8']),
@@ -52,7 +52,13 @@ function randomBindings(seed: number): RuleBindings {
     if (rnd() < 0.7) m['telemetryAgeSeconds'] = pick([0.2, 1, 7]);
     return m as ModeState;
   };
-  return { request, modes: new Map([['spec', mode()], ['fp8', mode()]]) };
+  return {
+    request,
+    modes: new Map([
+      ['spec', mode()],
+      ['fp8', mode()],
+    ]),
+  };
 }
 
 describe('compiled rules agree with the CEL interpreter', () => {
@@ -75,7 +81,7 @@ describe('compiled rules agree with the CEL interpreter', () => {
 
   it('leaves expressions outside the subset to the interpreter', () => {
     expect(compileFastRule(parse('request.inputTokens * 2 > 100').expr)).toBeUndefined();
-    expect(compileFastRule(parse("[1, 2].exists(x, x > request.priority)").expr)).toBeUndefined();
+    expect(compileFastRule(parse('[1, 2].exists(x, x > request.priority)').expr)).toBeUndefined();
   });
 
   it('never matches on an unknown value, even under negation', () => {

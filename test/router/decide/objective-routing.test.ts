@@ -12,65 +12,157 @@ import { objectivePolicy } from '../../support/policies.js';
 const policy = objectivePolicy(
   [
     { name: 'fp16', dtype: 'float16' },
-    { name: 'spec', quantization: 'fp8', speculative: { method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', numSpeculativeTokens: 3 } },
+    {
+      name: 'spec',
+      quantization: 'fp8',
+      speculative: { method: 'eagle3', model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B', numSpeculativeTokens: 3 },
+    },
   ],
   { rules: [{ name: 'pinned', when: "request.type == 'math'", mode: 'fp16' }] },
 );
 const compiled = compilePolicy(policy);
 
 const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
-  model: 'm', inputTokens: 1000n, maxOutputTokens: 100n, expectedOutputTokens: 100n, type: 'chat', domain: 'general', difficulty: 0.2,
-  sharedPrefix: false, prefixTokens: 0n, tenant: '', priority: 0n, stream: false, ...over,
+  model: 'm',
+  inputTokens: 1000n,
+  maxOutputTokens: 100n,
+  expectedOutputTokens: 100n,
+  type: 'chat',
+  domain: 'general',
+  difficulty: 0.2,
+  sharedPrefix: false,
+  prefixTokens: 0n,
+  tenant: '',
+  priority: 0n,
+  stream: false,
+  ...over,
 });
 
 function pod(url: string, over: Partial<PodView> = {}, inFlight = 0): PodView {
-  return { record: { url, mode: '', ready: true, inFlight, ejectedUntil: 0, consecutiveFailures: 0, ejections: 0, checkFailing: false, waiting: new Set() }, healthy: true, ...over };
+  return {
+    record: {
+      url,
+      mode: '',
+      ready: true,
+      inFlight,
+      ejectedUntil: 0,
+      consecutiveFailures: 0,
+      ejections: 0,
+      checkFailing: false,
+      waiting: new Set(),
+    },
+    healthy: true,
+    ...over,
+  };
 }
 
-const states = new Map<string, ModeState>([['fp16', { readyPods: 1n }], ['spec', { readyPods: 1n }]]);
+const states = new Map<string, ModeState>([
+  ['fp16', { readyPods: 1n }],
+  ['spec', { readyPods: 1n }],
+]);
 const run = (req: RequestFeatures, pods: Map<string, PodView[]>, qualityAllowance = 0.2) =>
   decide({ policy: compiled, bindings: { request: req, modes: states }, pods, qualityAllowance });
 
 describe('decide with routing.strategy Objective', () => {
   it('sends a request no rule matched to the lowest-energy mode that meets the SLO, and says so', () => {
-    const d = run(request(), new Map([['fp16', [pod('a')]], ['spec', [pod('b')]]]));
+    const d = run(
+      request(),
+      new Map([
+        ['fp16', [pod('a')]],
+        ['spec', [pod('b')]],
+      ]),
+    );
     expect([d.rule, d.mode]).toEqual([OBJECTIVE_RULE, 'spec']);
-    expect(explain(d)).toMatch(/^no rule matched, objective → spec \(lowest J\/token within the SLO: predicted TTFT 0\.0\d\d s, 1\.\d ms\/token, 0\.\d{3} J\/token at batch 1\); served by spec$/);
+    expect(explain(d)).toMatch(
+      /^no rule matched, objective → spec \(lowest J\/token within the SLO: predicted TTFT 0\.0\d\d s, 1\.\d ms\/token, 0\.\d{3} J\/token at batch 1\); served by spec$/,
+    );
   });
 
   it('never offers a domain expert (LoRA adapter) to requests outside its domains, nor sizes one that has no pods', () => {
     const withAdapter: InferenceModePolicy = structuredClone(policy);
-    withAdapter.spec.modes.push({ name: 'code', adapter: { base: 'fp16', source: '/models-cache/adapters/code', rank: 16 }, domains: ['code'] });
+    withAdapter.spec.modes.push({
+      name: 'code',
+      adapter: { base: 'fp16', source: '/models-cache/adapters/code', rank: 16 },
+      domains: ['code'],
+    });
     const c = compilePolicy(withAdapter);
     expect([...c.objective!.modes.keys()].sort()).toEqual(['fp16', 'spec']);
-    const d = decide({ policy: c, bindings: { request: request(), modes: states }, pods: new Map([['fp16', [pod('a')]], ['spec', [pod('b')]]]), qualityAllowance: 0.2 });
+    const d = decide({
+      policy: c,
+      bindings: { request: request(), modes: states },
+      pods: new Map([
+        ['fp16', [pod('a')]],
+        ['spec', [pod('b')]],
+      ]),
+      qualityAllowance: 0.2,
+    });
     expect(d.mode).toBe('spec');
     expect(seedPolicyModels(resolvePolicy(withAdapter)).has('code')).toBe(false);
   });
 
   it('lets a matching rule win', () => {
-    expect(run(request({ type: 'math' }), new Map([['fp16', [pod('a')]], ['spec', [pod('b')]]]))).toMatchObject({ rule: 'pinned', mode: 'fp16' });
+    expect(
+      run(
+        request({ type: 'math' }),
+        new Map([
+          ['fp16', [pod('a')]],
+          ['spec', [pod('b')]],
+        ]),
+      ),
+    ).toMatchObject({ rule: 'pinned', mode: 'fp16' });
   });
 
   it('keeps to exact modes when the quality allowance does not cover the loss (FP8 loses 0.2 points on code)', () => {
-    const pods = new Map([['fp16', [pod('a')]], ['spec', [pod('b')]]]);
+    const pods = new Map([
+      ['fp16', [pod('a')]],
+      ['spec', [pod('b')]],
+    ]);
     expect(run(request({ type: 'code' }), pods, 0).mode).toBe('fp16');
     expect(run(request({ type: 'code' }), pods, 0.2).mode).toBe('spec');
   });
 
   it('serves a request whose preferred mode is cold on a warm one and reports the cold mode as wanted', () => {
-    const d = run(request(), new Map([['fp16', [pod('a')]], ['spec', []]]));
+    const d = run(
+      request(),
+      new Map([
+        ['fp16', [pod('a')]],
+        ['spec', []],
+      ]),
+    );
     expect(d).toMatchObject({ rule: OBJECTIVE_RULE, mode: 'fp16', wanted: 'spec' });
-    const metrics = createRouterMetrics({ policy: () => 'ns/p', modeStates: () => new Map(), telemetryAge: () => undefined });
-    recordOutcome(metrics, { routed: { features: request(), decision: d, policy: compiled }, policy: 'ns/p', code: 200, startedAt: 0, endedAt: 1 });
-    return metrics.registry.metrics().then((text) => expect(text).toContain('modeswitch_wanted_requests_total{policy="ns/p",mode="spec"} 1'));
+    const metrics = createRouterMetrics({
+      policy: () => 'ns/p',
+      modeStates: () => new Map(),
+      telemetryAge: () => undefined,
+    });
+    recordOutcome(metrics, {
+      routed: { features: request(), decision: d, policy: compiled },
+      policy: 'ns/p',
+      code: 200,
+      startedAt: 0,
+      endedAt: 1,
+    });
+    return metrics.registry
+      .metrics()
+      .then((text) => expect(text).toContain('modeswitch_wanted_requests_total{policy="ns/p",mode="spec"} 1'));
   });
 
-  it('moves off a mode whose load breaks the SLO, by the pod\'s own running and waiting requests', () => {
+  it("moves off a mode whose load breaks the SLO, by the pod's own running and waiting requests", () => {
     // At 10 ms per token: EAGLE-3 on FP8 with 270 sequences in its engine is predicted past it, an idle FP16 pod not.
-    const tight = compilePolicy({ ...policy, spec: { ...policy.spec, objective: { ...policy.spec.objective, interTokenMeanSeconds: 0.01 } } });
+    const tight = compilePolicy({
+      ...policy,
+      spec: { ...policy.spec, objective: { ...policy.spec.objective, interTokenMeanSeconds: 0.01 } },
+    });
     const loaded = pod('b', { running: 250, queueDepth: 20 });
-    const d = decide({ policy: tight, bindings: { request: request(), modes: states }, pods: new Map([['fp16', [pod('a')]], ['spec', [loaded]]]), qualityAllowance: 0.2 });
+    const d = decide({
+      policy: tight,
+      bindings: { request: request(), modes: states },
+      pods: new Map([
+        ['fp16', [pod('a')]],
+        ['spec', [loaded]],
+      ]),
+      qualityAllowance: 0.2,
+    });
     expect(d).toMatchObject({ mode: 'fp16', wanted: 'spec' });
     expect(d.objective).toMatch(/spec is past the SLO/);
   });

@@ -4,12 +4,19 @@ const answer = (o: unknown) => Buffer.from(JSON.stringify(o));
 
 describe('usageOfAnswer', () => {
   it('reads the usage object of an engine answer', () => {
-    const a = answer({ id: 'x', choices: [{ text: 'hi' }], usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15, prompt_tokens_details: null } });
+    const a = answer({
+      id: 'x',
+      choices: [{ text: 'hi' }],
+      usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15, prompt_tokens_details: null },
+    });
     expect(usageOfAnswer(a)).toEqual({ promptTokens: 12, completionTokens: 3 });
   });
 
   it('is not fooled by "usage" and braces inside the generated text', () => {
-    const a = answer({ usage: { prompt_tokens: 7, completion_tokens: 2 }, choices: [{ text: 'the "usage": {"prompt_tokens": 99} field }{' }] });
+    const a = answer({
+      usage: { prompt_tokens: 7, completion_tokens: 2 },
+      choices: [{ text: 'the "usage": {"prompt_tokens": 99} field }{' }],
+    });
     expect(usageOfAnswer(a)).toEqual({ promptTokens: 7, completionTokens: 2 });
   });
 

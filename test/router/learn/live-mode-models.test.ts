@@ -18,17 +18,25 @@ function expectSameModel(a: ModeModel | undefined, b: ModeModel | undefined): vo
     expect(predictWatts(a as ModeModel, batch)).toBeCloseTo(predictWatts(b as ModeModel, batch), 6);
   }
 }
-const sample = (over: Partial<Parameters<LiveModeModels['observeRequest']>[0]> = {}) => ({ mode: 'fp8', batch: 4, promptTokens: 200, ttftSeconds: 0.05, streamSeconds: 0.9, outputTokens: 10, ...over });
+const sample = (over: Partial<Parameters<LiveModeModels['observeRequest']>[0]> = {}) => ({
+  mode: 'fp8',
+  batch: 4,
+  promptTokens: 200,
+  ttftSeconds: 0.05,
+  streamSeconds: 0.9,
+  outputTokens: 10,
+  ...over,
+});
 
-describe('the router\'s live mode models', () => {
-  it('start from the policy\'s seeds', () => {
+describe("the router's live mode models", () => {
+  it("start from the policy's seeds", () => {
     const o = objectiveOf(policy);
     const models = new LiveModeModels();
     expectSameModel(models.modelsOf(o).get('fp8')?.model, o.modes.get('fp8')?.model);
     expect([...models.modelsOf(o).keys()].sort()).toEqual(['fp16', 'fp8']);
   });
 
-  it('refit a mode\'s inter-token time from its streamed requests, and leave the other modes at their seeds', () => {
+  it("refit a mode's inter-token time from its streamed requests, and leave the other modes at their seeds", () => {
     const o = objectiveOf(policy);
     const models = new LiveModeModels();
     models.modelsOf(o);
@@ -38,12 +46,14 @@ describe('the router\'s live mode models', () => {
     expectSameModel(models.modelsOf(o).get('fp16')?.model, o.modes.get('fp16')?.model);
   });
 
-  it('learn the first token\'s wait beyond its prefill against the batch it joined: an engine that queues past its slots', () => {
+  it("learn the first token's wait beyond its prefill against the batch it joined: an engine that queues past its slots", () => {
     const o = objectiveOf(policy);
     const models = new LiveModeModels();
     models.modelsOf(o);
     const prefill = evaluate(o.modes.get('fp8')!.model.prefill, 200);
-    for (let round = 0; round < 20; round++) for (let b = 1; b <= 12; b++) models.observeRequest(sample({ batch: b, ttftSeconds: prefill + (b > 4 ? 0.5 : 0.01) }));
+    for (let round = 0; round < 20; round++)
+      for (let b = 1; b <= 12; b++)
+        models.observeRequest(sample({ batch: b, ttftSeconds: prefill + (b > 4 ? 0.5 : 0.01) }));
     const wait = models.modelsOf(o).get('fp8')!.firstTokenWait;
     expect(wait.slope).toBeGreaterThan(0.03);
     expect(evaluate(wait, 12)).toBeGreaterThan(0.4);
@@ -80,7 +90,7 @@ describe('the router\'s live mode models', () => {
     expect(models.observeRequest(sample({ batch: 0 }))).toEqual([]);
   });
 
-  it('keep what they learned across a policy edit that keeps a mode\'s flags, and start again for a mode whose flags changed', () => {
+  it("keep what they learned across a policy edit that keeps a mode's flags, and start again for a mode whose flags changed", () => {
     const models = new LiveModeModels();
     const before = objectiveOf(policy);
     models.modelsOf(before);

@@ -6,32 +6,51 @@ const started = closedAfterEachTest();
 const engine = started.engine;
 
 const complete = (base: string, body: Record<string, unknown> = {}) =>
-  fetch(`${base}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 4, ...body }), signal: AbortSignal.timeout(5000) });
+  fetch(`${base}/v1/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 4, ...body }),
+    signal: AbortSignal.timeout(5000),
+  });
 
 describe('pod health', () => {
   it('takes a pod that answers 500 out of rotation although its telemetry says it is idle, with a metric', async () => {
     const broken = await engine((_req, res) => res.writeHead(500).end('{"error":"boom"}'));
     const good = await engine();
-    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [broken, good] }, { health: { consecutiveFailures: 3, ejectMs: 60_000 } });
+    const r = await started.router(
+      testPolicy({ defaultMode: 'fp8' }, ['fp8']),
+      { fp8: [broken, good] },
+      { health: { consecutiveFailures: 3, ejectMs: 60_000 } },
+    );
     await eventually(() => expect(r?.router.core.modeView()?.states.get('fp8')?.queueDepth).toBe(0n));
     const codes: number[] = [];
     for (let i = 0; i < 20; i++) codes.push((await complete(r.http)).status);
     expect(codes).toEqual(Array(20).fill(200));
     expect(broken.calls.length).toBe(3);
     const metrics = await r.metrics();
-    expect(metrics).toMatch(/modeswitch_pod_ejections_total\{policy="llm\/llama",mode="fp8",reason="consecutive_failures"\} 1/);
-    expect(metrics).toMatch(/modeswitch_attempt_failures_total\{policy="llm\/llama",mode="fp8",reason="status_5xx"\} 3/);
+    expect(metrics).toMatch(
+      /modeswitch_pod_ejections_total\{policy="llm\/llama",mode="fp8",reason="consecutive_failures"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /modeswitch_attempt_failures_total\{policy="llm\/llama",mode="fp8",reason="status_5xx"\} 3/,
+    );
   });
 
   it('turns a standalone router unready when every engine dies, without waiting for a request to fail', async () => {
     const a = await engine();
     const b = await engine();
-    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [a, b] }, { health: { intervalMs: 100, timeoutMs: 200 } });
+    const r = await started.router(
+      testPolicy({ defaultMode: 'fp8' }, ['fp8']),
+      { fp8: [a, b] },
+      { health: { intervalMs: 100, timeoutMs: 200 } },
+    );
     const readyz = `${r.metricsUrl.replace('/metrics', '/readyz')}`;
     expect((await fetch(readyz)).status).toBe(200);
     await started.closeEngines();
     await eventually(async () => expect((await fetch(readyz)).status).toBe(503), 3000);
-    expect(await r.metrics()).toMatch(/modeswitch_pod_ejections_total\{policy="llm\/llama",mode="fp8",reason="health_check"\} 2/);
+    expect(await r.metrics()).toMatch(
+      /modeswitch_pod_ejections_total\{policy="llm\/llama",mode="fp8",reason="health_check"\} 2/,
+    );
   });
 
   it('moves a streamed request off an engine that accepted it and never answers (first-byte timeout from the policy)', async () => {
@@ -50,7 +69,11 @@ describe('pod health', () => {
     let hungHealth: 'ok' | 'hung' = 'ok';
     const hung = await engine(hang, () => hungHealth);
     const good = await engine();
-    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [hung, good] }, { health: { intervalMs: 100, timeoutMs: 200 } });
+    const r = await started.router(
+      testPolicy({ defaultMode: 'fp8' }, ['fp8']),
+      { fp8: [hung, good] },
+      { health: { intervalMs: 100, timeoutMs: 200 } },
+    );
     hungHealth = 'hung';
     const res = await complete(r.http);
     expect(res.status).toBe(200);

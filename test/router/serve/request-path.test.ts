@@ -9,10 +9,19 @@ const started = closedAfterEachTest();
 const engine = started.engine;
 
 const complete = (base: string, body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-  fetch(`${base}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 4, ...body }) });
+  fetch(`${base}/v1/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 4, ...body }),
+  });
 
-const answerAfter = (ms: number, status = 200) => (_req: unknown, res: import('node:http').ServerResponse) =>
-  void setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end('{"choices":[{"text":"ok"}]}'), ms);
+const answerAfter =
+  (ms: number, status = 200) =>
+  (_req: unknown, res: import('node:http').ServerResponse) =>
+    void setTimeout(
+      () => res.writeHead(status, { 'content-type': 'application/json' }).end('{"choices":[{"text":"ok"}]}'),
+      ms,
+    );
 
 describe('the request path', () => {
   it('passes the request id and the classified request type on to the engine', async () => {
@@ -26,7 +35,11 @@ describe('the request path', () => {
   it('waits for a long non-streamed generation instead of cutting it at the first-byte timeout and re-running it', async () => {
     const slow = await engine(answerAfter(400));
     const spare = await engine();
-    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [slow, spare] }, { upstream: { firstByteTimeoutMs: 100 } });
+    const r = await started.router(
+      testPolicy({ defaultMode: 'fp8' }, ['fp8']),
+      { fp8: [slow, spare] },
+      { upstream: { firstByteTimeoutMs: 100 } },
+    );
     expect((await complete(r.http)).status).toBe(200);
     expect([slow.calls.length, spare.calls.length]).toEqual([1, 0]);
   });
@@ -34,7 +47,11 @@ describe('the request path', () => {
   it('answers 504 without trying another pod when a whole answer takes longer than allowed', async () => {
     const stuck = await engine(answerAfter(4000));
     const spare = await engine();
-    const r = await started.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [stuck, spare] }, { upstream: { generationTimeoutMs: 200 } });
+    const r = await started.router(
+      testPolicy({ defaultMode: 'fp8' }, ['fp8']),
+      { fp8: [stuck, spare] },
+      { upstream: { generationTimeoutMs: 200 } },
+    );
     expect((await complete(r.http)).status).toBe(504);
     expect(spare.calls).toHaveLength(0);
   });

@@ -22,7 +22,11 @@ export function batchingEngine(shape: BatchingShape): EngineHandler & { running(
     if (next) next();
   };
   const handler: EngineHandler = (_req, res, body) => {
-    const request = JSON.parse(body) as { max_tokens?: number; stream?: boolean; messages?: Array<{ content: string }> };
+    const request = JSON.parse(body) as {
+      max_tokens?: number;
+      stream?: boolean;
+      messages?: Array<{ content: string }>;
+    };
     const tokens = Math.max(1, request.max_tokens ?? 16);
     const promptTokens = Math.max(1, Math.round(JSON.stringify(request.messages ?? []).length / 4));
     const start = () => {
@@ -35,9 +39,17 @@ export function batchingEngine(shape: BatchingShape): EngineHandler & { running(
   return Object.assign(handler, { running: () => running, waiting: () => queue.length });
 }
 
-const chunk = (delta: object) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta }] })}\n\n`;
+const chunk = (delta: object) =>
+  `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta }] })}\n\n`;
 
-function generate(res: ServerResponse, stream: boolean, tokens: number, promptTokens: number, shape: BatchingShape, done: () => void): void {
+function generate(
+  res: ServerResponse,
+  stream: boolean,
+  tokens: number,
+  promptTokens: number,
+  shape: BatchingShape,
+  done: () => void,
+): void {
   const usage = { prompt_tokens: promptTokens, completion_tokens: tokens, total_tokens: promptTokens + tokens };
   let sent = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -55,8 +67,22 @@ function generate(res: ServerResponse, stream: boolean, tokens: number, promptTo
       timer = setTimeout(step, shape.interTokenMs);
       return;
     }
-    if (stream) res.end(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [], usage })}\n\ndata: [DONE]\n\n`);
-    else res.end(JSON.stringify({ id: 'c', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'tok '.repeat(tokens) }, finish_reason: 'length' }], usage }));
+    if (stream)
+      res.end(
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [], usage })}\n\ndata: [DONE]\n\n`,
+      );
+    else
+      res.end(
+        JSON.stringify({
+          id: 'c',
+          object: 'chat.completion',
+          model: 'm',
+          choices: [
+            { index: 0, message: { role: 'assistant', content: 'tok '.repeat(tokens) }, finish_reason: 'length' },
+          ],
+          usage,
+        }),
+      );
     done();
   };
   if (stream) res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -34,7 +34,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function testPolicy(routing: InferenceModePolicy['spec']['routing'], modes: readonly string[]): InferenceModePolicy {
+export function testPolicy(
+  routing: InferenceModePolicy['spec']['routing'],
+  modes: readonly string[],
+): InferenceModePolicy {
   return {
     apiVersion: 'modeswitch.io/v1alpha1',
     kind: 'InferenceModePolicy',
@@ -57,13 +60,26 @@ export async function startHarness(
     for (let i = 0; i < (setup.replicas ?? 1); i++) {
       const podName = `llama-${mode}-${i}`;
       list.push(
-        await startSimEngine({ mode: setup.preset, port: 0, servedModelName: MODEL, timeScale: 20, podName, namespace: NAMESPACE, logger: quiet, ...setup.engine }),
+        await startSimEngine({
+          mode: setup.preset,
+          port: 0,
+          servedModelName: MODEL,
+          timeScale: 20,
+          podName,
+          namespace: NAMESPACE,
+          logger: quiet,
+          ...setup.engine,
+        }),
       );
     }
     engines.set(mode, list);
     endpoints[mode] = list.map((e) => `${e.url}#${NAMESPACE}/${e.podName}`);
   }
-  const exporter = await startDcgmExporter({ sources: [...engines.values()].flat().map((e) => gpuSourceFromEngine(e)), port: 0, logger: quiet });
+  const exporter = await startDcgmExporter({
+    sources: [...engines.values()].flat().map((e) => gpuSourceFromEngine(e)),
+    port: 0,
+    logger: quiet,
+  });
   const router = createRouter({
     discovery: staticSource(policy, endpoints),
     listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0 },
@@ -102,19 +118,34 @@ export interface ChatResult {
 }
 
 /** POSTs a chat completion and reads the whole answer. */
-export async function chat(base: string, content: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<ChatResult> {
+export async function chat(
+  base: string,
+  content: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<ChatResult> {
   const res = await fetch(`${base}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: 16, ...extra }),
   });
-  return { status: res.status, mode: res.headers.get('x-modeswitch-mode'), rule: res.headers.get('x-modeswitch-rule'), requestId: res.headers.get('x-request-id'), body: await res.text() };
+  return {
+    status: res.status,
+    mode: res.headers.get('x-modeswitch-mode'),
+    rule: res.headers.get('x-modeswitch-rule'),
+    requestId: res.headers.get('x-request-id'),
+    body: await res.text(),
+  };
 }
 
 export type GenerateInit = Parameters<typeof create<typeof GenerateRequestSchema>>[1];
 
 /** One streaming Generate call through the harness's router: every event and the response metadata. */
-export function generateOver(h: Pick<Harness, 'grpc'>, req: GenerateInit, md = new Metadata()): Promise<{ events: GenerateResponse[]; headers: Metadata }> {
+export function generateOver(
+  h: Pick<Harness, 'grpc'>,
+  req: GenerateInit,
+  md = new Metadata(),
+): Promise<{ events: GenerateResponse[]; headers: Metadata }> {
   return new Promise((resolve, reject) => {
     const events: GenerateResponse[] = [];
     let headers = new Metadata();

@@ -26,13 +26,19 @@ const IDLE_METRICS = 'vllm:num_requests_waiting 0\nvllm:num_requests_running 0\n
 /** Never answers: the engine accepted the request and hangs. */
 export const hang: EngineHandler = () => undefined;
 
-export const ok: EngineHandler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices":[{"text":"ok"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}');
+export const ok: EngineHandler = (_req, res) =>
+  res
+    .writeHead(200, { 'content-type': 'application/json' })
+    .end('{"choices":[{"text":"ok"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}');
 
 /**
  * An engine whose /metrics answer and whose /health answers as `health()` says (200, 503, or never), and whose
  * generations `handle` answers.
  */
-export async function standInEngine(handle: EngineHandler = ok, health: () => 'ok' | 'failing' | 'hung' = () => 'ok'): Promise<StandInEngine> {
+export async function standInEngine(
+  handle: EngineHandler = ok,
+  health: () => 'ok' | 'failing' | 'hung' = () => 'ok',
+): Promise<StandInEngine> {
   const sockets = new Set<Socket>();
   const engine: StandInEngine = {
     url: '',
@@ -81,14 +87,25 @@ export interface RouterOver {
 }
 
 /** A router over stand-in engines (`mode → engines`), with a policy that can be swapped while it serves. */
-export async function routerOver(policy: InferenceModePolicy, engines: Record<string, StandInEngine[]>, options: Partial<RouterOptions> = {}): Promise<RouterOver> {
+export async function routerOver(
+  policy: InferenceModePolicy,
+  engines: Record<string, StandInEngine[]>,
+  options: Partial<RouterOptions> = {},
+): Promise<RouterOver> {
   let listener: DiscoveryListener | undefined;
   const router = createRouter({
     discovery: {
       async start(l) {
         listener = l;
         l.policy(policy);
-        l.endpoints(new Map(Object.entries(engines).map(([mode, list]) => [mode, list.map((e, i) => parseEndpoint(mode, `${e.url}#llm/${mode}-${i}`))])));
+        l.endpoints(
+          new Map(
+            Object.entries(engines).map(([mode, list]) => [
+              mode,
+              list.map((e, i) => parseEndpoint(mode, `${e.url}#llm/${mode}-${i}`)),
+            ]),
+          ),
+        );
       },
       async stop() {},
     },

@@ -36,7 +36,14 @@ describe('scraped pages', () => {
 
   it('reads dcgm-exporter per GPU with its pod, utilisation as 0..1', () => {
     const r = gpuReadingsOf(dcgm(5000, 7000));
-    expect(r[0]).toEqual({ gpu: 'GPU-a', pod: 'p-0', namespace: 'ns', powerWatts: 300.5, utilization: 0.8, energyMillijoules: 5000 });
+    expect(r[0]).toEqual({
+      gpu: 'GPU-a',
+      pod: 'p-0',
+      namespace: 'ns',
+      powerWatts: 300.5,
+      utilization: 0.8,
+      energyMillijoules: 5000,
+    });
     expect(r[2]).toEqual({ gpu: 'GPU-c', powerWatts: 90 });
   });
 
@@ -51,7 +58,17 @@ describe('telemetry store and mode view', () => {
   const setup = () => {
     const energy: Array<[string, number]> = [];
     const registry = new PodRegistry();
-    registry.update(new Map([['fp8', [{ url: 'http://a', mode: 'fp8', pod: 'p-0', namespace: 'ns', ready: true }, { url: 'http://b', mode: 'fp8', pod: 'p-1', namespace: 'ns', ready: true }]]]));
+    registry.update(
+      new Map([
+        [
+          'fp8',
+          [
+            { url: 'http://a', mode: 'fp8', pod: 'p-0', namespace: 'ns', ready: true },
+            { url: 'http://b', mode: 'fp8', pod: 'p-1', namespace: 'ns', ready: true },
+          ],
+        ],
+      ]),
+    );
     const power: Array<[string | undefined, string, number]> = [];
     const store = new TelemetryStore({
       modeOfPod: (ns, pod) => registry.all().find((p) => p.pod === pod && p.namespace === ns)?.mode,
@@ -59,7 +76,8 @@ describe('telemetry store and mode view', () => {
       onPodPower: (ns, pod, watts) => power.push([ns, pod, watts]),
       energyWindowMs: 10_000,
     });
-    const view = (now: number) => buildModeView({ modes: ['fp8'], podsOf: (m) => registry.pods(m), store, now, maxAgeMs: 5000 });
+    const view = (now: number) =>
+      buildModeView({ modes: ['fp8'], podsOf: (m) => registry.pods(m), store, now, maxAgeMs: 5000 });
     return { energy, power, registry, store, view };
   };
 
@@ -80,7 +98,10 @@ describe('telemetry store and mode view', () => {
     store.recordGpus(gpuReadingsOf(dcgm(1_500_000, 2_250_000)), 1000);
     // GPU-a's driver reloaded: its counter restarts at 100 J.
     store.recordGpus(gpuReadingsOf(dcgm(100_000, 2_500_000)), 2000);
-    expect(energy).toEqual([['fp8', 750], ['fp8', 350]]);
+    expect(energy).toEqual([
+      ['fp8', 750],
+      ['fp8', 350],
+    ]);
   });
 
   it('gives energy per generated token over the window', () => {
@@ -101,7 +122,14 @@ describe('telemetry store and mode view', () => {
     store.recordGpus(gpuReadingsOf(dcgm(0, 0)), 60);
     store.recordGpus(gpuReadingsOf(dcgm(0, 0, 'p-1')), 60);
     const s = view(100).states.get('fp8');
-    expect(s).toMatchObject({ readyPods: 2n, queueDepth: 4n, running: 2n, kvCacheUsage: 0.9, powerWatts: 1001, telemetryAgeSeconds: 0.1 });
+    expect(s).toMatchObject({
+      readyPods: 2n,
+      queueDepth: 4n,
+      running: 2n,
+      kvCacheUsage: 0.9,
+      powerWatts: 1001,
+      telemetryAgeSeconds: 0.1,
+    });
     expect(s?.gpuUtilization).toBeCloseTo(0.6);
     // Five seconds later everything is stale: unknown, not zero.
     expect(view(5100).states.get('fp8')).toEqual({ readyPods: 2n });
@@ -114,13 +142,24 @@ describe('telemetry store and mode view', () => {
 describe('memory follows the pod set', () => {
   it('drops every reading of pods and modes a rollout removed', () => {
     const registry = new PodRegistry();
-    const store = new TelemetryStore({ modeOfPod: (ns, pod) => registry.byPodName(ns, pod)?.mode, onEnergy: () => undefined, energyWindowMs: 10_000 });
+    const store = new TelemetryStore({
+      modeOfPod: (ns, pod) => registry.byPodName(ns, pod)?.mode,
+      onEnergy: () => undefined,
+      energyWindowMs: 10_000,
+    });
     // Ten rollouts, each replacing both pods of a mode with new names.
     for (let rollout = 0; rollout < 10; rollout++) {
-      const pods = [0, 1].map((i) => ({ url: `http://10.0.${rollout}.${i}`, mode: rollout % 2 === 0 ? 'fp8' : 'int4', pod: `p-${rollout}-${i}`, namespace: 'ns', ready: true }));
+      const pods = [0, 1].map((i) => ({
+        url: `http://10.0.${rollout}.${i}`,
+        mode: rollout % 2 === 0 ? 'fp8' : 'int4',
+        pod: `p-${rollout}-${i}`,
+        namespace: 'ns',
+        ready: true,
+      }));
       registry.update(new Map([[pods[0]!.mode, pods]]));
       store.retain(registry.all());
-      for (const p of pods) store.recordEngine(p.url, p.mode, { queueDepth: 0, generationTokens: 100 * rollout }, rollout);
+      for (const p of pods)
+        store.recordEngine(p.url, p.mode, { queueDepth: 0, generationTokens: 100 * rollout }, rollout);
       store.recordGpus(gpuReadingsOf(dcgm(1000 * rollout, 1000 * rollout, pods[0]!.pod)), rollout);
     }
     expect(store.size()).toEqual({ engines: 2, podGpus: 2, modes: 1 });

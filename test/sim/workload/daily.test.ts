@@ -2,7 +2,11 @@ import { dailyRateShare, dailyWorkload } from '../../../src/sim/workload/daily.j
 import type { TraceRecord } from '../../../src/sim/workload/trace.js';
 
 /** One request a second for an hour. */
-const hour: TraceRecord[] = Array.from({ length: 3600 }, (_, i) => ({ arrivalSeconds: i, inputTokens: 100 + i, outputTokens: 10 }));
+const hour: TraceRecord[] = Array.from({ length: 3600 }, (_, i) => ({
+  arrivalSeconds: i,
+  inputTokens: 100 + i,
+  outputTokens: 10,
+}));
 const options = { hours: 4, dayHours: 4, troughShare: 0.1, peakRateScale: 2, seed: 1 };
 
 describe('dailyWorkload', () => {
@@ -10,7 +14,9 @@ describe('dailyWorkload', () => {
     expect(dailyRateShare(0, options)).toBeCloseTo(0.1);
     expect(dailyRateShare(2 * 3600, options)).toBeCloseTo(1);
     const w = dailyWorkload(hour, options);
-    const perHour = [0, 1, 2, 3].map((h) => w.filter((r) => r.arrivalSeconds >= h * 3600 && r.arrivalSeconds < (h + 1) * 3600).length);
+    const perHour = [0, 1, 2, 3].map(
+      (h) => w.filter((r) => r.arrivalSeconds >= h * 3600 && r.arrivalSeconds < (h + 1) * 3600).length,
+    );
     // The peak hours run near twice the trace's rate (peakRateScale 2), the first hour well below.
     expect(perHour[1]! + perHour[2]!).toBeGreaterThan(2 * 7200 * 0.6);
     expect(perHour[0]!).toBeLessThan(perHour[1]! / 1.5);

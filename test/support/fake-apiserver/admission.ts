@@ -21,7 +21,10 @@ export function admit(resource: ApiResource, object: KubeObject, old: KubeObject
   const errors: FieldError[] = [...nameErrors(resource, object.metadata.name ?? '')];
   if (resource.schema) {
     pruneAndDefault(object, resource.schema);
-    const schemaErrors = [...validateAgainstSchema(object, resource.schema), ...findDuplicateListItems(object, resource.schema)];
+    const schemaErrors = [
+      ...validateAgainstSchema(object, resource.schema),
+      ...findDuplicateListItems(object, resource.schema),
+    ];
     errors.push(...schemaErrors);
     // CEL rules assume the structure the schema promises; the real server also skips them on malformed objects.
     if (schemaErrors.length === 0) errors.push(...evaluateCelRules(object, old, resource.schema));
@@ -36,5 +39,7 @@ function nameErrors(resource: ApiResource, name: string): FieldError[] {
   const rule = label
     ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
     : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-  return [{ field: 'metadata.name', reason: 'FieldValueInvalid', detail: `Invalid value: ${JSON.stringify(name)}: ${rule}` }];
+  return [
+    { field: 'metadata.name', reason: 'FieldValueInvalid', detail: `Invalid value: ${JSON.stringify(name)}: ${rule}` },
+  ];
 }

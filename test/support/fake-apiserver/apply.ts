@@ -51,11 +51,20 @@ export function applyConfiguration(options: ApplyOptions): KubeObject {
   const merged = live ? mergeInto(clone(live), config, scope, resource) : clone(config);
   let own = owners.find((o) => sameOwner(o, manager, 'Apply', subresource));
   // Shallow paths first: a dropped list item goes as a whole before its fields are looked for.
-  const dropped = [...(own?.fields ?? [])].filter((path) => !applied.has(path) && !owners.some((o) => o !== own && o.fields.has(path)));
+  const dropped = [...(own?.fields ?? [])].filter(
+    (path) => !applied.has(path) && !owners.some((o) => o !== own && o.fields.has(path)),
+  );
   for (const path of dropped.sort((a, b) => a.split(SEP).length - b.split(SEP).length)) removePath(merged, path);
   if (force) for (const owner of others) for (const path of applied.keys()) owner.fields.delete(path);
   if (!own) {
-    own = { manager, operation: 'Apply', apiVersion: config.apiVersion, time, fields: new Set(), ...(subresource ? { subresource } : {}) };
+    own = {
+      manager,
+      operation: 'Apply',
+      apiVersion: config.apiVersion,
+      time,
+      fields: new Set(),
+      ...(subresource ? { subresource } : {}),
+    };
     owners.push(own);
   }
   const changedOwnership = own.fields.size !== applied.size || [...applied.keys()].some((p) => !own.fields.has(p));
@@ -81,14 +90,17 @@ function mergeInto(live: KubeObject, config: KubeObject, scope: FieldScope, reso
 function mergeValue(live: unknown, applied: unknown, abstract: string[], resource: ApiResource): unknown {
   if (isPlainObject(live) && isPlainObject(applied)) {
     const result: Record<string, unknown> = { ...live };
-    for (const [key, value] of Object.entries(applied)) result[key] = mergeValue(live[key], value, [...abstract, key], resource);
+    for (const [key, value] of Object.entries(applied))
+      result[key] = mergeValue(live[key], value, [...abstract, key], resource);
     return result;
   }
   const keys = Array.isArray(live) && Array.isArray(applied) ? listMapKeys(resource, abstract) : undefined;
   if (keys && Array.isArray(live) && Array.isArray(applied)) {
     const result = [...live];
     for (const item of applied) {
-      const index = result.findIndex((old) => isPlainObject(old) && isPlainObject(item) && keys.every((k) => deepEqual(old[k], item[k])));
+      const index = result.findIndex(
+        (old) => isPlainObject(old) && isPlainObject(item) && keys.every((k) => deepEqual(old[k], item[k])),
+      );
       if (index >= 0) result[index] = mergeValue(result[index], item, [...abstract, '[]'], resource);
       else result.push(clone(item));
     }
@@ -103,13 +115,19 @@ function applyConflict(resource: ApiResource, name: string, conflicts: { owner: 
   for (const c of conflicts) byOwner.set(c.owner, [...(byOwner.get(c.owner) ?? []), displayPath(c.path)]);
   const n = conflicts.length;
   const parts = [...byOwner.entries()].map(([owner, paths]) =>
-    n === 1 ? `conflict with ${describeOwner(owner)}: ${paths[0] ?? ''}` : `conflicts with ${describeOwner(owner)}:\n${paths.map((p) => `- ${p}`).join('\n')}`,
+    n === 1
+      ? `conflict with ${describeOwner(owner)}: ${paths[0] ?? ''}`
+      : `conflicts with ${describeOwner(owner)}:\n${paths.map((p) => `- ${p}`).join('\n')}`,
   );
   const message = `Apply failed with ${n} conflict${n === 1 ? '' : 's'}: ${parts.join('\n')}`;
   return new ApiError(409, 'Conflict', message, {
     name,
     ...(resource.group ? { group: resource.group } : {}),
     kind: resource.plural,
-    causes: conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with ${describeOwner(c.owner)}`, field: displayPath(c.path) })),
+    causes: conflicts.map((c) => ({
+      type: 'FieldManagerConflict',
+      message: `conflict with ${describeOwner(c.owner)}`,
+      field: displayPath(c.path),
+    })),
   });
 }

@@ -33,15 +33,23 @@ export function evaluateCelRules(value: unknown, oldValue: unknown, schema: Sche
   return errors;
 }
 
-function walk(value: unknown, oldValue: unknown, schema: SchemaProps, path: (string | number)[], errors: FieldError[]): void {
+function walk(
+  value: unknown,
+  oldValue: unknown,
+  schema: SchemaProps,
+  path: (string | number)[],
+  errors: FieldError[],
+): void {
   if (value === undefined || value === null) return;
   for (const rule of schema['x-kubernetes-validations'] ?? []) {
     const error = checkRule(rule, value, oldValue, schema, path);
     if (error) errors.push(error);
   }
   if (Array.isArray(value) && schema.items) {
-    const keys = schema['x-kubernetes-list-type'] === 'map' ? schema['x-kubernetes-list-map-keys'] ?? [] : undefined;
-    value.forEach((item, i) => walk(item, keys ? oldItem(oldValue, item, keys) : undefined, schema.items as SchemaProps, [...path, i], errors));
+    const keys = schema['x-kubernetes-list-type'] === 'map' ? (schema['x-kubernetes-list-map-keys'] ?? []) : undefined;
+    value.forEach((item, i) =>
+      walk(item, keys ? oldItem(oldValue, item, keys) : undefined, schema.items as SchemaProps, [...path, i], errors),
+    );
   } else if (isPlainObject(value)) {
     const additional = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
     for (const [key, child] of Object.entries(value)) {
@@ -57,7 +65,13 @@ function oldItem(oldList: unknown, item: unknown, keys: string[]): unknown {
   return oldList.find((old) => isPlainObject(old) && keys.every((k) => old[k] === item[k]));
 }
 
-function checkRule(rule: ValidationRule, value: unknown, oldValue: unknown, schema: SchemaProps, path: (string | number)[]): FieldError | undefined {
+function checkRule(
+  rule: ValidationRule,
+  value: unknown,
+  oldValue: unknown,
+  schema: SchemaProps,
+  path: (string | number)[],
+): FieldError | undefined {
   const isTransition = rule.rule.includes('oldSelf');
   if (isTransition && oldValue === undefined) return undefined;
   const field = fieldPath(rule.fieldPath ? [...path, ...rule.fieldPath.replace(/^\./, '').split('.')] : path);
@@ -69,7 +83,11 @@ function checkRule(rule: ValidationRule, value: unknown, oldValue: unknown, sche
   const typeName = jsonTypeName(value);
   if (result instanceof Error || isCelError(result)) {
     const message = result instanceof Error ? result.message : String(result);
-    return { field, reason: 'FieldValueInvalid', detail: `Invalid value: "${typeName}": ${message} evaluating rule: ${rule.rule}` };
+    return {
+      field,
+      reason: 'FieldValueInvalid',
+      detail: `Invalid value: "${typeName}": ${message} evaluating rule: ${rule.rule}`,
+    };
   }
   const message = ruleMessage(rule, bindings);
   switch (rule.reason) {
@@ -102,7 +120,8 @@ function toCel(value: unknown, schema: SchemaProps | undefined): CelInput {
   if (isPlainObject(value)) {
     const additional = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
     const result: Record<string, CelInput> = {};
-    for (const [key, child] of Object.entries(value)) result[key] = toCel(child, schema?.properties?.[key] ?? additional);
+    for (const [key, child] of Object.entries(value))
+      result[key] = toCel(child, schema?.properties?.[key] ?? additional);
     return result as unknown as CelInput;
   }
   return value as CelInput;

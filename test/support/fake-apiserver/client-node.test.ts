@@ -5,7 +5,12 @@ import { startFakeApiServer, type FakeApiServer } from './index.js';
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 
 /** The Kubernetes Status an ApiException carries (body is a string for typed APIs, parsed for KubernetesObjectApi). */
-function statusOf(error: unknown): { code: number; reason: string; message: string; details?: { causes?: { field?: string }[] } } {
+function statusOf(error: unknown): {
+  code: number;
+  reason: string;
+  message: string;
+  details?: { causes?: { field?: string }[] };
+} {
   if (!(error instanceof k8s.ApiException)) throw error;
   const body = error.body as unknown;
   return typeof body === 'string' ? JSON.parse(body) : (body as ReturnType<typeof statusOf>);
@@ -51,8 +56,14 @@ describe('fake API server with @kubernetes/client-node', () => {
 
   it('creates, lists with label selectors and refuses duplicates with 409 AlreadyExists', async () => {
     await core.createNamespace({ body: { metadata: { name: 'crud' } } });
-    await core.createNamespacedConfigMap({ namespace: 'crud', body: { metadata: { name: 'a', labels: { tier: 'web', env: 'prod' } }, data: { k: 'v' } } });
-    await core.createNamespacedConfigMap({ namespace: 'crud', body: { metadata: { name: 'b', labels: { tier: 'db' } } } });
+    await core.createNamespacedConfigMap({
+      namespace: 'crud',
+      body: { metadata: { name: 'a', labels: { tier: 'web', env: 'prod' } }, data: { k: 'v' } },
+    });
+    await core.createNamespacedConfigMap({
+      namespace: 'crud',
+      body: { metadata: { name: 'b', labels: { tier: 'db' } } },
+    });
 
     const created = await core.readNamespacedConfigMap({ name: 'a', namespace: 'crud' });
     expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
@@ -68,16 +79,23 @@ describe('fake API server with @kubernetes/client-node', () => {
     expect(await names('env')).toEqual(['a']);
     expect(await names('!env')).toEqual(['b']);
 
-    const duplicate = await failure(core.createNamespacedConfigMap({ namespace: 'crud', body: { metadata: { name: 'a' } } }));
+    const duplicate = await failure(
+      core.createNamespacedConfigMap({ namespace: 'crud', body: { metadata: { name: 'a' } } }),
+    );
     expect(duplicate).toMatchObject({ code: 409, reason: 'AlreadyExists', message: 'configmaps "a" already exists' });
   });
 
   it('pages lists with limit and continue', async () => {
     await core.createNamespace({ body: { metadata: { name: 'paging' } } });
-    for (const name of ['p1', 'p2', 'p3']) await core.createNamespacedConfigMap({ namespace: 'paging', body: { metadata: { name } } });
+    for (const name of ['p1', 'p2', 'p3'])
+      await core.createNamespacedConfigMap({ namespace: 'paging', body: { metadata: { name } } });
     const first = await core.listNamespacedConfigMap({ namespace: 'paging', limit: 2 });
     expect(first.items.map((i) => i.metadata?.name)).toEqual(['p1', 'p2']);
-    const rest = await core.listNamespacedConfigMap({ namespace: 'paging', limit: 2, _continue: first.metadata?._continue ?? '' });
+    const rest = await core.listNamespacedConfigMap({
+      namespace: 'paging',
+      limit: 2,
+      _continue: first.metadata?._continue ?? '',
+    });
     expect(rest.items.map((i) => i.metadata?.name)).toEqual(['p3']);
     expect(rest.metadata?._continue).toBeUndefined();
   });
@@ -85,7 +103,10 @@ describe('fake API server with @kubernetes/client-node', () => {
   it('answers a replace with a stale resourceVersion with 409 Conflict', async () => {
     const deployment: k8s.V1Deployment = {
       metadata: { name: 'web', namespace: 'default' },
-      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1' }] } } },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1' }] } },
+      },
     };
     const created = await apps.createNamespacedDeployment({ namespace: 'default', body: deployment });
     expect(created.metadata?.generation).toBe(1);
@@ -95,41 +116,98 @@ describe('fake API server with @kubernetes/client-node', () => {
     expect(replaced.metadata?.generation).toBe(2);
 
     stale.spec!.replicas = 5;
-    const conflict = await failure(apps.replaceNamespacedDeployment({ name: 'web', namespace: 'default', body: stale }));
+    const conflict = await failure(
+      apps.replaceNamespacedDeployment({ name: 'web', namespace: 'default', body: stale }),
+    );
     expect(conflict.code).toBe(409);
     expect(conflict.reason).toBe('Conflict');
-    expect(conflict.message).toBe('Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again');
+    expect(conflict.message).toBe(
+      'Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again',
+    );
   });
 
   it('server-side applies: creates, removes fields the manager stopped applying, and reports conflicts', async () => {
     const config = (data: Record<string, string>): k8s.KubernetesObject & { data: Record<string, string> } => ({
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: 'default' }, data,
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'ssa', namespace: 'default' },
+      data,
     });
-    await objects.patch(config({ a: '1', b: '2' }), undefined, undefined, 'operator', undefined, k8s.PatchStrategy.ServerSideApply);
-    const shrunk = (await objects.patch(config({ a: '1' }), undefined, undefined, 'operator', undefined, k8s.PatchStrategy.ServerSideApply)) as k8s.V1ConfigMap;
+    await objects.patch(
+      config({ a: '1', b: '2' }),
+      undefined,
+      undefined,
+      'operator',
+      undefined,
+      k8s.PatchStrategy.ServerSideApply,
+    );
+    const shrunk = (await objects.patch(
+      config({ a: '1' }),
+      undefined,
+      undefined,
+      'operator',
+      undefined,
+      k8s.PatchStrategy.ServerSideApply,
+    )) as k8s.V1ConfigMap;
     expect(shrunk.data).toEqual({ a: '1' });
     expect(shrunk.metadata?.managedFields?.map((m) => [m.manager, m.operation])).toEqual([['operator', 'Apply']]);
 
-    const conflict = await failure(objects.patch(config({ a: 'other' }), undefined, undefined, 'intruder', undefined, k8s.PatchStrategy.ServerSideApply));
+    const conflict = await failure(
+      objects.patch(
+        config({ a: 'other' }),
+        undefined,
+        undefined,
+        'intruder',
+        undefined,
+        k8s.PatchStrategy.ServerSideApply,
+      ),
+    );
     expect(conflict.code).toBe(409);
     expect(conflict.reason).toBe('Conflict');
     expect(conflict.message).toBe('Apply failed with 1 conflict: conflict with "operator": .data.a');
     expect(conflict.details?.causes?.[0]?.field).toBe('.data.a');
 
     // Same value: shared ownership, no conflict; then force takes the field over.
-    await objects.patch(config({ a: '1' }), undefined, undefined, 'intruder', undefined, k8s.PatchStrategy.ServerSideApply);
-    const forced = (await objects.patch(config({ a: 'mine' }), undefined, undefined, 'intruder', true, k8s.PatchStrategy.ServerSideApply)) as k8s.V1ConfigMap;
+    await objects.patch(
+      config({ a: '1' }),
+      undefined,
+      undefined,
+      'intruder',
+      undefined,
+      k8s.PatchStrategy.ServerSideApply,
+    );
+    const forced = (await objects.patch(
+      config({ a: 'mine' }),
+      undefined,
+      undefined,
+      'intruder',
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    )) as k8s.V1ConfigMap;
     expect(forced.data).toEqual({ a: 'mine' });
     // The operator lost `a`, so applying without it removes nothing.
-    const after = (await objects.patch(config({ c: '3' }), undefined, undefined, 'operator', undefined, k8s.PatchStrategy.ServerSideApply)) as k8s.V1ConfigMap;
+    const after = (await objects.patch(
+      config({ c: '3' }),
+      undefined,
+      undefined,
+      'operator',
+      undefined,
+      k8s.PatchStrategy.ServerSideApply,
+    )) as k8s.V1ConfigMap;
     expect(after.data).toEqual({ a: 'mine', c: '3' });
   });
 
   it('server-side apply needs a field manager and rejects unknown patch types with 415', async () => {
     const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' } };
-    const noManager = await failure(objects.patch(body, undefined, undefined, undefined, undefined, k8s.PatchStrategy.ServerSideApply));
+    const noManager = await failure(
+      objects.patch(body, undefined, undefined, undefined, undefined, k8s.PatchStrategy.ServerSideApply),
+    );
     expect(noManager.code).toBe(422);
-    const response = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/ssa`, { method: 'PATCH', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    const response = await fetch(`${server.url}/api/v1/namespaces/default/configmaps/ssa`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(response.status).toBe(415);
     expect(await response.json()).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType', code: 415 });
   });
@@ -143,15 +221,29 @@ describe('fake API server with @kubernetes/client-node', () => {
     const request = await watch.watch(
       '/api/v1/namespaces/watched/configmaps',
       { resourceVersion: start, allowWatchBookmarks: true, labelSelector: 'watch=me' },
-      (type, object: k8s.V1ConfigMap) => events.push({ type, name: object.metadata?.name, rv: object.metadata?.resourceVersion }),
+      (type, object: k8s.V1ConfigMap) =>
+        events.push({ type, name: object.metadata?.name, rv: object.metadata?.resourceVersion }),
       (error) => (ended = error),
     );
-    await core.createNamespacedConfigMap({ namespace: 'watched', body: { metadata: { name: 'seen', labels: { watch: 'me' } } } });
+    await core.createNamespacedConfigMap({
+      namespace: 'watched',
+      body: { metadata: { name: 'seen', labels: { watch: 'me' } } },
+    });
     await core.createNamespacedConfigMap({ namespace: 'watched', body: { metadata: { name: 'unseen' } } });
-    await core.patchNamespacedConfigMap({ name: 'seen', namespace: 'watched', body: { data: { x: '1' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { name: 'seen', namespace: 'watched', body: { data: { x: '1' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await core.deleteNamespacedConfigMap({ name: 'seen', namespace: 'watched' });
-    await eventually(() => events.some((e) => e.type === 'BOOKMARK') && events.some((e) => e.type === 'DELETED'), 'watch events');
-    expect(events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.name}`)).toEqual(['ADDED seen', 'MODIFIED seen', 'DELETED seen']);
+    await eventually(
+      () => events.some((e) => e.type === 'BOOKMARK') && events.some((e) => e.type === 'DELETED'),
+      'watch events',
+    );
+    expect(events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.name}`)).toEqual([
+      'ADDED seen',
+      'MODIFIED seen',
+      'DELETED seen',
+    ]);
     const bookmark = events.find((e) => e.type === 'BOOKMARK');
     expect(Number(bookmark?.rv)).toBeGreaterThanOrEqual(Number(start));
 
@@ -161,9 +253,14 @@ describe('fake API server with @kubernetes/client-node', () => {
 
     server.faults.compact();
     const expired: { type: string; code?: number; reason?: string }[] = [];
-    await watch.watch('/api/v1/namespaces/watched/configmaps', { resourceVersion: start }, (type, object: { code?: number; reason?: string }) => {
-      expired.push({ type, code: object.code, reason: object.reason });
-    }, () => undefined);
+    await watch.watch(
+      '/api/v1/namespaces/watched/configmaps',
+      { resourceVersion: start },
+      (type, object: { code?: number; reason?: string }) => {
+        expired.push({ type, code: object.code, reason: object.reason });
+      },
+      () => undefined,
+    );
     await eventually(() => expired.length > 0, 'the 410 error event');
     expect(expired).toEqual([{ type: 'ERROR', code: 410, reason: 'Expired' }]);
   });
@@ -172,7 +269,12 @@ describe('fake API server with @kubernetes/client-node', () => {
     await core.createNamespace({ body: { metadata: { name: 'informed' } } });
     await core.createNamespacedConfigMap({ namespace: 'informed', body: { metadata: { name: 'before' } } });
     const path = '/api/v1/namespaces/informed/configmaps';
-    const informer = new k8s.ListWatch<k8s.V1ConfigMap>(path, new k8s.Watch(kc), () => core.listNamespacedConfigMap({ namespace: 'informed' }), false);
+    const informer = new k8s.ListWatch<k8s.V1ConfigMap>(
+      path,
+      new k8s.Watch(kc),
+      () => core.listNamespacedConfigMap({ namespace: 'informed' }),
+      false,
+    );
     const added: string[] = [];
     informer.on(k8s.ADD, (o) => added.push(o.metadata?.name ?? ''));
     await informer.start();
@@ -184,7 +286,12 @@ describe('fake API server with @kubernetes/client-node', () => {
       server.faults.dropWatches();
       await core.createNamespacedConfigMap({ namespace: 'informed', body: { metadata: { name: 'after-compaction' } } });
       await eventually(() => informer.list('informed').length === 3, 'the informer to relist');
-      expect(informer.list('informed').map((o) => o.metadata?.name).sort()).toEqual(['after-compaction', 'before', 'during']);
+      expect(
+        informer
+          .list('informed')
+          .map((o) => o.metadata?.name)
+          .sort(),
+      ).toEqual(['after-compaction', 'before', 'during']);
     } finally {
       await informer.stop();
     }

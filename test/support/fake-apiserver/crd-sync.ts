@@ -16,7 +16,8 @@ export interface CrdSyncOptions {
 export function syncCrdsToRegistry(options: CrdSyncOptions): void {
   const { store, registry, writer } = options;
   store.subscribe((event) => {
-    if (event.resource.group !== 'apiextensions.k8s.io' || event.resource.plural !== 'customresourcedefinitions') return;
+    if (event.resource.group !== 'apiextensions.k8s.io' || event.resource.plural !== 'customresourcedefinitions')
+      return;
     const name = event.object.metadata.name ?? '';
     if (event.type !== 'DELETED') {
       registry.setCrdResources(name, resourcesOfCrd(event.object));
@@ -25,7 +26,8 @@ export function syncCrdsToRegistry(options: CrdSyncOptions): void {
     const served = resourcesOfCrd(event.object);
     const first = served.map((r) => registry.lookup(r.group, r.version, r.plural)).find((r) => r !== undefined);
     if (first) {
-      for (const object of store.list(first)) writer.delete(first, object.metadata.namespace ?? '', object.metadata.name ?? '');
+      for (const object of store.list(first))
+        writer.delete(first, object.metadata.namespace ?? '', object.metadata.name ?? '');
     }
     registry.setCrdResources(name, []);
   });

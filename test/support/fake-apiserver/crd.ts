@@ -15,7 +15,14 @@ interface CrdVersion {
 interface CrdSpec {
   group: string;
   scope: 'Namespaced' | 'Cluster';
-  names: { kind: string; plural: string; singular?: string; listKind?: string; shortNames?: string[]; categories?: string[] };
+  names: {
+    kind: string;
+    plural: string;
+    singular?: string;
+    listKind?: string;
+    shortNames?: string[];
+    categories?: string[];
+  };
   versions: CrdVersion[];
 }
 
@@ -23,7 +30,9 @@ interface CrdSpec {
 export function resourcesOfCrd(crd: KubeObject): ApiResource[] {
   const spec = crd['spec'] as CrdSpec | undefined;
   if (!spec?.group || !spec.names?.kind || !spec.names.plural || !Array.isArray(spec.versions)) {
-    throw new Error(`CustomResourceDefinition ${crd.metadata.name ?? '?'} lacks spec.group, spec.names or spec.versions`);
+    throw new Error(
+      `CustomResourceDefinition ${crd.metadata.name ?? '?'} lacks spec.group, spec.names or spec.versions`,
+    );
   }
   return spec.versions
     .filter((v) => v.served !== false)
@@ -48,7 +57,11 @@ export function resourcesOfCrd(crd: KubeObject): ApiResource[] {
 export function establishedCrdStatus(crd: KubeObject, now: string): Record<string, unknown> {
   const spec = crd['spec'] as CrdSpec;
   const condition = (type: string, reason: string, message: string) => ({
-    type, status: 'True', lastTransitionTime: now, reason, message,
+    type,
+    status: 'True',
+    lastTransitionTime: now,
+    reason,
+    message,
   });
   return {
     acceptedNames: spec.names,
@@ -62,7 +75,9 @@ export function establishedCrdStatus(crd: KubeObject, now: string): Record<strin
 
 /** Every CustomResourceDefinition in the *.yaml / *.yml files of a folder (multi-document files allowed). */
 export function readCrdFiles(dir: string): KubeObject[] {
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
   const crds: KubeObject[] = [];
   for (const file of files) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {

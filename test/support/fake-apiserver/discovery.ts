@@ -22,9 +22,16 @@ export const SERVER_VERSION = {
 export function discoveryDocument(path: string, registry: ResourceRegistry, serverAddress: string): object | undefined {
   if (path === '/version') return SERVER_VERSION;
   if (path === '/api') {
-    return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+    return {
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+    };
   }
-  const groups = registry.groupVersions().filter((g) => g.group !== '').map(groupDocument);
+  const groups = registry
+    .groupVersions()
+    .filter((g) => g.group !== '')
+    .map(groupDocument);
   if (path === '/apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups };
   const parts = path.split('/').filter((p) => p !== '');
   if (parts[0] === 'api' && parts.length === 2) return resourceList(registry, '', parts[1] ?? '');
@@ -67,5 +74,11 @@ function describe(resource: ApiResource) {
 }
 
 function describeStatus(resource: ApiResource) {
-  return { name: `${resource.plural}/status`, singularName: '', namespaced: resource.namespaced, kind: resource.kind, verbs: ['get', 'patch', 'update'] };
+  return {
+    name: `${resource.plural}/status`,
+    singularName: '',
+    namespaced: resource.namespaced,
+    kind: resource.kind,
+    verbs: ['get', 'patch', 'update'],
+  };
 }

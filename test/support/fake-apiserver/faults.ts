@@ -69,11 +69,18 @@ export class Faults {
       names.delete(resource.plural);
       names.delete(`${resource.plural}.${resource.group}`);
     }
-    const rule = this.rules.find((r) => r.remaining > 0 && (!r.verb || r.verb === verb) && (!r.resource || names.has(r.resource)));
+    const rule = this.rules.find(
+      (r) => r.remaining > 0 && (!r.verb || r.verb === verb) && (!r.resource || names.has(r.resource)),
+    );
     if (!rule) return undefined;
     rule.remaining--;
     this.rules = this.rules.filter((r) => r.remaining > 0);
     const message = rule.message ?? `injected fault: ${verb} ${resource.plural} answered ${rule.status}`;
-    return new ApiError(rule.status, reasonForCode(rule.status), message, rule.status === 429 ? { retryAfterSeconds: 1 } : {});
+    return new ApiError(
+      rule.status,
+      reasonForCode(rule.status),
+      message,
+      rule.status === 429 ? { retryAfterSeconds: 1 } : {},
+    );
   }
 }

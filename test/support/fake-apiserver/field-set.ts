@@ -119,7 +119,9 @@ export function displayPath(path: string): string {
     .map((segment) => {
       if (segment.startsWith('f:')) return `.${segment.slice(2)}`;
       const keys = JSON.parse(segment.slice(2)) as Record<string, unknown>;
-      return `[${Object.entries(keys).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+      return `[${Object.entries(keys)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`;
     })
     .join('');
 }
@@ -135,7 +137,9 @@ export function removePath(root: Record<string, unknown>, path: string): void {
       node = node[segment.slice(2)];
     } else if (segment.startsWith('k:') && Array.isArray(node)) {
       const keys = JSON.parse(segment.slice(2)) as Record<string, unknown>;
-      const index = node.findIndex((item) => isPlainObject(item) && Object.entries(keys).every(([k, v]) => item[k] === v));
+      const index = node.findIndex(
+        (item) => isPlainObject(item) && Object.entries(keys).every(([k, v]) => item[k] === v),
+      );
       if (index < 0) return;
       parents.push({ container: node, at: index });
       node = node[index];

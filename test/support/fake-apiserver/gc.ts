@@ -13,7 +13,11 @@ export interface GarbageCollectorPort {
  * After an owner is gone (or, in foreground deletion, while it waits): a dependent that still has another live
  * owner only loses the reference; one with no live owner left is deleted with the same policy.
  */
-export function collectGarbage(port: GarbageCollectorPort, owner: KubeObject, policy: 'Background' | 'Foreground'): void {
+export function collectGarbage(
+  port: GarbageCollectorPort,
+  owner: KubeObject,
+  policy: 'Background' | 'Foreground',
+): void {
   const ownerUid = owner.metadata.uid ?? '';
   for (const uid of port.store.dependentsOf(ownerUid)) {
     const dependent = port.store.findByUid(uid);
@@ -22,7 +26,10 @@ export function collectGarbage(port: GarbageCollectorPort, owner: KubeObject, po
     const otherLiveOwner = refs.some((ref) => ref.uid !== ownerUid && isLive(port.store, ref.uid));
     if (otherLiveOwner && policy === 'Background') {
       const remaining = refs.filter((ref) => ref.uid !== ownerUid);
-      port.update(dependent.resource, { ...dependent.object, metadata: { ...dependent.object.metadata, ownerReferences: remaining } });
+      port.update(dependent.resource, {
+        ...dependent.object,
+        metadata: { ...dependent.object.metadata, ownerReferences: remaining },
+      });
     } else if (!otherLiveOwner) port.delete(dependent.resource, dependent.object, policy);
   }
 }
@@ -60,6 +67,9 @@ export function orphanDependents(port: GarbageCollectorPort, ownerUid: string): 
     const dependent = port.store.findByUid(uid);
     if (!dependent) continue;
     const remaining = (dependent.object.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== ownerUid);
-    port.update(dependent.resource, { ...dependent.object, metadata: { ...dependent.object.metadata, ownerReferences: remaining } });
+    port.update(dependent.resource, {
+      ...dependent.object,
+      metadata: { ...dependent.object.metadata, ownerReferences: remaining },
+    });
   }
 }

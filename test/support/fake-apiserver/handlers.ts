@@ -1,6 +1,14 @@
 import { parse as parseYaml } from 'yaml';
 import { applyConfiguration } from './apply.js';
-import { ApiError, badRequest, BODY_TYPES, methodNotAllowed, notFound, PATCH_TYPES, unsupportedMediaType } from './errors.js';
+import {
+  ApiError,
+  badRequest,
+  BODY_TYPES,
+  methodNotAllowed,
+  notFound,
+  PATCH_TYPES,
+  unsupportedMediaType,
+} from './errors.js';
 import type { Verb } from './faults.js';
 import { jsonPatch, mergePatch } from './patch.js';
 import { apiVersionOf, type ApiResource } from './resources.js';
@@ -80,7 +88,10 @@ function getOrThrow(ctx: HandlerContext, req: ResourceRequest): KubeObject {
 }
 
 function listObjects(ctx: HandlerContext, req: ResourceRequest): object {
-  const selector = parseSelector(req.query.get('labelSelector') ?? undefined, req.query.get('fieldSelector') ?? undefined);
+  const selector = parseSelector(
+    req.query.get('labelSelector') ?? undefined,
+    req.query.get('fieldSelector') ?? undefined,
+  );
   const all = ctx.store.list(req.resource, req.namespace).filter((o) => matchesSelector(selector, o));
   all.sort((a, b) => orderKey(a).localeCompare(orderKey(b)));
   const limit = Number(req.query.get('limit') ?? 0);
@@ -105,8 +116,19 @@ function listObjects(ctx: HandlerContext, req: ResourceRequest): object {
   return { apiVersion: apiVersionOf(req.resource), kind: req.resource.listKind, metadata, items };
 }
 
-function table(ctx: HandlerContext, req: ResourceRequest, objects: KubeObject[], metadata: Record<string, unknown>): object {
-  const rendered = toTable(req.resource, objects, String(ctx.store.currentResourceVersion()), ctx.clock.now(), req.query.get('includeObject')) as { metadata: object };
+function table(
+  ctx: HandlerContext,
+  req: ResourceRequest,
+  objects: KubeObject[],
+  metadata: Record<string, unknown>,
+): object {
+  const rendered = toTable(
+    req.resource,
+    objects,
+    String(ctx.store.currentResourceVersion()),
+    ctx.clock.now(),
+    req.query.get('includeObject'),
+  ) as { metadata: object };
   return { ...rendered, metadata: { ...rendered.metadata, ...metadata } };
 }
 
@@ -117,7 +139,8 @@ function orderKey(object: KubeObject): string {
 /** JSON (or YAML) bodies of POST, PUT and DELETE; protobuf and CBOR, which the real server also takes, answer 415. */
 function parseJsonBody(req: ResourceRequest): unknown {
   const type = req.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (req.verb !== 'patch' && type !== '' && type !== 'application/json' && type !== 'application/yaml') throw unsupportedMediaType(req.contentType, BODY_TYPES);
+  if (req.verb !== 'patch' && type !== '' && type !== 'application/json' && type !== 'application/yaml')
+    throw unsupportedMediaType(req.contentType, BODY_TYPES);
   try {
     return type === 'application/yaml' ? parseYaml(req.body.toString('utf8')) : JSON.parse(req.body.toString('utf8'));
   } catch (error) {
@@ -136,11 +159,15 @@ function objectBody(req: ResourceRequest, value: unknown): KubeObject {
     object.metadata.namespace = req.namespace ?? object.metadata.namespace;
   }
   if (req.name !== undefined && object.metadata.name !== undefined && object.metadata.name !== req.name) {
-    throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${req.name})`);
+    throw badRequest(
+      `the name of the object (${object.metadata.name}) does not match the name on the URL (${req.name})`,
+    );
   }
   if (req.name !== undefined) object.metadata.name = req.name;
   if (object.kind !== undefined && object.kind !== req.resource.kind) {
-    throw badRequest(`the kind of the object (${String(object.kind)}) does not match the resource (${req.resource.kind})`);
+    throw badRequest(
+      `the kind of the object (${String(object.kind)}) does not match the resource (${req.resource.kind})`,
+    );
   }
   return object;
 }
@@ -157,8 +184,12 @@ function update(ctx: HandlerContext, req: ResourceRequest): KubeObject {
 
 function remove(ctx: HandlerContext, req: ResourceRequest, name: string): KubeObject {
   const text = req.body.toString('utf8').trim();
-  const options = (text ? parseJsonBody(req) : {}) as { propagationPolicy?: PropagationPolicy; preconditions?: { uid?: string; resourceVersion?: string } };
-  const propagationPolicy = (req.query.get('propagationPolicy') as PropagationPolicy | null) ?? options.propagationPolicy;
+  const options = (text ? parseJsonBody(req) : {}) as {
+    propagationPolicy?: PropagationPolicy;
+    preconditions?: { uid?: string; resourceVersion?: string };
+  };
+  const propagationPolicy =
+    (req.query.get('propagationPolicy') as PropagationPolicy | null) ?? options.propagationPolicy;
   return ctx.writer.delete(req.resource, req.namespace ?? '', name, {
     ...(propagationPolicy ? { propagationPolicy } : {}),
     ...(options.preconditions ? { preconditions: options.preconditions } : {}),
@@ -166,10 +197,20 @@ function remove(ctx: HandlerContext, req: ResourceRequest, name: string): KubeOb
 }
 
 function deleteCollection(ctx: HandlerContext, req: ResourceRequest): object {
-  const selector = parseSelector(req.query.get('labelSelector') ?? undefined, req.query.get('fieldSelector') ?? undefined);
+  const selector = parseSelector(
+    req.query.get('labelSelector') ?? undefined,
+    req.query.get('fieldSelector') ?? undefined,
+  );
   const victims = ctx.store.list(req.resource, req.namespace).filter((o) => matchesSelector(selector, o));
-  const items = victims.map((o) => shown(req.resource, ctx.writer.delete(req.resource, o.metadata.namespace ?? '', o.metadata.name ?? '')));
-  return { apiVersion: apiVersionOf(req.resource), kind: req.resource.listKind, metadata: { resourceVersion: String(ctx.store.currentResourceVersion()) }, items };
+  const items = victims.map((o) =>
+    shown(req.resource, ctx.writer.delete(req.resource, o.metadata.namespace ?? '', o.metadata.name ?? '')),
+  );
+  return {
+    apiVersion: apiVersionOf(req.resource),
+    kind: req.resource.listKind,
+    metadata: { resourceVersion: String(ctx.store.currentResourceVersion()) },
+    items,
+  };
 }
 
 /**
@@ -180,7 +221,11 @@ function patch(ctx: HandlerContext, req: ResourceRequest): HandlerResult {
   const type = req.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   const subresource = req.subresource === 'status' ? ({ subresource: 'status' } as const) : {};
   if (type === 'application/apply-patch+yaml') return apply(ctx, req);
-  if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json' && type !== 'application/json-patch+json') {
+  if (
+    type !== 'application/merge-patch+json' &&
+    type !== 'application/strategic-merge-patch+json' &&
+    type !== 'application/json-patch+json'
+  ) {
     throw unsupportedMediaType(req.contentType, PATCH_TYPES);
   }
   if (req.query.get('force')) throw badRequest('force is only allowed for apply patches');
@@ -188,12 +233,20 @@ function patch(ctx: HandlerContext, req: ResourceRequest): HandlerResult {
   const body = parseJsonBody(req);
   const patched = type === 'application/json-patch+json' ? jsonPatch(current, body) : mergePatch(current, body);
   const object = objectBody(req, patched);
-  return { status: 200, body: shown(req.resource, ctx.writer.update(req.resource, object, { manager: manager(req), ...subresource })) };
+  return {
+    status: 200,
+    body: shown(req.resource, ctx.writer.update(req.resource, object, { manager: manager(req), ...subresource })),
+  };
 }
 
 function apply(ctx: HandlerContext, req: ResourceRequest): HandlerResult {
   const fieldManager = req.query.get('fieldManager');
-  if (!fieldManager) throw new ApiError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+  if (!fieldManager)
+    throw new ApiError(
+      422,
+      'Invalid',
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+    );
   const text = req.body.toString('utf8');
   let parsed: unknown;
   try {
@@ -202,9 +255,12 @@ function apply(ctx: HandlerContext, req: ResourceRequest): HandlerResult {
     throw badRequest(`error decoding YAML: ${(error as Error).message}`);
   }
   const config = objectBody(req, parsed);
-  if (!config.apiVersion || !config.kind) throw badRequest(`invalid object type: ${String(config.apiVersion ?? '')}, Kind=${String(config.kind ?? '')}`);
+  if (!config.apiVersion || !config.kind)
+    throw badRequest(`invalid object type: ${String(config.apiVersion ?? '')}, Kind=${String(config.kind ?? '')}`);
   if (config.apiVersion !== apiVersionOf(req.resource)) {
-    throw badRequest(`the API version in the data (${config.apiVersion}) does not match the expected API version (${apiVersionOf(req.resource)})`);
+    throw badRequest(
+      `the API version in the data (${config.apiVersion}) does not match the expected API version (${apiVersionOf(req.resource)})`,
+    );
   }
   const live = ctx.store.get(req.resource, req.namespace ?? '', req.name ?? '');
   const subresource = req.subresource === 'status' ? ('status' as const) : undefined;

@@ -15,5 +15,12 @@ export { Faults, type FailNextOptions, type Verb } from './faults.js';
 export { RequestLog, type RequestRecord, type RequestFilter } from './request-log.js';
 export { ApiError, type Status } from './errors.js';
 export { kubeconfigYaml, writeKubeconfigFile } from './kubeconfig.js';
-export { systemClock, type Clock, type KubeObject, type ObjectMeta, type OwnerReference, type ManagedFieldsEntry } from './types.js';
+export {
+  systemClock,
+  type Clock,
+  type KubeObject,
+  type ObjectMeta,
+  type OwnerReference,
+  type ManagedFieldsEntry,
+} from './types.js';
 export type { DeleteOptions, PropagationPolicy } from './writes.js';

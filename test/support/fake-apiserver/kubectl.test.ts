@@ -34,7 +34,8 @@ describe('fake API server with the real kubectl', () => {
   let server: FakeApiServer;
   let dir: string;
   let kubeconfig: string;
-  const kubectl = (args: string[], stdin?: string) => runKubectl(args, { kubeconfig, ...(stdin === undefined ? {} : { stdin }) });
+  const kubectl = (args: string[], stdin?: string) =>
+    runKubectl(args, { kubeconfig, ...(stdin === undefined ? {} : { stdin }) });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fake-apiserver-kubectl-'));
@@ -49,12 +50,23 @@ describe('fake API server with the real kubectl', () => {
   });
 
   it('applies a CRD, then a custom resource and a Deployment server-side, and lists them by short name', async () => {
-    const crd = await kubectl(['apply', '--server-side', '--validate=false', '-f', '-'], readFileSync(CRD_FILE, 'utf8'));
-    expect(crd).toMatchObject({ code: 0, stdout: 'customresourcedefinition.apiextensions.k8s.io/inferencemodepolicies.modeswitch.io serverside-applied\n' });
+    const crd = await kubectl(
+      ['apply', '--server-side', '--validate=false', '-f', '-'],
+      readFileSync(CRD_FILE, 'utf8'),
+    );
+    expect(crd).toMatchObject({
+      code: 0,
+      stdout: 'customresourcedefinition.apiextensions.k8s.io/inferencemodepolicies.modeswitch.io serverside-applied\n',
+    });
 
-    const applied = await kubectl(['apply', '--server-side', '--validate=false', '-f', '-'], `${POLICY}---\n${DEPLOYMENT}`);
+    const applied = await kubectl(
+      ['apply', '--server-side', '--validate=false', '-f', '-'],
+      `${POLICY}---\n${DEPLOYMENT}`,
+    );
     expect(applied.stderr).toBe('');
-    expect(applied.stdout).toBe('inferencemodepolicy.modeswitch.io/llama serverside-applied\ndeployment.apps/web serverside-applied\n');
+    expect(applied.stdout).toBe(
+      'inferencemodepolicy.modeswitch.io/llama serverside-applied\ndeployment.apps/web serverside-applied\n',
+    );
 
     const listed = await kubectl(['get', 'imp']);
     expect(listed.code).toBe(0);
@@ -62,19 +74,34 @@ describe('fake API server with the real kubectl', () => {
     expect(listed.stdout).toMatch(/^NAME\s+MODEL\s+AGE\nllama\s+meta-llama\/Llama-3\.1-8B-Instruct\s+\d+s\n$/);
 
     const json = await kubectl(['get', 'imp', 'llama', '-o', 'json', '--show-managed-fields']);
-    const object = JSON.parse(json.stdout) as { spec: { modes: { name: string; replicas: number }[] }; metadata: { managedFields: { manager: string; operation: string }[] } };
-    expect(object.spec.modes.map((m) => [m.name, m.replicas])).toEqual([['fp16', 1], ['fp8', 1]]);
+    const object = JSON.parse(json.stdout) as {
+      spec: { modes: { name: string; replicas: number }[] };
+      metadata: { managedFields: { manager: string; operation: string }[] };
+    };
+    expect(object.spec.modes.map((m) => [m.name, m.replicas])).toEqual([
+      ['fp16', 1],
+      ['fp8', 1],
+    ]);
     expect(object.metadata.managedFields.map((m) => [m.manager, m.operation])).toEqual([['kubectl', 'Apply']]);
 
     expect(server.store.get('apps/v1', 'Deployment', 'web', 'default')?.metadata.generation).toBe(1);
     const patches = server.requestLog.entries({ verb: 'patch' });
-    expect(patches.map((r) => r.contentType)).toEqual(['application/apply-patch+yaml', 'application/apply-patch+yaml', 'application/apply-patch+yaml']);
+    expect(patches.map((r) => r.contentType)).toEqual([
+      'application/apply-patch+yaml',
+      'application/apply-patch+yaml',
+      'application/apply-patch+yaml',
+    ]);
   });
 
   it('shows the API server validation message for an invalid policy', async () => {
-    const invalid = await kubectl(['apply', '--server-side', '--validate=false', '-f', '-'], POLICY.replace('defaultMode: fp8', 'defaultMode: int4'));
+    const invalid = await kubectl(
+      ['apply', '--server-side', '--validate=false', '-f', '-'],
+      POLICY.replace('defaultMode: fp8', 'defaultMode: int4'),
+    );
     expect(invalid.code).not.toBe(0);
-    expect(invalid.stderr).toContain('The InferenceModePolicy "llama" is invalid: spec.routing.defaultMode: Invalid value: "object": routing.defaultMode must name one of spec.modes');
+    expect(invalid.stderr).toContain(
+      'The InferenceModePolicy "llama" is invalid: spec.routing.defaultMode: Invalid value: "object": routing.defaultMode must name one of spec.modes',
+    );
   });
 
   it('deletes objects and waits for them to be gone', async () => {

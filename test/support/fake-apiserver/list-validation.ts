@@ -4,7 +4,11 @@ import type { SchemaProps } from './resources.js';
 import { isPlainObject } from './types.js';
 
 /** `x-kubernetes-list-type: map` items with equal keys, and repeated `set` items: the server's "Duplicate value". */
-export function findDuplicateListItems(value: unknown, schema: SchemaProps, path: (string | number)[] = []): FieldError[] {
+export function findDuplicateListItems(
+  value: unknown,
+  schema: SchemaProps,
+  path: (string | number)[] = [],
+): FieldError[] {
   const errors: FieldError[] = [];
   if (Array.isArray(value)) {
     const listType = schema['x-kubernetes-list-type'];
@@ -14,7 +18,11 @@ export function findDuplicateListItems(value: unknown, schema: SchemaProps, path
       if (listType === 'map' || listType === 'set') {
         const identity = listType === 'map' ? keyTuple(item, keys) : JSON.stringify(item);
         if (seen.has(identity)) {
-          errors.push({ field: fieldPath([...path, index]), reason: 'FieldValueDuplicate', detail: `Duplicate value: ${describe(item, keys, listType)}` });
+          errors.push({
+            field: fieldPath([...path, index]),
+            reason: 'FieldValueDuplicate',
+            detail: `Duplicate value: ${describe(item, keys, listType)}`,
+          });
         }
         seen.add(identity);
       }

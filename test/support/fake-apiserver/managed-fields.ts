@@ -39,7 +39,12 @@ export function encodeManagedFields(owners: Ownership[]): ManagedFieldsEntry[] {
     }));
 }
 
-export function sameOwner(o: Ownership, manager: string, operation: Ownership['operation'], subresource: string | undefined): boolean {
+export function sameOwner(
+  o: Ownership,
+  manager: string,
+  operation: Ownership['operation'],
+  subresource: string | undefined,
+): boolean {
   return o.manager === manager && o.operation === operation && o.subresource === subresource;
 }
 
@@ -64,13 +69,21 @@ export function ownershipAfterUpdate(options: UpdateOwnershipOptions): ManagedFi
   const oldFields = before ? collectFields(before, resource, scope) : new Map<string, unknown>();
   const newFields = collectFields(after, resource, scope);
   const changed = new Set<string>();
-  for (const [path, value] of newFields) if (!oldFields.has(path) || !deepEqual(oldFields.get(path), value)) changed.add(path);
+  for (const [path, value] of newFields)
+    if (!oldFields.has(path) || !deepEqual(oldFields.get(path), value)) changed.add(path);
   const removed = [...oldFields.keys()].filter((path) => !newFields.has(path));
   const owners = decodeManagedFields(base);
   if (changed.size === 0 && removed.length === 0) return base ?? [];
   let own = owners.find((o) => sameOwner(o, manager, 'Update', subresource));
   if (!own) {
-    own = { manager, operation: 'Update', apiVersion: after.apiVersion, time, fields: new Set(), ...(subresource ? { subresource } : {}) };
+    own = {
+      manager,
+      operation: 'Update',
+      apiVersion: after.apiVersion,
+      time,
+      fields: new Set(),
+      ...(subresource ? { subresource } : {}),
+    };
     owners.push(own);
   }
   for (const owner of owners) {

@@ -13,7 +13,10 @@ export type RequestTarget =
     };
 
 export function parseRequestPath(pathname: string): RequestTarget {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];
@@ -28,8 +31,28 @@ export function parseRequestPath(pathname: string): RequestTarget {
   } else return { type: 'discovery', path: `/${parts.join('/')}` };
 
   // namespaces/<ns>/<plural>/... addresses objects in a namespace; namespaces/<name>[/status] the Namespace itself.
-  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && ['status', 'finalize'].includes(rest[2] ?? ''))) {
-    return { type: 'resource', group, version, namespace: rest[1], plural: rest[2] ?? '', name: rest[3], subresource: rest[4] };
+  if (
+    rest[0] === 'namespaces' &&
+    rest.length >= 3 &&
+    !(rest.length === 3 && ['status', 'finalize'].includes(rest[2] ?? ''))
+  ) {
+    return {
+      type: 'resource',
+      group,
+      version,
+      namespace: rest[1],
+      plural: rest[2] ?? '',
+      name: rest[3],
+      subresource: rest[4],
+    };
   }
-  return { type: 'resource', group, version, namespace: undefined, plural: rest[0] ?? '', name: rest[1], subresource: rest[2] };
+  return {
+    type: 'resource',
+    group,
+    version,
+    namespace: undefined,
+    plural: rest[0] ?? '',
+    name: rest[1],
+    subresource: rest[2],
+  };
 }

@@ -32,7 +32,10 @@ export class RequestLog {
 
   entries(filter: RequestFilter = {}): RequestRecord[] {
     return this.records.filter(
-      (r) => (!filter.method || r.method === filter.method) && (!filter.verb || r.verb === filter.verb) && (!filter.resource || r.resource === filter.resource),
+      (r) =>
+        (!filter.method || r.method === filter.method) &&
+        (!filter.verb || r.verb === filter.verb) &&
+        (!filter.resource || r.resource === filter.resource),
     );
   }
 
@@ -43,7 +46,8 @@ export class RequestLog {
   /** Requests per write verb (create, update, patch, delete, deletecollection). */
   writeCounts(): Record<string, number> {
     const counts: Record<string, number> = Object.fromEntries(WRITE_VERBS.map((v) => [v, 0]));
-    for (const r of this.records) if (r.verb && WRITE_VERBS.includes(r.verb)) counts[r.verb] = (counts[r.verb] ?? 0) + 1;
+    for (const r of this.records)
+      if (r.verb && WRITE_VERBS.includes(r.verb)) counts[r.verb] = (counts[r.verb] ?? 0) + 1;
     return counts;
   }
 

@@ -16,18 +16,24 @@ export function validateAgainstSchema(value: unknown, schema: SchemaProps): Fiel
     compiled.set(schema, validate);
   }
   if (validate(value)) return [];
-  return (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if').map((e) => toFieldError(e, value));
+  return (validate.errors ?? [])
+    .filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if')
+    .map((e) => toFieldError(e, value));
 }
 
 function toFieldError(error: ErrorObject, root: unknown): FieldError {
   const segments = segmentsOfPointer(error.instancePath, root);
   const path = fieldPath(segments);
   const value = valueAt(root, segments);
-  const shown = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? 'null';
+  const shown = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? 'null');
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
-      return { field: fieldPath([...segments, String(params['missingProperty'])]), reason: 'FieldValueRequired', detail: 'Required value' };
+      return {
+        field: fieldPath([...segments, String(params['missingProperty'])]),
+        reason: 'FieldValueRequired',
+        detail: 'Required value',
+      };
     case 'type':
       return {
         field: path,
@@ -41,21 +47,53 @@ function toFieldError(error: ErrorObject, root: unknown): FieldError {
         detail: `Unsupported value: ${shown}: supported values: ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
       };
     case 'minimum':
-      return { field: path, reason: 'FieldValueInvalid', detail: `Invalid value: ${shown}: ${path} in body should be greater than or equal to ${String(params['limit'])}` };
+      return {
+        field: path,
+        reason: 'FieldValueInvalid',
+        detail: `Invalid value: ${shown}: ${path} in body should be greater than or equal to ${String(params['limit'])}`,
+      };
     case 'maximum':
-      return { field: path, reason: 'FieldValueInvalid', detail: `Invalid value: ${shown}: ${path} in body should be less than or equal to ${String(params['limit'])}` };
+      return {
+        field: path,
+        reason: 'FieldValueInvalid',
+        detail: `Invalid value: ${shown}: ${path} in body should be less than or equal to ${String(params['limit'])}`,
+      };
     case 'minLength':
-      return { field: path, reason: 'FieldValueInvalid', detail: `Invalid value: ${shown}: ${path} in body should be at least ${String(params['limit'])} chars long` };
+      return {
+        field: path,
+        reason: 'FieldValueInvalid',
+        detail: `Invalid value: ${shown}: ${path} in body should be at least ${String(params['limit'])} chars long`,
+      };
     case 'maxLength':
-      return { field: path, reason: 'FieldValueTooLong', detail: `Too long: may not be more than ${String(params['limit'])} bytes` };
+      return {
+        field: path,
+        reason: 'FieldValueTooLong',
+        detail: `Too long: may not be more than ${String(params['limit'])} bytes`,
+      };
     case 'pattern':
-      return { field: path, reason: 'FieldValueInvalid', detail: `Invalid value: ${shown}: ${path} in body should match '${String(params['pattern'])}'` };
+      return {
+        field: path,
+        reason: 'FieldValueInvalid',
+        detail: `Invalid value: ${shown}: ${path} in body should match '${String(params['pattern'])}'`,
+      };
     case 'minItems':
-      return { field: path, reason: 'FieldValueInvalid', detail: `Invalid value: ${(value as unknown[]).length}: ${path} in body should have at least ${String(params['limit'])} items` };
+      return {
+        field: path,
+        reason: 'FieldValueInvalid',
+        detail: `Invalid value: ${(value as unknown[]).length}: ${path} in body should have at least ${String(params['limit'])} items`,
+      };
     case 'maxItems':
-      return { field: path, reason: 'FieldValueTooMany', detail: `Too many: ${(value as unknown[]).length}: must have at most ${String(params['limit'])} items` };
+      return {
+        field: path,
+        reason: 'FieldValueTooMany',
+        detail: `Too many: ${(value as unknown[]).length}: must have at most ${String(params['limit'])} items`,
+      };
     default:
-      return { field: path, reason: 'FieldValueInvalid', detail: `Invalid value: ${shown}: ${path} in body ${error.message ?? 'is invalid'}` };
+      return {
+        field: path,
+        reason: 'FieldValueInvalid',
+        detail: `Invalid value: ${shown}: ${path} in body ${error.message ?? 'is invalid'}`,
+      };
   }
 }
 

@@ -33,7 +33,10 @@ function splitTopLevel(text: string): string[] {
 function parseRequirement(part: string, whole: string): LabelRequirement {
   const setMatch = /^([^\s!=(),]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part);
   if (setMatch) {
-    const values = (setMatch[3] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+    const values = (setMatch[3] ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
     return { key: setMatch[1] ?? '', operator: setMatch[2] as 'in' | 'notin', values };
   }
   const eqMatch = /^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/.exec(part);
@@ -72,14 +75,15 @@ export function parseFieldSelector(text: string | undefined): FieldRequirement[]
   if (!text?.trim()) return [];
   return text.split(',').map((part) => {
     const match = /^\s*(metadata\.name|metadata\.namespace)\s*(==|=|!=)\s*(\S*)\s*$/.exec(part);
-    if (!match) throw badRequest(`"${part.trim()}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
+    if (!match)
+      throw badRequest(`"${part.trim()}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
     return { field: match[1] as FieldRequirement['field'], equals: match[2] !== '!=', value: match[3] ?? '' };
   });
 }
 
 export function matchesFields(requirements: FieldRequirement[], object: KubeObject): boolean {
   return requirements.every((req) => {
-    const actual = req.field === 'metadata.name' ? object.metadata.name : object.metadata.namespace ?? '';
+    const actual = req.field === 'metadata.name' ? object.metadata.name : (object.metadata.namespace ?? '');
     return (actual === req.value) === req.equals;
   });
 }

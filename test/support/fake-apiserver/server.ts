@@ -65,7 +65,10 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   syncCrdsToRegistry({ store, registry, writer });
   seed(registry, writer, options.crdDir);
 
-  const faults = new Faults({ closeWatches: () => hub.closeAll(), compactEventLog: () => eventLog.compact(store.currentResourceVersion()) });
+  const faults = new Faults({
+    closeWatches: () => hub.closeAll(),
+    compactEventLog: () => eventLog.compact(store.currentResourceVersion()),
+  });
   const requestLog = new RequestLog();
   const context: HandlerContext = { store, writer, clock };
   const server = createServer((req, res) => {
@@ -91,7 +94,11 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
 function seed(registry: ResourceRegistry, writer: ObjectWriter, crdDir: string | undefined): void {
   const namespaces = registry.requireKind('v1', 'Namespace');
   for (const name of ['default', 'kube-system', 'kube-public']) {
-    writer.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { manager: 'fake-apiserver' });
+    writer.create(
+      namespaces,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+      { manager: 'fake-apiserver' },
+    );
   }
   const dir = crdDir ?? DEFAULT_CRD_DIR;
   if (crdDir === undefined && !existsSync(dir)) return;
@@ -145,7 +152,11 @@ async function handle(scope: RequestScope): Promise<void> {
     record.verb = verb;
     record.resource = target.subresource ? `${target.plural}/${target.subresource}` : target.plural;
     if (resource.namespaced && target.name !== undefined && target.namespace === undefined) throw pathNotFound();
-    const injected = faults.take(verb, { plural: resource.plural, group: resource.group, subresource: target.subresource });
+    const injected = faults.take(verb, {
+      plural: resource.plural,
+      group: resource.group,
+      subresource: target.subresource,
+    });
     if (injected) throw injected;
     if (verb === 'watch') {
       record.status = 200;
@@ -194,12 +205,19 @@ function verbOf(method: string, name: string | undefined, query: URLSearchParams
 }
 
 /** Streams a watch; a watch on a named object's URL (the old form) watches just that name. */
-function startWatch(scope: RequestScope, resource: ApiResource, namespace: string | undefined, name: string | undefined, query: URLSearchParams): void {
+function startWatch(
+  scope: RequestScope,
+  resource: ApiResource,
+  namespace: string | undefined,
+  name: string | undefined,
+  query: URLSearchParams,
+): void {
   const { res, hub } = scope;
   const selector = parseSelector(query.get('labelSelector') ?? undefined, query.get('fieldSelector') ?? undefined);
   if (name !== undefined) selector.fields.push({ field: 'metadata.name', equals: true, value: name });
   const resourceVersion = query.get('resourceVersion') ?? undefined;
-  if (resourceVersion && !/^\d+$/.test(resourceVersion)) throw badRequest(`invalid resource version: ${JSON.stringify(resourceVersion)}`);
+  if (resourceVersion && !/^\d+$/.test(resourceVersion))
+    throw badRequest(`invalid resource version: ${JSON.stringify(resourceVersion)}`);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
   let closed = false;

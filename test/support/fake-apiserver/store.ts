@@ -118,7 +118,13 @@ export class ObjectStore {
     byName.delete(finalState.metadata.name ?? '');
     this.indexOwners(previous, undefined);
     if (previous.metadata.uid) this.byUid.delete(previous.metadata.uid);
-    this.emit({ type: 'DELETED', resource, object: finalState, previous, resourceVersion: Number(finalState.metadata.resourceVersion) });
+    this.emit({
+      type: 'DELETED',
+      resource,
+      object: finalState,
+      previous,
+      resourceVersion: Number(finalState.metadata.resourceVersion),
+    });
   }
 
   private indexOwners(before: KubeObject | undefined, after: KubeObject | undefined): void {

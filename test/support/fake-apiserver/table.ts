@@ -17,10 +17,22 @@ const AGE_COLUMN: PrinterColumn = {
  * A meta.k8s.io/v1 Table of objects, as `kubectl get` prints it: Name, then the CRD's additionalPrinterColumns or Age.
  * Built-in kinds get only Name and Age (their real, kind-specific columns are not reproduced).
  */
-export function toTable(resource: ApiResource, objects: KubeObject[], resourceVersion: string, now: Date, includeObject: string | null): object {
+export function toTable(
+  resource: ApiResource,
+  objects: KubeObject[],
+  resourceVersion: string,
+  now: Date,
+  includeObject: string | null,
+): object {
   // Like the real server: a CRD's additionalPrinterColumns replace the default Age column (CRDs list Age themselves).
   const columns = resource.printerColumns ?? [AGE_COLUMN];
-  const definition = (name: string, type: string, description: string, priority = 0, format = '') => ({ name, type, format, description, priority });
+  const definition = (name: string, type: string, description: string, priority = 0, format = '') => ({
+    name,
+    type,
+    format,
+    description,
+    priority,
+  });
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
@@ -31,7 +43,10 @@ export function toTable(resource: ApiResource, objects: KubeObject[], resourceVe
     ],
     rows: objects.map((object) => ({
       cells: [object.metadata.name ?? '', ...columns.map((c) => cell(object, c, now))],
-      object: includeObject === 'Object' ? object : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata },
+      object:
+        includeObject === 'Object'
+          ? object
+          : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata },
     })),
   };
 }
@@ -59,7 +74,11 @@ function age(timestamp: string | undefined, now: Date): string {
  */
 export function evaluateJsonPath(root: unknown, path: string): unknown {
   let nodes: unknown[] = [root];
-  const steps = path.replace(/^\{?\.?/, '').replace(/\}$/, '').match(/[^.[\]]+|\[[^\]]*\]/g) ?? [];
+  const steps =
+    path
+      .replace(/^\{?\.?/, '')
+      .replace(/\}$/, '')
+      .match(/[^.[\]]+|\[[^\]]*\]/g) ?? [];
   for (const step of steps) {
     const next: unknown[] = [];
     for (const node of nodes) {
@@ -71,7 +90,8 @@ export function evaluateJsonPath(root: unknown, path: string): unknown {
       const inner = step.slice(1, -1);
       const filter = /^\?\(@\.([\w-]+)\s*==\s*["']([^"']*)["']\)$/.exec(inner);
       if (inner === '*') next.push(...node);
-      else if (filter) next.push(...node.filter((item) => isPlainObject(item) && String(item[filter[1] ?? '']) === filter[2]));
+      else if (filter)
+        next.push(...node.filter((item) => isPlainObject(item) && String(item[filter[1] ?? '']) === filter[2]));
       else if (node[Number(inner)] !== undefined) next.push(node[Number(inner)]);
     }
     nodes = next;

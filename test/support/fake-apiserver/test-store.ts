@@ -34,12 +34,16 @@ export class TestStore {
   }
 
   create(object: KubeObject): KubeObject {
-    return clone(this.writer.create(this.registry.requireKind(object.apiVersion, object.kind), object, { manager: TEST_MANAGER }));
+    return clone(
+      this.writer.create(this.registry.requireKind(object.apiVersion, object.kind), object, { manager: TEST_MANAGER }),
+    );
   }
 
   /** Replaces an object (resourceVersion checked when the object carries one). */
   update(object: KubeObject): KubeObject {
-    return clone(this.writer.update(this.registry.requireKind(object.apiVersion, object.kind), object, { manager: TEST_MANAGER }));
+    return clone(
+      this.writer.update(this.registry.requireKind(object.apiVersion, object.kind), object, { manager: TEST_MANAGER }),
+    );
   }
 
   /** Sets status (through the status subresource where the kind has one), like a controller reporting. */

@@ -64,7 +64,10 @@ describe('watch timing on an injected clock', () => {
 
   it('stamps objects with the clock, sends a BOOKMARK per tick and ends the stream at timeoutSeconds', async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    const created = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'ticking' } } });
+    const created = await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'ticking' } },
+    });
     expect(created.metadata?.creationTimestamp?.toISOString()).toBe('2025-06-01T12:00:00.000Z');
 
     const events: { type: string; rv?: string }[] = [];

@@ -68,10 +68,13 @@ export class WatchHub {
         sink.close();
         return () => undefined;
       }
-      for (const event of replay) if (storageKeyOf(event.resource) === storageKeyOf(resource)) this.send(request, event);
+      for (const event of replay)
+        if (storageKeyOf(event.resource) === storageKeyOf(resource)) this.send(request, event);
     } else {
       const current = store.list(resource, request.namespace);
-      for (const object of current) if (matchesSelector(request.selector, object)) sink.send({ type: 'ADDED', object: this.shown(request, object) });
+      for (const object of current)
+        if (matchesSelector(request.selector, object))
+          sink.send({ type: 'ADDED', object: this.shown(request, object) });
     }
     const watcher: Watcher = { request, timers: [], intervals: [] };
     const key = storageKeyOf(resource);
@@ -79,7 +82,9 @@ export class WatchHub {
     if (!set) this.watchers.set(key, (set = new Set()));
     set.add(watcher);
     if (request.allowBookmarks) {
-      watcher.intervals.push(clock.setInterval(() => sink.send({ type: 'BOOKMARK', object: this.bookmark(resource) }), bookmarkIntervalMs));
+      watcher.intervals.push(
+        clock.setInterval(() => sink.send({ type: 'BOOKMARK', object: this.bookmark(resource) }), bookmarkIntervalMs),
+      );
     }
     if (request.timeoutSeconds !== undefined && request.timeoutSeconds > 0) {
       watcher.timers.push(clock.setTimeout(() => this.stop(watcher, true), request.timeoutSeconds * 1000));
@@ -138,7 +143,8 @@ export class WatchHub {
 function visibleType(selector: Selector, event: StoreEvent): WatchEventOut['type'] | undefined {
   const now = matchesSelector(selector, event.object);
   if (event.type === 'ADDED') return now ? 'ADDED' : undefined;
-  if (event.type === 'DELETED') return matchesSelector(selector, event.previous ?? event.object) ? 'DELETED' : undefined;
+  if (event.type === 'DELETED')
+    return matchesSelector(selector, event.previous ?? event.object) ? 'DELETED' : undefined;
   const before = event.previous ? matchesSelector(selector, event.previous) : false;
   if (now && before) return 'MODIFIED';
   if (now) return 'ADDED';

@@ -49,7 +49,13 @@ export class ObjectWriter {
     const meta = object.metadata;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomBytes(4).toString('hex').slice(0, 5);
     if (!meta.name) {
-      throw invalid(resource.kind, resource.group, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', detail: 'Required value: name or generateName is required' }]);
+      throw invalid(resource.kind, resource.group, '', [
+        {
+          field: 'metadata.name',
+          reason: 'FieldValueRequired',
+          detail: 'Required value: name or generateName is required',
+        },
+      ]);
     }
     if (resource.namespaced) this.requireNamespace(meta.namespace);
     else delete meta.namespace;
@@ -66,7 +72,15 @@ export class ObjectWriter {
     else delete meta.generation;
     if (!write.ownershipComputed) {
       delete meta.managedFields;
-      meta.managedFields = ownershipAfterUpdate({ resource, before: undefined, after: object, base: undefined, manager: write.manager, subresource: write.subresource, time: now });
+      meta.managedFields = ownershipAfterUpdate({
+        resource,
+        before: undefined,
+        after: object,
+        base: undefined,
+        manager: write.manager,
+        subresource: write.subresource,
+        time: now,
+      });
     }
     meta.resourceVersion = String(store.nextResourceVersion());
     store.put(resource, object);
@@ -75,28 +89,45 @@ export class ObjectWriter {
 
   update(resource: ApiResource, input: KubeObject, write: WriteOptions): KubeObject {
     const { store, clock } = this.options;
-    const namespace = resource.namespaced ? input.metadata?.namespace ?? '' : '';
+    const namespace = resource.namespaced ? (input.metadata?.namespace ?? '') : '';
     const name = input.metadata?.name ?? '';
     const old = store.get(resource, namespace, name);
     if (!old) throw notFound(resource, name);
     const wantedVersion = input.metadata.resourceVersion;
-    if (wantedVersion && wantedVersion !== old.metadata.resourceVersion) throw conflict(resource, name, STALE_RESOURCE_VERSION);
+    if (wantedVersion && wantedVersion !== old.metadata.resourceVersion)
+      throw conflict(resource, name, STALE_RESOURCE_VERSION);
     if (input.metadata.uid && input.metadata.uid !== old.metadata.uid) {
-      throw conflict(resource, name, `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${old.metadata.uid ?? ''}`);
+      throw conflict(
+        resource,
+        name,
+        `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+      );
     }
     const now = formatTimestamp(clock.now());
-    const next = write.subresource === 'status' ? { ...clone(old), status: clone(input['status']) } : this.mainUpdate(resource, old, input);
+    const next =
+      write.subresource === 'status'
+        ? { ...clone(old), status: clone(input['status']) }
+        : this.mainUpdate(resource, old, input);
     if (next['status'] === undefined) delete next['status'];
     if (write.ownershipComputed) next.metadata.managedFields = clone(input.metadata.managedFields);
     if (write.subresource !== 'status') applyKindStrategy(resource, next, now);
     admit(resource, next, old);
-    if (resource.hasGeneration && specChanged(resource, old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    if (resource.hasGeneration && specChanged(resource, old, next))
+      next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     if (!write.ownershipComputed) {
       // Like the real server, a body that sets managedFields replaces them (kubectl rewrites them when it
       // migrates client-side apply to server-side apply); an empty or missing list keeps the stored ones.
       const requested = write.subresource === 'status' ? undefined : input.metadata.managedFields;
       const base = requested?.length ? clone(requested) : old.metadata.managedFields;
-      next.metadata.managedFields = ownershipAfterUpdate({ resource, before: old, after: next, base, manager: write.manager, subresource: write.subresource, time: now });
+      next.metadata.managedFields = ownershipAfterUpdate({
+        resource,
+        before: old,
+        after: next,
+        base,
+        manager: write.manager,
+        subresource: write.subresource,
+        time: now,
+      });
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (!next.metadata.managedFields?.length) delete next.metadata.managedFields;
@@ -117,10 +148,18 @@ export class ObjectWriter {
     if (!object) throw notFound(resource, name);
     const pre = options.preconditions ?? {};
     if (pre.uid && pre.uid !== object.metadata.uid) {
-      throw conflict(resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${object.metadata.uid ?? ''}`);
+      throw conflict(
+        resource,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${object.metadata.uid ?? ''}`,
+      );
     }
     if (pre.resourceVersion && pre.resourceVersion !== object.metadata.resourceVersion) {
-      throw conflict(resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${object.metadata.resourceVersion ?? ''}`);
+      throw conflict(
+        resource,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${object.metadata.resourceVersion ?? ''}`,
+      );
     }
     const policy = options.propagationPolicy ?? 'Background';
     const uid = object.metadata.uid ?? '';
@@ -129,11 +168,15 @@ export class ObjectWriter {
     const foreground = policy === 'Foreground' && store.dependentsOf(uid).length > 0;
     if (foreground && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
     if (finalizers.length === 0) {
-      const final = { ...object, metadata: { ...object.metadata, resourceVersion: String(store.nextResourceVersion()) } };
+      const final = {
+        ...object,
+        metadata: { ...object.metadata, resourceVersion: String(store.nextResourceVersion()) },
+      };
       this.removeNow(resource, final);
       return final;
     }
-    if (object.metadata.deletionTimestamp && finalizers.length === (object.metadata.finalizers ?? []).length) return object;
+    if (object.metadata.deletionTimestamp && finalizers.length === (object.metadata.finalizers ?? []).length)
+      return object;
     const terminating: KubeObject = clone(object);
     terminating.metadata.deletionTimestamp ??= formatTimestamp(clock.now());
     terminating.metadata.deletionGracePeriodSeconds = 0;
@@ -149,7 +192,14 @@ export class ObjectWriter {
     const next = clone(input);
     next.apiVersion = apiVersionOf(resource);
     next.kind = resource.kind;
-    const keep = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'namespace'] as const;
+    const keep = [
+      'uid',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'generation',
+      'namespace',
+    ] as const;
     for (const field of keep) {
       if (old.metadata[field] === undefined) delete next.metadata[field];
       else (next.metadata as Record<string, unknown>)[field] = clone(old.metadata[field]);
@@ -158,7 +208,11 @@ export class ObjectWriter {
       const added = (next.metadata.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
       if (added.length > 0) {
         throw invalid(resource.kind, resource.group, old.metadata.name ?? '', [
-          { field: 'metadata.finalizers', reason: 'FieldValueForbidden', detail: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` },
+          {
+            field: 'metadata.finalizers',
+            reason: 'FieldValueForbidden',
+            detail: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+          },
         ]);
       }
     }
@@ -172,7 +226,11 @@ export class ObjectWriter {
     const found = namespaces && this.options.store.get(namespaces, '', namespace);
     if (!found) throw notFound({ group: '', plural: 'namespaces' }, namespace);
     if (found.metadata.deletionTimestamp) {
-      throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`);
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
     }
   }
 
@@ -188,9 +246,12 @@ export class ObjectWriter {
   private gcPort() {
     return {
       store: this.options.store,
-      update: (resource: ApiResource, object: KubeObject) => this.update(resource, object, { manager: 'garbage-collector' }),
+      update: (resource: ApiResource, object: KubeObject) =>
+        this.update(resource, object, { manager: 'garbage-collector' }),
       delete: (resource: ApiResource, object: KubeObject, policy: PropagationPolicy) => {
-        this.delete(resource, object.metadata.namespace ?? '', object.metadata.name ?? '', { propagationPolicy: policy });
+        this.delete(resource, object.metadata.namespace ?? '', object.metadata.name ?? '', {
+          propagationPolicy: policy,
+        });
       },
     };
   }

@@ -46,8 +46,15 @@ export interface ExtProcFront {
  */
 export function createExtProcFront(routing: GatewayRouting, logger: Logger): ExtProcFront {
   const server = new Server({ 'grpc.max_receive_message_length': routing.maxRequestBytes + 64 * 1024 });
-  server.addService(externalProcessorDefinition, { process: (call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>) => serveStream(call, routing, logger) });
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [LIVENESS]: 'SERVING', [READINESS]: 'NOT_SERVING', [ExternalProcessor.typeName]: 'NOT_SERVING' });
+  server.addService(externalProcessorDefinition, {
+    process: (call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>) => serveStream(call, routing, logger),
+  });
+  const health = new HealthImplementation({
+    '': 'NOT_SERVING',
+    [LIVENESS]: 'SERVING',
+    [READINESS]: 'NOT_SERVING',
+    [ExternalProcessor.typeName]: 'NOT_SERVING',
+  });
   health.addToServer(server);
   return {
     server,
@@ -58,7 +65,11 @@ export function createExtProcFront(routing: GatewayRouting, logger: Logger): Ext
   };
 }
 
-function serveStream(call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>, routing: GatewayRouting, logger: Logger): void {
+function serveStream(
+  call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>,
+  routing: GatewayRouting,
+  logger: Logger,
+): void {
   const session = new ExtProcSession(routing);
   let ended = false;
   const end = (cancelled: boolean) => {

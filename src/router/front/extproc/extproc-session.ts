@@ -1,4 +1,7 @@
-import type { ProcessingRequest, ProcessingResponse } from '../../../gen/envoy/service/ext_proc/v3/external_processor_pb.js';
+import type {
+  ProcessingRequest,
+  ProcessingResponse,
+} from '../../../gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 import type { Usage } from '../../forward/sse.js';
 import { servedEndpointOf, subsetHintOf } from './endpoint-metadata.js';
 import {
@@ -201,7 +204,12 @@ export class ExtProcSession {
 function tooLarge(limit: number): LocalAnswer {
   return {
     status: 413,
-    error: { message: `the request body is larger than ${limit} bytes`, type: 'invalid_request_error', param: null, code: 'request_too_large' },
+    error: {
+      message: `the request body is larger than ${limit} bytes`,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'request_too_large',
+    },
   };
 }
 

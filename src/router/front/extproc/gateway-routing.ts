@@ -15,7 +15,10 @@ import type { ServeContext } from '../../serve/serve-context.js';
 import type { ExchangeResult, GatewayRequest, GatewayRouting, RouteOutcome } from './extproc-session.js';
 import type { LocalAnswer } from './processing-responses.js';
 
-const GENERATION: Readonly<Record<string, 'chat' | 'completion'>> = { '/v1/chat/completions': 'chat', '/v1/completions': 'completion' };
+const GENERATION: Readonly<Record<string, 'chat' | 'completion'>> = {
+  '/v1/chat/completions': 'chat',
+  '/v1/completions': 'completion',
+};
 /** Guards that say the pods are busy, not gone: a sheddable request refused for these is shed (429), not 503. */
 const LOAD_REASONS: ReadonlySet<RejectReason> = new Set(['queue_depth', 'kv_cache', 'gpu_power']);
 const API = 'ext_proc';
@@ -53,7 +56,10 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
     if (g.method !== 'POST') throw new RouterError('invalid_argument', `${pathOnly(g.path)} takes POST`);
     const raw = Buffer.from(g.body.buffer, g.body.byteOffset, g.body.byteLength);
     // As on every front: a policy that ignores client hints decides on the router's own estimates.
-    req = applyHintTrust(normalizeOpenAiRequest(kind, parseJsonBody(raw), raw, g.headers, snapshot.resolved.model), snapshot.resolved.routing.clientHints);
+    req = applyHintTrust(
+      normalizeOpenAiRequest(kind, parseJsonBody(raw), raw, g.headers, snapshot.resolved.model),
+      snapshot.resolved.routing.clientHints,
+    );
   } catch (err) {
     return refuse(ctx, err, { requestId, startedAt, policy: snapshot });
   }
@@ -66,8 +72,18 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
     const inSubset = exclude !== undefined && exclude.size === pods.length;
     const shed = req.priority < 0 && d.fallbacks.length > 0 && d.fallbacks.every((f) => LOAD_REASONS.has(f.reason));
     const err = shed
-      ? new RouterError('overloaded', 'the pods are busy and this request is sheddable (negative priority); retry later', { routed, retryAfterSeconds: 1 })
-      : new RouterError('unavailable', inSubset ? "no pod of this policy is among the gateway's allowed endpoints" : 'no mode can serve this request now', { routed, retryAfterSeconds: 1 });
+      ? new RouterError(
+          'overloaded',
+          'the pods are busy and this request is sheddable (negative priority); retry later',
+          { routed, retryAfterSeconds: 1 },
+        )
+      : new RouterError(
+          'unavailable',
+          inSubset
+            ? "no pod of this policy is among the gateway's allowed endpoints"
+            : 'no mode can serve this request now',
+          { routed, retryAfterSeconds: 1 },
+        );
     return refuse(ctx, err, { requestId, startedAt, policy: snapshot }, shed ? 429 : 503);
   }
   // The gateway sends one body to every endpoint it tries: an adapter's name is known only to the pods that load it,
@@ -76,7 +92,10 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
   const first = endpoints[0] as PodRecord;
   first.inFlight++;
   ctx.inFlight.add();
-  const requestHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId, [HINT_HEADERS.type]: routed.features.type };
+  const requestHeaders: Record<string, string> = {
+    [REQUEST_ID_HEADER]: requestId,
+    [HINT_HEADERS.type]: routed.features.type,
+  };
   // The engines get the router's API key when it has one, never the client's credentials (as from the other fronts).
   if (ctx.upstream.apiKey) requestHeaders['authorization'] = `Bearer ${ctx.upstream.apiKey}`;
   // An adapter mode's pods are asked for the adapter; the gateway sends this one body to every endpoint it tries.
@@ -92,11 +111,25 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
       finish: (x: ExchangeResult) => {
         first.inFlight--;
         ctx.inFlight.done();
-        const served = x.servedEndpoint === undefined ? undefined : endpoints.find((p) => endpointOf(p) === x.servedEndpoint);
+        const served =
+          x.servedEndpoint === undefined ? undefined : endpoints.find((p) => endpointOf(p) === x.servedEndpoint);
         if (served && x.status > 0) reportAttempt(ctx, served, x.status >= 500 ? 'status_5xx' : undefined);
         // The gateway may have walked the fallback list: tokens and time count for the mode that answered.
-        const servedRouted = served && served.mode !== (d.adapter?.podsOf ?? d.mode) ? { ...routed, decision: { ...d, mode: served.mode } } : routed;
-        recordServed(ctx, { requestId, api: API, policy: snapshot, routed: servedRouted, code: x.status, startedAt, firstByteAt: x.firstByteAt, endedAt: ctx.now(), usage: x.usage });
+        const servedRouted =
+          served && served.mode !== (d.adapter?.podsOf ?? d.mode)
+            ? { ...routed, decision: { ...d, mode: served.mode } }
+            : routed;
+        recordServed(ctx, {
+          requestId,
+          api: API,
+          policy: snapshot,
+          routed: servedRouted,
+          code: x.status,
+          startedAt,
+          firstByteAt: x.firstByteAt,
+          endedAt: ctx.now(),
+          usage: x.usage,
+        });
       },
     },
   };
@@ -106,8 +139,11 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
 function routeOther(ctx: ServeContext, g: GatewayRequest, requestId: string): RouteOutcome {
   const allowed = g.subset && new Set(g.subset);
   const view = ctx.core.modeView();
-  const pods = [...(view?.pods.values() ?? [])].flat().filter((p) => p.healthy && (!allowed || allowed.has(endpointOf(p.record))));
-  if (pods.length === 0) return { refused: answerOf(new RouterError('unavailable', 'no ready pod', { retryAfterSeconds: 1 })) };
+  const pods = [...(view?.pods.values() ?? [])]
+    .flat()
+    .filter((p) => p.healthy && (!allowed || allowed.has(endpointOf(p.record))));
+  if (pods.length === 0)
+    return { refused: answerOf(new RouterError('unavailable', 'no ready pod', { retryAfterSeconds: 1 })) };
   return {
     routed: {
       endpoints: pods.slice(0, ctx.upstream.maxAttempts).map((p) => endpointOf(p.record)),
@@ -135,10 +171,23 @@ function excludedBySubset(pods: readonly PodRecord[], subset: readonly string[])
   return out;
 }
 
-function refuse(ctx: ServeContext, err: unknown, r: { requestId: string; startedAt: number; policy: ServeContext['core']['policy'] }, status?: number): RouteOutcome {
+function refuse(
+  ctx: ServeContext,
+  err: unknown,
+  r: { requestId: string; startedAt: number; policy: ServeContext['core']['policy'] },
+  status?: number,
+): RouteOutcome {
   const e = err instanceof RouterError ? err : internal(ctx, err);
   const answer = answerOf(e, status);
-  recordServed(ctx, { requestId: r.requestId, api: API, policy: r.policy, routed: e.routed, code: answer.status, startedAt: r.startedAt, endedAt: ctx.now() });
+  recordServed(ctx, {
+    requestId: r.requestId,
+    api: API,
+    policy: r.policy,
+    routed: e.routed,
+    code: answer.status,
+    startedAt: r.startedAt,
+    endedAt: ctx.now(),
+  });
   return { refused: { ...answer, headers: { ...answer.headers, [REQUEST_ID_HEADER]: r.requestId } } };
 }
 

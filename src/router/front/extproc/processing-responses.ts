@@ -1,7 +1,11 @@
 import { create } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { HeaderValueOption_HeaderAppendAction, type HeaderMap } from '../../../gen/envoy/config/core/v3/base_pb.js';
-import { HeaderMutationSchema, ProcessingResponseSchema, type ProcessingResponse } from '../../../gen/envoy/service/ext_proc/v3/external_processor_pb.js';
+import {
+  HeaderMutationSchema,
+  ProcessingResponseSchema,
+  type ProcessingResponse,
+} from '../../../gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 import { destinationMetadata, DESTINATION_ENDPOINT_HEADER } from './endpoint-metadata.js';
 
 /** Envoy recommends streamed body chunks of at most 64 KiB (processing_mode.proto, FULL_DUPLEX_STREAMED). */
@@ -11,7 +15,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Header values travel in `raw_value`: Envoy lower-cases keys and ignores `value` when `raw_value` is set. */
-function headerMutation(set: Readonly<Record<string, string>>, remove: readonly string[] = []): MessageInitShape<typeof HeaderMutationSchema> {
+function headerMutation(
+  set: Readonly<Record<string, string>>,
+  remove: readonly string[] = [],
+): MessageInitShape<typeof HeaderMutationSchema> {
   return {
     setHeaders: Object.entries(set).map(([key, value]) => ({
       header: { key, rawValue: encoder.encode(value) },
@@ -37,20 +44,34 @@ export function headersOf(map: HeaderMap | undefined): Record<string, string> {
  * metadata carry the same ordered list (the protocol forbids two values). The route cache is cleared because the
  * destination header may select the route's cluster.
  */
-export function routedHeadersResponse(endpoints: readonly string[], setHeaders: Readonly<Record<string, string>>, removeHeaders: readonly string[]): ProcessingResponse {
+export function routedHeadersResponse(
+  endpoints: readonly string[],
+  setHeaders: Readonly<Record<string, string>>,
+  removeHeaders: readonly string[],
+): ProcessingResponse {
   const list = endpoints.join(',');
   return create(ProcessingResponseSchema, {
     response: {
       case: 'requestHeaders',
-      value: { response: { clearRouteCache: true, headerMutation: headerMutation({ ...setHeaders, [DESTINATION_ENDPOINT_HEADER]: list }, removeHeaders) } },
+      value: {
+        response: {
+          clearRouteCache: true,
+          headerMutation: headerMutation({ ...setHeaders, [DESTINATION_ENDPOINT_HEADER]: list }, removeHeaders),
+        },
+      },
     },
     dynamicMetadata: destinationMetadata(list),
   });
 }
 
 /** Headers passed on unchanged but for `set` (the response headers). */
-export function headersResponse(side: 'requestHeaders' | 'responseHeaders', set: Readonly<Record<string, string>> = {}): ProcessingResponse {
-  return create(ProcessingResponseSchema, { response: { case: side, value: { response: { headerMutation: headerMutation(set) } } } });
+export function headersResponse(
+  side: 'requestHeaders' | 'responseHeaders',
+  set: Readonly<Record<string, string>> = {},
+): ProcessingResponse {
+  return create(ProcessingResponseSchema, {
+    response: { case: side, value: { response: { headerMutation: headerMutation(set) } } },
+  });
 }
 
 /**
@@ -58,14 +79,27 @@ export function headersResponse(side: 'requestHeaders' | 'responseHeaders', set:
  * server keeps must be sent back as a streamed body response. Split into recommended-size chunks; an empty body is
  * still one message when it ends the stream.
  */
-export function streamedBodyResponses(side: 'requestBody' | 'responseBody', body: Uint8Array, endOfStream: boolean): ProcessingResponse[] {
+export function streamedBodyResponses(
+  side: 'requestBody' | 'responseBody',
+  body: Uint8Array,
+  endOfStream: boolean,
+): ProcessingResponse[] {
   const out: ProcessingResponse[] = [];
   for (let at = 0; at < body.length || (at === 0 && out.length === 0); at += MAX_BODY_CHUNK) {
     const chunk = body.subarray(at, at + MAX_BODY_CHUNK);
     const last = at + MAX_BODY_CHUNK >= body.length;
     out.push(
       create(ProcessingResponseSchema, {
-        response: { case: side, value: { response: { bodyMutation: { mutation: { case: 'streamedResponse', value: { body: chunk, endOfStream: endOfStream && last } } } } } },
+        response: {
+          case: side,
+          value: {
+            response: {
+              bodyMutation: {
+                mutation: { case: 'streamedResponse', value: { body: chunk, endOfStream: endOfStream && last } },
+              },
+            },
+          },
+        },
       }),
     );
     if (body.length === 0) break;

@@ -31,7 +31,10 @@ export function createGrpcFront(ctx: ServeContext, maxRequestBytes: number): Grp
   health.addToServer(server);
   // Reflection reads descriptors the way @grpc/proto-loader lays them out; protobuf-es has the same descriptor.
   const descriptor = Buffer.from(toBinary(FileDescriptorProtoSchema, file_modeswitch_v1_router.proto));
-  const reflection = new ReflectionService({ [RouterService.typeName]: { fileDescriptorProtos: [descriptor] }, [HEALTH_SERVICE]: { fileDescriptorProtos: healthDescriptors() } } as never);
+  const reflection = new ReflectionService({
+    [RouterService.typeName]: { fileDescriptorProtos: [descriptor] },
+    [HEALTH_SERVICE]: { fileDescriptorProtos: healthDescriptors() },
+  } as never);
   reflection.addToServer(server);
   return {
     server,

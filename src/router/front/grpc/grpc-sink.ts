@@ -29,7 +29,11 @@ export function grpcSink(call: GenerateCall, requestId: string, exposeInternals:
       if (d.adapter) md.set(ADAPTER_HEADER, d.adapter.upstreamModel);
       md.set(REQUEST_ID_HEADER, requestId);
       call.sendMetadata(md);
-      call.write(create(GenerateResponseSchema, { event: { case: 'decision', value: decisionMessage(d, requestId, exposeInternals) } }));
+      call.write(
+        create(GenerateResponseSchema, {
+          event: { case: 'decision', value: decisionMessage(d, requestId, exposeInternals) },
+        }),
+      );
     },
     events(events) {
       let more = true;
@@ -38,7 +42,8 @@ export function grpcSink(call: GenerateCall, requestId: string, exposeInternals:
         const choice = (e.data['choices'] as Choice[] | undefined)?.[0];
         if (!choice) continue;
         const text = choice.delta?.content ?? choice.text ?? '';
-        if (text) more = call.write(create(GenerateResponseSchema, { event: { case: 'delta', value: { text } } })) && more;
+        if (text)
+          more = call.write(create(GenerateResponseSchema, { event: { case: 'delta', value: { text } } })) && more;
         if (choice.finish_reason) finishReason = choice.finish_reason;
       }
       return more;

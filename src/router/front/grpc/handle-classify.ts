@@ -13,16 +13,38 @@ import { normalizeGrpcRequest } from './normalize.js';
 
 /** Classify: the features and the decision, explained, without generating anything. Pod names only when exposed. */
 export function handleClassify(ctx: ServeContext) {
-  return (call: ServerUnaryCall<ClassifyRequest, ClassifyResponse>, callback: sendUnaryData<ClassifyResponse>): void => {
+  return (
+    call: ServerUnaryCall<ClassifyRequest, ClassifyResponse>,
+    callback: sendUnaryData<ClassifyResponse>,
+  ): void => {
     const requestId = requestIdOf(call.metadata.get(REQUEST_ID_HEADER)[0]?.toString());
     try {
       const policy = ctx.core.policy;
-      if (!policy) throw new RouterError('unavailable', 'the router has no policy loaded yet', { retryAfterSeconds: 1 });
-      const req = applyHintTrust(normalizeGrpcRequest(call.request.request ?? create(GenerateRequestSchema), call.metadata, policy.resolved.model), policy.resolved.routing.clientHints);
+      if (!policy)
+        throw new RouterError('unavailable', 'the router has no policy loaded yet', { retryAfterSeconds: 1 });
+      const req = applyHintTrust(
+        normalizeGrpcRequest(
+          call.request.request ?? create(GenerateRequestSchema),
+          call.metadata,
+          policy.resolved.model,
+        ),
+        policy.resolved.routing.clientHints,
+      );
       const routed = ctx.core.dryRun(policy, req);
-      callback(null, create(ClassifyResponseSchema, { features: featuresMessage(routed.features), decision: decisionMessage(routed.decision, requestId, ctx.exposeInternals) }));
+      callback(
+        null,
+        create(ClassifyResponseSchema, {
+          features: featuresMessage(routed.features),
+          decision: decisionMessage(routed.decision, requestId, ctx.exposeInternals),
+        }),
+      );
     } catch (err) {
-      callback(grpcError(err instanceof RouterError ? err : new RouterError('internal', 'the router failed to classify the request'), requestId));
+      callback(
+        grpcError(
+          err instanceof RouterError ? err : new RouterError('internal', 'the router failed to classify the request'),
+          requestId,
+        ),
+      );
     }
   };
 }

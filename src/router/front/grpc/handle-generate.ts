@@ -13,7 +13,13 @@ export function handleGenerate(ctx: ServeContext): (call: GenerateCall) => void 
     const requestId = requestIdOf(call.metadata.get(REQUEST_ID_HEADER)[0]?.toString());
     const client = new Cancellation();
     call.on('cancelled', () => client.abort('client'));
-    const read = (policy: { resolved: { model: string } }) => normalizeGrpcRequest(call.request, call.metadata, policy.resolved.model);
-    void serveGeneration(ctx, ctx.core.policy, { api: 'grpc', requestId, client, read }, grpcSink(call, requestId, ctx.exposeInternals));
+    const read = (policy: { resolved: { model: string } }) =>
+      normalizeGrpcRequest(call.request, call.metadata, policy.resolved.model);
+    void serveGeneration(
+      ctx,
+      ctx.core.policy,
+      { api: 'grpc', requestId, client, read },
+      grpcSink(call, requestId, ctx.exposeInternals),
+    );
   };
 }

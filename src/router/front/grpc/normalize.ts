@@ -14,7 +14,8 @@ function meta(md: Metadata, key: string): string | undefined {
 export function normalizeGrpcRequest(r: GenerateRequest, md: Metadata, servedModel: string): NormalizedRequest {
   const hasPrompt = r.prompt !== '';
   const hasMessages = r.messages.length > 0;
-  if (hasPrompt === hasMessages) throw invalidRequest('set exactly one of prompt and messages', hasPrompt ? 'messages' : 'prompt');
+  if (hasPrompt === hasMessages)
+    throw invalidRequest('set exactly one of prompt and messages', hasPrompt ? 'messages' : 'prompt');
   const model = checkModel(r.model, servedModel, true);
   const maxTokens = checkPositiveInteger(r.maxTokens, 'max_tokens');
   r.messages.forEach((m, i) => checkRole(m.role, i));

@@ -12,7 +12,10 @@ import { normalizeOpenAiRequest } from '../../openai/openai-request.js';
 import { readBody } from './read-body.js';
 import { sendError, sendJson } from './send.js';
 
-const GENERATION: Record<string, 'chat' | 'completion'> = { '/v1/chat/completions': 'chat', '/v1/completions': 'completion' };
+const GENERATION: Record<string, 'chat' | 'completion'> = {
+  '/v1/chat/completions': 'chat',
+  '/v1/completions': 'completion',
+};
 const READS = new Set(['/v1/models', '/healthz', '/readyz']);
 
 export interface HttpFrontOptions {
@@ -31,7 +34,10 @@ export interface HttpFrontOptions {
 export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener {
   let unfinishedBodies = 0;
   const readRequest = async (kind: 'chat' | 'completion', req: IncomingMessage, policy: CompiledPolicy) => {
-    if (unfinishedBodies >= o.maxUnfinishedBodies) throw new RouterError('overloaded', 'too many requests are still sending their bodies; retry shortly', { retryAfterSeconds: 1 });
+    if (unfinishedBodies >= o.maxUnfinishedBodies)
+      throw new RouterError('overloaded', 'too many requests are still sending their bodies; retry shortly', {
+        retryAfterSeconds: 1,
+      });
     unfinishedBodies++;
     let body: Buffer;
     try {
@@ -51,25 +57,39 @@ export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener
     const headers = { [REQUEST_ID_HEADER]: requestId };
     if (!kind && !READS.has(path)) return sendError(res, 404, `no route ${path}`, { type: 'not_found', headers });
     if (kind) {
-      if (req.method !== 'POST') return sendError(res, 405, `${path} takes POST`, { headers: { ...headers, allow: 'POST' } });
+      if (req.method !== 'POST')
+        return sendError(res, 405, `${path} takes POST`, { headers: { ...headers, allow: 'POST' } });
       const client = new Cancellation();
       // The client went away before we finished: stop the engine's work too.
       res.on('close', () => {
         if (!res.writableFinished) client.abort('client');
       });
-      void serveGeneration(ctx, ctx.core.policy, { api: kind, requestId, client, read: (policy) => readRequest(kind, req, policy) }, httpSink(res, requestId, o.draining));
+      void serveGeneration(
+        ctx,
+        ctx.core.policy,
+        { api: kind, requestId, client, read: (policy) => readRequest(kind, req, policy) },
+        httpSink(res, requestId, o.draining),
+      );
       return;
     }
-    if (req.method !== 'GET') return sendError(res, 405, `${path} takes GET`, { headers: { ...headers, allow: 'GET' } });
+    if (req.method !== 'GET')
+      return sendError(res, 405, `${path} takes GET`, { headers: { ...headers, allow: 'GET' } });
     switch (path) {
       case '/v1/models': {
         const model = ctx.core.policy?.resolved.model;
-        return sendJson(res, 200, { object: 'list', data: model ? [{ id: model, object: 'model', created: 0, owned_by: 'modeswitch' }] : [] }, headers);
+        return sendJson(
+          res,
+          200,
+          { object: 'list', data: model ? [{ id: model, object: 'model', created: 0, owned_by: 'modeswitch' }] : [] },
+          headers,
+        );
       }
       case '/healthz':
         return sendJson(res, 200, { status: 'ok' }, headers);
       default:
-        return o.ready() ? sendJson(res, 200, { status: 'ready' }, headers) : sendJson(res, 503, { status: 'no mode is reachable' }, headers);
+        return o.ready()
+          ? sendJson(res, 200, { status: 'ready' }, headers)
+          : sendJson(res, 503, { status: 'no mode is reachable' }, headers);
     }
   };
 }

@@ -23,7 +23,16 @@ export function httpSink(res: ServerResponse, requestId: string, closing: () => 
   return {
     start(head) {
       const d = head.routed.decision;
-      headers = ['content-type', head.contentType, MODE_HEADER, d.mode as string, RULE_HEADER, d.rule, REQUEST_ID_HEADER, requestId];
+      headers = [
+        'content-type',
+        head.contentType,
+        MODE_HEADER,
+        d.mode as string,
+        RULE_HEADER,
+        d.rule,
+        REQUEST_ID_HEADER,
+        requestId,
+      ];
       if (d.adapter) headers.push(ADAPTER_HEADER, d.adapter.upstreamModel);
       if (head.streamed) writeHead(200, [...headers, 'cache-control', 'no-cache']);
     },
@@ -50,7 +59,11 @@ export function httpSink(res: ServerResponse, requestId: string, closing: () => 
       if (closing() || BODY_UNREAD.has(err.code)) res.shouldKeepAlive = false;
       if (err.refusal) {
         // The engine's own error answer (OpenAI-shaped), passed on as it is.
-        res.writeHead(err.refusal.status, { ...list, 'content-type': err.refusal.contentType, 'content-length': err.refusal.body.length });
+        res.writeHead(err.refusal.status, {
+          ...list,
+          'content-type': err.refusal.contentType,
+          'content-length': err.refusal.body.length,
+        });
         return void res.end(err.refusal.body);
       }
       sendJson(res, httpStatusOf(err), { error: openAiErrorOf(err) }, list);

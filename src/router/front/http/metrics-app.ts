@@ -17,7 +17,8 @@ export function metricsApp(registry: Registry, ready: () => boolean): RequestLis
       return;
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/readyz') return ready() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'no mode is reachable' });
+    if (path === '/readyz')
+      return ready() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'no mode is reachable' });
     sendJson(res, 404, { error: `no route ${path}` });
   };
 }

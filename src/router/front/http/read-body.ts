@@ -14,7 +14,8 @@ export interface BodyLimits {
  */
 export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limits.maxBytes) return Promise.reject(new RouterError('too_large', `request body exceeds ${limits.maxBytes} bytes`));
+  if (declared > limits.maxBytes)
+    return Promise.reject(new RouterError('too_large', `request body exceeds ${limits.maxBytes} bytes`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -24,7 +25,10 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
       req.pause();
       reject(err);
     };
-    const timer = setTimeout(() => stop(new RouterError('request_timeout', `the request body did not arrive within ${limits.timeoutMs} ms`)), limits.timeoutMs);
+    const timer = setTimeout(
+      () => stop(new RouterError('request_timeout', `the request body did not arrive within ${limits.timeoutMs} ms`)),
+      limits.timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limits.maxBytes) return void chunks.push(chunk);

@@ -39,7 +39,10 @@ async function freePort(): Promise<number> {
 /** A router with its Endpoint Picker port over stand-in engines: `mode → number of pods`. */
 async function start(
   pods: Record<string, number>,
-  routing: InferenceModePolicy['spec']['routing'] = { defaultMode: Object.keys(pods)[0] as string, fallback: Object.keys(pods).slice(1) },
+  routing: InferenceModePolicy['spec']['routing'] = {
+    defaultMode: Object.keys(pods)[0] as string,
+    fallback: Object.keys(pods).slice(1),
+  },
   extraModes: InferenceModePolicy['spec']['modes'] = [],
 ) {
   const byMode: Record<string, StandInEngine[]> = {};
@@ -52,7 +55,9 @@ async function start(
   const port = await freePort();
   const policy = testPolicy(routing, Object.keys(pods));
   policy.spec.modes.push(...extraModes);
-  r = await fleet.router(policy, byMode, { listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port } });
+  r = await fleet.router(policy, byMode, {
+    listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port },
+  });
   target = `127.0.0.1:${port}`;
   client = fleet.closing(extProcClient(target));
   engines = Object.values(byMode).flat();
@@ -60,12 +65,25 @@ async function start(
 }
 
 const endpointOf = (e: StandInEngine) => e.url.replace('http://', '');
-const chatBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hello there' }], max_tokens: 8, ...extra });
-const POST = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'gw', 'content-type': 'application/json' };
+const chatBody = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hello there' }], max_tokens: 8, ...extra });
+const POST = {
+  ':method': 'POST',
+  ':path': '/v1/chat/completions',
+  ':authority': 'gw',
+  'content-type': 'application/json',
+};
 
 /** Sends a whole request as Envoy does (headers, then the body in two chunks) and returns the picker's answers. */
-async function ask(stream: ExtProcStream, body = chatBody(), opts: Parameters<typeof requestHeaders>[1] = {}): Promise<ProcessingResponse[]> {
-  stream.send(requestHeaders({ ...POST, 'content-length': String(body.length) }, opts), requestBody(body.slice(0, 7), false));
+async function ask(
+  stream: ExtProcStream,
+  body = chatBody(),
+  opts: Parameters<typeof requestHeaders>[1] = {},
+): Promise<ProcessingResponse[]> {
+  stream.send(
+    requestHeaders({ ...POST, 'content-length': String(body.length) }, opts),
+    requestBody(body.slice(0, 7), false),
+  );
   await new Promise((resolve) => setTimeout(resolve, 30));
   // FULL_DUPLEX_STREAMED: nothing comes back before the body is complete, the body decides the mode.
   expect(stream.pending()).toBe(0);
@@ -82,10 +100,15 @@ async function ask(stream: ExtProcStream, body = chatBody(), opts: Parameters<ty
 }
 
 /** What Envoy does with the answers: forward the streamed-back body, with the set headers, to the first endpoint. */
-async function forward(answers: ProcessingResponse[]): Promise<{ endpoint: string; status: number; contentType: string; text: string }> {
+async function forward(
+  answers: ProcessingResponse[],
+): Promise<{ endpoint: string; status: number; contentType: string; text: string }> {
   const set = setHeadersOf(answers[0]!);
   const endpoint = set['x-gateway-destination-endpoint']!.split(',')[0]!;
-  const body = answers.slice(1).map((a) => streamedBodyOf(a).body).join('');
+  const body = answers
+    .slice(1)
+    .map((a) => streamedBodyOf(a).body)
+    .join('');
   const headers = Object.fromEntries(Object.entries({ ...POST, ...set }).filter(([k]) => !k.startsWith(':')));
   delete headers['content-length'];
   const res = await fetch(`http://${endpoint}/v1/chat/completions`, { method: 'POST', headers, body });
@@ -118,10 +141,22 @@ describe('the Endpoint Picker (ext_proc) front', () => {
     const stream = new ExtProcStream(client!);
     const answers = await ask(stream, chatBody({ stream: true }));
     // The router asks for the usage chunk itself (to count tokens) and will hide it again.
-    expect(JSON.parse(answers.slice(1).map((a) => streamedBodyOf(a).body).join('')).stream_options).toEqual({ include_usage: true });
+    expect(
+      JSON.parse(
+        answers
+          .slice(1)
+          .map((a) => streamedBodyOf(a).body)
+          .join(''),
+      ).stream_options,
+    ).toEqual({ include_usage: true });
     // The gateway's first try failed; the fallback pod (fp16) answered.
     const served = endpointOf(pods.fp16![0]!);
-    stream.send(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }, { filterMetadata: servedMetadata(served) }));
+    stream.send(
+      responseHeaders(
+        { ':status': '200', 'content-type': 'text/event-stream' },
+        { filterMetadata: servedMetadata(served) },
+      ),
+    );
     const [rh] = await stream.next(1);
     expect(setHeadersOf(rh!)).toMatchObject({ 'x-modeswitch-mode': 'fp8', 'x-modeswitch-rule': 'default' });
     const text = 'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n';
@@ -172,26 +207,45 @@ describe('the Endpoint Picker (ext_proc) front', () => {
   it('sheds a sheddable request with 429 when every pod is busy, and answers others 503', async () => {
     // A pod whose engine reports a queue past the policy's guard (default maxQueueDepth 32).
     const busy = createHttpServer((req, res) =>
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(req.url === '/metrics' ? 'vllm:num_requests_waiting 50\nvllm:num_requests_running 8\nvllm:kv_cache_usage_perc 0.5\n' : 'ok'),
+      res
+        .writeHead(200, { 'content-type': 'text/plain' })
+        .end(
+          req.url === '/metrics'
+            ? 'vllm:num_requests_waiting 50\nvllm:num_requests_running 8\nvllm:kv_cache_usage_perc 0.5\n'
+            : 'ok',
+        ),
     );
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(busy.address() as { port: number }).port}`;
     const port = await freePort();
-    const fake = { url, calls: [], handle: () => undefined, close: () => new Promise<void>((resolve) => busy.close(() => resolve())) } as unknown as StandInEngine;
+    const fake = {
+      url,
+      calls: [],
+      handle: () => undefined,
+      close: () => new Promise<void>((resolve) => busy.close(() => resolve())),
+    } as unknown as StandInEngine;
     fleet.closing(fake);
-    r = await fleet.router(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [fake] }, { listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port } });
+    r = await fleet.router(
+      testPolicy({ defaultMode: 'fp8' }, ['fp8']),
+      { fp8: [fake] },
+      { listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: port } },
+    );
     client = fleet.closing(extProcClient(`127.0.0.1:${port}`));
     const statusFor = async (priority?: string) => {
       const s = new ExtProcStream(client!);
       const body = chatBody();
-      s.send(requestHeaders({ ...POST, ...(priority ? { 'x-modeswitch-priority': priority } : {}) }), requestBody(body, true));
+      s.send(
+        requestHeaders({ ...POST, ...(priority ? { 'x-modeswitch-priority': priority } : {}) }),
+        requestBody(body, true),
+      );
       const [first] = await s.next(1);
       s.end();
       return first!.response.case === 'immediateResponse' ? immediateOf(first!).status : 200;
     };
     // Until the first scrape the queue is unknown, and unknown never trips a guard.
     const deadline = Date.now() + 5000;
-    while ((await statusFor()) === 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((await statusFor()) === 200 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await statusFor('-1')).toBe(429);
     expect(await statusFor()).toBe(503);
   });
@@ -233,7 +287,8 @@ describe('the Endpoint Picker (ext_proc) front', () => {
     expect(await healthOf(target, 'envoy.service.ext_proc.v3.ExternalProcessor')).toBe('SERVING');
     await fleet.closeEngines();
     const deadline = Date.now() + 5000;
-    while ((await healthOf(target, 'readiness')) === 'SERVING' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while ((await healthOf(target, 'readiness')) === 'SERVING' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await healthOf(target, 'readiness')).toBe('NOT_SERVING');
     expect(await healthOf(target, 'envoy.service.ext_proc.v3.ExternalProcessor')).toBe('NOT_SERVING');
     expect(await healthOf(target, 'liveness')).toBe('SERVING');
@@ -276,18 +331,35 @@ describe('the Endpoint Picker (ext_proc) front', () => {
   });
   it("keeps a LoRA adapter's fallback list to the pods that load it, asks them for the adapter and counts it as the adapter", async () => {
     // `code` is an adapter on fp16's pods, for the code domain; fp8 is the default.
-    const code = { name: 'code', adapter: { base: 'fp16', source: '/models-cache/adapters/code', rank: 16 }, domains: ['code'] };
+    const code = {
+      name: 'code',
+      adapter: { base: 'fp16', source: '/models-cache/adapters/code', rank: 16 },
+      domains: ['code'],
+    };
     const pods = await start({ fp16: 2, fp8: 1 }, { defaultMode: 'fp8', fallback: ['fp16'] }, [code]);
     const stream = new ExtProcStream(client!);
     const body0 = chatBody();
-    stream.send(requestHeaders({ ...POST, 'x-modeswitch-domain': 'code', 'content-length': String(body0.length) }), requestBody(body0, true));
+    stream.send(
+      requestHeaders({ ...POST, 'x-modeswitch-domain': 'code', 'content-length': String(body0.length) }),
+      requestBody(body0, true),
+    );
     const answers = [...(await stream.next(2))];
     const list = setHeadersOf(answers[0]!)['x-gateway-destination-endpoint']!.split(',');
     // fp8 would be a fallback for the router's own retries, but it does not know the adapter's name: left out.
     expect([...list].sort()).toEqual(pods.fp16!.map(endpointOf).sort());
-    const body = JSON.parse(answers.slice(1).map((a) => streamedBodyOf(a).body).join(''));
+    const body = JSON.parse(
+      answers
+        .slice(1)
+        .map((a) => streamedBodyOf(a).body)
+        .join(''),
+    );
     expect(body.model).toBe('code');
-    stream.send(responseHeaders({ ':status': '200', 'content-type': 'application/json' }, { filterMetadata: servedMetadata(list[0]!) }));
+    stream.send(
+      responseHeaders(
+        { ':status': '200', 'content-type': 'application/json' },
+        { filterMetadata: servedMetadata(list[0]!) },
+      ),
+    );
     const [rh] = await stream.next(1);
     expect(setHeadersOf(rh!)).toMatchObject({ 'x-modeswitch-mode': 'code' });
     stream.send(responseBody(JSON.stringify({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 4 } }), true));

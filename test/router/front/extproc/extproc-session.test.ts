@@ -1,4 +1,10 @@
-import { ExtProcSession, type ExchangeResult, type GatewayRequest, type GatewayRouting, type RouteOutcome } from '../../../../src/router/front/extproc/extproc-session.js';
+import {
+  ExtProcSession,
+  type ExchangeResult,
+  type GatewayRequest,
+  type GatewayRouting,
+  type RouteOutcome,
+} from '../../../../src/router/front/extproc/extproc-session.js';
 import { MAX_BODY_CHUNK } from '../../../../src/router/front/extproc/processing-responses.js';
 import {
   commonOf,
@@ -14,7 +20,12 @@ import {
   subsetMetadata,
 } from '../../../support/envoy-ext-proc.js';
 
-const POST = { ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json', 'content-length': '0' };
+const POST = {
+  ':method': 'POST',
+  ':path': '/v1/chat/completions',
+  'content-type': 'application/json',
+  'content-length': '0',
+};
 const CHAT = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
 
 /** Routing that records what it was asked and answers as told: the session must not care how the router decides. */
@@ -67,7 +78,9 @@ describe('ExtProcSession (FULL_DUPLEX_STREAMED)', () => {
     const [headers] = s.onRequest(requestBody(CHAT, true));
     const set = setHeadersOf(headers!);
     expect(set['x-gateway-destination-endpoint']).toBe('10.0.0.7:8000,10.0.0.8:8000');
-    expect(headers!.dynamicMetadata).toEqual({ 'envoy.lb': { 'x-gateway-destination-endpoint': '10.0.0.7:8000,10.0.0.8:8000' } });
+    expect(headers!.dynamicMetadata).toEqual({
+      'envoy.lb': { 'x-gateway-destination-endpoint': '10.0.0.7:8000,10.0.0.8:8000' },
+    });
     expect(set['x-modeswitch-type']).toBe('chat');
     expect(commonOf(headers!)?.clearRouteCache).toBe(true);
   });
@@ -92,7 +105,13 @@ describe('ExtProcSession (FULL_DUPLEX_STREAMED)', () => {
 
   it('answers a refusal as an ImmediateResponse with a JSON error and sends nothing upstream', () => {
     const s = new ExtProcSession(
-      routing(() => ({ refused: { status: 503, error: { message: 'no mode can serve', type: 'service_unavailable', param: null, code: null }, headers: { 'retry-after': '1' } } })).r,
+      routing(() => ({
+        refused: {
+          status: 503,
+          error: { message: 'no mode can serve', type: 'service_unavailable', param: null, code: null },
+          headers: { 'retry-after': '1' },
+        },
+      })).r,
     );
     s.onRequest(requestHeaders(POST));
     const out = s.onRequest(requestBody(CHAT, true));
@@ -152,13 +171,31 @@ describe('ExtProcSession (FULL_DUPLEX_STREAMED)', () => {
     const s = new ExtProcSession(r);
     s.onRequest(requestHeaders(POST));
     s.onRequest(requestBody(CHAT, true));
-    const [rh] = s.onRequest(responseHeaders({ ':status': '200', 'content-type': 'application/json' }, { filterMetadata: servedMetadata('10.0.0.8:8000') }));
+    const [rh] = s.onRequest(
+      responseHeaders(
+        { ':status': '200', 'content-type': 'application/json' },
+        { filterMetadata: servedMetadata('10.0.0.8:8000') },
+      ),
+    );
     expect(setHeadersOf(rh!)).toEqual({ 'x-modeswitch-mode': 'fp8', 'x-modeswitch-rule': 'default' });
-    const answer = JSON.stringify({ choices: [{ message: { content: 'hello' } }], usage: { prompt_tokens: 9, completion_tokens: 2 } });
+    const answer = JSON.stringify({
+      choices: [{ message: { content: 'hello' } }],
+      usage: { prompt_tokens: 9, completion_tokens: 2 },
+    });
     expect(streamedBodyOf(s.onRequest(responseBody(answer.slice(0, 20), false))[0]!).body).toBe(answer.slice(0, 20));
     expect(finished).toHaveLength(0);
-    expect(streamedBodyOf(s.onRequest(responseBody(answer.slice(20), true))[0]!)).toEqual({ body: answer.slice(20), endOfStream: true });
-    expect(finished).toEqual([{ status: 200, servedEndpoint: '10.0.0.8:8000', usage: { promptTokens: 9, completionTokens: 2 }, firstByteAt: 1000 }]);
+    expect(streamedBodyOf(s.onRequest(responseBody(answer.slice(20), true))[0]!)).toEqual({
+      body: answer.slice(20),
+      endOfStream: true,
+    });
+    expect(finished).toEqual([
+      {
+        status: 200,
+        servedEndpoint: '10.0.0.8:8000',
+        usage: { promptTokens: 9, completionTokens: 2 },
+        firstByteAt: 1000,
+      },
+    ]);
   });
 
   it("counts a stream's usage chunk and removes it when the router asked for it, even split across chunks", () => {
@@ -171,7 +208,10 @@ describe('ExtProcSession (FULL_DUPLEX_STREAMED)', () => {
     const usage = 'data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1}}\n\n';
     const all = new TextEncoder().encode(text + usage + 'data: [DONE]\n\n');
     const cut = text.length + 20;
-    const passed = [...s.onRequest(responseBody(all.subarray(0, cut), false)), ...s.onRequest(responseBody(all.subarray(cut), true))];
+    const passed = [
+      ...s.onRequest(responseBody(all.subarray(0, cut), false)),
+      ...s.onRequest(responseBody(all.subarray(cut), true)),
+    ];
     expect(passed.map((p) => streamedBodyOf(p).body).join('')).toBe(text + 'data: [DONE]\n\n');
     expect(streamedBodyOf(passed[passed.length - 1]!).endOfStream).toBe(true);
     expect(finished[0]!.usage).toEqual({ promptTokens: 5, completionTokens: 1 });

@@ -5,7 +5,8 @@ import type { Harness } from '../../support/harness.js';
 
 // grpc.reflection.v1 by hand (no proto loading in the test): a request is one string field, a response is kept raw.
 const ListServices = Buffer.from([0x3a, 0x00]); // field 7 list_services = ""
-const fileContainingSymbol = (symbol: string) => Buffer.concat([Buffer.from([0x22, symbol.length]), Buffer.from(symbol)]); // field 4
+const fileContainingSymbol = (symbol: string) =>
+  Buffer.concat([Buffer.from([0x22, symbol.length]), Buffer.from(symbol)]); // field 4
 const Reflection = makeGenericClientConstructor(
   {
     info: {

@@ -8,7 +8,11 @@ let r: RouterOver;
 
 beforeAll(async () => {
   engine = await standInEngine();
-  r = await routerOver(testPolicy({ defaultMode: 'fp8' }, ['fp8']), { fp8: [engine] }, { limits: { bodyTimeoutMs: 300, headersTimeoutMs: 300, maxUnfinishedBodies: 2 } });
+  r = await routerOver(
+    testPolicy({ defaultMode: 'fp8' }, ['fp8']),
+    { fp8: [engine] },
+    { limits: { bodyTimeoutMs: 300, headersTimeoutMs: 300, maxUnfinishedBodies: 2 } },
+  );
 });
 afterAll(async () => {
   await r.close();
@@ -16,7 +20,12 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${r.http}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(5000) });
+  fetch(`${r.http}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    signal: AbortSignal.timeout(5000),
+  });
 
 /** Opens a raw connection, writes `head`, and resolves with the first bytes the router answers. */
 function rawExchange(head: string): { answer: Promise<string>; close: () => void } {
@@ -42,7 +51,9 @@ describe('input limits', () => {
 
   it('answers 408 to a body that never ends, within the body timeout', async () => {
     const started = Date.now();
-    const { answer, close } = rawExchange(`POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":`);
+    const { answer, close } = rawExchange(
+      `POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":`,
+    );
     const text = await answer;
     close();
     expect(text).toMatch(/^HTTP\/1\.1 408/);
@@ -57,7 +68,11 @@ describe('input limits', () => {
   });
 
   it('refuses more unfinished bodies than allowed at once with 503', async () => {
-    const slow = [0, 1].map(() => rawExchange(`POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`));
+    const slow = [0, 1].map(() =>
+      rawExchange(
+        `POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+      ),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const res = await post('/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x' }));
     expect(res.status).toBe(503);
@@ -65,7 +80,10 @@ describe('input limits', () => {
   });
 
   it('refuses a wrong-typed stream_options instead of rewriting it', async () => {
-    const res = await post('/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x', stream: true, stream_options: 'abc' }));
+    const res = await post(
+      '/v1/completions',
+      JSON.stringify({ model: MODEL, prompt: 'x', stream: true, stream_options: 'abc' }),
+    );
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { param: string } }).error.param).toBe('stream_options');
   });
@@ -86,8 +104,13 @@ describe('input limits', () => {
   });
 
   it.each([['0x10'], ['1e308'], ['+5'], ['Infinity']])('refuses the hint number "%s"', async (value) => {
-    const res = await post('/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x' }), { 'x-modeswitch-expected-output-tokens': value });
+    const res = await post('/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x' }), {
+      'x-modeswitch-expected-output-tokens': value,
+    });
     expect(res.status).toBe(400);
-    expect((await post('/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x' }), { 'x-modeswitch-priority': value })).status).toBe(400);
+    expect(
+      (await post('/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x' }), { 'x-modeswitch-priority': value }))
+        .status,
+    ).toBe(400);
   });
 });
