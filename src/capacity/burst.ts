@@ -53,7 +53,10 @@ export function burstNeed(
 }
 
 export function burstReason(recent: RecentTraffic, need: BurstNeed, ready: number): string {
-  return `burst: ${rate(recent.requestsPerSecond)} over the last ${Math.round(recent.seconds)} s needs ${need.replicas}, ${need.ratio.toFixed(1)}× the ${ready} ready (panic at ${PANIC_THRESHOLD}×)`;
+  return (
+    `burst: ${rate(recent.requestsPerSecond)} over the last ${Math.round(recent.seconds)} s needs ` +
+    `${need.replicas}, ${need.ratio.toFixed(1)}× the ${ready} ready (panic at ${PANIC_THRESHOLD}×)`
+  );
 }
 
 /** Whether the routers' observed p95 time to first token, read from enough first tokens, misses the target. */
@@ -62,5 +65,8 @@ export function ttftMissed(observed: ObservedTtft | undefined, target: LatencyTa
 }
 
 export function ttftReason(observed: ObservedTtft, target: LatencyTarget): string {
-  return `observed p95 TTFT ${observed.p95Seconds.toFixed(2)} s over the last ${STABLE_WINDOW_SECONDS} s (${observed.count} first tokens) is above the ${target.ttftP95Seconds} s target`;
+  return (
+    `observed p95 TTFT ${observed.p95Seconds.toFixed(2)} s over the last ${STABLE_WINDOW_SECONDS} ` +
+    `s (${observed.count} first tokens) is above the ${target.ttftP95Seconds} s target`
+  );
 }

@@ -154,7 +154,9 @@ function wish(m: PlannerMode, input: PlannerInput, previous: ModeMemory | undefi
       mode: m,
       replicas: clamp(m.replicas),
       floor,
-      reason: `burst ${Math.round(now - panicAt)} s ago: holding ${m.replicas}, no scale-down for ${Math.round(STABLE_WINDOW_SECONDS - (now - panicAt))} s more`,
+      reason:
+        `burst ${Math.round(now - panicAt)} s ago: holding ${m.replicas}, no scale-down for ${Math.round(STABLE_WINDOW_SECONDS - (now - panicAt))} ` +
+        `s more`,
       memory,
     };
   }

@@ -107,7 +107,9 @@ const resources: JsonSchema = {
 const podSettings: Record<string, JsonSchema> = {
   image: str('vLLM OpenAI server image.', { minLength: 1 }),
   vllmVersion: str(
-    `vLLM release the image runs (e.g. 0.25.1), so its arguments are checked against that release; the default image runs ${PINNED_VLLM.vllm}. Without it a policy naming another image is accepted with a warning.`,
+    `vLLM release the image runs (e.g. 0.25.1), so its arguments are checked against that release; ` +
+      `the default image runs ${PINNED_VLLM.vllm}. Without it a policy naming another image is accepted ` +
+      `with a warning.`,
     { pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+([.+-][0-9A-Za-z.]+)?$' },
   ),
   gpus: int('GPUs per replica (the GPU resource limit).', 1, 16),
@@ -311,7 +313,8 @@ const routing: JsonSchema = {
       enum: ['Trust', 'Ignore'],
     },
     strategy: str(
-      'Rules (default): first matching rule, else defaultMode. Objective: a matching rule still wins; otherwise the mode with the lowest predicted J/token that meets spec.objective.',
+      'Rules (default): first matching rule, else defaultMode. Objective: a matching rule still wins; ' +
+        'otherwise the mode with the lowest predicted J/token that meets spec.objective.',
       { enum: ['Rules', 'Objective'] },
     ),
   },

@@ -108,7 +108,8 @@ export function formatCapacitySection(c: DemoCapacity): string[] {
   const pools = [c.baseline, c.modeswitch];
   return [
     `Capacity, simulated: the same requests replayed in simulated time with every mode autoscaled by the capacity planner`,
-    `(every ${PLAN_INTERVAL_SECONDS} s; SLO p95 TTFT ≤ ${c.objective.ttftP95Seconds} s, ${itl}; quality budget ${c.objective.qualityBudgetPoints} points; at most ${c.capacity.maxGpus} GPUs).`,
+    `(every ${PLAN_INTERVAL_SECONDS} s; SLO p95 TTFT ≤ ${c.objective.ttftP95Seconds} s, ${itl}; ` +
+      `quality budget ${c.objective.qualityBudgetPoints} points; at most ${c.capacity.maxGpus} GPUs).`,
     '',
     ...timeline(pools),
     '',
@@ -122,6 +123,7 @@ export function formatCapacitySection(c: DemoCapacity): string[] {
       ]),
     ]),
     'Pool = every GPU held, loading and idle included, over all output tokens; a new replica loads weights before it is ready.',
-    `ModeSwitch vs ${c.baseline.label}, both autoscaled: ${lessOrMore(savingAgainst(c.baseline.metrics.fleetJoulesPerOutputToken, c.modeswitch.metrics.fleetJoulesPerOutputToken))} pool energy per output token. docs/capacity.md.`,
+    `ModeSwitch vs ${c.baseline.label}, both autoscaled: ${lessOrMore(savingAgainst(c.baseline.metrics.fleetJoulesPerOutputToken, c.modeswitch.metrics.fleetJoulesPerOutputToken))} ` +
+      `pool energy per output token. docs/capacity.md.`,
   ];
 }

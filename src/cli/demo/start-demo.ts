@@ -60,7 +60,8 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
     );
   const gpuCount = modes.reduce((s, m) => s + m.replicas, 0);
   deps.out(
-    `ModeSwitch demo: policy ${policy.metadata.namespace ?? 'default'}/${policy.metadata.name}, modes ${modes.map((m) => m.name).join(', ')} on ${gpuCount} simulated ${o.gpu} GPUs`,
+    `ModeSwitch demo: policy ${policy.metadata.namespace ?? 'default'}/${policy.metadata.name},` +
+      ` modes ${modes.map((m) => m.name).join(', ')} on ${gpuCount} simulated ${o.gpu} GPUs`,
   );
   const stack = await startDemoStack({
     policy,
@@ -74,10 +75,12 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
   });
   try {
     deps.out(
-      `router: HTTP 127.0.0.1:${stack.ports.http}, gRPC 127.0.0.1:${stack.ports.grpc}, metrics 127.0.0.1:${stack.ports.metrics}; dcgm-exporter 127.0.0.1:${stack.ports.dcgm}`,
+      `router: HTTP 127.0.0.1:${stack.ports.http}, gRPC 127.0.0.1:${stack.ports.grpc}, metrics 127.0.0.1:${stack.ports.metrics}; ` +
+        `dcgm-exporter 127.0.0.1:${stack.ports.dcgm}`,
     );
     deps.out(
-      `replaying ${requests.length} requests (${o.durationSeconds} s of the Azure ${o.trace === 'conv' ? 'conversation' : 'code'} trace, ${o.speedup}x faster than real time)`,
+      `replaying ${requests.length} requests (${o.durationSeconds} s of the Azure ${o.trace === 'conv' ? 'conversation' : 'code'} ` +
+        `trace, ${o.speedup}x faster than real time)`,
     );
     const energyAt = () => stack.engines.map((e) => e.engine.telemetry().energyJoules);
     const before = energyAt();

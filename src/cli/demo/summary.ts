@@ -130,6 +130,8 @@ export function formatDemoSummary(s: DemoSummary, baseline: FleetMetrics, simula
     "  Per request = each request's share of the engine iterations that served it (how the published 51.7% is measured);",
     '  GPUs = every GPU over the whole replay, idle included (what dcgm-exporter adds up). docs/policy-benchmark.md.',
     '',
-    `ModeSwitch vs always-FP16: ${s.latencySpeedup.toFixed(2)}x lower mean latency, ${(s.energySaving * 100).toFixed(1)}% less energy per output token (all GPUs, idle included); ${(savingAgainst(baseline.requestJoulesPerOutputToken, simulated.requestJoulesPerOutputToken) * 100).toFixed(1)}% less per request (simulated replay).`,
+    `ModeSwitch vs always-FP16: ${s.latencySpeedup.toFixed(2)}x lower mean latency, ${(s.energySaving * 100).toFixed(1)}% ` +
+      `less energy per output token (all GPUs, idle included); ${(savingAgainst(baseline.requestJoulesPerOutputToken, simulated.requestJoulesPerOutputToken) * 100).toFixed(1)}% ` +
+      `less per request (simulated replay).`,
   ];
 }

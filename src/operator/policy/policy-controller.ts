@@ -292,7 +292,8 @@ function refuseIfControlledByAnother(live: KubeObject, policy: PolicyObject): vo
   const controller = live.metadata.ownerReferences?.find((o) => o.controller === true);
   if (controller && controller.uid !== policy.metadata.uid) {
     throw new Error(
-      `${live.kind} ${live.metadata.name} belongs to ${controller.kind} ${controller.name}: both policies render this name (<policy>-<mode>); rename a mode or a policy`,
+      `${live.kind} ${live.metadata.name} belongs to ${controller.kind} ${controller.name}: both ` +
+        `policies render this name (<policy>-<mode>); rename a mode or a policy`,
     );
   }
 }

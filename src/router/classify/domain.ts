@@ -61,7 +61,8 @@ const CUES: Record<Exclude<ClassifiedDomain, 'general'>, DomainCues> = {
     words: [
       {
         words: words(
-          'def,class,import,return,const,let,var,async,await,public static,public class,public void,void,struct,impl,fn,lambda,printf,println,console.log,null,true,false',
+          'def,class,import,return,const,let,var,async,await,public static,public class,public void,void,' +
+            'struct,impl,fn,lambda,printf,println,console.log,null,true,false',
         ),
         weight: 2,
         cap: 2,
@@ -69,7 +70,9 @@ const CUES: Record<Exclude<ClassifiedDomain, 'general'>, DomainCues> = {
       // Names that mean software in any sentence, then ones that may not (a python, Java coffee, rust, Swift).
       {
         words: words(
-          'javascript,typescript,c++,c#,golang,kotlin,scala,haskell,sql,mysql,bash,powershell,html,css,react,vue,angular,nodejs,node.js,django,flask,pandas,numpy,kubernetes,git,github,npm,pip,jest,pytest,regex,json,yaml,api,http,endpoint,jvm,pep 8',
+          'javascript,typescript,c++,c#,golang,kotlin,scala,haskell,sql,mysql,bash,powershell,html,css,' +
+            'react,vue,angular,nodejs,node.js,django,flask,pandas,numpy,kubernetes,git,github,npm,pip,jest,' +
+            'pytest,regex,json,yaml,api,http,endpoint,jvm,pep 8',
         ),
         stems: ['postgres', 'docker'],
         weight: 2,
@@ -77,14 +80,19 @@ const CUES: Record<Exclude<ClassifiedDomain, 'general'>, DomainCues> = {
       },
       {
         words: words(
-          'python,java,c,go,rust,ruby,php,swift,shell,express,spring,spring boot,database,schema,compiler,excel,formula,closure,hook,module,commit,class,object,interface,type',
+          'python,java,c,go,rust,ruby,php,swift,shell,express,spring,spring boot,database,schema,compiler,' +
+            'excel,formula,closure,hook,module,commit,class,object,interface,type',
         ),
         weight: 1,
         cap: 3,
       },
       {
         words: words(
-          'code,coding,program,programs,programming,script,function,method,variable,array,string,pointer,bug,stack trace,stacktrace,traceback,exception,error,segfault,refactor,unit test,unit tests,test,tests,repository,repo,library,framework,algorithm,data structure,linked list,hash map,hashmap,binary search,binary tree,tree,graph,queue,stack,cache,big o,complexity,mutex,process,processes,race condition,middleware,workflow,query,server,client',
+          'code,coding,program,programs,programming,script,function,method,variable,array,string,pointer,' +
+            'bug,stack trace,stacktrace,traceback,exception,error,segfault,refactor,unit test,unit tests,' +
+            'test,tests,repository,repo,library,framework,algorithm,data structure,linked list,hash map,' +
+            'hashmap,binary search,binary tree,tree,graph,queue,stack,cache,big o,complexity,mutex,process,' +
+            'processes,race condition,middleware,workflow,query,server,client',
         ),
         stems: ['debug', 'compile', 'recursi', 'sort', 'thread', 'deploy', 'implement', 'migrat'],
         weight: 1,
@@ -106,7 +114,14 @@ const CUES: Record<Exclude<ClassifiedDomain, 'general'>, DomainCues> = {
     words: [
       {
         words: words(
-          'equation,equations,integral,integrate,derivative,differentiate,theorem,lemma,prove,proof,polynomial,quadratic,matrix,matrices,determinant,vector,vectors,probability,chance,expected value,variance,standard deviation,mean,median,prime,primes,factorise,factorize,gcd,lcm,greatest common,least common,modulo,remainder,logarithm,log base,limit,series,sequence,arithmetic,geometric,calculus,algebra,geometry,combinatorics,permutation,permutations,combination,combinations,hypotenuse,slope,radian,radians,perimeter,circumference,diameter,area,volume,diagonal,diagonals,polygon,pentagon,hexagon,octagon,cylinder,sphere,cone,vertices,edges,countable,inverse,interest,divisible,multiple',
+          'equation,equations,integral,integrate,derivative,differentiate,theorem,lemma,prove,proof,polynomial,' +
+            'quadratic,matrix,matrices,determinant,vector,vectors,probability,chance,expected value,variance,' +
+            'standard deviation,mean,median,prime,primes,factorise,factorize,gcd,lcm,greatest common,least ' +
+            'common,modulo,remainder,logarithm,log base,limit,series,sequence,arithmetic,geometric,calculus,' +
+            'algebra,geometry,combinatorics,permutation,permutations,combination,combinations,hypotenuse,' +
+            'slope,radian,radians,perimeter,circumference,diameter,area,volume,diagonal,diagonals,polygon,' +
+            'pentagon,hexagon,octagon,cylinder,sphere,cone,vertices,edges,countable,inverse,interest,divisible,' +
+            'multiple',
         ),
         stems: ['eigen', 'trigonometr', 'depreciat'],
         weight: 1,
@@ -114,7 +129,9 @@ const CUES: Record<Exclude<ClassifiedDomain, 'general'>, DomainCues> = {
       },
       {
         words: words(
-          'solve,calculate,compute,evaluate,simplify,how many,sum,product,percent,fraction,ratio,average,triangle,circle,radius,angle,square root,integer,digit,digits,number,numbers,odd,even,divide,multiply,dice,coin',
+          'solve,calculate,compute,evaluate,simplify,how many,sum,product,percent,fraction,ratio,average,' +
+            'triangle,circle,radius,angle,square root,integer,digit,digits,number,numbers,odd,even,divide,' +
+            'multiply,dice,coin',
         ),
         weight: 1,
         cap: 2,

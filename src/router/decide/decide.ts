@@ -136,7 +136,10 @@ export function decide(input: DecideInput): Decision {
 
 /** `predicted TTFT 0.012 s, 2.1 ms/token, 0.071 J/token at batch 3`. */
 export function describePrediction(p: ObjectivePrediction): string {
-  return `predicted TTFT ${p.ttftSeconds.toFixed(3)} s, ${(p.interTokenSeconds * 1000).toFixed(1)} ms/token, ${p.joulesPerToken.toFixed(3)} J/token at batch ${p.batch}`;
+  return (
+    `predicted TTFT ${p.ttftSeconds.toFixed(3)} s, ${(p.interTokenSeconds * 1000).toFixed(1)} ms/token,` +
+    ` ${p.joulesPerToken.toFixed(3)} J/token at batch ${p.batch}`
+  );
 }
 
 /** One sentence a person can read: why this mode. Pod names only with `showPod` (they are internal to the cluster). */

@@ -131,7 +131,8 @@ export function chooseByObjective(
     const reason =
       fit === preferred
         ? 'lowest J/token within the SLO'
-        : `${preferred.mode} is ${preferred.batch === undefined ? 'cold (no ready pod within the guards)' : 'past the SLO'}; next lowest J/token within the SLO`;
+        : `${preferred.mode} is ${preferred.batch === undefined ? 'cold (no ready pod within the guards)' : 'past the SLO'}; ` +
+          `next lowest J/token within the SLO`;
     const choice: ObjectiveChoice = {
       mode: fit.mode,
       preferred: preferred.mode,
