@@ -59,6 +59,8 @@ export class ReplayRouter<P extends ReplayPod> {
     const unknown = [...endpoints.keys()].filter((m) => !this.policy.modeNames.includes(m));
     if (unknown.length > 0) throw new Error(`the fleet runs modes the policy does not have: ${unknown.join(', ')}`);
     this.registry.update(endpoints);
+    // As the router does on every discovery update: readings of pods that left go with them.
+    this.store.retain(this.registry.all());
     this.byUrl = new Map(pods.map((p) => [podIdentity(p).url, p]));
     this.modeOfPod = new Map(pods.map((p) => [podIdentity(p).pod, p.mode]));
     this.records = new Map(this.registry.all().map((r) => [r.url, r]));
