@@ -2,6 +2,7 @@ import { runsPods } from '../api/v1alpha1/adapters.js';
 import type { ResolvedMode } from '../api/v1alpha1/defaults.js';
 import { resolvePolicy } from '../api/v1alpha1/defaults.js';
 import type { InferenceModePolicy } from '../api/v1alpha1/types.js';
+import { modeEngineFlags } from '../api/v1alpha1/vllm-flags.js';
 import { profileFromModeFlags, type ModeFlags } from './mode-profile.js';
 import type { ModeProfile } from './types.js';
 
@@ -12,20 +13,9 @@ export interface FleetMode {
   replicas: number;
 }
 
-/** The vLLM flags of a policy mode, as the simulator reads them (the same fields the operator renders as args). */
+/** The vLLM flags of a policy mode, as the simulator reads them: the ones the operator renders as its args. */
 export function modeFlagsOf(mode: ResolvedMode): ModeFlags {
-  const flags: ModeFlags = { name: mode.name, weights: mode.weights, prefixCaching: mode.prefixCaching };
-  if (mode.dtype !== undefined) flags.dtype = mode.dtype;
-  if (mode.quantization !== undefined) flags.quantization = mode.quantization;
-  if (mode.kvCacheDtype !== undefined) flags.kvCacheDtype = mode.kvCacheDtype;
-  if (mode.speculative) {
-    flags.speculative = {
-      method: mode.speculative.method,
-      numSpeculativeTokens: mode.speculative.numSpeculativeTokens,
-    };
-    if (mode.speculative.model !== undefined) flags.speculative.model = mode.speculative.model;
-  }
-  return flags;
+  return { name: mode.name, ...modeEngineFlags(mode) };
 }
 
 /** Every mode of a policy that runs pods, with its replica count: the hardware the policy asks for (adapters on another mode's pods take none). */

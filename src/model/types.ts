@@ -1,10 +1,5 @@
-/** Request categories the router classifies into; quality and speculative acceptance vary by category. */
-export const REQUEST_TYPES = ['chat', 'code', 'math', 'summarise', 'extract', 'reasoning'] as const;
-export type RequestType = (typeof REQUEST_TYPES)[number];
-
-export function isRequestType(value: unknown): value is RequestType {
-  return typeof value === 'string' && (REQUEST_TYPES as readonly string[]).includes(value);
-}
+// The request types are the policy API's (the values of request.type in a rule): the model's tables are keyed by them.
+export { REQUEST_TYPES, isRequestType, type RequestType } from '../api/v1alpha1/rule-env.js';
 
 /** One GPU model's datasheet figures and power envelope (per GPU). */
 export interface GpuSpec {

@@ -3,12 +3,13 @@ import { fleetModesOf } from '../../src/model/policy-modes.js';
 import { DemandWindow } from '../../src/replay/scaling/demand-window.js';
 import { replayScaled, type ReplayMode } from '../../src/replay/scaling/replay-scaled.js';
 import { assignedDispatcher, objectiveDispatcher } from '../../src/replay/scaling/scaled-dispatch.js';
-import { ScalingPool } from '../../src/replay/scaling/scaling-pool.js';
+import { ScalingPool, type ScalingPod } from '../../src/replay/scaling/scaling-pool.js';
+import { coreRequestOf } from '../../src/replay/fleet/core-request.js';
 import { gpuById } from '../../src/model/gpus.js';
 import { profileFromModeFlags } from '../../src/model/mode-profile.js';
 import { modelById } from '../../src/model/models.js';
 import type { WorkloadRequest } from '../../src/sim/workload/synthesize.js';
-import { loadExample } from '../support/policies.js';
+import { clone, loadExample } from '../support/policies.js';
 
 const GPU = 'h100-80gb';
 const MODEL = 'llama-3.1-8b-instruct';
@@ -168,5 +169,35 @@ describe('objectiveDispatcher', () => {
     const at = 2 + START_SECONDS;
     expect(pool.ready('fp8', at)).toHaveLength(1);
     expect(objectiveOnly({ ...long, id: 3 }, at, pool)).toEqual({ pod: pool.ready('spec', at)[0] });
+  });
+
+  it('spends no quality budget on requests the router refuses, though a lossy warm pod serves them', () => {
+    // Any KV-cache use guards a pod off: while every pod works, every mode is rejected.
+    const guarded = clone(policy);
+    guarded.spec.routing!.guards = { ...guarded.spec.routing!.guards, maxKvCacheUsage: 0 };
+    const fleet = new ScalingPool({
+      gpu: GPU,
+      model: MODEL,
+      modes: fleetModesOf(guarded).map((m) => ({ name: m.name, profile: m.profile, startSeconds: START_SECONDS })),
+      seed: 1,
+    });
+    for (const mode of ['fp16', 'spec', 'int4']) fleet.addReady(mode, 0, 1);
+    const [fp16, spec, int4] = fleet.pods() as [ScalingPod, ScalingPod, ScalingPod];
+    // Code loses 0.2 points on spec and 1.5 on int4: a budget of 0.8 points a request allows spec, not int4; a request
+    // charged to int4 would leave 0.1 (2 × 0.8 − 1.5), too little for spec.
+    const budget = { ...options, policy: guarded, qualityBudgetPoints: 0.8, applyRules: true };
+    const code = (id: number): WorkloadRequest => ({ ...request(id, 1), type: 'code' });
+    const dispatch = objectiveDispatcher(budget);
+    for (const pod of [fp16, spec, int4])
+      pod.core.submit(coreRequestOf(request(100 + pod.index, 0, 4000), false), () => {});
+    fleet.advanceTo(1);
+    // A refused request goes to the least-loaded warm pod: int4, the lossy one.
+    fp16.inFlight = spec.inFlight = 1;
+    expect(dispatch(code(0), 1, fleet).pod).toBe(int4);
+    fp16.inFlight = spec.inFlight = 0;
+    fleet.advanceTo(100);
+    // The budget is whole: the next request goes where a fresh router sends it, to spec within the budget.
+    expect(dispatch(code(10), 100, fleet).pod).toBe(spec);
+    expect(objectiveDispatcher(budget)(code(10), 100, fleet).pod).toBe(spec);
   });
 });

@@ -1,3 +1,4 @@
+import { PRODUCT_LABELS } from './labels.js';
 import { policySchema } from './schema.js';
 import { GROUP, KIND, PLURAL, SHORT_NAME, SINGULAR, VERSION } from './types.js';
 
@@ -11,7 +12,7 @@ export function buildCrd(): Record<string, unknown> {
     kind: 'CustomResourceDefinition',
     metadata: {
       name: CRD_NAME,
-      labels: { 'app.kubernetes.io/name': 'modeswitch', 'app.kubernetes.io/part-of': 'modeswitch' },
+      labels: { ...PRODUCT_LABELS },
     },
     spec: {
       group: GROUP,

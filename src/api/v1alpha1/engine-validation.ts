@@ -17,6 +17,7 @@ import {
   PINNED_VLLM,
   type VllmCliTable,
 } from './vllm-cli.js';
+import { SPECULATIVE_KEYS } from './vllm-flags.js';
 
 export interface EngineFindings {
   problems: Problem[];
@@ -25,16 +26,6 @@ export interface EngineFindings {
 
 /** Fields an adapter served on another mode's pods may set; everything else belongs to the base mode. */
 const ADAPTER_ON_BASE_FIELDS = new Set(['name', 'adapter', 'domains']);
-
-/** vLLM's --speculative-config key for each SpeculativeSpec field. */
-export const SPECULATIVE_KEYS: Record<keyof SpeculativeSpec, string> = {
-  method: 'method',
-  model: 'model',
-  numSpeculativeTokens: 'num_speculative_tokens',
-  promptLookupMax: 'prompt_lookup_max',
-  promptLookupMin: 'prompt_lookup_min',
-  draftTensorParallelSize: 'draft_tensor_parallel_size',
-};
 
 const ALLOW_DEPRECATED_QUANTIZATION = '--allow-deprecated-quantization';
 

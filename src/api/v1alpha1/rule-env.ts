@@ -13,8 +13,13 @@ export interface RuleVariable {
   description: string;
 }
 
+/** Request categories the router classifies into; quality and speculative acceptance vary by category. */
 export const REQUEST_TYPES = ['chat', 'code', 'math', 'summarise', 'extract', 'reasoning'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
+
+export function isRequestType(value: unknown): value is RequestType {
+  return typeof value === 'string' && (REQUEST_TYPES as readonly string[]).includes(value);
+}
 
 /** Domains the router's classifier tells apart; a client's x-modeswitch-domain hint may name any other. */
 export const CLASSIFIED_DOMAINS = ['code', 'math', 'general'] as const;

@@ -10,7 +10,8 @@ import type { Clock } from '../../kube/clock.js';
 import { objectKey, type KubeClient, type KubeObject, type ObjectReader } from '../../kube/types.js';
 import type { Logger } from '../../observability/logger.js';
 import type { DemandSource, ModeObservation, RouterTarget } from '../../capacity/router-demand.js';
-import { COMPONENT_ROUTER, modeObjectName, selectorLabels } from '../render/labels.js';
+import { COMPONENT_ROUTER, selectorLabels } from '../../api/v1alpha1/labels.js';
+import { modeObjectName } from '../render/object-meta.js';
 
 /** The field manager of the only writer of autoscaled modes' replicas. */
 export const CAPACITY_FIELD_MANAGER = 'modeswitch-capacity';

@@ -1,7 +1,7 @@
 import type { Condition, ModeStatus, PolicyStatus, RouterStatus } from '../../api/v1alpha1/types.js';
 import type { KubeObject } from '../../kube/types.js';
 import { setCondition, type ConditionInput } from './conditions.js';
-import { LABEL_MODE } from '../render/labels.js';
+import { LABEL_MODE } from '../../api/v1alpha1/labels.js';
 
 interface DeploymentLike extends KubeObject {
   spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };

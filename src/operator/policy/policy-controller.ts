@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { policySelector } from '../../api/v1alpha1/labels.js';
 import { API_VERSION, KIND, type InferenceModePolicy, type PolicyStatus } from '../../api/v1alpha1/types.js';
 import { formatProblems, type ValidationResult } from '../../api/v1alpha1/validation.js';
 import type { Clock } from '../../kube/clock.js';
@@ -16,9 +17,11 @@ import { becameStatus, findCondition } from './conditions.js';
 import { containsDesired } from './contains-desired.js';
 import { withDesiredHash } from './desired-hash.js';
 import { invalidStatus, reconciledStatus } from './compute-status.js';
-import { FIELD_MANAGER, policySelector } from './labels.js';
 import { OPTIONAL_OWNED_KINDS, OWNED_KINDS, POD_KIND } from './owned-kinds.js';
-import { INITIAL_REPLICAS_ANNOTATION } from '../render/labels.js';
+import { INITIAL_REPLICAS_ANNOTATION } from '../render/object-meta.js';
+
+/** The server-side-apply field manager of everything the policy controller renders. */
+export const FIELD_MANAGER = 'modeswitch-operator';
 
 export interface PolicyControllerOptions {
   /** Writes go straight to the API server. */

@@ -14,7 +14,6 @@ import {
 } from './router-workload.js';
 
 export type { KubeObject, OwnerReference } from './object.js';
-export * from './labels.js';
 
 /**
  * Everything a valid policy asks for, in apply order (RBAC and config before the workloads that use them).

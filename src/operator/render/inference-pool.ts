@@ -1,5 +1,6 @@
 import { ENGINE_PORT, type ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
-import { COMPONENT_ENGINE, objectMeta, routerObjectName, selectorLabels } from './labels.js';
+import { COMPONENT_ENGINE, selectorLabels } from '../../api/v1alpha1/labels.js';
+import { objectMeta, routerObjectName } from './object-meta.js';
 import type { KubeObject } from './object.js';
 
 export const INFERENCE_POOL_API_VERSION = 'inference.networking.k8s.io/v1';

@@ -7,14 +7,8 @@ import {
   type ResolvedPolicy,
 } from '../../api/v1alpha1/defaults.js';
 import { engineArgs } from './engine-args.js';
-import {
-  COMPONENT_ENGINE,
-  INITIAL_REPLICAS_ANNOTATION,
-  modeObjectName,
-  objectLabels,
-  objectMeta,
-  selectorLabels,
-} from './labels.js';
+import { COMPONENT_ENGINE, objectLabels, selectorLabels } from '../../api/v1alpha1/labels.js';
+import { INITIAL_REPLICAS_ANNOTATION, modeObjectName, objectMeta } from './object-meta.js';
 import type { KubeObject } from './object.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';
 

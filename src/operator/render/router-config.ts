@@ -8,7 +8,8 @@ import {
   ROUTER_CONFIG_FILE,
   type RouterConfig,
 } from '../../api/v1alpha1/router-config.js';
-import { COMPONENT_ROUTER, objectMeta, routerObjectName } from './labels.js';
+import { COMPONENT_ROUTER } from '../../api/v1alpha1/labels.js';
+import { objectMeta, routerObjectName } from './object-meta.js';
 import type { KubeObject } from './object.js';
 
 export const ROUTER_TLS_MOUNT = '/etc/modeswitch/tls';

@@ -5,7 +5,8 @@ import {
   ROUTER_CONFIG_FILE,
   ROUTER_CONFIG_MOUNT,
 } from '../../api/v1alpha1/router-config.js';
-import { COMPONENT_ROUTER, objectLabels, objectMeta, routerObjectName, selectorLabels } from './labels.js';
+import { COMPONENT_ROUTER, objectLabels, selectorLabels } from '../../api/v1alpha1/labels.js';
+import { objectMeta, routerObjectName } from './object-meta.js';
 import type { KubeObject } from './object.js';
 import { configHash, ROUTER_API_KEY_FILE, ROUTER_API_KEY_MOUNT, ROUTER_TLS_MOUNT } from './router-config.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';

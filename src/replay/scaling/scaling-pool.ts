@@ -28,6 +28,11 @@ export interface ScalingPoolOptions {
   seed: number;
 }
 
+/** Asked for and not asked to go: loading or serving. */
+function isLive(p: ScalingPod): boolean {
+  return p.stoppedAt === undefined && !p.draining;
+}
+
 /**
  * The pods of every mode over a replay. A pod counts energy and GPU time from when it is asked for until it stops;
  * a GPU scaled away draws nothing from the pool (it is released to other work or powered down).
@@ -46,12 +51,17 @@ export class ScalingPool {
   }
 
   private live(mode: string): ScalingPod[] {
-    return this.all.filter((p) => p.mode === mode && p.stoppedAt === undefined && !p.draining);
+    return this.all.filter((p) => p.mode === mode && isLive(p));
   }
 
   /** Pods of a mode that serve now. */
   ready(mode: string, now: number): ScalingPod[] {
     return this.live(mode).filter((p) => p.readyAt <= now);
+  }
+
+  /** Pods of every mode that serve now. */
+  allReady(now: number): ScalingPod[] {
+    return this.all.filter((p) => isLive(p) && p.readyAt <= now);
   }
 
   /** Replicas asked for (ready and starting), and how many of them serve. */

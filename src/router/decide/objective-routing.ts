@@ -22,7 +22,7 @@ export interface ObjectiveRouting {
   modes: ReadonlyMap<string, PolicyModeModel>;
 }
 
-/** A mode's model as the router has refitted it from what its pods did (accounting/live-mode-models.ts). */
+/** A mode's model as the router has refitted it from what its pods did (learn/live-mode-models.ts). */
 export interface LiveModeModel {
   model: ModeModel;
   firstTokenWait: LinearFit;

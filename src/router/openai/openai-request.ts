@@ -69,7 +69,7 @@ function includeUsageOf(body: Record<string, unknown>): boolean {
  * offending parameter, as OpenAI does, so clients show a useful message.
  */
 export function normalizeOpenAiRequest(
-  kind: 'chat' | 'completion',
+  kind: NormalizedRequest['kind'],
   parsed: unknown,
   raw: Buffer,
   headers: IncomingHttpHeaders,

@@ -1,5 +1,5 @@
 import { runsPods } from '../../api/v1alpha1/adapters.js';
-import { LABEL_POLICY } from '../../api/v1alpha1/labels.js';
+import { LABEL_POLICY, labelSelectorOf } from '../../api/v1alpha1/labels.js';
 import { API_VERSION, KIND } from '../../api/v1alpha1/types.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 import { validatePolicy } from '../../api/v1alpha1/validation.js';
@@ -37,7 +37,7 @@ export function routerKubeDiscovery(o: RouterKubeDiscoveryOptions): DiscoverySou
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
       namespace,
-      labelSelector: `${LABEL_POLICY}=${name}`,
+      labelSelector: labelSelectorOf({ [LABEL_POLICY]: name }),
     },
     clock: o.clock,
     logger: o.logger,

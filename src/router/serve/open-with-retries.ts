@@ -7,11 +7,10 @@ import type { PodRecord } from '../pods/endpoint.js';
 import { Cancellation } from '../forward/cancellation.js';
 import { AttemptFailedError, sendAttempt } from '../forward/send-attempt.js';
 import type { AttemptFailure, AttemptTimeouts, EngineAnswer } from '../forward/send-attempt.js';
+import { GENERATION_PATHS } from '../openai/generation-paths.js';
 import { REQUEST_ID_HEADER } from '../protocol/headers.js';
 import { RouterError } from '../protocol/router-error.js';
 import type { ServeContext } from './serve-context.js';
-
-const PATHS = { chat: '/v1/chat/completions', completion: '/v1/completions' } as const;
 
 /** An engine answer that has started, with the decision that chose its pod. */
 export interface OpenAnswer {
@@ -102,7 +101,7 @@ export async function openWithRetries(
       const answer = await sendAttempt({
         dispatcher: ctx.upstream.dispatcher,
         origin: pod.url,
-        path: PATHS[req.kind],
+        path: GENERATION_PATHS[req.kind],
         headers,
         body: sent,
         whole: !req.stream,

@@ -1,5 +1,5 @@
 import { DEFAULT_ENGINE_IMAGE, DEFAULT_VLLM_VERSION } from '../../../src/api/v1alpha1/defaults.js';
-import { SPECULATIVE_KEYS } from '../../../src/api/v1alpha1/engine-validation.js';
+import { SPECULATIVE_KEYS } from '../../../src/api/v1alpha1/vllm-flags.js';
 import { specSchema } from '../../../src/api/v1alpha1/schema.js';
 import { checkServeArgs, cliTableFor, PINNED_VLLM } from '../../../src/api/v1alpha1/vllm-cli.js';
 

@@ -2,7 +2,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { validatePolicy } from '../../../src/api/v1alpha1/validation.js';
 import { checkServeArgs, PINNED_VLLM } from '../../../src/api/v1alpha1/vllm-cli.js';
-import { COMPONENT_ENGINE, renderPolicy } from '../../../src/operator/render/index.js';
+import { COMPONENT_ENGINE } from '../../../src/api/v1alpha1/labels.js';
+import { renderPolicy } from '../../../src/operator/render/index.js';
 import { EXAMPLES_DIR, loadExample } from '../../support/policies.js';
 
 const examples = readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.yaml'));

@@ -3,7 +3,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { renderPolicy, type KubeObject } from '../../../src/operator/render/index.js';
-import { speculativeConfigJson } from '../../../src/operator/render/engine-args.js';
+import { speculativeConfigJson } from '../../../src/api/v1alpha1/vllm-flags.js';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { clone, loadExample } from '../../support/policies.js';
 
@@ -226,17 +226,10 @@ describe('renderPolicy', () => {
     expect(JSON.stringify(input)).toBe(before);
   });
 
-  it('writes speculative settings in vLLM snake_case', () => {
+  it("writes speculative settings in vLLM snake_case, in one order whatever the policy's (so pods do not roll)", () => {
     expect(
-      JSON.parse(
-        speculativeConfigJson({ method: 'eagle3', model: 'm', numSpeculativeTokens: 3, draftTensorParallelSize: 1 }),
-      ),
-    ).toEqual({
-      method: 'eagle3',
-      model: 'm',
-      num_speculative_tokens: 3,
-      draft_tensor_parallel_size: 1,
-    });
+      speculativeConfigJson({ draftTensorParallelSize: 1, model: 'm', numSpeculativeTokens: 3, method: 'eagle3' }),
+    ).toBe('{"method":"eagle3","num_speculative_tokens":3,"model":"m","draft_tensor_parallel_size":1}');
     expect(
       JSON.parse(
         speculativeConfigJson({ method: 'ngram', numSpeculativeTokens: 4, promptLookupMax: 4, promptLookupMin: 2 }),

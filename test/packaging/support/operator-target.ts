@@ -13,7 +13,7 @@ import { CapacityController } from '../../../src/operator/capacity/capacity-cont
 import { startHealthServer } from '../../../src/operator/runtime/health-server.js';
 import { createOperatorMetrics, type OperatorMetrics } from '../../../src/operator/runtime/metrics.js';
 import { PolicyController } from '../../../src/operator/policy/policy-controller.js';
-import { COMPONENT_ROUTER, selectorLabels } from '../../../src/operator/render/labels.js';
+import { COMPONENT_ROUTER, selectorLabels } from '../../../src/api/v1alpha1/labels.js';
 import { renderPolicy } from '../../../src/operator/render/index.js';
 import { WorkQueue } from '../../../src/operator/runtime/work-queue.js';
 import { runWorkers } from '../../../src/operator/runtime/workers.js';

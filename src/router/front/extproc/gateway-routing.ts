@@ -3,6 +3,7 @@ import { applyHintTrust, HINT_HEADERS } from '../../classify/hints.js';
 import type { RejectReason } from '../../decide/pick-pod.js';
 import type { PodRecord } from '../../pods/endpoint.js';
 import { parseJsonBody } from '../../openai/json-body.js';
+import { generationKindOf, pathOnly } from '../../openai/generation-paths.js';
 import { normalizeOpenAiRequest } from '../../openai/openai-request.js';
 import { MODE_HEADER, REQUEST_ID_HEADER, RULE_HEADER } from '../../protocol/headers.js';
 import { httpStatusOf, openAiErrorOf } from '../../protocol/http-status.js';
@@ -15,10 +16,6 @@ import type { ServeContext } from '../../serve/serve-context.js';
 import type { ExchangeResult, GatewayRequest, GatewayRouting, RouteOutcome } from './extproc-session.js';
 import type { LocalAnswer } from './processing-responses.js';
 
-const GENERATION: Readonly<Record<string, 'chat' | 'completion'>> = {
-  '/v1/chat/completions': 'chat',
-  '/v1/completions': 'completion',
-};
 /** Guards that say the pods are busy, not gone: a sheddable request refused for these is shed (429), not 503. */
 const LOAD_REASONS: ReadonlySet<RejectReason> = new Set(['queue_depth', 'kv_cache', 'gpu_power']);
 const API = 'ext_proc';
@@ -48,12 +45,13 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
   const startedAt = ctx.now();
   const requestId = requestIdOf(g.headers[REQUEST_ID_HEADER]);
   const snapshot = ctx.core.policy;
-  const kind = GENERATION[pathOnly(g.path)];
+  const path = pathOnly(g.path);
+  const kind = generationKindOf(path);
   if (!kind) return routeOther(ctx, g, requestId);
   let req: NormalizedRequest;
   try {
     if (!snapshot) throw new RouterError('unavailable', 'no policy is loaded yet', { retryAfterSeconds: 1 });
-    if (g.method !== 'POST') throw new RouterError('invalid_argument', `${pathOnly(g.path)} takes POST`);
+    if (g.method !== 'POST') throw new RouterError('invalid_argument', `${path} takes POST`);
     const raw = Buffer.from(g.body.buffer, g.body.byteOffset, g.body.byteLength);
     // As on every front: a policy that ignores client hints decides on the router's own estimates.
     req = applyHintTrust(
@@ -206,9 +204,4 @@ function answerOf(e: RouterError, status = httpStatusOf(e)): LocalAnswer {
 function internal(ctx: ServeContext, err: unknown): RouterError {
   ctx.logger.error('ext_proc routing failed', { error: err instanceof Error ? err.message : String(err) });
   return new RouterError('internal', 'internal error');
-}
-
-function pathOnly(path: string): string {
-  const q = path.indexOf('?');
-  return q < 0 ? path : path.slice(0, q);
 }

@@ -8,14 +8,11 @@ import { serveGeneration } from '../../serve/serve-generation.js';
 import type { ServeContext } from '../../serve/serve-context.js';
 import { httpSink } from './http-sink.js';
 import { parseJsonBody } from '../../openai/json-body.js';
+import { generationKindOf, pathOnly, type GenerationKind } from '../../openai/generation-paths.js';
 import { normalizeOpenAiRequest } from '../../openai/openai-request.js';
 import { readBody } from './read-body.js';
 import { sendError, sendJson } from './send.js';
 
-const GENERATION: Record<string, 'chat' | 'completion'> = {
-  '/v1/chat/completions': 'chat',
-  '/v1/completions': 'completion',
-};
 const READS = new Set(['/v1/models', '/healthz', '/readyz']);
 
 export interface HttpFrontOptions {
@@ -33,7 +30,7 @@ export interface HttpFrontOptions {
 /** The OpenAI-compatible API plus /healthz and /readyz: translates HTTP to and from the request path. */
 export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener {
   let unfinishedBodies = 0;
-  const readRequest = async (kind: 'chat' | 'completion', req: IncomingMessage, policy: CompiledPolicy) => {
+  const readRequest = async (kind: GenerationKind, req: IncomingMessage, policy: CompiledPolicy) => {
     if (unfinishedBodies >= o.maxUnfinishedBodies)
       throw new RouterError('overloaded', 'too many requests are still sending their bodies; retry shortly', {
         retryAfterSeconds: 1,
@@ -50,10 +47,8 @@ export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener
   return (req: IncomingMessage, res: ServerResponse) => {
     if (o.draining()) res.shouldKeepAlive = false;
     const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query < 0 ? url : url.slice(0, query);
-    const kind = GENERATION[path];
+    const path = pathOnly(req.url ?? '/');
+    const kind = generationKindOf(path);
     const headers = { [REQUEST_ID_HEADER]: requestId };
     if (!kind && !READS.has(path)) return sendError(res, 404, `no route ${path}`, { type: 'not_found', headers });
     if (kind) {

@@ -1,17 +1,13 @@
 import { API_VERSION, KIND } from '../../api/v1alpha1/types.js';
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
+import { objectLabels } from '../../api/v1alpha1/labels.js';
 import type { KubeObject, OwnerReference } from './object.js';
 
-import { LABEL_MANAGED_BY, LABEL_MODE, LABEL_POLICY, MANAGED_BY } from '../../api/v1alpha1/labels.js';
-
-export { LABEL_MANAGED_BY, LABEL_MODE, LABEL_POLICY, MANAGED_BY };
-export const COMPONENT_ENGINE = 'engine';
 /**
  * On an autoscaled mode's Deployment, which is rendered without replicas: the replicas it is created with (the mode's
  * floor), since the API server would otherwise default them to 1 and start a pod a scale-to-zero mode has no GPU for.
  */
 export const INITIAL_REPLICAS_ANNOTATION = 'modeswitch.io/initial-replicas';
-export const COMPONENT_ROUTER = 'router';
 
 export function modeObjectName(policy: string, mode: string): string {
   return `${policy}-${mode}`;
@@ -19,25 +15,6 @@ export function modeObjectName(policy: string, mode: string): string {
 
 export function routerObjectName(policy: string): string {
   return `${policy}-router`;
-}
-
-/** Labels that select a component's pods; kept small and stable because Deployment selectors are immutable. */
-export function selectorLabels(policy: string, component: string, mode?: string): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'modeswitch',
-    'app.kubernetes.io/instance': policy,
-    'app.kubernetes.io/component': component,
-    [LABEL_POLICY]: policy,
-    ...(mode ? { [LABEL_MODE]: mode } : {}),
-  };
-}
-
-export function objectLabels(policy: string, component: string, mode?: string): Record<string, string> {
-  return {
-    ...selectorLabels(policy, component, mode),
-    [LABEL_MANAGED_BY]: MANAGED_BY,
-    'app.kubernetes.io/part-of': 'modeswitch',
-  };
 }
 
 /**

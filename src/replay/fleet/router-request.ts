@@ -1,18 +1,9 @@
-import type { RequestFeatures } from '../../api/v1alpha1/rule-env.js';
-import { classify } from '../../router/classify/features.js';
 import type { NormalizedRequest } from '../../router/classify/normalized-request.js';
-import type { PrefixTracker } from '../../router/classify/prefix-tracker.js';
 import type { WorkloadRequest } from '../../sim/workload/synthesize.js';
 
 /** Characters per Llama 3 token of English text; the router's own estimate is close to it. */
-const CHARS_PER_TOKEN = 4;
+export const CHARS_PER_TOKEN = 4;
 const MAX_BLOCKS = 65;
-
-export interface FeatureDeps {
-  model: string;
-  prefixes: PrefixTracker;
-  maxModelLen: number;
-}
 
 /**
  * A stand-in for the prompt text: what the prefix tracker fingerprints. Requests of one prefix group start with the
@@ -30,18 +21,20 @@ function standInText(r: WorkloadRequest): string {
 }
 
 /**
- * The router's features for a workload request, computed by the router's own classify(): the request type and
- * difficulty come as client hints (the demo sends the difficulty hint; the classifier reads the type from the
- * prompt's opening), and so does the domain of code and math requests (over HTTP the classifier reads it from the
- * demo's text), max_tokens is the trace's output length, and shared prefixes are detected, not told.
+ * A workload request as a front end hands it to the router: the prompt tokens are the trace's (counted, as when a
+ * client sends token ids), the request type and difficulty come as client hints (the demo sends the difficulty hint;
+ * the classifier reads the type from the prompt's opening), and so does the domain of code and math requests (over
+ * HTTP the classifier reads it from the demo's text), max_tokens is the trace's output length, and shared prefixes
+ * are left for the router to detect.
  */
-export function requestFeaturesOf(r: WorkloadRequest, nowMs: number, deps: FeatureDeps): RequestFeatures {
+export function routerRequestOf(r: WorkloadRequest, model: string): NormalizedRequest {
   const text = standInText(r);
-  const req: NormalizedRequest = {
+  return {
     kind: 'chat',
-    model: deps.model,
+    model,
     text,
     ask: text,
+    promptTokens: r.inputTokens,
     maxTokens: r.outputTokens,
     stream: true,
     includeUsage: false,
@@ -55,11 +48,4 @@ export function requestFeaturesOf(r: WorkloadRequest, nowMs: number, deps: Featu
     priority: 0,
     body: {},
   };
-  return classify(req, {
-    inputTokens: r.inputTokens,
-    prefixes: deps.prefixes,
-    charsPerToken: CHARS_PER_TOKEN,
-    maxModelLen: deps.maxModelLen,
-    now: nowMs,
-  });
 }
