@@ -26,6 +26,7 @@ export function helmInstall(
   cluster: LocalCluster,
   watchNamespace: string,
   release: { name: string; namespace: string } = { name: RELEASE, namespace: OPERATOR_NAMESPACE },
+  values: Record<string, string> = {},
 ): { status: number; stdout: string; stderr: string } {
   return runTool(
     requireTool('helm'),
@@ -38,6 +39,7 @@ export function helmInstall(
       '--create-namespace',
       '--set',
       `watchNamespace=${watchNamespace}`,
+      ...Object.entries(values).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
       '--kubeconfig',
       cluster.kubeconfig,
     ],
