@@ -10,8 +10,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { stringify } from 'yaml';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
+import { createLogger } from '../../../src/observability/logger.js';
 import type { OperatorProcess } from '../../../src/operator/runtime/process.js';
 import {
   CLUSTER_START_TIMEOUT_MS,
@@ -76,6 +78,7 @@ describe('the operator through etcd and kube-apiserver crashes', () => {
   let operator: OperatorProcess;
   let operatorKubeconfig: string;
   let auditLog: string;
+  let operatorLog = '';
 
   /** The operator's finished write requests on owned objects (Events and status excluded), from the audit log. */
   const operatorWrites = (): AuditEvent[] =>
@@ -145,7 +148,14 @@ describe('the operator through etcd and kube-apiserver crashes', () => {
   }, 120_000);
 
   it('converges on 100 policies with nothing lost or written twice, and its watches come back', async () => {
-    operator = await startClusterOperator({ kubeconfigPath: operatorKubeconfig, namespace: NS, resyncPeriodMs: 0 });
+    const logs = new PassThrough();
+    logs.on('data', (chunk: Buffer) => (operatorLog += chunk.toString()));
+    operator = await startClusterOperator({
+      kubeconfigPath: operatorKubeconfig,
+      namespace: NS,
+      resyncPeriodMs: 0,
+      logger: createLogger('operator-restarts', { level: 'warn', stream: logs }),
+    });
     await cluster.kubectlOk(
       ['apply', '-f', '-'],
       stringify({ apiVersion: 'v1', kind: 'List', items: Array.from({ length: POLICIES }, (_, i) => policy(i)) }),
@@ -224,6 +234,15 @@ describe('the operator through etcd and kube-apiserver crashes', () => {
     expect(twice).toBeLessThanOrEqual(UNANSWERED_AT_MOST);
     expect(perObject.size).toBeGreaterThanOrEqual(expected - UNANSWERED_AT_MOST);
     expect(perObject.size).toBeLessThanOrEqual(expected);
+
+    // The crash broke every watch (policies, owned kinds, pods) and each was restarted by the informer.
+    const restarted = new Set(
+      operatorLog
+        .split('\n')
+        .filter((l) => l.includes('watch interrupted; restarting'))
+        .map((l) => (JSON.parse(l) as { kind: string }).kind),
+    );
+    expect([...restarted].sort()).toEqual(expect.arrayContaining(['Deployment', 'InferenceModePolicy', 'Pod']));
 
     // The watches came back (no resync runs): a hand edit of a Deployment is undone, a policy edit is applied.
     const appliedBefore = ok.length;

@@ -2,7 +2,6 @@ import { create } from '@bufbuild/protobuf';
 import { credentials, Metadata, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -21,6 +20,7 @@ import {
   setHeadersOf,
 } from '../../support/envoy-ext-proc.js';
 import { eventually } from '../../support/eventually.js';
+import { freePort } from '../../packaging/support/free-port.js';
 import { MODEL, testPolicy } from '../support/harness.js';
 import { closedAfterEachTest, type RouterOver } from '../support/stand-in-engine.js';
 
@@ -49,14 +49,6 @@ function policy(): InferenceModePolicy {
   ]);
   p.spec.router = { clientAuth: { apiKeysSecret: 'client-keys', trustedKeys: ['batch-planner'] } };
   return p;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
 }
 
 async function start(options: { extProcPort?: number } = {}): Promise<RouterOver> {
