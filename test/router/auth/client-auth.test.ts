@@ -8,7 +8,10 @@ import { PassThrough } from 'node:stream';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { ClassifyRequestSchema, GenerateRequestSchema } from '../../../src/gen/modeswitch/v1/router_pb.js';
 import type { ClassifyResponse, GenerateResponse } from '../../../src/gen/modeswitch/v1/router_pb.js';
+import { resolvePolicy } from '../../../src/api/v1alpha1/defaults.js';
 import { createLogger } from '../../../src/observability/logger.js';
+import { routerConfig } from '../../../src/operator/render/router-config.js';
+import { parseRouterConfig } from '../../../src/router/config/parse-router-config.js';
 import { routerClient, type RouterClient } from '../../../src/router/front/grpc/client.js';
 import {
   commonOf,
@@ -51,7 +54,7 @@ function policy(): InferenceModePolicy {
   return p;
 }
 
-async function start(options: { extProcPort?: number } = {}): Promise<RouterOver> {
+async function start(options: { extProcPort?: number; keysDir?: string } = {}): Promise<RouterOver> {
   const [a, b] = [await fleet.engine(), await fleet.engine()];
   const logs = new PassThrough();
   logs.on('data', (chunk: Buffer) => (logText += chunk.toString()));
@@ -59,7 +62,7 @@ async function start(options: { extProcPort?: number } = {}): Promise<RouterOver
     policy(),
     { a: [a], b: [b] },
     {
-      clientApiKeysDir: keysDir,
+      clientApiKeysDir: options.keysDir ?? keysDir,
       clientKeysReloadMs: 50,
       listen: { host: '127.0.0.1', grpcPort: 0, httpPort: 0, metricsPort: 0, extProcPort: options.extProcPort },
       logger: createLogger('test', { level: 'debug', stream: logs }),
@@ -195,5 +198,16 @@ describe('client API keys on ext_proc', () => {
     // Untrusted: the hint is ignored (mode b, the default), and the engines never see the client's key.
     expect(commonOf(routed)?.headerMutation?.removeHeaders).toContain('authorization');
     expect(setHeadersOf(routed)['x-modeswitch-type']).not.toBe('code');
+  });
+});
+
+describe('client API keys in the router config', () => {
+  it('come through from what the operator renders, and a key directory that cannot be read stops the start', async () => {
+    const rendered = routerConfig(resolvePolicy(policy()));
+    expect(rendered.clientApiKeysDir).toBe('/etc/modeswitch/client-keys');
+    expect(parseRouterConfig(JSON.parse(JSON.stringify(rendered)))).toEqual(rendered);
+    expect(() => parseRouterConfig({ policyFile: 'p.yaml', clientApiKeysDir: 7 })).toThrow('clientApiKeysDir');
+    const missing = join(keysDir, 'not-mounted');
+    await expect(start({ keysDir: missing })).rejects.toThrow(`cannot read client API keys from ${missing}`);
   });
 });
