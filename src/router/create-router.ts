@@ -1,3 +1,4 @@
+import { ClientKeys } from './auth/client-keys.js';
 import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpServer, RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -58,6 +59,10 @@ export interface RouterOptions {
   limits?: Partial<InputLimits>;
   /** Sent to the engines as `Authorization: Bearer …`. */
   upstreamApiKey?: string;
+  /** Clients' API keys, one file per client (a mounted Secret); every request must then carry one. */
+  clientApiKeysDir?: string;
+  /** How often that directory is read again (default ROUTER_DEFAULTS.clientKeysReloadMs). */
+  clientKeysReloadMs?: number;
   /** Client-facing messages may name pods and addresses (debugging only). */
   exposeInternals?: boolean;
   /** Window for energy per token (default 30 s). */
@@ -180,6 +185,14 @@ export function createRouter(options: RouterOptions): Router {
       },
     },
     exposeInternals: options.exposeInternals ?? false,
+    clientKeys:
+      options.clientApiKeysDir === undefined
+        ? undefined
+        : new ClientKeys(
+            options.clientApiKeysDir,
+            logger,
+            options.clientKeysReloadMs ?? ROUTER_DEFAULTS.clientKeysReloadMs,
+          ),
   };
   const limits = { ...ROUTER_DEFAULTS.limits, ...options.limits };
   const grpc = createGrpcFront(ctx, options.maxRequestBytes);
@@ -322,6 +335,7 @@ export function createRouter(options: RouterOptions): Router {
     grpc.server.forceShutdown();
     extProc?.server.forceShutdown();
     clearInterval(readinessTimer);
+    ctx.clientKeys?.close();
     await Promise.all([scraper.stop(), healthChecker.stop()]);
     await options.discovery.stop();
     await new Promise<void>((resolve) => metricsServer.close(() => resolve()));

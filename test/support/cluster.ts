@@ -6,8 +6,8 @@
  *
  * Missing binaries fail the test with the command that builds them; nothing is skipped.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -121,4 +121,78 @@ export async function createNamespace(
 /** Removes a temporary kubeconfig written by serviceAccountKubeconfig. */
 export function removeKubeconfig(path: string): void {
   rmSync(join(path, '..'), { recursive: true, force: true });
+}
+
+/** Components of scripts/cluster.sh that a test may crash and start again. */
+export type RestartableComponent = 'etcd' | 'kube-apiserver';
+
+/** A control plane of a test's own, which it may break without disturbing the suites sharing localCluster(). */
+export interface PrivateCluster extends LocalCluster {
+  stateDir: string;
+  /**
+   * Kills a component with SIGKILL (a crash: no graceful shutdown, requests in flight get no answer), keeps it
+   * down `downMs`, then starts it again with the same command line plus `extraArgs`, in the same state (etcd's data
+   * dir, the same ports and certificates). Resolves once the API server answers /readyz again (its etcd check
+   * included).
+   */
+  restart(component: RestartableComponent, options?: { downMs?: number; extraArgs?: string[] }): Promise<void>;
+  /** Stops every component and deletes the state dir. */
+  down(): Promise<void>;
+}
+
+/** Whether a process still runs (a zombie, dead but not yet reaped by its parent, does not). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a control plane in a new state dir (scripts/cluster.sh up), separate from the shared one. */
+export async function privateCluster(prefix: string): Promise<PrivateCluster> {
+  const dir = mkdtempSync(join(tmpdir(), `modeswitch-${prefix}-`));
+  const down = async () => {
+    await run('bash', ['scripts/cluster.sh', 'down', '--state-dir', dir], 60_000);
+  };
+  const result = await run('bash', ['scripts/cluster.sh', 'up', '--state-dir', dir], CLUSTER_START_TIMEOUT_MS);
+  if (result.code !== 0) {
+    await down();
+    throw new Error(`scripts/cluster.sh up failed (exit ${result.code}):\n${result.stderr}`);
+  }
+  const cluster = clusterAt(join(dir, 'kubeconfig'));
+  const waitReady = async (timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await cluster.kubectl(['get', '--raw', '/readyz', '--request-timeout=2s']);
+      if (r.code === 0) return;
+      if (Date.now() > deadline)
+        throw new Error(`the API server is not ready ${timeoutMs} ms after a restart: ${r.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+  return {
+    ...cluster,
+    stateDir: dir,
+    down,
+    async restart(component, options = {}) {
+      const pidFile = join(dir, 'pids', component);
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      // The exact command line scripts/cluster.sh started it with (setsid execs the component in place).
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a) => a !== '');
+      process.kill(pid, 'SIGKILL');
+      while (running(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, options.downMs ?? 0));
+      const log = openSync(join(dir, 'logs', `${component}.log`), 'a');
+      const [command, ...args] = [...argv, ...(options.extraArgs ?? [])] as [string, ...string[]];
+      // Its own session, like scripts/cluster.sh's setsid, so `cluster.sh down` stops it by the pid recorded here.
+      const child = spawn(command, args, { detached: true, stdio: ['ignore', log, log] });
+      child.unref();
+      closeSync(log);
+      writeFileSync(pidFile, `${child.pid}\n`);
+      await waitReady(120_000);
+    },
+  };
 }

@@ -163,12 +163,19 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       resources: { requests: { cpu: '1' }, limits: { memory: '1Gi' } },
       tls: { secretName: 'router-tls', requireClientCertificate: true },
       logLevel: 'debug',
+      clientAuth: { apiKeysSecret: 'router-client-keys', trustedKeys: ['batch-planner'] },
     },
     inferencePool: {
       enabled: true,
       failureMode: 'FailOpen',
       extProcPort: 9002,
       gateway: { name: 'inference-gateway', namespace: 'gateways', sectionName: 'http' },
+    },
+    networkPolicy: {
+      enabled: true,
+      gatewayNamespace: 'gateways',
+      gatewayPodLabels: { 'gateway.networking.k8s.io/gateway-name': 'inference-gateway' },
+      monitoringNamespace: 'monitoring',
     },
   },
 };

@@ -29,6 +29,10 @@ check), which is why the operator has those reads too.
 - apiGroups: ["rbac.authorization.k8s.io"]
   resources: ["roles", "rolebindings"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+# A policy's NetworkPolicies (spec.networkPolicy), the same way.
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 # A policy's InferencePool and HTTPRoute (spec.inferencePool), the same way; used only where their CRDs exist.
 - apiGroups: ["inference.networking.k8s.io"]
   resources: ["inferencepools"]

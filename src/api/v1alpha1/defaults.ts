@@ -6,6 +6,7 @@ import type {
   InferenceModePolicy,
   InferencePoolSpec,
   ModeSpec,
+  NetworkPolicySpec,
   ObjectiveSpec,
   PodSettings,
   RouterSpec,
@@ -45,7 +46,7 @@ export const DEFAULT_DCGM_EXPORTER: Required<Omit<DcgmExporterRef, 'url'>> = {
   path: '/metrics',
 };
 
-export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources'>> = {
+export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources' | 'clientAuth'>> = {
   replicas: 2,
   image: DEFAULT_ROUTER_IMAGE,
   grpcPort: ROUTER_DEFAULTS.listen.grpcPort,
@@ -133,9 +134,11 @@ export interface ResolvedPolicy {
   /** Undefined unless the policy sets spec.capacity. */
   capacity?: ResolvedCapacity;
   telemetry: { dcgmExporter: DcgmExporterRef & typeof DEFAULT_DCGM_EXPORTER; intervalMs: number };
-  router: typeof DEFAULT_ROUTER & Pick<RouterSpec, 'tls' | 'resources'>;
+  router: typeof DEFAULT_ROUTER & Pick<RouterSpec, 'tls' | 'resources' | 'clientAuth'>;
   /** Undefined unless the policy enables the InferencePool. */
   inferencePool?: typeof DEFAULT_INFERENCE_POOL & Pick<InferencePoolSpec, 'gateway'>;
+  /** Undefined unless the policy enables its NetworkPolicies. */
+  networkPolicy?: Omit<NetworkPolicySpec, 'enabled'>;
 }
 
 /** Parses a Kubernetes-style short duration (`500ms`, `1s`, `2m`) into milliseconds. */
@@ -233,7 +236,12 @@ export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
     },
     router: { ...DEFAULT_ROUTER, ...spec.router },
     inferencePool: spec.inferencePool?.enabled ? resolveInferencePool(spec.inferencePool) : undefined,
+    ...(spec.networkPolicy?.enabled ? { networkPolicy: withoutEnabled(spec.networkPolicy) } : {}),
   };
+}
+
+function withoutEnabled({ enabled: _enabled, ...rest }: NetworkPolicySpec): Omit<NetworkPolicySpec, 'enabled'> {
+  return rest;
 }
 
 function resolveInferencePool(pool: InferencePoolSpec): NonNullable<ResolvedPolicy['inferencePool']> {

@@ -37,6 +37,11 @@ export interface RouterConfig {
    * mount it from a Secret. Clients' own Authorization headers are never forwarded.
    */
   upstreamApiKeyFile?: string;
+  /**
+   * Directory of clients' API keys, one file per client (a Secret mounted as a volume), read again every few
+   * seconds: every request must then carry `Authorization: Bearer <key>` (docs/router.md, trust model).
+   */
+  clientApiKeysDir?: string;
   /** Error bodies and Classify answers may name pods and addresses: a debugging aid, never for production. */
   exposeInternals?: boolean;
 }
@@ -56,6 +61,8 @@ export const ROUTER_DEFAULTS = {
   telemetryIntervalMs: 1000,
   limits: { bodyTimeoutMs: 30_000, headersTimeoutMs: 20_000, maxUnfinishedBodies: 256 },
   health: { intervalMs: 2_000, timeoutMs: 1_000, consecutiveFailures: 3, ejectMs: 5_000 },
+  /** The kubelet updates a mounted Secret within about a minute; reading a few small files this often costs nothing. */
+  clientKeysReloadMs: 5_000,
   upstream: {
     /** A streamed answer's first byte: queue wait plus prefill of a long prompt stays well under it. */
     firstByteTimeoutMs: 60_000,

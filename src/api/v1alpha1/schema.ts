@@ -34,6 +34,9 @@ const pinned = (values: readonly (string | number)[]) => `vLLM ${PINNED_VLLM.vll
 const VLLM_NAME = '^[a-z0-9][a-z0-9_.-]*$';
 
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** A Secret's data key. */
+const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
 const QUANTITY = '^[0-9]+(\\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$';
 const DURATION = '^[0-9]+(\\.[0-9]+)?(ms|s|m)$';
 
@@ -356,10 +359,29 @@ const router: JsonSchema = {
       },
     },
     logLevel: str('Log level.', { enum: ['error', 'warn', 'info', 'debug'] }),
+    clientAuth: {
+      type: 'object',
+      description:
+        'Client API keys (docs/router.md, trust model): every request needs `Authorization: Bearer <key>`; hints, ' +
+        'priority and Classify only for trusted keys.',
+      required: ['apiKeysSecret'],
+      properties: {
+        apiKeysSecret: str(
+          "Secret in the policy's namespace: each data key names a client, its value is the client's API key.",
+          { pattern: DNS_SUBDOMAIN, maxLength: 253 },
+        ),
+        trustedKeys: {
+          type: 'array',
+          description:
+            "Clients (the Secret's data keys) whose hints, tenant and priority are used and who may Classify.",
+          'x-kubernetes-list-type': 'set',
+          maxItems: 64,
+          items: { type: 'string', pattern: SECRET_KEY, maxLength: 253 },
+        },
+      },
+    },
   },
 };
-
-const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 
 const inferencePool: JsonSchema = {
   type: 'object',
@@ -386,6 +408,26 @@ const inferencePool: JsonSchema = {
         sectionName: str('Listener of the Gateway.', { pattern: DNS_SUBDOMAIN, maxLength: 253 }),
       },
     },
+  },
+};
+
+const networkPolicy: JsonSchema = {
+  type: 'object',
+  description:
+    "NetworkPolicies: engines only from this policy's router (and the gateway), router metrics only from the " +
+    'monitoring namespace (and the operator), ext_proc only from the gateway (docs/operator.md).',
+  required: ['enabled'],
+  properties: {
+    enabled: { type: 'boolean', description: 'Render the NetworkPolicies.' },
+    gatewayNamespace: str(
+      "Namespace of the gateway's proxy pods (with spec.inferencePool); default: the Gateway's, else the policy's.",
+      { pattern: DNS_LABEL, maxLength: 63 },
+    ),
+    gatewayPodLabels: stringMap("Labels of the gateway's proxy pods; every pod of that namespace when absent."),
+    monitoringNamespace: str("Namespace of the Prometheus that scrapes the router's metrics port.", {
+      pattern: DNS_LABEL,
+      maxLength: 63,
+    }),
   },
 };
 
@@ -482,6 +524,7 @@ export const specSchema: JsonSchema = {
     inferencePool,
     objective,
     capacity,
+    networkPolicy,
   },
   'x-kubernetes-validations': [
     {

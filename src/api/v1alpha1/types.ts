@@ -49,6 +49,23 @@ export interface PolicySpec {
   objective?: ObjectiveSpec;
   /** Size modes to their traffic within a GPU budget; modes without a fixed `replicas` are then autoscaled. */
   capacity?: CapacitySpec;
+  /** NetworkPolicies that close the engines, the router's metrics and its ext_proc port to everyone else. */
+  networkPolicy?: NetworkPolicySpec;
+}
+
+/**
+ * Opt-in NetworkPolicies (docs/operator.md): engines' vLLM port only from this policy's router (and the gateway's
+ * pods when spec.inferencePool is on), the router's metrics port only from the monitoring namespace (and the
+ * operator, which reads demand there when spec.capacity is set), its ext_proc port only from the gateway.
+ */
+export interface NetworkPolicySpec {
+  enabled: boolean;
+  /** Namespace of the gateway's proxy pods; the Gateway's namespace (spec.inferencePool.gateway), else the policy's. */
+  gatewayNamespace?: string;
+  /** Labels of the gateway's proxy pods in that namespace; every pod there when absent. */
+  gatewayPodLabels?: Record<string, string>;
+  /** Namespace of the Prometheus that scrapes the router; without it nobody but the operator reads its metrics. */
+  monitoringNamespace?: string;
 }
 
 /** Service-level objective and quality budget: what objective routing and the capacity planner keep. */
@@ -276,6 +293,22 @@ export interface RouterSpec {
   resources?: ResourceRequirements;
   tls?: RouterTlsSpec;
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** Client API keys: every request must carry one; hints, priority and Classify only for trusted ones. */
+  clientAuth?: ClientAuthSpec;
+}
+
+/** Router client authentication (docs/router.md, trust model). */
+export interface ClientAuthSpec {
+  /**
+   * Secret in the policy's namespace: each data key names a client, its value is that client's API key, sent as
+   * `Authorization: Bearer <key>`. Mounted read-only into the router, which picks up changes without a restart.
+   */
+  apiKeysSecret: string;
+  /**
+   * Clients (the Secret's data keys) whose x-modeswitch-* hints, tenant and priority are used and who may call
+   * Classify; other clients are served on the router's own estimates and refused Classify.
+   */
+  trustedKeys?: string[];
 }
 
 /**

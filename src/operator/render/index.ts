@@ -3,6 +3,7 @@ import { resolvePolicy } from '../../api/v1alpha1/defaults.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 import { renderHttpRoute, renderInferencePool } from './inference-pool.js';
 import { renderModeDeployment, renderModeService } from './mode-deployment.js';
+import { renderNetworkPolicies } from './network-policy.js';
 import type { KubeObject } from './object.js';
 import { renderRouterConfigMap } from './router-config.js';
 import {
@@ -24,6 +25,8 @@ export function renderPolicy(policy: InferenceModePolicy): KubeObject[] {
   const configMap = renderRouterConfigMap(resolved);
   const gatewayObjects = [renderInferencePool(resolved), renderHttpRoute(resolved)].filter((o) => o !== undefined);
   return [
+    // First, so no pod of the policy starts reachable by everyone.
+    ...renderNetworkPolicies(resolved),
     // An adapter on another mode's pods is served by that mode's Deployment.
     ...resolved.modes
       .filter(runsPods)

@@ -16,6 +16,8 @@ export const ROUTER_TLS_MOUNT = '/etc/modeswitch/tls';
 /** Where the router pod mounts the engines' API key (engine.apiKeySecret), as the one file `api-key`. */
 export const ROUTER_API_KEY_MOUNT = '/etc/modeswitch/upstream';
 export const ROUTER_API_KEY_FILE = 'api-key';
+/** Where the router pod mounts its clients' API keys (router.clientAuth.apiKeysSecret), one file per client. */
+export const ROUTER_CLIENT_KEYS_MOUNT = '/etc/modeswitch/client-keys';
 
 export function dcgmExporterUrl(policy: ResolvedPolicy): string {
   const d = policy.telemetry.dcgmExporter;
@@ -36,6 +38,7 @@ export function routerConfig(policy: ResolvedPolicy): RouterConfig {
     },
     telemetry: { dcgmUrls: [dcgmExporterUrl(policy)], intervalMs: policy.telemetry.intervalMs },
     ...(policy.engine.apiKeySecret ? { upstreamApiKeyFile: `${ROUTER_API_KEY_MOUNT}/${ROUTER_API_KEY_FILE}` } : {}),
+    ...(policy.router.clientAuth ? { clientApiKeysDir: ROUTER_CLIENT_KEYS_MOUNT } : {}),
     ...(tls
       ? {
           tls: {

@@ -8,7 +8,13 @@ import {
 import { COMPONENT_ROUTER, objectLabels, selectorLabels } from '../../api/v1alpha1/labels.js';
 import { objectMeta, routerObjectName } from './object-meta.js';
 import type { KubeObject } from './object.js';
-import { configHash, ROUTER_API_KEY_FILE, ROUTER_API_KEY_MOUNT, ROUTER_TLS_MOUNT } from './router-config.js';
+import {
+  configHash,
+  ROUTER_API_KEY_FILE,
+  ROUTER_API_KEY_MOUNT,
+  ROUTER_CLIENT_KEYS_MOUNT,
+  ROUTER_TLS_MOUNT,
+} from './router-config.js';
 import { containerSecurityContext, podSecurityContext } from './security.js';
 
 /**
@@ -40,6 +46,11 @@ export function renderRouterDeployment(policy: ResolvedPolicy, configMap: KubeOb
       },
     });
     mounts.push({ name: 'upstream-api-key', mountPath: ROUTER_API_KEY_MOUNT, readOnly: true });
+  }
+  if (r.clientAuth) {
+    // The whole Secret (no items, no subPath), so the kubelet updates the files when keys are added or rotated.
+    volumes.push({ name: 'client-api-keys', secret: { secretName: r.clientAuth.apiKeysSecret } });
+    mounts.push({ name: 'client-api-keys', mountPath: ROUTER_CLIENT_KEYS_MOUNT, readOnly: true });
   }
   return {
     apiVersion: 'apps/v1',

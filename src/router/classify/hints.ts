@@ -85,8 +85,12 @@ export function parsePriority(raw: string | number | undefined): number {
   return n;
 }
 
-/** A policy with `routing.clientHints: Ignore` decides on the router's own estimates: the client's hints are dropped. */
-export function applyHintTrust(req: NormalizedRequest, trust: 'Trust' | 'Ignore'): NormalizedRequest {
-  if (trust === 'Trust') return req;
+/**
+ * A request from a caller whose hints are not used (`routing.clientHints: Ignore`, or a client key the policy does
+ * not trust: src/router/auth/caller.ts) is decided on the router's own estimates: its hints, tenant and priority are
+ * dropped.
+ */
+export function applyHintTrust(req: NormalizedRequest, usesHints: boolean): NormalizedRequest {
+  if (usesHints) return req;
   return { ...req, hints: {}, tenant: '', priority: 0 };
 }

@@ -96,6 +96,7 @@ export function parseRouterConfig(raw: unknown): RouterConfig {
   if (health) config.health = health;
   if (c['upstreamApiKeyFile'] !== undefined)
     config.upstreamApiKeyFile = str(c['upstreamApiKeyFile'], 'upstreamApiKeyFile');
+  if (c['clientApiKeysDir'] !== undefined) config.clientApiKeysDir = str(c['clientApiKeysDir'], 'clientApiKeysDir');
   if (c['exposeInternals'] !== undefined) {
     if (typeof c['exposeInternals'] !== 'boolean') fail('exposeInternals', 'must be true or false');
     config.exposeInternals = c['exposeInternals'];

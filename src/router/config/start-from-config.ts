@@ -55,6 +55,7 @@ export async function routerFromConfig(config: RouterConfig, deps: StartDeps): P
     health: config.health,
     // A key file ends with a newline more often than not; the key itself never does.
     upstreamApiKey: config.upstreamApiKeyFile === undefined ? undefined : readFile(config.upstreamApiKeyFile).trim(),
+    clientApiKeysDir: config.clientApiKeysDir,
     exposeInternals: config.exposeInternals,
     tls,
     logger: deps.logger,

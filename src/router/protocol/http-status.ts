@@ -3,6 +3,8 @@ import type { ErrorCode, RouterError } from './router-error.js';
 /** HTTP status of each error code; engine refusals keep the engine's own status. */
 const STATUS: Record<ErrorCode, number> = {
   invalid_argument: 400,
+  unauthenticated: 401,
+  permission_denied: 403,
   model_not_found: 404,
   too_large: 413,
   request_timeout: 408,
@@ -19,6 +21,8 @@ const STATUS: Record<ErrorCode, number> = {
 /** OpenAI's error `type` for each code, which OpenAI client libraries turn into their exception classes. */
 const OPENAI_TYPE: Record<ErrorCode, string> = {
   invalid_argument: 'invalid_request_error',
+  unauthenticated: 'authentication_error',
+  permission_denied: 'permission_error',
   model_not_found: 'invalid_request_error',
   too_large: 'invalid_request_error',
   request_timeout: 'invalid_request_error',
@@ -33,6 +37,7 @@ const OPENAI_TYPE: Record<ErrorCode, string> = {
 
 /** OpenAI's error `code` where it names one. */
 const OPENAI_CODE: Partial<Record<ErrorCode, string>> = {
+  unauthenticated: 'invalid_api_key',
   model_not_found: 'model_not_found',
   too_large: 'request_too_large',
   request_timeout: 'request_timeout',

@@ -7,6 +7,10 @@ import type { Routed } from '../decide/routed.js';
 export type ErrorCode =
   /** A malformed or wrong-typed request (HTTP 400, INVALID_ARGUMENT). */
   | 'invalid_argument'
+  /** No API key, or one the router does not know, on a router that takes client keys (401, UNAUTHENTICATED). */
+  | 'unauthenticated'
+  /** A client key the policy does not trust asked for what only trusted clients get (403, PERMISSION_DENIED). */
+  | 'permission_denied'
   /** The model asked for is not the one this router serves (404, NOT_FOUND). */
   | 'model_not_found'
   /** The body or message is over the size limit (413, RESOURCE_EXHAUSTED). */

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../observability/logger.js';
+import type { ClientKeys } from '../auth/client-keys.js';
 import type { RouterMetrics } from '../accounting/router-metrics.js';
 import type { RouterCore } from '../core/router-core.js';
 import type { AttemptTimeouts } from '../forward/send-attempt.js';
@@ -27,4 +28,6 @@ export interface ServeContext {
   inFlight: { add: () => void; done: () => void };
   /** Client-facing messages may name pods and addresses (a debugging aid; off in production). */
   exposeInternals: boolean;
+  /** Clients' API keys: every request must carry one (src/router/auth); undefined: no client authentication. */
+  clientKeys?: ClientKeys;
 }

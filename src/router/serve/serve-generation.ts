@@ -1,3 +1,4 @@
+import { authenticate, usesHintsOf } from '../auth/caller.js';
 import { applyHintTrust } from '../classify/hints.js';
 import type { NormalizedRequest } from '../classify/normalized-request.js';
 import type { CompiledPolicy } from '../decide/compile-policy.js';
@@ -16,6 +17,8 @@ export interface GenerationRequest {
   /** Front end and API, for the log line. */
   api: string;
   requestId: string;
+  /** The client's `Authorization` header or metadata, checked before anything of the request is read. */
+  authorization: string | undefined;
   /** Reads and validates the request under the snapshot (an HTTP front reads the body here); throws RouterError. */
   read: (snapshot: CompiledPolicy) => NormalizedRequest | Promise<NormalizedRequest>;
   /** Aborted by the front end when its client goes away. */
@@ -52,7 +55,8 @@ export async function serveGeneration(
   try {
     if (!snapshot)
       throw new RouterError('unavailable', 'the router has no policy loaded yet', { retryAfterSeconds: 1 });
-    const req = applyHintTrust(await request.read(snapshot), snapshot.resolved.routing.clientHints);
+    const caller = authenticate(ctx.clientKeys, request.authorization);
+    const req = applyHintTrust(await request.read(snapshot), usesHintsOf(snapshot.resolved, caller));
     served.routed = decideRequest(ctx, snapshot, req);
     const open = await openWithRetries(ctx, snapshot, req, served.routed, request.requestId, request.client);
     served.routed = open.routed;

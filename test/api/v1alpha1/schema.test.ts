@@ -32,7 +32,7 @@ function schemaPaths(schema: JsonSchema, path: string, out: Set<string>): Set<st
 describe('InferenceModePolicy schema', () => {
   it('declares exactly the fields of the TypeScript types', () => {
     const fromTypes = [...valuePaths(FULL_POLICY.spec, 'spec', new Set())].filter(
-      (p) => !/\.(nodeSelector|podAnnotations|podLabels|requests|limits)\./.test(p),
+      (p) => !/\.(nodeSelector|podAnnotations|podLabels|gatewayPodLabels|requests|limits)\./.test(p),
     );
     const fromSchema = schemaPaths(specSchema, 'spec', new Set());
     expect(fromTypes.filter((p) => !fromSchema.has(p))).toEqual([]);

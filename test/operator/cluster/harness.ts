@@ -1,7 +1,7 @@
 /** Shared steps of the suites that run the operator on the local control plane (test/support/cluster.ts). */
 import { join } from 'node:path';
 import { repoRoot } from '../../../src/api/repo-root.js';
-import { createLogger } from '../../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../../src/observability/logger.js';
 import type { LeaderElectionOptions } from '../../../src/operator/runtime/operator.js';
 import { startOperatorProcess, type OperatorProcess } from '../../../src/operator/runtime/process.js';
 import type { LocalCluster } from '../../support/cluster.js';
@@ -26,6 +26,7 @@ export function helmInstall(
   cluster: LocalCluster,
   watchNamespace: string,
   release: { name: string; namespace: string } = { name: RELEASE, namespace: OPERATOR_NAMESPACE },
+  values: Record<string, string> = {},
 ): { status: number; stdout: string; stderr: string } {
   return runTool(
     requireTool('helm'),
@@ -38,6 +39,7 @@ export function helmInstall(
       '--create-namespace',
       '--set',
       `watchNamespace=${watchNamespace}`,
+      ...Object.entries(values).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
       '--kubeconfig',
       cluster.kubeconfig,
     ],
@@ -51,6 +53,8 @@ export function startClusterOperator(options: {
   namespace: string;
   leaderElection?: LeaderElectionOptions;
   resyncPeriodMs?: number;
+  /** Where its log goes; errors only, on stderr, by default. */
+  logger?: Logger;
 }): Promise<OperatorProcess> {
   return startOperatorProcess({
     kubeconfigPath: options.kubeconfigPath,
@@ -60,7 +64,8 @@ export function startClusterOperator(options: {
     resyncPeriodMs: options.resyncPeriodMs ?? 0,
     listenHost: '127.0.0.1',
     listenPort: 0,
-    logger: createLogger('operator-cluster-test', { level: process.env['TEST_LOG_LEVEL'] ?? 'error' }),
+    logger:
+      options.logger ?? createLogger('operator-cluster-test', { level: process.env['TEST_LOG_LEVEL'] ?? 'error' }),
   });
 }
 

@@ -17,6 +17,7 @@ const PLURALS: Record<string, string> = {
   ServiceAccount: 'serviceaccounts',
   Role: 'roles',
   RoleBinding: 'rolebindings',
+  NetworkPolicy: 'networkpolicies',
   InferencePool: 'inferencepools',
   HTTPRoute: 'httproutes',
 };

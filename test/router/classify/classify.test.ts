@@ -91,7 +91,7 @@ describe('classify', () => {
     const hinted = req({ ask: 'def f(x): return x', hints: { domain: 'legal' } });
     const deps = { inputTokens: 10, prefixes: new PrefixTracker(), charsPerToken: 4, maxModelLen: 8192, now: 0 };
     expect(classify(hinted, deps).domain).toBe('legal');
-    expect(classify(applyHintTrust(hinted, 'Ignore'), deps).domain).toBe('code');
+    expect(classify(applyHintTrust(hinted, false), deps).domain).toBe('code');
   });
 
   it('skips the domain classifier when nothing reads request.domain, keeping only a hint', () => {

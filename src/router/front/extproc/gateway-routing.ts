@@ -1,4 +1,5 @@
 import type { NormalizedRequest } from '../../classify/normalized-request.js';
+import { authenticate, usesHintsOf } from '../../auth/caller.js';
 import { applyHintTrust, HINT_HEADERS } from '../../classify/hints.js';
 import type { RejectReason } from '../../decide/pick-pod.js';
 import type { PodRecord } from '../../pods/endpoint.js';
@@ -47,16 +48,18 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
   const snapshot = ctx.core.policy;
   const path = pathOnly(g.path);
   const kind = generationKindOf(path);
-  if (!kind) return routeOther(ctx, g, requestId);
   let req: NormalizedRequest;
   try {
+    // As on every front, the client's API key first: no pod address for a caller without one.
+    const caller = authenticate(ctx.clientKeys, g.headers['authorization']);
+    if (!kind) return routeOther(ctx, g, requestId);
     if (!snapshot) throw new RouterError('unavailable', 'no policy is loaded yet', { retryAfterSeconds: 1 });
     if (g.method !== 'POST') throw new RouterError('invalid_argument', `${path} takes POST`);
     const raw = Buffer.from(g.body.buffer, g.body.byteOffset, g.body.byteLength);
-    // As on every front: a policy that ignores client hints decides on the router's own estimates.
+    // A policy that ignores client hints, or a client it does not trust, is decided on the router's own estimates.
     req = applyHintTrust(
       normalizeOpenAiRequest(kind, parseJsonBody(raw), raw, g.headers, snapshot.resolved.model),
-      snapshot.resolved.routing.clientHints,
+      usesHintsOf(snapshot.resolved, caller),
     );
   } catch (err) {
     return refuse(ctx, err, { requestId, startedAt, policy: snapshot });
@@ -93,16 +96,15 @@ function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
   const requestHeaders: Record<string, string> = {
     [REQUEST_ID_HEADER]: requestId,
     [HINT_HEADERS.type]: routed.features.type,
+    ...upstreamAuthorization(ctx),
   };
-  // The engines get the router's API key when it has one, never the client's credentials (as from the other fronts).
-  if (ctx.upstream.apiKey) requestHeaders['authorization'] = `Bearer ${ctx.upstream.apiKey}`;
   // An adapter mode's pods are asked for the adapter; the gateway sends this one body to every endpoint it tries.
   const body = upstreamBody(req, d.adapter?.upstreamModel);
   return {
     routed: {
       endpoints: endpoints.map(endpointOf),
       requestHeaders,
-      removeRequestHeaders: ctx.upstream.apiKey ? [] : ['authorization'],
+      removeRequestHeaders: clientAuthorizationRemoved(ctx),
       body: typeof body === 'string' ? encoder.encode(body) : body,
       responseHeaders: { [MODE_HEADER]: d.mode ?? '', [RULE_HEADER]: d.rule, [REQUEST_ID_HEADER]: requestId },
       hideUsageChunk: req.stream && !req.includeUsage,
@@ -145,13 +147,24 @@ function routeOther(ctx: ServeContext, g: GatewayRequest, requestId: string): Ro
   return {
     routed: {
       endpoints: pods.slice(0, ctx.upstream.maxAttempts).map((p) => endpointOf(p.record)),
-      requestHeaders: { [REQUEST_ID_HEADER]: requestId },
+      requestHeaders: { [REQUEST_ID_HEADER]: requestId, ...upstreamAuthorization(ctx) },
+      removeRequestHeaders: clientAuthorizationRemoved(ctx),
       body: g.body,
       responseHeaders: { [REQUEST_ID_HEADER]: requestId },
       hideUsageChunk: false,
       finish: () => {},
     },
   };
+}
+
+/** The engines get the router's API key when it has one, never the client's credentials (as from the other fronts). */
+function upstreamAuthorization(ctx: ServeContext): Record<string, string> {
+  return ctx.upstream.apiKey ? { authorization: `Bearer ${ctx.upstream.apiKey}` } : {};
+}
+
+/** Without a key of the router's own to put in its place, the client's Authorization is removed. */
+function clientAuthorizationRemoved(ctx: ServeContext): string[] {
+  return ctx.upstream.apiKey ? [] : ['authorization'];
 }
 
 /** Every pod of the policy's modes, ready or not. */

@@ -5,7 +5,7 @@ import { serveGeneration } from '../../serve/serve-generation.js';
 import type { ServeContext } from '../../serve/serve-context.js';
 import { grpcSink } from './grpc-sink.js';
 import type { GenerateCall } from './grpc-sink.js';
-import { normalizeGrpcRequest } from './normalize.js';
+import { authorizationOf, normalizeGrpcRequest } from './normalize.js';
 
 /** Generate: translates the call to and from the request path. */
 export function handleGenerate(ctx: ServeContext): (call: GenerateCall) => void {
@@ -18,7 +18,7 @@ export function handleGenerate(ctx: ServeContext): (call: GenerateCall) => void 
     void serveGeneration(
       ctx,
       ctx.core.policy,
-      { api: 'grpc', requestId, client, read },
+      { api: 'grpc', requestId, authorization: authorizationOf(call.metadata), client, read },
       grpcSink(call, requestId, ctx.exposeInternals),
     );
   };

@@ -10,6 +10,11 @@ function meta(md: Metadata, key: string): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
+/** The call's `authorization` metadata (a client's API key, src/router/auth). */
+export function authorizationOf(md: Metadata): string | undefined {
+  return meta(md, 'authorization');
+}
+
 /** Turns a GenerateRequest into the engine's OpenAI body, checked as the HTTP front checks it; metadata hints win over message fields. */
 export function normalizeGrpcRequest(r: GenerateRequest, md: Metadata, servedModel: string): NormalizedRequest {
   const hasPrompt = r.prompt !== '';

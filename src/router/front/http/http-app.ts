@@ -4,9 +4,11 @@ import { Cancellation } from '../../forward/cancellation.js';
 import { REQUEST_ID_HEADER } from '../../protocol/headers.js';
 import { requestIdOf } from '../../protocol/request-id.js';
 import { RouterError } from '../../protocol/router-error.js';
+import { authenticate } from '../../auth/caller.js';
 import { serveGeneration } from '../../serve/serve-generation.js';
 import type { ServeContext } from '../../serve/serve-context.js';
-import { httpSink } from './http-sink.js';
+import { challengeOf, httpSink } from './http-sink.js';
+import { httpStatusOf, openAiErrorOf } from '../../protocol/http-status.js';
 import { parseJsonBody } from '../../openai/json-body.js';
 import { generationKindOf, pathOnly, type GenerationKind } from '../../openai/generation-paths.js';
 import { normalizeOpenAiRequest } from '../../openai/openai-request.js';
@@ -62,7 +64,13 @@ export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener
       void serveGeneration(
         ctx,
         ctx.core.policy,
-        { api: kind, requestId, client, read: (policy) => readRequest(kind, req, policy) },
+        {
+          api: kind,
+          requestId,
+          authorization: req.headers.authorization,
+          client,
+          read: (policy) => readRequest(kind, req, policy),
+        },
         httpSink(res, requestId, o.draining),
       );
       return;
@@ -71,6 +79,12 @@ export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener
       return sendError(res, 405, `${path} takes GET`, { headers: { ...headers, allow: 'GET' } });
     switch (path) {
       case '/v1/models': {
+        try {
+          authenticate(ctx.clientKeys, req.headers.authorization);
+        } catch (err) {
+          const e = err as RouterError;
+          return sendJson(res, httpStatusOf(e), { error: openAiErrorOf(e) }, { ...headers, ...challengeOf(e) });
+        }
         const model = ctx.core.policy?.resolved.model;
         return sendJson(
           res,

@@ -7,7 +7,12 @@ import { whenWritable } from '../../serve/when-writable.js';
 import { sendJson } from './send.js';
 
 /** Errors after which the rest of the request body is unread: the connection cannot carry another request. */
-const BODY_UNREAD = new Set(['too_large', 'request_timeout', 'overloaded']);
+const BODY_UNREAD = new Set(['too_large', 'request_timeout', 'overloaded', 'unauthenticated']);
+
+/** A 401 names the scheme the router takes (RFC 9110 §11.6.1). */
+export function challengeOf(err: RouterError): Record<string, string> {
+  return err.code === 'unauthenticated' ? { 'www-authenticate': 'Bearer' } : {};
+}
 
 /**
  * The OpenAI HTTP answer of the request path: server-sent events as the engine sent them, or its whole JSON; errors
@@ -52,7 +57,7 @@ export function httpSink(res: ServerResponse, requestId: string, closing: () => 
       // Bytes already reached the client: nothing can be retried; cut the stream so the client sees it broke.
       if (res.headersSent) return void res.destroy();
       const d = err.routed?.decision;
-      const list: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
+      const list: Record<string, string> = { [REQUEST_ID_HEADER]: requestId, ...challengeOf(err) };
       if (d?.mode) list[MODE_HEADER] = d.mode;
       if (d) list[RULE_HEADER] = d.rule;
       if (err.retryAfterSeconds !== undefined) list['retry-after'] = String(err.retryAfterSeconds);
