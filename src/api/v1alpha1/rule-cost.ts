@@ -201,7 +201,7 @@ function comprehension(c: Comprehension, ctx: Context): Estimate {
   );
   const result = estimate(c.result, { ...ctx, scope: resultScope });
   return {
-    cost: range.cost + init.cost + n * (1 + cond.cost + step.cost) + result.cost,
+    cost: 1 + range.cost + init.cost + n * (1 + cond.cost + step.cost) + result.cost,
     // Evaluated once where it stands: range, initial value and result; its iterations are charged per iteration.
     own: 1 + range.own + init.own + result.own,
     size: result.size,

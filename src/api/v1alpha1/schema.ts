@@ -500,14 +500,17 @@ export const specSchema: JsonSchema = {
     {
       rule: 'self.modes.exists(m, m.name == self.routing.defaultMode)',
       message: 'routing.defaultMode must name a mode in spec.modes',
+      fieldPath: '.routing.defaultMode',
     },
     {
       rule: '!has(self.routing.rules) || self.routing.rules.all(r, self.modes.exists(m, m.name == r.mode))',
       message: 'every routing.rules[].mode must name a mode in spec.modes',
+      fieldPath: '.routing.rules',
     },
     {
       rule: '!has(self.routing.fallback) || self.routing.fallback.all(f, self.modes.exists(m, m.name == f))',
       message: 'every routing.fallback entry must name a mode in spec.modes',
+      fieldPath: '.routing.fallback',
     },
   ],
 };
