@@ -15,9 +15,9 @@ type Expr = ReturnType<typeof parse>['expr'];
 type Comprehension = Extract<Expr['exprKind'], { case: 'comprehensionExpr' }>['value'];
 
 /**
- * Most units one rule may be estimated to cost, and may spend in one evaluation. At the interpreter's pace (about
- * 0.1 µs a unit, `npm run bench:policy`), a rule at the limit holds the event loop about a millisecond: 64 rules at
- * the limit cost under 0.1 s per request, where an unbounded rule cost seconds.
+ * Most units one rule may be estimated to cost, and may spend in one evaluation. At the interpreter's pace (0.1 to
+ * 0.5 µs a unit, `npm run bench -- rule-cost`), a rule at the limit holds the event loop a few milliseconds, where
+ * an unbounded rule held it for seconds.
  */
 export const RULE_COST_LIMIT = 10_000;
 
@@ -28,9 +28,6 @@ export const POLICY_RULES_COST_LIMIT = 50_000;
 export function formatCost(units: number): string {
   return Number.isFinite(units) ? Math.round(units).toLocaleString('en-US') : 'beyond counting';
 }
-
-/** Longest value the estimate assumes for anything it cannot size (a string it has no declared length for). */
-const UNKNOWN_STRING_LENGTH = 1024;
 
 /** The largest a value can be: characters of a string, entries of a list or map (with their elements' size). */
 interface Size {
@@ -168,11 +165,58 @@ function widestOf(sizes: readonly Size[]): Size | undefined {
   return sizes.reduce<Size | undefined>((a, s) => widest(a, s), undefined);
 }
 
+/** Every string variable declares its longest value (the type of REQUEST_STRING_MAX_LENGTH requires it). */
 function requestFieldSize(field: string): Size {
   const declared = (REQUEST_STRING_MAX_LENGTH as Record<string, number>)[field];
-  if (declared !== undefined) return { max: declared };
-  const v = (REQUEST_VARIABLES as Record<string, { type: string }>)[field];
-  return v?.type === 'string' ? { max: UNKNOWN_STRING_LENGTH } : SCALAR;
+  return declared === undefined ? SCALAR : { max: declared };
+}
+
+/** `request['<field>']`: the field; undefined for any other index. */
+function requestIndex(args: readonly Expr[]): string | undefined {
+  const [on, key] = [args[0]?.exprKind, args[1]?.exprKind];
+  if (on?.case !== 'identExpr' || on.value.name !== 'request') return undefined;
+  return key?.case === 'constExpr' && key.value.constantKind.case === 'stringValue'
+    ? key.value.constantKind.value
+    : undefined;
+}
+
+/** The request fields an expression reads; every field where it reads `request` otherwise than by a constant name. */
+function requestFieldsRead(e: Expr | undefined, into: Set<string>): Set<string> {
+  const k = e?.exprKind;
+  if (k?.case === 'selectExpr' && k.value.operand?.exprKind.case === 'identExpr') {
+    if (k.value.operand.exprKind.value.name === 'request') into.add(k.value.field);
+    return into;
+  }
+  if (k?.case === 'callExpr' && k.value.function === '_[_]' && requestIndex(k.value.args) !== undefined) {
+    into.add(requestIndex(k.value.args)!);
+    return into;
+  }
+  if (k?.case === 'identExpr' && k.value.name === 'request') {
+    for (const field of Object.keys(REQUEST_VARIABLES)) into.add(field);
+    return into;
+  }
+  for (const child of childrenOf(e)) requestFieldsRead(child, into);
+  return into;
+}
+
+function childrenOf(e: Expr | undefined): (Expr | undefined)[] {
+  const k = e?.exprKind;
+  switch (k?.case) {
+    case 'selectExpr':
+      return [k.value.operand];
+    case 'callExpr':
+      return [k.value.target, ...k.value.args];
+    case 'listExpr':
+      return k.value.elements;
+    case 'structExpr':
+      return k.value.entries.flatMap((x) => [x.keyKind.case === 'mapKey' ? x.keyKind.value : undefined, x.value]);
+    case 'comprehensionExpr': {
+      const c = k.value;
+      return [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result];
+    }
+    default:
+      return [];
+  }
 }
 
 function sum(xs: readonly number[]): number {
@@ -244,8 +288,10 @@ function call(fn: string, target: Expr | undefined, args: readonly Expr[], ctx: 
       return op(1 + perTenChars(s) * Math.ceil(o / 4) + MATCHES_COMPILE_UNITS_PER_CHAR * o, parts, SCALAR);
     case '@in':
       return op(1 + o, parts, SCALAR);
-    case '_[_]':
-      return op(1, parts, subject?.size.elem ?? SCALAR);
+    case '_[_]': {
+      const field = requestIndex(args);
+      return op(1, parts, field === undefined ? (subject?.size.elem ?? SCALAR) : requestFieldSize(field));
+    }
     case '_?_:_':
       return op(1, parts, widest(as[1]?.size, as[2]?.size) ?? SCALAR);
     case 'string':
@@ -268,11 +314,11 @@ export class RuleCostExceeded extends Error {
   }
 }
 
-/** A request string longer than the estimate assumed: the estimate no longer bounds the evaluation. */
-function oversizedString(bindings: Record<string, CelInput>): string | undefined {
+/** A request string the rule reads, longer than the estimate assumed: the estimate no longer bounds it. */
+function oversizedString(bindings: Record<string, CelInput>, read: ReadonlySet<string>): string | undefined {
   const request = bindings['request'] as Record<string, unknown> | undefined;
   for (const [field, max] of Object.entries(REQUEST_STRING_MAX_LENGTH)) {
-    const v = request?.[field];
+    const v = read.has(field) ? request?.[field] : undefined;
     if (typeof v === 'string' && v.length > max) {
       return `request.${field} has ${v.length} characters, more than the ${max} the rule's cost was estimated for`;
     }
@@ -283,14 +329,15 @@ function oversizedString(bindings: Record<string, CelInput>): string | undefined
 /**
  * Plans a rule with a meter: every iteration of every comprehension charges what the estimate says one costs, and
  * the evaluation stops at the first iteration past `limit`, yielding a CelError (a rule that errs does not match).
- * Whatever was left to evaluate after that is at most one step per enclosing comprehension. A request string longer
- * than REQUEST_STRING_MAX_LENGTH makes the evaluation err before it starts.
+ * Whatever was left to evaluate after that is at most one step per enclosing comprehension. A request string that
+ * the rule reads, longer than REQUEST_STRING_MAX_LENGTH, makes the evaluation err before it starts.
  */
 export function meteredRule(
   parsed: ReturnType<typeof parse>,
   limit: number = RULE_COST_LIMIT,
 ): (bindings: Record<string, CelInput>) => CelResult {
   const meter = { spent: 0, exceeded: false };
+  const read = requestFieldsRead(parsed.expr, new Set());
   estimateRuleCost(parsed.expr, (c, perIteration) => {
     // The condition runs first in every iteration: it pays the iteration's units, then yields the condition's value.
     const condition = c.loopCondition!;
@@ -314,7 +361,7 @@ export function meteredRule(
   const program = plan(celEnv({ funcs: [charge] }), parsed);
   const exceededMessage = `the rule exceeded its cost limit of ${formatCost(limit)} units in one evaluation`;
   return (bindings) => {
-    const oversized = oversizedString(bindings);
+    const oversized = oversizedString(bindings, read);
     if (oversized) return celError(new RuleCostExceeded(oversized));
     meter.spent = 0;
     meter.exceeded = false;

@@ -67,8 +67,8 @@ export const REQUEST_VARIABLES = {
 
 /**
  * Longest value of each string variable that a rule's cost is estimated for (rule-cost.ts). type and domain are
- * validated to these lengths where they enter; a longer model or tenant makes a rule that the CEL interpreter runs
- * err, and so not match (fast rules, docs/rules.md, are cheap at any length).
+ * validated to these lengths where they enter; a longer model or tenant makes a rule that reads it and that the CEL
+ * interpreter runs err, and so not match (fast rules, docs/rules.md, are cheap at any length).
  */
 export const REQUEST_STRING_MAX_LENGTH = {
   model: 256,

@@ -74,6 +74,7 @@ describe('rule cost estimate', () => {
 
   it('prices string work by the declared longest request string and regexes by their pattern', () => {
     expect(cost("request.tenant.contains('a')")).toBeGreaterThan(cost("request.type.contains('a')"));
+    expect(cost("request['tenant'].contains('a')")).toBe(cost("request.tenant.contains('a')"));
     expect(cost(`${LIST}.exists(x, request.tenant.matches('^t[a-z]+-[0-9]+$'))`)).toBeGreaterThan(RULE_COST_LIMIT);
   });
 
@@ -123,5 +124,9 @@ describe('rule cost meter', () => {
     expect(isCelError(long) && long.cause instanceof RuleCostExceeded && long.message).toMatch(
       /request.tenant has 300 characters, more than the 256/,
     );
+    // A rule that does not read the tenant is not affected by its length.
+    const other = meteredRule(parse("['llama', 'qwen'].exists(m, request.model == m)"));
+    expect(other({ ...bindings, request: { ...bindings.request, tenant: 'a'.repeat(300) } })).toBe(true);
+    expect(isCelError(other({ ...bindings, request: { ...bindings.request, model: 'a'.repeat(300) } }))).toBe(true);
   });
 });
