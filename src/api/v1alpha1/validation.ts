@@ -120,7 +120,7 @@ function modeNamesOf(spec: Spec): string[] {
 function referenceProblems(path: string, message: string, spec: Spec): Problem[] | undefined {
   const refs = MODE_REFERENCES[path];
   if (!refs) return undefined;
-  const modes = modeNamesOf(spec);
+  const modes = [...new Set(modeNamesOf(spec))];
   const found = refs(spec)
     .filter((r) => typeof r.name === 'string' && !modes.includes(r.name))
     .map((r) => ({
