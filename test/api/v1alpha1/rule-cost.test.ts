@@ -8,6 +8,7 @@ import {
   RULE_COST_LIMIT,
   RuleCostExceeded,
 } from '../../../src/api/v1alpha1/rule-cost.js';
+import { buildCrd } from '../../../src/api/v1alpha1/crd.js';
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { validatePolicy } from '../../../src/api/v1alpha1/validation.js';
 import { clone, loadExample } from '../../support/policies.js';
@@ -76,6 +77,16 @@ describe('rule cost estimate', () => {
     expect(cost("request.tenant.contains('a')")).toBeGreaterThan(cost("request.type.contains('a')"));
     expect(cost("request['tenant'].contains('a')")).toBe(cost("request.tenant.contains('a')"));
     expect(cost(`${LIST}.exists(x, request.tenant.matches('^t[a-z]+-[0-9]+$'))`)).toBeGreaterThan(RULE_COST_LIMIT);
+  });
+
+  it('bounds the text of a rule in the CRD, so the API server refuses a giant rule before anything parses it', () => {
+    const crd = JSON.stringify(buildCrd());
+    expect(crd).toContain('"when":{"type":"string","description":"CEL condition');
+    expect(crd).toMatch(/"when":\{[^}]*"maxLength":4096/);
+    const giant = `${'request.inputTokens > 1 || '.repeat(200)}true`;
+    expect(validatePolicy(withRule(giant)).problems).toEqual([
+      { path: 'spec.routing.rules[0].when', message: 'Invalid value: must NOT have more than 4096 characters' },
+    ]);
   });
 
   it('refuses a policy whose rules together exceed the per-policy limit', () => {
