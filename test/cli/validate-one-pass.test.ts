@@ -54,8 +54,9 @@ describe('modeswitch validate: every problem in one run', () => {
     expect(at('spec.routing.rules[2].when')).toEqual([expect.stringContaining('exceeds the limit of 10,000')]);
     expect(at('spec.router.grpcPort')).toEqual([expect.stringContaining('must be >= 1024')]);
     expect(at('spec.telemetry.interval')).toEqual([expect.stringContaining('must match pattern')]);
-    // Nothing is blamed on the whole spec that a field could take.
-    expect(at('spec')).toEqual([expect.stringContaining('minReplicas and maxReplicas need spec.capacity')]);
+    expect(at('spec.modes')).toEqual([expect.stringContaining('minReplicas and maxReplicas need spec.capacity')]);
+    // Nothing is blamed on the whole spec.
+    expect(at('spec')).toEqual([]);
   });
 
   it('reports every YAML error of a document, and of every document, with its line', async () => {
