@@ -1,24 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { parseYamlDocuments, type LoadedDocument } from '../api/v1alpha1/policy-yaml.js';
 
-export interface LoadedDocument {
-  source: string;
-  /** 1-based position of the document in its file. */
-  index: number;
-  value: unknown;
-}
+export { MAX_POLICY_FILE_BYTES, yamlErrorLines, type LoadedDocument } from '../api/v1alpha1/policy-yaml.js';
 
-/** Reads every YAML document of a file (`-` for stdin); YAML syntax errors are thrown with the file name. */
+/** Reads every YAML document of a file (`-` for stdin), each with all of its errors. */
 export function loadYamlDocuments(
   file: string,
   readFile: (f: string) => string = (f) => readFileSync(f === '-' ? 0 : f, 'utf8'),
 ): LoadedDocument[] {
-  const docs = parseAllDocuments(readFile(file));
-  const out: LoadedDocument[] = [];
-  docs.forEach((doc, i) => {
-    if (doc.errors.length > 0) throw new Error(`${file}: document ${i + 1}: ${doc.errors[0]!.message}`);
-    const value = doc.toJS();
-    if (value !== null && value !== undefined) out.push({ source: file, index: i + 1, value });
-  });
-  return out;
+  return parseYamlDocuments(file, readFile(file));
 }

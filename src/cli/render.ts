@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { formatProblems, validatePolicy } from '../api/v1alpha1/validation.js';
 import { renderPolicy } from '../operator/render/index.js';
-import { loadYamlDocuments } from './policy-files.js';
+import { loadYamlDocuments, yamlErrorLines } from './policy-files.js';
 import type { CommandIO } from './io.js';
 
 export const RENDER_USAGE = 'usage: modeswitch render -f POLICY.yaml [--namespace NS]';
@@ -19,7 +19,13 @@ export async function runRender(argv: string[], io: CommandIO): Promise<number> 
   }
   const out: string[] = [];
   for (const file of values.file) {
-    for (const doc of loadYamlDocuments(file, io.readFile)) {
+    const docs = loadYamlDocuments(file, io.readFile);
+    const yamlErrors = yamlErrorLines(docs);
+    if (yamlErrors.length > 0) {
+      for (const line of yamlErrors) io.err(line);
+      return 1;
+    }
+    for (const doc of docs) {
       const { policy, problems } = validatePolicy(doc.value);
       if (!policy) {
         io.err(`${file}: document ${doc.index} is not a valid policy: ${formatProblems(problems)}`);

@@ -220,7 +220,17 @@ export function createRouter(options: RouterOptions): Router {
 
   const applyPolicy = (policy: InferenceModePolicy) => {
     try {
-      const compiled = compilePolicy(policy);
+      const logged = new Set<string>();
+      const compiled = compilePolicy(policy, {
+        onRuleCostExceeded: (stopped) => {
+          metrics.ruleCostExceeded.inc({ policy: stopped.policy, rule: stopped.rule });
+          // Once per rule and policy edit: a hostile rule must not flood the log either.
+          if (!logged.has(stopped.rule)) {
+            logged.add(stopped.rule);
+            logger.warn('rule stopped at its cost limit; it does not match', stopped);
+          }
+        },
+      });
       core.setPolicy(compiled);
       logger.info('policy applied', {
         policy: compiled.name,

@@ -1,5 +1,6 @@
 import { specSchema, type JsonSchema } from './schema.js';
 import { DEFAULT_DCGM_EXPORTER, DEFAULT_ENGINE_IMAGE, DEFAULT_GUARDS, DEFAULT_ROUTER } from './defaults.js';
+import { formatCost, POLICY_RULES_COST_LIMIT, RULE_COST_LIMIT } from './rule-cost.js';
 import { PINNED_VLLM } from './vllm-cli.js';
 
 function typeOf(s: JsonSchema): string {
@@ -79,7 +80,9 @@ export function policyReferenceMarkdown(): string {
     '- `metadata.name` and each mode name together must not exceed 62 characters (object names are `<policy>-<mode>`).',
     '',
     'Beyond the schema, the operator and `modeswitch validate` compile every `routing.rules[].when` and report unknown',
-    'variables, fields or modes; a policy that fails gets `PolicyValid=False` and nothing already running changes.',
+    `variables, fields or modes, and estimate its cost: a rule over ${formatCost(RULE_COST_LIMIT)} units, or rules over`,
+    `${formatCost(POLICY_RULES_COST_LIMIT)} together, are refused (docs/rules.md, "Cost"). A policy that fails gets`,
+    '`PolicyValid=False` and nothing already running changes.',
     '',
     `## Checked against the vLLM release (${PINNED_VLLM.vllm} by default)`,
     '',

@@ -2,8 +2,9 @@
  * The variables a routing rule's CEL `when` expression can read, and a static check of an expression against them.
  * The router binds the same names at decision time; docs/rules.md is written from this catalogue.
  */
-import { isCelError, parse, run } from '@bufbuild/cel';
+import { isCelError, parse } from '@bufbuild/cel';
 import type { CelInput } from '@bufbuild/cel';
+import { estimateRuleCost, formatCost, meteredRule, RULE_COST_LIMIT } from './rule-cost.js';
 
 type Expr = ReturnType<typeof parse>['expr'];
 
@@ -68,6 +69,20 @@ export const REQUEST_VARIABLES = {
   },
   stream: { type: 'bool', description: 'The client asked for a streamed answer.' },
 } as const satisfies Record<string, RuleVariable>;
+
+/**
+ * Longest value of each string variable that a rule's cost is estimated for (rule-cost.ts). type and domain are
+ * validated to these lengths where they enter; a longer model or tenant makes a rule that reads it and that the CEL
+ * interpreter runs err, and so not match (fast rules, docs/rules.md, are cheap at any length).
+ */
+export const REQUEST_STRING_MAX_LENGTH = {
+  model: 256,
+  type: 16,
+  domain: 63,
+  tenant: 256,
+} as const satisfies {
+  [K in keyof typeof REQUEST_VARIABLES as (typeof REQUEST_VARIABLES)[K]['type'] extends 'string' ? K : never]: number;
+};
 
 /**
  * `modes['<mode>'].<field>`: live state of each mode, aggregated over its ready pods. A value whose telemetry is
@@ -137,10 +152,16 @@ export function checkRuleExpression(expression: string, modeNames: readonly stri
   }
   const problems: string[] = [];
   walk(parsed.expr, new Set(), modeNames, problems);
+  const cost = estimateRuleCost(parsed.expr);
+  if (cost > RULE_COST_LIMIT) {
+    problems.push(
+      `estimated cost ${formatCost(cost)} exceeds the limit of ${formatCost(RULE_COST_LIMIT)} per evaluation (docs/rules.md): nest fewer comprehensions or iterate shorter lists`,
+    );
+  }
   if (problems.length > 0) return problems;
   // With every variable known, a well-formed rule yields a bool; this catches `request.type > 3` and the like.
   const modes = new Map(modeNames.map((n) => [n, sampleOf(MODE_VARIABLES)]));
-  const result = run(expression, { request: sampleOf(REQUEST_VARIABLES), modes });
+  const result = meteredRule(parsed)({ request: sampleOf(REQUEST_VARIABLES), modes });
   if (isCelError(result)) return [`fails on a sample request: ${result.message}`];
   if (typeof result !== 'boolean') return ['must evaluate to a bool'];
   return [];

@@ -530,27 +530,33 @@ export const specSchema: JsonSchema = {
     {
       rule: 'has(self.capacity) || self.modes.all(m, !has(m.minReplicas) && !has(m.maxReplicas))',
       message: 'minReplicas and maxReplicas need spec.capacity (the GPU budget autoscaled modes share)',
+      fieldPath: '.modes',
     },
     {
       rule: "!has(self.routing.strategy) || self.routing.strategy != 'Objective' || has(self.objective)",
       message: 'routing.strategy Objective needs spec.objective',
+      fieldPath: '.routing.strategy',
     },
     {
       // The router's objects are <policy>-router.
       rule: "self.modes.all(m, m.name != 'router')",
       message: "mode name 'router' is reserved",
+      fieldPath: '.modes',
     },
     {
       rule: 'self.modes.exists(m, m.name == self.routing.defaultMode)',
       message: 'routing.defaultMode must name a mode in spec.modes',
+      fieldPath: '.routing.defaultMode',
     },
     {
       rule: '!has(self.routing.rules) || self.routing.rules.all(r, self.modes.exists(m, m.name == r.mode))',
       message: 'every routing.rules[].mode must name a mode in spec.modes',
+      fieldPath: '.routing.rules',
     },
     {
       rule: '!has(self.routing.fallback) || self.routing.fallback.all(f, self.modes.exists(m, m.name == f))',
       message: 'every routing.fallback entry must name a mode in spec.modes',
+      fieldPath: '.routing.fallback',
     },
   ],
 };

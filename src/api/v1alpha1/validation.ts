@@ -3,11 +3,12 @@
  * (unknown fields, each routing rule's CEL expression), reporting every problem with its field path.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { isCelError, run } from '@bufbuild/cel';
+import { isCelError, parse, run } from '@bufbuild/cel';
 import type { CelInput } from '@bufbuild/cel';
 import { capacityProblems } from './capacity-validation.js';
 import { engineFindings } from './engine-validation.js';
-import type { Problem } from './problem.js';
+import { bounded, echo, echoKey, type Problem } from './problem.js';
+import { estimateRuleCost, formatCost, POLICY_RULES_COST_LIMIT } from './rule-cost.js';
 import { checkRuleExpression } from './rule-env.js';
 import { policySchema, type JsonSchema } from './schema.js';
 import { API_VERSION, KIND, type InferenceModePolicy } from './types.js';
@@ -61,7 +62,7 @@ function schemaProblem(e: ErrorObject): Problem {
   const path = pointerToPath(e.instancePath);
   switch (e.keyword) {
     case 'additionalProperties':
-      return { path: joinPath(path, String(e.params['additionalProperty'])), message: 'unknown field' };
+      return { path: joinPath(path, echoKey(String(e.params['additionalProperty']))), message: 'unknown field' };
     case 'required':
       return { path: joinPath(path, String(e.params['missingProperty'])), message: 'Required value' };
     case 'enum':
@@ -74,15 +75,80 @@ function schemaProblem(e: ErrorObject): Problem {
   }
 }
 
-/** Walks data and schema together, applying what ajv does not know: CEL rules and list-map key uniqueness. */
-function kubernetesRules(schema: JsonSchema, data: unknown, path: string, problems: Problem[]): void {
+/** Whether the schema found something wrong at `path` or below it: what reads there would read garbage. */
+type Broken = (path: string) => boolean;
+
+function brokenUnder(problems: readonly Problem[]): Broken {
+  return (path) =>
+    problems.some((p) => p.path === path || p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`));
+}
+
+type Spec = Record<string, unknown>;
+
+/**
+ * The CEL rules that check a mode name as a whole list, item by item, so each problem names its field
+ * (`spec.routing.rules[2].mode`); keyed by where the rule's fieldPath points. The API server reports these at the
+ * list.
+ */
+const MODE_REFERENCES: Record<string, (spec: Spec) => { path: string; name: unknown }[]> = {
+  'spec.routing.defaultMode': (spec) => [{ path: 'spec.routing.defaultMode', name: routingOf(spec)['defaultMode'] }],
+  'spec.routing.rules': (spec) =>
+    arrayAt(routingOf(spec)['rules']).map((r, i) => ({
+      path: `spec.routing.rules[${i}].mode`,
+      name: (r as Record<string, unknown> | undefined)?.['mode'],
+    })),
+  'spec.routing.fallback': (spec) =>
+    arrayAt(routingOf(spec)['fallback']).map((name, i) => ({ path: `spec.routing.fallback[${i}]`, name })),
+};
+
+function routingOf(spec: Spec): Record<string, unknown> {
+  const r = spec['routing'];
+  return typeof r === 'object' && r !== null ? (r as Record<string, unknown>) : {};
+}
+
+function arrayAt(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function modeNamesOf(spec: Spec): string[] {
+  return arrayAt(spec['modes'])
+    .map((m) => (m as Record<string, unknown> | undefined)?.['name'])
+    .filter((n): n is string => typeof n === 'string');
+}
+
+/** A failed mode-reference rule, item by item; the rule's own message when no item can be blamed. */
+function referenceProblems(path: string, message: string, spec: Spec): Problem[] | undefined {
+  const refs = MODE_REFERENCES[path];
+  if (!refs) return undefined;
+  const modes = [...new Set(modeNamesOf(spec))];
+  const found = refs(spec)
+    .filter((r) => typeof r.name === 'string' && !modes.includes(r.name))
+    .map((r) => ({
+      path: r.path,
+      message: `${message}: no mode ${echo(JSON.stringify(r.name))}; modes: ${modes.map(echo).join(', ')}`,
+    }));
+  return found.length > 0 ? found : undefined;
+}
+
+/**
+ * Walks data and schema together, applying what ajv does not know: CEL rules and list-map key uniqueness. A rule
+ * that errs where the schema already found something wrong is not reported again.
+ */
+function kubernetesRules(
+  schema: JsonSchema,
+  data: unknown,
+  path: string,
+  problems: Problem[],
+  broken: Broken,
+  spec: Spec,
+): void {
   if (data === undefined || data === null) return;
   for (const v of schema['x-kubernetes-validations'] ?? []) {
     const result = run(v.rule, { self: data as CelInput });
-    if (isCelError(result) || result !== true) {
-      const at = v.fieldPath ? joinPath(path, v.fieldPath.replace(/^\./, '')) : path || '<root>';
-      problems.push({ path: at, message: isCelError(result) ? `${v.message} (${result.message})` : v.message });
-    }
+    if (result === true || (isCelError(result) && (path ? broken(path) : problems.length > 0))) continue;
+    const at = v.fieldPath ? joinPath(path, v.fieldPath.replace(/^\./, '')) : path || '<root>';
+    const message = isCelError(result) ? `${v.message} (${result.message})` : v.message;
+    problems.push(...(referenceProblems(at, message, spec) ?? [{ path: at, message }]));
   }
   if (schema.type === 'array' && Array.isArray(data)) {
     const keys = schema['x-kubernetes-list-map-keys'];
@@ -90,27 +156,49 @@ function kubernetesRules(schema: JsonSchema, data: unknown, path: string, proble
       const seen = new Set<string>();
       data.forEach((item, i) => {
         const key = JSON.stringify(keys.map((k) => (item as Record<string, unknown>)?.[k]));
-        if (seen.has(key)) problems.push({ path: `${path}[${i}]`, message: `Duplicate value: ${key.slice(1, -1)}` });
+        if (seen.has(key))
+          problems.push({ path: `${path}[${i}]`, message: `Duplicate value: ${echo(key.slice(1, -1))}` });
         seen.add(key);
       });
     }
-    if (schema.items) data.forEach((item, i) => kubernetesRules(schema.items!, item, `${path}[${i}]`, problems));
+    if (schema.items) {
+      data.forEach((item, i) => kubernetesRules(schema.items!, item, `${path}[${i}]`, problems, broken, spec));
+    }
     return;
   }
   if (schema.properties && typeof data === 'object') {
     for (const [key, sub] of Object.entries(schema.properties)) {
-      kubernetesRules(sub, (data as Record<string, unknown>)[key], joinPath(path, key), problems);
+      kubernetesRules(sub, (data as Record<string, unknown>)[key], joinPath(path, key), problems, broken, spec);
     }
   }
 }
 
-function ruleExpressionProblems(policy: InferenceModePolicy): Problem[] {
-  const modeNames = policy.spec.modes.map((m) => m.name);
-  return (policy.spec.routing.rules ?? []).flatMap((r, i) =>
-    checkRuleExpression(r.when, modeNames).map((message) => ({ path: `spec.routing.rules[${i}].when`, message })),
-  );
+/** Each rule's CEL (where the schema found its text well-formed), and the cost of all of them together. */
+function ruleExpressionProblems(spec: Spec, broken: Broken): Problem[] {
+  const modeNames = modeNamesOf(spec);
+  const problems: Problem[] = [];
+  let total = 0;
+  arrayAt(routingOf(spec)['rules']).forEach((r, i) => {
+    const path = `spec.routing.rules[${i}].when`;
+    const when = (r as Record<string, unknown> | undefined)?.['when'];
+    if (typeof when !== 'string' || broken(path)) return;
+    const found = checkRuleExpression(when, modeNames);
+    problems.push(...found.map((message) => ({ path, message })));
+    if (found.length === 0) total += estimateRuleCost(parse(when).expr);
+  });
+  if (total > POLICY_RULES_COST_LIMIT) {
+    problems.push({
+      path: 'spec.routing.rules',
+      message: `estimated cost of all rules together ${formatCost(total)} exceeds the limit of ${formatCost(POLICY_RULES_COST_LIMIT)} per request (docs/rules.md)`,
+    });
+  }
+  return problems;
 }
 
+/**
+ * Every problem of a policy in one pass, each at its field: the schema's, the CEL rules', each routing rule's
+ * expression, and the checks of capacity and of the vLLM arguments where the fields they read are well-formed.
+ */
 export function validatePolicy(obj: unknown): ValidationResult {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     return { problems: [{ path: '<root>', message: 'a policy must be a YAML or JSON object' }] };
@@ -122,20 +210,21 @@ export function validatePolicy(obj: unknown): ValidationResult {
   if (typeof (o['metadata'] as Record<string, unknown> | undefined)?.['name'] !== 'string') {
     problems.push({ path: 'metadata.name', message: 'Required value' });
   }
-  if (!validateSchema(obj)) {
-    problems.push(...(validateSchema.errors ?? []).map(schemaProblem));
-    return { problems };
-  }
-  kubernetesRules(policySchema, obj, '', problems);
-  if (problems.length > 0) return { problems };
+  if (!validateSchema(obj)) problems.push(...(validateSchema.errors ?? []).map(schemaProblem));
+  const broken = brokenUnder(problems);
+  const spec = typeof o['spec'] === 'object' && o['spec'] !== null ? (o['spec'] as Spec) : {};
+  kubernetesRules(policySchema, obj, '', problems, broken, spec);
+  problems.push(...ruleExpressionProblems(spec, broken));
+  let warnings: Problem[] = [];
+  // These read the policy as typed: only where the schema found the fields they read well-formed.
   const policy = obj as unknown as InferenceModePolicy;
-  problems.push(...ruleExpressionProblems(policy));
-  problems.push(...capacityProblems(policy));
-  const engine = engineFindings(policy);
-  problems.push(...engine.problems);
-  return problems.length > 0
-    ? { problems, warnings: engine.warnings }
-    : { policy, problems, warnings: engine.warnings };
+  if (!broken('spec')) problems.push(...capacityProblems(policy));
+  if (!broken('spec.model') && !broken('spec.modes') && !broken('spec.engine')) {
+    const engine = engineFindings(policy);
+    problems.push(...engine.problems);
+    warnings = engine.warnings.map(bounded);
+  }
+  return problems.length > 0 ? { problems: problems.map(bounded), warnings } : { policy, problems, warnings };
 }
 
 /** One line per problem, as `validate` prints them and as the PolicyValid condition carries them. */

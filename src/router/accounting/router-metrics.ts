@@ -71,6 +71,12 @@ export function createRouterMetrics(sources: GaugeSources) {
       labelNames: ['policy', 'rule'],
       registers,
     }),
+    ruleCostExceeded: new Counter({
+      name: 'modeswitch_rule_cost_exceeded_total',
+      help: 'Rule evaluations stopped at the cost limit (docs/rules.md); the rule did not match them.',
+      labelNames: ['policy', 'rule'],
+      registers,
+    }),
     attemptFailures: new Counter({
       name: 'modeswitch_attempt_failures_total',
       help: 'Engine attempts that failed before the answer started (each moves the request to another pod while one is left), by reason.',

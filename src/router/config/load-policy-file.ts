@@ -1,16 +1,14 @@
-import { parse } from 'yaml';
+import { parseYamlDocuments, yamlErrorLines } from '../../api/v1alpha1/policy-yaml.js';
 import { formatProblems, validatePolicy } from '../../api/v1alpha1/validation.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 
 /** Parses and validates policy file text as the API server would; every problem is reported at once. */
 export function parsePolicyText(path: string, text: string): InferenceModePolicy {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (err) {
-    throw new Error(`${path}: not valid YAML: ${(err as Error).message}`);
-  }
-  const { policy, problems } = validatePolicy(raw);
+  const docs = parseYamlDocuments(path, text);
+  const errors = yamlErrorLines(docs);
+  if (errors.length > 0) throw new Error(`not valid YAML: ${errors.join('; ')}`);
+  if (docs.length !== 1) throw new Error(`${path}: holds ${docs.length} YAML documents, not one policy`);
+  const { policy, problems } = validatePolicy(docs[0]!.value);
   if (!policy) throw new Error(`${path}: the policy is invalid: ${formatProblems(problems)}`);
   return policy;
 }

@@ -1,9 +1,10 @@
-import { celEnv, parse, plan } from '@bufbuild/cel';
+import { isCelError, parse } from '@bufbuild/cel';
 import type { CelInput } from '@bufbuild/cel';
 import { adapterRoutes } from '../../api/v1alpha1/adapters.js';
 import type { AdapterRoute } from '../../api/v1alpha1/adapters.js';
 import { resolvePolicy } from '../../api/v1alpha1/defaults.js';
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
+import { meteredRule, RuleCostExceeded } from '../../api/v1alpha1/rule-cost.js';
 import { checkRuleExpression } from '../../api/v1alpha1/rule-env.js';
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 import type { RuleBindings } from './bindings.js';
@@ -59,6 +60,23 @@ function chainOf(first: string, resolved: ResolvedPolicy): string[] {
   return [...new Set([first, ...resolved.routing.fallback, resolved.routing.defaultMode])];
 }
 
+/** A rule the fast path does not cover: the CEL interpreter under the cost meter; an error (any) does not match. */
+function interpreted(
+  policy: string,
+  rule: string,
+  parsed: ReturnType<typeof parse>,
+  options: CompileOptions,
+): (b: RuleBindings) => boolean {
+  const evaluate = meteredRule(parsed);
+  return (b) => {
+    const result = evaluate(b as unknown as Record<string, CelInput>);
+    if (isCelError(result) && result.cause instanceof RuleCostExceeded) {
+      options.onRuleCostExceeded?.({ policy, rule, reason: result.cause.message });
+    }
+    return result === true;
+  };
+}
+
 /** `request.domain` or `request['domain']` in a rule's CEL. */
 const READS_DOMAIN = /\brequest\s*(\.\s*domain\b|\[\s*['"]domain['"]\s*\])/;
 
@@ -75,9 +93,21 @@ export function podsModeOf(policy: CompiledPolicy, mode: string): string {
   return policy.adapters[mode]?.podsOf ?? mode;
 }
 
-/** Compiles every rule once; request-time evaluation is then a closure call. Throws PolicyCompileError. */
-export function compilePolicy(policy: InferenceModePolicy): CompiledPolicy {
+export interface CompileOptions {
+  /**
+   * Called when an evaluation of an interpreted rule stops at its cost limit (the rule then does not match): the
+   * router counts and logs it.
+   */
+  onRuleCostExceeded?: (stopped: { policy: string; rule: string; reason: string }) => void;
+}
+
+/**
+ * Compiles every rule once; request-time evaluation is then a closure call, metered where it runs through the CEL
+ * interpreter (rule-cost.ts). Throws PolicyCompileError.
+ */
+export function compilePolicy(policy: InferenceModePolicy, options: CompileOptions = {}): CompiledPolicy {
   const resolved = resolvePolicy(policy);
+  const name = `${resolved.namespace}/${resolved.name}`;
   const modeNames = resolved.modes.map((m) => m.name);
   const problems: string[] = [];
   const knownMode = (m: string, where: string) => {
@@ -85,7 +115,6 @@ export function compilePolicy(policy: InferenceModePolicy): CompiledPolicy {
   };
   knownMode(resolved.routing.defaultMode, 'routing.defaultMode');
   resolved.routing.fallback.forEach((m, i) => knownMode(m, `routing.fallback[${i}]`));
-  const env = celEnv();
   const rules = resolved.routing.rules.map((rule, i): CompiledRule | undefined => {
     knownMode(rule.mode, `routing.rules[${i}] (${rule.name})`);
     const found = checkRuleExpression(rule.when, modeNames);
@@ -95,8 +124,7 @@ export function compilePolicy(policy: InferenceModePolicy): CompiledPolicy {
     }
     const parsed = parse(rule.when);
     const fast = compileFastRule(parsed.expr);
-    const planned = fast ? undefined : plan(env, parsed);
-    const matches = fast ?? ((b: RuleBindings) => planned?.(b as unknown as Record<string, CelInput>) === true);
+    const matches = fast ?? interpreted(name, rule.name, parsed, options);
     return {
       name: rule.name,
       mode: rule.mode,
@@ -110,7 +138,7 @@ export function compilePolicy(policy: InferenceModePolicy): CompiledPolicy {
   const meta = policy.metadata;
   const domainChains = domainChainsOf(resolved);
   return {
-    name: `${resolved.namespace}/${resolved.name}`,
+    name,
     version: `${meta.generation ?? 0}/${meta.resourceVersion ?? ''}`,
     resolved,
     modeNames,

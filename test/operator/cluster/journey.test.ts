@@ -358,6 +358,8 @@ describe('the operator on a real control plane with GPU nodes', () => {
     const refusedUnknown = await apply(writePolicy('unknown.yaml', unknown));
     expect(refusedUnknown.code).not.toBe(0);
     expect(refusedUnknown.stderr).toContain('every routing.rules[].mode must name a mode in spec.modes');
+    // The rule's fieldPath: the list, not the whole spec.
+    expect(refusedUnknown.stderr).toContain('spec.routing.rules: Invalid value');
   });
 
   it('marks a policy whose rule does not compile PolicyValid=False and keeps what runs', async () => {
@@ -371,6 +373,16 @@ describe('the operator on a real control plane with GPU nodes', () => {
       const valid = await policyCondition(cluster, NS, 'llama-8b', 'PolicyValid');
       expect(valid).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
       expect(valid.message).toContain('spec.routing.rules[0].when: request has no field "inputTokenz"');
+    }, CONVERGE_MS);
+    // A rule the API server accepts (it is data to it) but whose cost is unbounded: the operator refuses it.
+    const list = `[${Array.from({ length: 30 }, (_, i) => i).join(', ')}]`;
+    doc.spec.routing.rules = [
+      { name: 'heavy', when: `${list}.all(a, ${list}.all(b, ${list}.all(c, a + b + c >= 0)))`, mode: 'fp8' },
+    ];
+    expect((await apply(writePolicy('heavy.yaml', doc))).code).toBe(0);
+    await eventually(async () => {
+      const valid = await policyCondition(cluster, NS, 'llama-8b', 'PolicyValid');
+      expect(valid.message).toMatch(/spec\.routing\.rules\[0\]\.when: estimated cost [\d,]+ exceeds the limit/);
     }, CONVERGE_MS);
     expect((await podsIn(cluster, NS, 'modeswitch.io/policy=llama-8b')).map((p) => p.name).sort()).toEqual(before);
   });

@@ -248,6 +248,25 @@ describe('PolicyController.processItem', () => {
     expect(client.events.filter((e) => e.reason === 'InvalidSpec')).toHaveLength(1);
   });
 
+  it('refuses a rule of nested comprehensions by its estimated cost, without evaluating it, and keeps what runs', async () => {
+    const { client, controller } = setup();
+    await controller.processItem(KEY);
+    const before = client.writes().length;
+    const list = `[${Array.from({ length: 30 }, (_, i) => i).join(', ')}]`;
+    // Five levels over 30 items: 24 million iterations, 45 s for validate before the cost bound.
+    let when = 'request.inputTokens >= 0';
+    for (let i = 0; i < 5; i++) when = `${list}.all(a${i}, a${i} >= 0 && ${when})`;
+    client.edit(POLICY_REF, (p) => {
+      (p['spec'] as InferenceModePolicy['spec']).routing.rules = [{ name: 'heavy', when, mode: 'fp8' }];
+    });
+    expect((await controller.processItem(KEY)).outcome).toBe('invalid');
+    expect(client.writes().length).toBe(before);
+    const valid = (await policyOf(client)).status?.conditions?.find((c) => c.type === 'PolicyValid');
+    expect(valid?.message).toMatch(
+      /^spec\.routing\.rules\[0\]\.when: estimated cost [\d,]+ exceeds the limit of 10,000 per evaluation/,
+    );
+  });
+
   it('applies a spec on an image it cannot check against a vLLM release, and says so in PolicyValid', async () => {
     const { client, controller } = setup();
     client.edit(POLICY_REF, (p) => {
