@@ -3,7 +3,7 @@ import { DemandWindows, noCounts, QUIET, type ModeCounts } from './demand.js';
 import type { ModeDemand } from './planner.js';
 import { parsePromText, type PromSample } from '../metrics/prom-text.js';
 import type { FetchText } from '../metrics/fetch-text.js';
-import { histogramSeries, LABEL, ROUTER_METRIC, TOKEN_KIND } from '../metrics/router-contract.js';
+import { histogramSeries, LABEL, MODEL_FIT_METRIC, ROUTER_METRIC, TOKEN_KIND } from '../metrics/router-contract.js';
 
 /** A mode's model as the routers fitted and published it: what the planner sizes with in place of the seed's lines. */
 export interface PublishedFit {
@@ -34,12 +34,12 @@ export interface RouterTarget {
 }
 
 const TTFT = histogramSeries(ROUTER_METRIC.timeToFirstToken);
-const FIT_TERMS: Readonly<Record<string, [keyof PublishedFit, keyof LinearFit]>> = {
-  [ROUTER_METRIC.modelInterTokenIntercept]: ['interToken', 'intercept'],
-  [ROUTER_METRIC.modelInterTokenSlope]: ['interToken', 'slope'],
-  [ROUTER_METRIC.modelPowerIntercept]: ['power', 'intercept'],
-  [ROUTER_METRIC.modelPowerSlope]: ['power', 'slope'],
-};
+/** Each fitted-model gauge's name: the line and the term it is of. */
+const FIT_TERMS = new Map<string, readonly [keyof PublishedFit, keyof LinearFit]>(
+  (['interToken', 'power'] as const).flatMap((line) =>
+    (['intercept', 'slope'] as const).map((term) => [MODEL_FIT_METRIC[line][term], [line, term] as const] as const),
+  ),
+);
 const READ = new Set<string>([
   ROUTER_METRIC.requests,
   ROUTER_METRIC.wanted,
@@ -48,12 +48,12 @@ const READ = new Set<string>([
   TTFT.count,
   ROUTER_METRIC.queueDepth,
   ROUTER_METRIC.running,
-  ...Object.keys(FIT_TERMS),
+  ...FIT_TERMS.keys(),
 ]);
 const SCRAPE_TIMEOUT_MS = 2000;
 
 /** One router pod's page, as the planner needs it. */
-interface RouterPage {
+export interface RouterPage {
   counts: Map<string, ModeCounts>;
   /** Gauge: requests waiting and running in the mode's engines now. */
   inFlight: Map<string, number>;
@@ -68,7 +68,7 @@ function countsOf(page: RouterPage, mode: string): ModeCounts {
 }
 
 function add(page: RouterPage, mode: string, s: PromSample): void {
-  const fitTerm = FIT_TERMS[s.name];
+  const fitTerm = FIT_TERMS.get(s.name);
   if (fitTerm) {
     const [line, term] = fitTerm;
     const fit = page.fits.get(mode) ?? {};

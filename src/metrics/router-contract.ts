@@ -38,14 +38,21 @@ export const ROUTER_METRIC = {
   /** Gauges{policy,mode}: requests waiting and running in the mode's engines now. */
   queueDepth: 'modeswitch_queue_depth',
   running: 'modeswitch_running_requests',
-  /**
-   * Gauges{policy,mode}: the mode's model as the router has fitted it (router/learn/live-mode-models.ts), one replica:
-   * seconds between output tokens = intercept + slope × batch, and watts = intercept + slope × batch.
-   */
-  modelInterTokenIntercept: 'modeswitch_mode_model_inter_token_intercept_seconds',
-  modelInterTokenSlope: 'modeswitch_mode_model_inter_token_slope_seconds',
-  modelPowerIntercept: 'modeswitch_mode_model_power_intercept_watts',
-  modelPowerSlope: 'modeswitch_mode_model_power_slope_watts',
+} as const;
+
+/**
+ * Gauges{policy,mode}: each mode's model as the router has fitted it (router/learn/live-mode-models.ts), one replica:
+ * seconds between output tokens = intercept + slope × batch, and GPU watts = intercept + slope × batch.
+ */
+export const MODEL_FIT_METRIC = {
+  interToken: {
+    intercept: 'modeswitch_mode_model_inter_token_intercept_seconds',
+    slope: 'modeswitch_mode_model_inter_token_slope_seconds',
+  },
+  power: {
+    intercept: 'modeswitch_mode_model_power_intercept_watts',
+    slope: 'modeswitch_mode_model_power_slope_watts',
+  },
 } as const;
 
 /** The series prom-client writes for a histogram named `name`. */

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModeState } from '../../api/v1alpha1/rule-env.js';
 import type { ModeModel } from '../../model/mode-model.js';
-import { LABEL, LATENCY_BUCKETS, ROUTER_METRIC } from '../../metrics/router-contract.js';
+import { LABEL, LATENCY_BUCKETS, MODEL_FIT_METRIC, ROUTER_METRIC } from '../../metrics/router-contract.js';
 import type { ObjectivePrediction } from '../decide/objective.js';
 
 /** Live values the gauges read when Prometheus scrapes (never on the request path). */
@@ -158,30 +158,15 @@ export function createRouterMetrics(sources: GaugeSources) {
     "Objective routing: the batch those predictions are for (the least-loaded pickable pod's load plus one request).",
     'batch',
   );
-  const fitted = (name: string, help: string, coefficient: (m: ModeModel) => number) =>
-    modeGauge(name, help, () =>
-      [...(sources.fittedModels?.() ?? [])].map(([mode, m]) => [mode, coefficient(m)] as const),
-    );
-  fitted(
-    ROUTER_METRIC.modelInterTokenIntercept,
-    "The mode's fitted model, one replica: seconds between output tokens at batch 0 (intercept of the line in batch).",
-    (m) => m.interToken.intercept,
-  );
-  fitted(
-    ROUTER_METRIC.modelInterTokenSlope,
-    "The mode's fitted model, one replica: seconds between output tokens added per sequence in the batch.",
-    (m) => m.interToken.slope,
-  );
-  fitted(
-    ROUTER_METRIC.modelPowerIntercept,
-    "The mode's fitted model, one replica: GPU watts at batch 0 (intercept of the line in batch).",
-    (m) => m.power.intercept,
-  );
-  fitted(
-    ROUTER_METRIC.modelPowerSlope,
-    "The mode's fitted model, one replica: GPU watts added per sequence in the batch.",
-    (m) => m.power.slope,
-  );
+  const fitWhat = { interToken: 'seconds between output tokens', power: 'GPU watts' } as const;
+  const termWhat = { intercept: 'at batch 0', slope: 'added per sequence in the batch' } as const;
+  for (const line of ['interToken', 'power'] as const)
+    for (const term of ['intercept', 'slope'] as const)
+      modeGauge(
+        MODEL_FIT_METRIC[line][term],
+        `The mode's fitted model (what the capacity planner sizes with), one replica: ${fitWhat[line]} ${termWhat[term]}.`,
+        () => [...(sources.fittedModels?.() ?? [])].map(([mode, m]) => [mode, m[line][term]] as const),
+      );
   new Gauge({
     name: 'modeswitch_telemetry_age_seconds',
     help: 'Seconds since the last successful scrape of each telemetry source.',

@@ -233,7 +233,7 @@ describe('the capacity controller on a real control plane', () => {
         });
         expect(readyPods('fp8')).toHaveLength(1);
         // Created at its floor by the policy controller, the replicas are then taken over by the capacity controller,
-        // which writes its status first: the two can land in either order.
+        // whose plan status can show before its first apply: the two can land in either order.
         const managers = (
           (deployment('fp8')?.metadata as { managedFields?: { manager: string }[] }).managedFields ?? []
         ).map((m) => m.manager);
