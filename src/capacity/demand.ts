@@ -167,6 +167,8 @@ export class DemandWindows {
         }
       }
     }
+    // A source not read for a whole window (a router pod replaced in a rollout) starts again from a new baseline.
+    for (const [source, p] of this.previous) if (p.t <= now - STABLE_WINDOW_SECONDS) this.previous.delete(source);
     const windowSeconds = now - windowStart;
     const out = new Map<string, ModeDemand>();
     for (const mode of new Set([...stable.keys(), ...inFlight.keys()])) {

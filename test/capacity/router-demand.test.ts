@@ -61,6 +61,12 @@ describe('routerMetricsDemand', () => {
     expect(stale?.requestsPerSecond).toBeCloseTo(2);
     expect(stale?.recent).toBeUndefined();
     expect((await source.demand('llm/llama', routers, 80)).size).toBe(0);
+    // Back after more than a window: what it counted while unread is not spread over the gap, it sets a new baseline.
+    fail = false;
+    text = page(1040, 0);
+    expect((await source.demand('llm/llama', routers, 100)).get('spec')?.demand.requestsPerSecond).toBe(0);
+    text = page(1070, 0);
+    expect((await source.demand('llm/llama', routers, 115)).get('spec')?.demand.requestsPerSecond).toBe(2);
   });
 
   it('reads the mean rate over the stable window and a burst over the last scrape interval', async () => {
