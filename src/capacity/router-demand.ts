@@ -25,6 +25,8 @@ export interface DemandSource {
     routers: readonly RouterTarget[],
     nowSeconds: number,
   ): Promise<Map<string, ModeObservation>>;
+  /** Drops what it keeps of a policy no longer planned (deleted, or without spec.capacity). */
+  forget(policyKey: string): void;
 }
 
 /** One router pod's metrics endpoint. */
@@ -156,6 +158,9 @@ export function routerMetricsDemand(fetchText: FetchText): DemandSource {
         out.set(mode, { demand: out.get(mode)?.demand ?? { ...QUIET }, fit });
       }
       return out;
+    },
+    forget(policyKey) {
+      windows.delete(policyKey);
     },
   };
 }

@@ -93,11 +93,14 @@ export class CapacityController {
       name,
       namespace,
     });
-    const valid = policyObj && !policyObj.metadata.deletionTimestamp ? validatePolicy(policyObj).policy : undefined;
+    const gone = !policyObj || Boolean(policyObj.metadata.deletionTimestamp);
+    const valid = gone ? undefined : validatePolicy(policyObj).policy;
+    // An invalid spec leaves what runs, and what this controller knows of it, as the last valid spec had them.
+    if (!gone && !valid) return {};
     const policy = valid && resolvePolicy(valid);
     const capacity = policy?.capacity;
     if (!policyObj || !policy || !capacity) {
-      // Gone, invalid or not autoscaled: nothing to plan until the spec changes, which queues the policy again.
+      // Gone or not autoscaled: nothing to plan until the spec changes, which queues the policy again.
       this.forget(key);
       return {};
     }
@@ -186,6 +189,8 @@ export class CapacityController {
 
   /** Drops what this controller remembers of a policy it no longer plans. */
   private forget(key: string): void {
+    for (const mode of this.plans.get(key)?.keys() ?? []) this.options.desiredReplicas.remove({ policy: key, mode });
+    this.options.demand.forget(key);
     this.state.delete(key);
     this.plans.delete(key);
     for (const k of this.lastDesired.keys()) if (k.startsWith(`${key}/`)) this.lastDesired.delete(k);

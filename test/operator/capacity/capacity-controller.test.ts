@@ -81,20 +81,21 @@ describe('the capacity controller', () => {
     const client = cluster();
     let nowMs = 0;
     const changed: string[] = [];
+    const metrics = createOperatorMetrics({ queueLength: () => 0 });
     const controller = new CapacityController({
       client,
       reader: client.reader,
       demand: routerMetricsDemand(() => router.metrics.registry.metrics()),
       clock: { now: () => nowMs, setTimer: () => () => undefined },
       logger: createLogger('capacity-test', { level: 'error' }),
-      desiredReplicas: createOperatorMetrics({ queueLength: () => 0 }).capacityDesiredReplicas,
+      desiredReplicas: metrics.capacityDesiredReplicas,
       onPlanChanged: (key) => changed.push(key),
     });
     const first = await controller.reconcile(KEY);
     router.serve(12, 15);
     nowMs += 15_000;
     const second = await controller.reconcile(KEY);
-    return { client, controller, changed, first, second, plan: controller.planOf(KEY)?.get('fp8') };
+    return { client, controller, metrics, changed, first, second, plan: controller.planOf(KEY)?.get('fp8') };
   }
 
   it('sizes a mode with the model the router fitted and published: a mode the router learned is slow gets more replicas', async () => {
@@ -128,8 +129,8 @@ describe('the capacity controller', () => {
     expect(fp8.spec.replicas).toBe(onFit.plan?.desiredReplicas);
   });
 
-  it('is a reconciler: asks to run again after its interval, hands each new plan to the status owner, and forgets a policy without capacity', async () => {
-    const { client, controller, changed, first, second } = await plan(startRouter());
+  it('is a reconciler: asks to run again after its interval, hands each new plan to the status owner, keeps it through an invalid edit, forgets a deleted policy', async () => {
+    const { client, controller, metrics, changed, first, second } = await plan(startRouter());
     expect(first).toEqual({ requeueAfterMs: CAPACITY_INTERVAL_MS });
     expect(second).toEqual({ requeueAfterMs: CAPACITY_INTERVAL_MS });
     // It never writes status itself: the policy controller shows the plan.
@@ -137,15 +138,21 @@ describe('the capacity controller', () => {
     expect(changed.length).toBeGreaterThanOrEqual(1);
     expect(new Set(changed)).toEqual(new Set([KEY]));
     expect([...controller.planOf(KEY)!.keys()]).toEqual(['fp8']);
+    const gauge = `modeswitch_capacity_desired_replicas{policy="${KEY}",mode="fp8"} 1`;
+    expect(await metrics.registry.metrics()).toContain(gauge);
 
-    client.edit(
-      { apiVersion: 'modeswitch.io/v1alpha1', kind: 'InferenceModePolicy', name: 'llama', namespace: NS },
-      (p) => {
-        delete (p['spec'] as Record<string, unknown>)['capacity'];
-      },
-    );
+    const ref = { apiVersion: 'modeswitch.io/v1alpha1', kind: 'InferenceModePolicy', name: 'llama', namespace: NS };
+    // An invalid edit plans nothing and keeps what it knew, as the policy controller keeps what runs.
+    client.edit(ref, (p) => {
+      (p['spec'] as { routing: { defaultMode: string } }).routing.defaultMode = 'nope';
+    });
+    expect(await controller.reconcile(KEY)).toEqual({});
+    expect(controller.planOf(KEY)?.get('fp8')?.desiredReplicas).toBe(1);
+    // Deleted: it forgets the policy, and its desired replicas leave the operator's /metrics.
+    await client.delete(ref);
     expect(await controller.reconcile(KEY)).toEqual({});
     expect(controller.planOf(KEY)).toBeUndefined();
+    expect(await metrics.registry.metrics()).not.toContain(`modeswitch_capacity_desired_replicas{policy="${KEY}"`);
     expect(await controller.reconcile(`${NS}/gone`)).toEqual({});
   });
 });
