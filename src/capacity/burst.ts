@@ -13,11 +13,11 @@ import type { ObservedTtft } from './ttft-histogram.js';
 /** KPA's default stable window: the planner's mean demand is read over it. */
 export const STABLE_WINDOW_SECONDS = 60;
 /**
- * The short window. KPA's default is 10% of the stable window (6 s); the capacity controller's demand comes from
- * scrapes of the routers every 15 s, so the shortest window it can read (and the fleet replay reads the same) is one
- * scrape interval.
+ * How often the capacity controller plans and reads the routers' counters (the fleet replay plans as often). It is
+ * also the short window: KPA's default is 10% of the stable window (6 s), but demand from the routers' counters is
+ * read at each step, so the shortest window it has is one step (capacity/demand.ts).
  */
-export const BURST_WINDOW_SECONDS = 15;
+export const PLAN_INTERVAL_SECONDS = 15;
 /** KPA's default panic-threshold-percentage, 200%: the short window needs twice the ready replicas. */
 export const PANIC_THRESHOLD = 2;
 /** Fewest first tokens a p95 is read from: with fewer than 1 ÷ (1 − 0.95) = 20 it is just the slowest one. */

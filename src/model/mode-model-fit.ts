@@ -106,16 +106,3 @@ export class ModeModelFit {
     };
   }
 }
-
-/**
- * Average watts between two readings of DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION (millijoules since driver load).
- * Undefined when the counter went back (driver reload) or no time passed: the interval is skipped, never negative.
- */
-export function wattsFromEnergyCounter(
-  previousMillijoules: number,
-  currentMillijoules: number,
-  seconds: number,
-): number | undefined {
-  if (!(seconds > 0) || currentMillijoules < previousMillijoules) return undefined;
-  return (currentMillijoules - previousMillijoules) / 1000 / seconds;
-}

@@ -128,11 +128,12 @@ export function createRouter(options: RouterOptions): Router {
     modeStates: () => core.modeView()?.states ?? new Map(),
     telemetryAge: (s) => scraper.ageSeconds(s),
     predictions: () => core.predictions(),
+    fittedModels: () => core.models.fitted(),
   });
   // A pod's power over the last scrape interval, against its batch now (the router's count or the engine's, the larger).
   const learnPower = (namespace: string | undefined, pod: string, watts: number) => {
     const record = registry.byPodName(namespace, pod);
-    if (!record || !core.policy?.objective) return;
+    if (!record || !core.policy) return;
     const engine = store.engine(record.url)?.value;
     const batch = Math.max(record.inFlight, (engine?.queueDepth ?? 0) + (engine?.running ?? 0));
     if (core.models.observePower(record.mode, batch, watts))

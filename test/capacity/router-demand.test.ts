@@ -61,6 +61,12 @@ describe('routerMetricsDemand', () => {
     expect(stale?.requestsPerSecond).toBeCloseTo(2);
     expect(stale?.recent).toBeUndefined();
     expect((await source.demand('llm/llama', routers, 80)).size).toBe(0);
+    // Back after more than a window: what it counted while unread is not spread over the gap, it sets a new baseline.
+    fail = false;
+    text = page(1040, 0);
+    expect((await source.demand('llm/llama', routers, 100)).get('spec')?.demand.requestsPerSecond).toBe(0);
+    text = page(1070, 0);
+    expect((await source.demand('llm/llama', routers, 115)).get('spec')?.demand.requestsPerSecond).toBe(2);
   });
 
   it('reads the mean rate over the stable window and a burst over the last scrape interval', async () => {
@@ -119,30 +125,42 @@ describe('routerMetricsDemand', () => {
     // 100 first tokens, 10 of them slow: the 95th sits halfway into the (0.5, 1] bucket.
     expect(d?.observedTtft).toEqual({ p95Seconds: expect.closeTo(0.75, 6), count: 100 });
   });
-  it("observes each mode's power from the energy counter (not summed over routers) and its mean inter-token time", async () => {
-    /** A router page: `n` requests of 20 output tokens, each 1.0 s long with a 0.05 s first token; `joules` of GPU energy. */
-    const withTiming = (n: number, joules: number) =>
+  it('reads the model each router fitted and published of a mode, the mean over the routers that answered', async () => {
+    /** A router page whose fitted spec model has these inter-token seconds and watts at batch 0, and per sequence. */
+    const withFit = (itl: [number, number], watts: [number, number]) =>
       [
-        page(n, 0),
-        `modeswitch_energy_joules_total{policy="llm/llama",mode="spec"} ${joules}`,
-        `modeswitch_request_duration_seconds_sum{policy="llm/llama",mode="spec"} ${n * 1.0}`,
-        `modeswitch_time_to_first_token_seconds_sum{policy="llm/llama",mode="spec"} ${n * 0.05}`,
+        page(0, 0),
+        `modeswitch_mode_model_inter_token_intercept_seconds{policy="llm/llama",mode="spec"} ${itl[0]}`,
+        `modeswitch_mode_model_inter_token_slope_seconds{policy="llm/llama",mode="spec"} ${itl[1]}`,
+        `modeswitch_mode_model_power_intercept_watts{policy="llm/llama",mode="spec"} ${watts[0]}`,
+        `modeswitch_mode_model_power_slope_watts{policy="llm/llama",mode="spec"} ${watts[1]}`,
+        // Another policy's fit of the same mode name is not this one's.
+        `modeswitch_mode_model_inter_token_intercept_seconds{policy="llm/other",mode="spec"} 9`,
       ].join('\n');
     const pages = new Map<string, string>([
-      ['http://r1/metrics', withTiming(0, 1000)],
-      ['http://r2/metrics', withTiming(0, 1000)],
+      ['http://r1/metrics', withFit([0.01, 0.001], [300, 2])],
+      ['http://r2/metrics', withFit([0.03, 0.003], [500, 4])],
     ]);
-    const source = routerMetricsDemand(async (url) => pages.get(url) ?? '');
+    const source = routerMetricsDemand(async (url) => {
+      const text = pages.get(url);
+      if (text === undefined) throw new Error('connection refused');
+      return text;
+    });
     const routers = [
       { pod: 'r1', url: 'http://r1/metrics' },
       { pod: 'r2', url: 'http://r2/metrics' },
+      { pod: 'r3', url: 'http://r3/metrics' },
     ];
-    await source.demand('llm/llama', routers, 0);
-    pages.set('http://r1/metrics', withTiming(30, 6000));
-    pages.set('http://r2/metrics', withTiming(10, 6000));
-    const spec = (await source.demand('llm/llama', routers, 10)).get('spec')!;
-    expect(spec.watts).toBeCloseTo(500);
-    // (40 × 1.0 − 40 × 0.05) s over (40 × 20 − 40) tokens after the first.
-    expect(spec.interTokenSeconds).toBeCloseTo((40 * 0.95) / (40 * 19));
+    // Known from the first scrape: a fit needs no baseline.
+    const spec = (await source.demand('llm/llama', routers, 0)).get('spec')!;
+    expect(spec.fit).toEqual({
+      interToken: { intercept: expect.closeTo(0.02, 9), slope: expect.closeTo(0.002, 9) },
+      power: { intercept: 400, slope: 3 },
+    });
+    // A router of an older release publishes none: the controller keeps the seed.
+    pages.set('http://r1/metrics', page(10, 0, 2));
+    const older = (await source.demand('llm/llama', [routers[0]!], 10)).get('spec');
+    expect(older?.demand.inFlight).toBe(2);
+    expect(older?.fit).toBeUndefined();
   });
 });

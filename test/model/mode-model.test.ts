@@ -6,7 +6,7 @@ import {
   predictTtft,
   seedModeModel,
 } from '../../src/model/mode-model.js';
-import { DecayingLine, ModeModelFit, wattsFromEnergyCounter } from '../../src/model/mode-model-fit.js';
+import { DecayingLine, ModeModelFit } from '../../src/model/mode-model-fit.js';
 import { gpuById } from '../../src/model/gpus.js';
 import { profileFromModeFlags } from '../../src/model/mode-profile.js';
 import { modelById } from '../../src/model/models.js';
@@ -71,11 +71,5 @@ describe('live refit', () => {
     line.add(1, 10);
     for (let i = 0; i < 20; i += 1) line.add(i % 2, 20);
     expect(line.fit()?.intercept).toBeCloseTo(20, 3);
-  });
-
-  it('reads power from energy counter deltas and skips a counter reset', () => {
-    expect(wattsFromEnergyCounter(1_000_000, 1_500_000, 1)).toBe(500);
-    expect(wattsFromEnergyCounter(1_500_000, 2_000, 1)).toBeUndefined();
-    expect(wattsFromEnergyCounter(1, 2, 0)).toBeUndefined();
   });
 });

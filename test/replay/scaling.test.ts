@@ -8,6 +8,7 @@ import { coreRequestOf } from '../../src/replay/fleet/core-request.js';
 import { gpuById } from '../../src/model/gpus.js';
 import { profileFromModeFlags } from '../../src/model/mode-profile.js';
 import { modelById } from '../../src/model/models.js';
+import type { RequestResult } from '../../src/sim/engine/core-types.js';
 import type { WorkloadRequest } from '../../src/sim/workload/synthesize.js';
 import { clone, loadExample } from '../support/policies.js';
 
@@ -113,13 +114,29 @@ describe('replayScaled', () => {
 });
 
 describe('DemandWindow', () => {
-  it("gives the planner the stable window's rate, the last 15 s on their own, and the p95 TTFT the routers' buckets show", () => {
+  /** A request that arrived at `t` and finished a second later, its first token `ttft` after arrival. */
+  const done = (t: number, prompt: number, generated: number, ttft: number): RequestResult => ({
+    id: String(t),
+    promptTokens: prompt,
+    cachedPromptTokens: 0,
+    outputTokens: generated,
+    finishReason: 'stop',
+    arrivalTime: t,
+    firstTokenTime: t + ttft,
+    finishTime: t + 1,
+    energyJoules: 0,
+    preemptions: 0,
+  });
+
+  it("gives the planner the stable window's rate, the last step on its own, and the p95 TTFT the routers' buckets show", () => {
     const w = new DemandWindow();
-    // 1 req/s for 45 s, then 10 req/s for 15 s, all to spec; 100 first tokens, 10 of them slow.
-    for (let t = 0; t < 45; t += 1) w.record(t + 0.5, 'spec', 1000, 100);
-    for (let t = 45; t < 60; t += 0.1) w.record(t + 0.05, 'spec', 2000, 20);
-    for (let i = 0; i < 100; i += 1) w.recordFirstToken(10 + i * 0.5, 'spec', i < 90 ? 0.2 : 0.8);
-    const d = w.demand('spec', 60, 7);
+    const idle = new Map([['spec', 7]]);
+    w.read(0, idle);
+    // 1 req/s for 45 s, then 10 req/s for 15 s, all served by spec.
+    for (let t = 0; t < 45; t += 1) w.finished('spec', undefined, t, done(t, 1000, 100, 0.2));
+    for (const t of [15, 30, 45]) expect(w.read(t, idle).get('spec')?.requestsPerSecond).toBeGreaterThan(0);
+    for (let t = 45; t < 59.99; t += 0.1) w.finished('spec', 'fp8', t, done(t, 2000, 20, 0.2));
+    const d = w.read(60, idle).get('spec')!;
     expect(d.requestsPerSecond).toBeCloseTo(195 / 60);
     expect(d.recent).toEqual({
       seconds: 15,
@@ -127,11 +144,24 @@ describe('DemandWindow', () => {
       meanPromptTokens: 2000,
       meanOutputTokens: 20,
     });
-    expect(d.observedTtft).toEqual({ p95Seconds: expect.closeTo(0.75, 6), count: 100 });
     expect(d.inFlight).toBe(7);
-    // What is older than the stable window drops out.
-    expect(w.demand('spec', 200, 0)).toMatchObject({ requestsPerSecond: 0, recent: { requestsPerSecond: 0 } });
-    expect(w.demand('spec', 200, 0).observedTtft).toBeUndefined();
+    // Meant for fp8, served by spec: wanted demand, over the four steps the stable window holds at 75 s.
+    expect(w.read(75, idle).get('fp8')?.wantedPerSecond).toBeCloseTo(150 / 60);
+    // Everything older than the stable window drops out.
+    for (let t = 90; t <= 150; t += 15) w.read(t, idle);
+    const quiet = w.read(165, idle).get('spec')!;
+    expect(quiet).toMatchObject({ requestsPerSecond: 0, recent: { requestsPerSecond: 0 } });
+    expect(quiet.observedTtft).toBeUndefined();
+  });
+
+  it('reads the p95 time to first token from the buckets of the stable window', () => {
+    const w = new DemandWindow();
+    w.read(0, new Map());
+    for (let i = 0; i < 100; i += 1) w.finished('spec', undefined, 10, done(10, 100, 10, i < 90 ? 0.2 : 0.8));
+    expect(w.read(15, new Map()).get('spec')?.observedTtft).toEqual({
+      p95Seconds: expect.closeTo(0.75, 6),
+      count: 100,
+    });
   });
 });
 

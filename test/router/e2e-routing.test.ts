@@ -4,6 +4,9 @@ import { ClassifyRequestSchema } from '../../src/gen/modeswitch/v1/router_pb.js'
 import type { ClassifyResponse } from '../../src/gen/modeswitch/v1/router_pb.js';
 import { chat, generateOver, MODEL, startHarness, testPolicy } from './support/harness.js';
 import { waitFor } from '../support/eventually.js';
+import { resolvePolicy } from '../../src/api/v1alpha1/defaults.js';
+import { readRouterPage } from '../../src/capacity/router-demand.js';
+import { seedPolicyModels } from '../../src/model/policy-models.js';
 import type { GenerateInit, Harness } from './support/harness.js';
 
 const policy = testPolicy(
@@ -145,5 +148,24 @@ describe('accounting', () => {
     expect(text).toMatch(/modeswitch_tokens_total\{policy="llm\/llama",mode="int4",kind="output"\} [1-9]/);
     expect(text).toMatch(/modeswitch_gpu_power_watts\{policy="llm\/llama",mode="int4"\} [1-9]/);
     expect(text).toMatch(/modeswitch_telemetry_age_seconds\{source="dcgm"\}/);
+  });
+
+  it("publishes each mode's fitted model, refitted from streamed answers under rules too, as the operator reads it", async () => {
+    for (let i = 0; i < 3; i += 1) await chat(h.http, 'Hello', { max_tokens: 32, stream: true });
+    await waitFor('an inter-token sample of int4', async () =>
+      /modeswitch_mode_model_samples_total\{policy="llm\/llama",mode="int4",signal="inter_token"\} [1-9]/.test(
+        await (await fetch(h.metricsUrl)).text(),
+      ),
+    );
+    // The capacity controller's own reader of a router page.
+    const page = readRouterPage(await (await fetch(h.metricsUrl)).text(), 'llm/llama');
+    expect([...page.fits.keys()].sort()).toEqual(['fp16', 'fp8', 'int4', 'spec']);
+    // int4 moved from its seed to what its engine did, and the page shows the line the router itself routes on.
+    const seed = seedPolicyModels(resolvePolicy(policy)).get('int4')!.model.interToken;
+    const published = page.fits.get('int4')?.interToken;
+    expect(published).not.toEqual(seed);
+    const live = h.router.core.models.fitted().get('int4')!.interToken;
+    expect(published?.intercept).toBeCloseTo(live.intercept, 12);
+    expect(published?.slope).toBeCloseTo(live.slope, 12);
   });
 });

@@ -2,7 +2,8 @@ import { DEFAULT_CAPACITY, resolvePolicy, type ResolvedObjective } from '../../a
 import { savingAgainst } from '../../replay/fleet-metrics.js';
 import type { CapacityMetrics } from '../../replay/scaling/capacity-metrics.js';
 import { compareCapacity } from '../../replay/scaling/capacity-strategies.js';
-import { PLAN_INTERVAL_SECONDS, type CapacityBudget, type ReplicaSample } from '../../replay/scaling/replay-scaled.js';
+import { PLAN_INTERVAL_SECONDS } from '../../capacity/burst.js';
+import type { CapacityBudget, ReplicaSample } from '../../replay/scaling/replay-scaled.js';
 import type { ReplayCommon } from '../../replay/strategies.js';
 
 /** Timeline columns at most: longer replays show evenly spaced planning steps, so a line fits a terminal. */

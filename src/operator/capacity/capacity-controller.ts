@@ -3,11 +3,13 @@ import type { Gauge } from 'prom-client';
 import { resolvePolicy, type ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import { API_VERSION, KIND, type InferenceModePolicy, type ModeStatus } from '../../api/v1alpha1/types.js';
 import { validatePolicy } from '../../api/v1alpha1/validation.js';
-import { ModeModelFit } from '../../model/mode-model-fit.js';
-import { seedPolicyModels, type PolicyModeModel } from '../../model/policy-models.js';
-import { planCapacity, type ModeDemand, type PlannerMode, type PlannerState } from '../../capacity/planner.js';
+import type { ModeModel } from '../../model/mode-model.js';
+import { seedPolicyModels } from '../../model/policy-models.js';
+import { PLAN_INTERVAL_SECONDS } from '../../capacity/burst.js';
+import { QUIET } from '../../capacity/demand.js';
+import { planCapacity, type PlannerMode, type PlannerState } from '../../capacity/planner.js';
 import type { Clock } from '../../kube/clock.js';
-import { objectKey, type KubeClient, type KubeObject, type ObjectReader } from '../../kube/types.js';
+import { objectKey, parseObjectKey, type KubeClient, type KubeObject, type ObjectReader } from '../../kube/types.js';
 import type { Logger } from '../../observability/logger.js';
 import type { DemandSource, ModeObservation, RouterTarget } from '../../capacity/router-demand.js';
 import { COMPONENT_ROUTER, selectorLabels } from '../../api/v1alpha1/labels.js';
@@ -16,13 +18,11 @@ import { modeObjectName } from '../render/object-meta.js';
 /** The field manager of the only writer of autoscaled modes' replicas. */
 export const CAPACITY_FIELD_MANAGER = 'modeswitch-capacity';
 const REPORTER = 'modeswitch-capacity';
-const QUIET: ModeDemand = {
-  requestsPerSecond: 0,
-  wantedPerSecond: 0,
-  meanPromptTokens: 0,
-  meanOutputTokens: 0,
-  inFlight: 0,
-};
+/** How often a policy is planned again, by default. */
+export const CAPACITY_INTERVAL_MS = PLAN_INTERVAL_SECONDS * 1000;
+
+/** The plan of one autoscaled mode, as status.modes[] shows it (the policy controller writes it there). */
+export type ModeCapacity = Required<Pick<ModeStatus, 'desiredReplicas' | 'capacityReason'>>;
 
 interface DeploymentLike extends KubeObject {
   metadata: KubeObject['metadata'] & { managedFields?: { manager?: string }[] };
@@ -51,29 +51,60 @@ export interface CapacityControllerOptions {
   logger: Logger;
   /** modeswitch_capacity_desired_replicas{policy,mode}. */
   desiredReplicas: Gauge<'policy' | 'mode'>;
+  /** How often each policy with spec.capacity is planned again (default CAPACITY_INTERVAL_MS). */
+  intervalMs?: number;
+  /**
+   * Called when a policy's plan changed what its status shows. The policy controller owns status and writes the
+   * plan there (capacityOf); this controller owns the autoscaled modes' replicas, their metric and Events.
+   */
+  onPlanChanged?: (policyKey: string) => void;
+}
+
+/** What one reconcile asks of the work queue: plan the policy again after this long (none: a policy event will). */
+export interface CapacityOutcome {
+  requeueAfterMs?: number;
 }
 
 /**
- * Sizes the autoscaled modes of every policy with spec.capacity: reads the routers' demand, runs the planner (the
- * same code the benchmark replays), and with actuation Operator sets each mode Deployment's replicas (the only
- * writer of them: the renderer leaves autoscaled modes' replicas out). It always publishes the desired replicas as a
- * metric and in status.modes[] with the planner's reason, and emits an Event when a mode's size changes.
+ * Sizes the autoscaled modes of a policy with spec.capacity, as a reconciler on its own work queue (the operator
+ * queues a policy when it appears or its spec changes, and each reconcile asks to be run again after the planning
+ * interval): reads the routers' demand and the model of each mode they fitted and publish, runs the planner (the same
+ * code the benchmark replays), and with actuation Operator sets each mode Deployment's replicas (the only writer of
+ * them: the renderer leaves autoscaled modes' replicas out). It always publishes the desired replicas as a metric,
+ * hands the plan and its reasons to the policy controller for status.modes[], and emits an Event when a mode's size
+ * changes.
  */
 export class CapacityController {
   private readonly state = new Map<string, PlannerState>();
   private readonly lastDesired = new Map<string, number>();
-  /** Per policy generation and mode: the seeded model, refitted from what the routers observe. */
-  private readonly fits = new Map<string, ModeModelFit>();
+  private readonly plans = new Map<string, ReadonlyMap<string, ModeCapacity>>();
 
   constructor(private readonly options: CapacityControllerOptions) {}
 
-  async reconcile(policyObj: InferenceModePolicy): Promise<void> {
-    const key = objectKey(policyObj.metadata);
-    const valid = validatePolicy(policyObj).policy;
-    if (!valid) return;
-    const policy = resolvePolicy(valid);
-    const capacity = policy.capacity;
-    if (!capacity) return;
+  /** The latest plan of a policy's autoscaled modes; undefined before the first (after a restart or a new leader). */
+  planOf(policyKey: string): ReadonlyMap<string, ModeCapacity> | undefined {
+    return this.plans.get(policyKey);
+  }
+
+  async reconcile(key: string): Promise<CapacityOutcome> {
+    const { name, namespace } = parseObjectKey(key);
+    const policyObj = await this.options.reader.get<InferenceModePolicy & KubeObject>({
+      apiVersion: API_VERSION,
+      kind: KIND,
+      name,
+      namespace,
+    });
+    const gone = !policyObj || Boolean(policyObj.metadata.deletionTimestamp);
+    const valid = gone ? undefined : validatePolicy(policyObj).policy;
+    // An invalid spec leaves what runs, and what this controller knows of it, as the last valid spec had them.
+    if (!gone && !valid) return {};
+    const policy = valid && resolvePolicy(valid);
+    const capacity = policy?.capacity;
+    if (!policyObj || !policy || !capacity) {
+      // Gone or not autoscaled: nothing to plan until the spec changes, which queues the policy again.
+      this.forget(key);
+      return {};
+    }
     const now = this.options.clock.now() / 1000;
     const demand = await this.options.demand.demand(key, await this.routers(policy), now);
     const deployments = new Map<string, DeploymentLike | undefined>();
@@ -93,18 +124,17 @@ export class CapacityController {
       const d = deployments.get(m.name);
       const seeded = models.get(m.name);
       if (!seeded) return [];
-      const ready = d?.status?.readyReplicas ?? 0;
       const observed = demand.get(m.name);
       const mode: PlannerMode = {
         name: m.name,
-        model: this.refit(`${key}@${policyObj.metadata.generation ?? 0}/${m.name}`, seeded, observed, ready),
+        model: publishedModel(seeded.model, observed),
         minReplicas: m.autoscale?.minReplicas ?? m.replicas,
         maxReplicas: m.autoscale?.maxReplicas ?? m.replicas,
         replicas:
           m.autoscale && capacity.actuation === 'Operator' && !scaledByUs(d)
             ? m.autoscale.minReplicas
             : (d?.spec?.replicas ?? 0),
-        ready,
+        ready: d?.status?.readyReplicas ?? 0,
         demand: observed?.demand ?? QUIET,
       };
       if (!m.autoscale) mode.fixedReplicas = m.replicas;
@@ -124,8 +154,16 @@ export class CapacityController {
     );
     this.state.set(key, plan.state);
     const decided = new Map(plan.modes.map((p) => [p.mode, p]));
-    // Status before scaling: the policy controller then writes the counts the scaling changes after this write.
-    await this.writeStatus(policyObj, decided, deployments);
+    const autoscaled = new Map(
+      policy.modes.flatMap((m) => {
+        const p = m.autoscale && decided.get(m.name);
+        return p ? [[m.name, { desiredReplicas: p.replicas, capacityReason: p.reason }] as const] : [];
+      }),
+    );
+    if (!isDeepStrictEqual(autoscaled, this.plans.get(key))) {
+      this.plans.set(key, autoscaled);
+      this.options.onPlanChanged?.(key);
+    }
     // Shrinking modes first, so the sum of replicas stays within the budget between the writes too.
     const change = (name: string) => (decided.get(name)?.replicas ?? 0) - (deployments.get(name)?.spec?.replicas ?? 0);
     for (const m of [...policy.modes].sort((a, b) => change(a.name) - change(b.name))) {
@@ -147,28 +185,16 @@ export class CapacityController {
           `mode ${m.name}: ${before ?? 0} → ${p.replicas} replicas: ${p.reason}`,
         );
     }
+    return { requeueAfterMs: this.options.intervalMs ?? CAPACITY_INTERVAL_MS };
   }
 
-  /**
-   * The mode's model, refitted with the interval's observations: inter-token time and power per replica against the
-   * batch per ready replica (waiting + running ÷ replicas, an approximation while replicas change).
-   */
-  private refit(fitKey: string, seeded: PolicyModeModel, observed: ModeObservation | undefined, ready: number) {
-    let fit = this.fits.get(fitKey);
-    if (!fit) {
-      // A new generation may run other flags or GPUs: its modes start again from their seeds.
-      const policyPrefix = fitKey.slice(0, fitKey.indexOf('@') + 1);
-      for (const k of this.fits.keys())
-        if (k.startsWith(policyPrefix) && !k.startsWith(fitKey.slice(0, fitKey.lastIndexOf('/') + 1)))
-          this.fits.delete(k);
-      this.fits.set(fitKey, (fit = new ModeModelFit(seeded.model)));
-    }
-    if (observed && ready > 0) {
-      const batch = observed.demand.inFlight / ready;
-      if (observed.interTokenSeconds !== undefined) fit.observeInterToken(batch, observed.interTokenSeconds);
-      if (observed.watts !== undefined) fit.observePower(batch, observed.watts / ready);
-    }
-    return fit.model();
+  /** Drops what this controller remembers of a policy it no longer plans. */
+  private forget(key: string): void {
+    for (const mode of this.plans.get(key)?.keys() ?? []) this.options.desiredReplicas.remove({ policy: key, mode });
+    this.options.demand.forget(key);
+    this.state.delete(key);
+    this.plans.delete(key);
+    for (const k of this.lastDesired.keys()) if (k.startsWith(`${key}/`)) this.lastDesired.delete(k);
   }
 
   /** Every router pod of the policy with an IP: its metrics endpoint. */
@@ -198,46 +224,6 @@ export class CapacityController {
     await this.options.client.apply(scaled, { fieldManager: CAPACITY_FIELD_MANAGER, force: true });
   }
 
-  /**
-   * The plan in status.modes[]. The policy controller writes the same list (a merge patch replaces it whole), so the
-   * counts come from the Deployments as just read, as that controller computes them: a write of either never leaves
-   * the other's older counts standing.
-   */
-  private async writeStatus(
-    policyObj: InferenceModePolicy,
-    decided: Map<string, { replicas: number; reason: string }>,
-    deployments: Map<string, DeploymentLike | undefined>,
-  ): Promise<void> {
-    const ref = {
-      apiVersion: API_VERSION,
-      kind: KIND,
-      name: policyObj.metadata.name,
-      namespace: policyObj.metadata.namespace,
-    };
-    const current = (await this.options.reader.get<InferenceModePolicy>(ref))?.status?.modes ?? [];
-    const autoscaled = new Set(
-      resolvePolicy(policyObj)
-        .modes.filter((m) => m.autoscale)
-        .map((m) => m.name),
-    );
-    let changed = false;
-    const modes: ModeStatus[] = current.map((s) => {
-      const d = deployments.get(s.name);
-      const p = autoscaled.has(s.name) ? decided.get(s.name) : undefined;
-      const next: ModeStatus = {
-        ...s,
-        replicas: d?.spec?.replicas ?? s.replicas,
-        readyReplicas: d ? (d.status?.readyReplicas ?? 0) : s.readyReplicas,
-        ...(p ? { desiredReplicas: p.replicas, capacityReason: p.reason } : {}),
-      };
-      if (isDeepStrictEqual(next, s)) return s;
-      changed = true;
-      return next;
-    });
-    if (!changed) return;
-    await this.options.client.patchStatus(ref, { modes });
-  }
-
   private async event(
     policyObj: InferenceModePolicy,
     type: 'Normal' | 'Warning',
@@ -260,4 +246,12 @@ export class CapacityController {
       });
     }
   }
+}
+
+/**
+ * The mode's model as its routers fitted it and publish it (router/learn/live-mode-models.ts): the seed's lines
+ * replaced by the fitted ones, so routing and planning act on one fit. The seed where no router published one.
+ */
+function publishedModel(seed: ModeModel, observed: ModeObservation | undefined): ModeModel {
+  return observed?.fit ? { ...seed, interToken: observed.fit.interToken, power: observed.fit.power } : seed;
 }

@@ -60,8 +60,12 @@ export interface ReconciledStatusInput {
   warnings?: string;
   /** The policy's pods as the cache shows them: they say why replicas are missing (e.g. the scheduler's reason). */
   pods?: readonly KubeObject[];
+  /** The capacity controller's latest plan per autoscaled mode; absent before its first, when the last one shown stays. */
+  capacity?: ReadonlyMap<string, CapacityFields>;
   now: string;
 }
+
+type CapacityFields = Pick<ModeStatus, 'desiredReplicas' | 'capacityReason'>;
 
 interface Workload {
   /** Mode name, or undefined for the router. */
@@ -76,12 +80,10 @@ interface Workload {
   unschedulable?: string;
 }
 
-/** The capacity controller's fields of a mode's status, kept across this controller's status writes. */
-function capacityOf(
-  previous: PolicyStatus | undefined,
-  mode: string,
-): Pick<ModeStatus, 'desiredReplicas' | 'capacityReason'> {
-  const s = previous?.modes?.find((m) => m.name === mode);
+/** A mode's plan in status: the capacity controller's latest, or the one status shows until it has planned. */
+function capacityOf(input: ReconciledStatusInput, mode: string): CapacityFields {
+  if (input.capacity) return input.capacity.get(mode) ?? {};
+  const s = input.previous?.modes?.find((m) => m.name === mode);
   if (s?.desiredReplicas === undefined) return {};
   return s.capacityReason === undefined
     ? { desiredReplicas: s.desiredReplicas }
@@ -98,7 +100,7 @@ export function reconciledStatus(input: ReconciledStatusInput): PolicyStatus {
       replicas: w.replicas,
       readyReplicas: w.readyReplicas,
       service: w.service,
-      ...capacityOf(input.previous, w.mode as string),
+      ...capacityOf(input, w.mode as string),
     }));
   const routerWorkload = workloads.find((w) => w.mode === undefined);
   const router: RouterStatus | undefined = routerWorkload && {

@@ -4,6 +4,7 @@ import { API_VERSION, KIND, type InferenceModePolicy, type PolicyStatus } from '
 import { formatProblems, type ValidationResult } from '../../api/v1alpha1/validation.js';
 import type { Clock } from '../../kube/clock.js';
 import {
+  objectKey,
   parseObjectKey,
   refOf,
   type GroupVersionKind,
@@ -16,7 +17,7 @@ import type { Logger } from '../../observability/logger.js';
 import { becameStatus, findCondition } from './conditions.js';
 import { containsDesired } from './contains-desired.js';
 import { withDesiredHash } from './desired-hash.js';
-import { invalidStatus, reconciledStatus } from './compute-status.js';
+import { invalidStatus, reconciledStatus, type ReconciledStatusInput } from './compute-status.js';
 import { OPTIONAL_OWNED_KINDS, OWNED_KINDS, POD_KIND } from './owned-kinds.js';
 import { INITIAL_REPLICAS_ANNOTATION } from '../render/object-meta.js';
 
@@ -36,6 +37,8 @@ export interface PolicyControllerOptions {
   unservedKinds?: readonly GroupVersionKind[];
   clock: Clock;
   logger: Logger;
+  /** The capacity controller's latest plan of a policy (key namespace/name), which status.modes[] shows. */
+  capacityPlan?: (policyKey: string) => ReconciledStatusInput['capacity'];
 }
 
 /** What one reconcile did; the runner turns it into metrics and logs. */
@@ -127,6 +130,7 @@ export class PolicyController {
       live: (obj) => live.get(identity(obj)),
       warnings,
       pods: await this.podsOf(policy),
+      capacity: this.options.capacityPlan?.(objectKey(policy.metadata)),
       now: this.now(),
     });
     const statusWritten = await this.writeStatus(policy, status);
@@ -181,6 +185,7 @@ export class PolicyController {
       applyError,
       warnings,
       pods: await this.podsOf(policy),
+      capacity: this.options.capacityPlan?.(objectKey(policy.metadata)),
       now: this.now(),
     });
     try {

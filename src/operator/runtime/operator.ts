@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { API_VERSION, KIND, type InferenceModePolicy } from '../../api/v1alpha1/types.js';
+import { API_VERSION, KIND } from '../../api/v1alpha1/types.js';
 import { validatePolicy } from '../../api/v1alpha1/validation.js';
 import { CachedReader } from '../../kube/cached-reader.js';
 import { sleep, type Clock } from '../../kube/clock.js';
@@ -9,7 +9,7 @@ import { ReadYourWrites } from '../../kube/read-your-writes.js';
 import { objectKey, type GroupVersionKind, type KubeClient, type KubeObject } from '../../kube/types.js';
 import type { WatchSource } from '../../kube/watch-source.js';
 import type { Logger } from '../../observability/logger.js';
-import { CapacityController } from '../capacity/capacity-controller.js';
+import { CAPACITY_INTERVAL_MS, CapacityController } from '../capacity/capacity-controller.js';
 import type { DemandSource } from '../../capacity/router-demand.js';
 import { LABEL_POLICY, MANAGED_SELECTOR } from '../../api/v1alpha1/labels.js';
 import { createOperatorMetrics, type OperatorMetrics } from './metrics.js';
@@ -42,21 +42,21 @@ export interface OperatorOptions {
   onLostLeadership?: () => void;
   /** Where the capacity controller reads demand; without it, no policy is autoscaled. */
   capacityDemand?: DemandSource;
-  /** How often the capacity controller plans (default CAPACITY_INTERVAL_MS). */
+  /** How often the capacity controller plans each policy (default CAPACITY_INTERVAL_MS). */
   capacityIntervalMs?: number;
 }
-
-/** The capacity planner's period, as in the fleet replay (src/replay/scaling/replay-scaled.ts). */
-export const CAPACITY_INTERVAL_MS = 15_000;
 
 const POLICY_KIND: GroupVersionKind = { apiVersion: API_VERSION, kind: KIND };
 
 /**
  * The operator process minus its HTTP and signal handling: informers for policies and owned objects feed a work
- * queue; workers run the policy controller while this instance leads (or always, without leader election).
+ * queue; workers run the policy controller while this instance leads (or always, without leader election). With a
+ * demand source, the capacity controller reconciles on a queue of its own, fed by policy events and requeued after
+ * each planning interval.
  */
 export class Operator {
   readonly queue: WorkQueue;
+  private readonly capacityQueue: WorkQueue;
   readonly metrics: OperatorMetrics;
   private readonly policies: Informer;
   private readonly owned: Informer[];
@@ -68,11 +68,13 @@ export class Operator {
   private workers: Promise<void> | undefined;
   private cancelResync: (() => void) | undefined;
   private readonly capacity: CapacityController | undefined;
-  private cancelCapacity: (() => void) | undefined;
 
   constructor(private readonly options: OperatorOptions) {
     const { clock, logger, namespace } = options;
     this.queue = new WorkQueue({ clock });
+    const capacityIntervalMs = options.capacityIntervalMs ?? CAPACITY_INTERVAL_MS;
+    // A failing plan is retried with backoff, but never later than the next planned step would have been.
+    this.capacityQueue = new WorkQueue({ clock, maxDelayMs: capacityIntervalMs });
     this.metrics = createOperatorMetrics({ queueLength: () => this.queue.length });
     const informer = (gvk: GroupVersionKind, labelSelector?: string) =>
       new Informer({ source: options.source, query: { ...gvk, namespace, labelSelector }, clock, logger });
@@ -89,16 +91,6 @@ export class Operator {
     ownedKinds.forEach((gvk, i) => cache.register(gvk, this.owned[i] as Informer));
     cache.register(POD_KIND, this.pods);
     this.writes = new ReadYourWrites({ client: options.client, reader: cache, clock });
-    this.controller = new PolicyController({
-      client: this.writes,
-      reader: this.writes.reader,
-      validate: validatePolicy,
-      render: renderPolicy,
-      ownedKinds,
-      unservedKinds,
-      clock,
-      logger,
-    });
     this.capacity =
       options.capacityDemand &&
       new CapacityController({
@@ -108,7 +100,22 @@ export class Operator {
         clock,
         logger,
         desiredReplicas: this.metrics.capacityDesiredReplicas,
+        intervalMs: capacityIntervalMs,
+        // The policy controller owns status: a new plan queues the policy for it to show.
+        onPlanChanged: (key) => this.queue.add(key),
       });
+    const capacity = this.capacity;
+    this.controller = new PolicyController({
+      client: this.writes,
+      reader: this.writes.reader,
+      validate: validatePolicy,
+      render: renderPolicy,
+      ownedKinds,
+      unservedKinds,
+      clock,
+      logger,
+      capacityPlan: capacity && ((key) => capacity.planOf(key)),
+    });
     this.wireEvents();
     this.elector =
       options.leaderElection &&
@@ -151,19 +158,24 @@ export class Operator {
     for (const p of this.policies.list()) this.queue.add(objectKey(p.metadata));
   }
 
+  /** Queues a policy for both controllers. */
+  private enqueuePolicy(key: string): void {
+    this.queue.add(key);
+    if (this.capacity) this.capacityQueue.add(key);
+  }
+
   /** Stops watches, lets queued and in-flight reconciles finish, then releases the lease. */
   async stop(): Promise<void> {
     this.stopController.abort();
     this.cancelResync?.();
-    this.cancelCapacity?.();
     await Promise.all([this.policies.stop(), ...this.watched().map((i) => i.stop())]);
-    await this.queue.shutDown();
+    await Promise.all([this.queue.shutDown(), this.capacityQueue.shutDown()]);
     await this.workers;
     await this.elector?.stop();
   }
 
   private wireEvents(): void {
-    const enqueuePolicy = (obj: KubeObject) => this.queue.add(objectKey(obj.metadata));
+    const enqueuePolicy = (obj: KubeObject) => this.enqueuePolicy(objectKey(obj.metadata));
     this.policies.on({
       add: (obj) => enqueuePolicy(obj),
       // Our own status writes change no generation; reconciling them again would only confirm nothing to do.
@@ -172,7 +184,7 @@ export class Operator {
           old.metadata.generation !== obj.metadata.generation ||
           old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp
         ) {
-          this.queue.add(objectKey(obj.metadata));
+          enqueuePolicy(obj);
         }
       },
       delete: (obj) => enqueuePolicy(obj),
@@ -216,37 +228,30 @@ export class Operator {
       while (!this.hasSynced() && !this.stopController.signal.aborted)
         await sleep(this.options.clock, 50, this.stopController.signal);
       this.scheduleResync();
-      this.scheduleCapacity();
-      await runWorkers({
-        queue: this.queue,
-        count: this.options.workers,
-        process: (key) => this.controller.processItem(key),
-        metrics: this.metrics,
-        logger: this.options.logger,
-        clock: this.options.clock,
-      });
+      const { logger, clock } = this.options;
+      const capacity = this.capacity;
+      await Promise.all([
+        runWorkers({
+          queue: this.queue,
+          count: this.options.workers,
+          controller: 'policy',
+          process: (key) => this.controller.processItem(key),
+          describe: (o) => (o.applied > 0 || o.pruned > 0 || o.outcome === 'invalid' ? { ...o } : undefined),
+          metrics: this.metrics,
+          logger,
+          clock,
+        }),
+        capacity &&
+          runWorkers({
+            queue: this.capacityQueue,
+            count: this.options.workers,
+            controller: 'capacity',
+            process: (key) => capacity.reconcile(key),
+            logger,
+            clock,
+          }),
+      ]);
     })();
-  }
-
-  /** Plans every policy's capacity each period while this instance leads; one policy's failure skips only it. */
-  private scheduleCapacity(): void {
-    const controller = this.capacity;
-    if (!controller || this.stopController.signal.aborted) return;
-    this.cancelCapacity = this.options.clock.setTimer(() => {
-      void (async () => {
-        for (const policy of this.policies.list()) {
-          try {
-            await controller.reconcile(policy as unknown as InferenceModePolicy);
-          } catch (err) {
-            this.options.logger.warn('capacity planning failed', {
-              policy: objectKey(policy.metadata),
-              error: String(err),
-            });
-          }
-        }
-        this.scheduleCapacity();
-      })();
-    }, this.options.capacityIntervalMs ?? CAPACITY_INTERVAL_MS);
   }
 
   private scheduleResync(): void {

@@ -1,4 +1,6 @@
 import type { ModeModel } from '../../model/mode-model.js';
+import { PLAN_INTERVAL_SECONDS } from '../../capacity/burst.js';
+import { QUIET } from '../../capacity/demand.js';
 import { planCapacity, type PlannerState } from '../../capacity/planner.js';
 import type { LatencyTarget } from '../../capacity/sizing.js';
 import type { RequestResult } from '../../sim/engine/core-types.js';
@@ -24,9 +26,6 @@ export interface CapacityBudget {
   scaleDownDelaySeconds: number;
   idleToZeroSeconds: number;
 }
-
-/** How often the capacity controller plans (the operator's default); its demand windows are in capacity/burst.ts. */
-export const PLAN_INTERVAL_SECONDS = 15;
 
 export interface ScaledReplayOptions {
   pool: ScalingPool;
@@ -67,7 +66,7 @@ export interface ScaledRun {
 
 /**
  * Replays arrivals through a fleet that scales while it runs: every PLAN_INTERVAL_SECONDS the capacity planner (the
- * operator's code) sizes each mode from the demand the dispatcher recorded, new pods load for their mode's start time
+ * operator's code) sizes each mode from the demand of the requests finished so far (the operator's demand function), new pods load for their mode's start time
  * before they serve, and pods scaled away drain and stop. Simulated time only: deterministic.
  */
 export function replayScaled(o: ScaledReplayOptions): ScaledRun {
@@ -85,6 +84,7 @@ export function replayScaled(o: ScaledReplayOptions): ScaledRun {
 
   const plan = (now: number) => {
     if (o.static) return;
+    const read = demand.read(now, new Map(o.modes.map((m) => [m.name, inFlight(m.name)])));
     const result = planCapacity(
       {
         now,
@@ -96,7 +96,7 @@ export function replayScaled(o: ScaledReplayOptions): ScaledRun {
         modes: o.modes.map((m) => ({
           ...m,
           ...pool.count(m.name, now),
-          demand: demand.demand(m.name, now, inFlight(m.name)),
+          demand: read.get(m.name) ?? QUIET,
         })),
       },
       state,
@@ -119,15 +119,13 @@ export function replayScaled(o: ScaledReplayOptions): ScaledRun {
     }
     pool.advanceTo(at);
     const d = o.dispatch(request, at, pool);
-    demand.record(at, d.pod.mode, request.inputTokens, request.outputTokens);
-    if (d.wanted !== undefined) demand.record(at, d.wanted, request.inputTokens, request.outputTokens, true);
     const pod = d.pod;
     pod.inFlight += 1;
     pod.core.submit(coreRequestOf(request, pod.core.mode.prefixCaching), (event) => {
-      // The router observes each request's time to first token when the first token streams back.
-      if (event.type === 'tokens' && event.first) demand.recordFirstToken(event.time, pod.mode, event.time - at);
       if (event.type !== 'done') return;
       pod.inFlight -= 1;
+      // Counted when it finishes, with the tokens it generated, as the router counts it.
+      demand.finished(pod.mode, d.wanted, at, event.result);
       outcomes.push({ request, mode: pod.mode, result: event.result });
     });
   }

@@ -1,5 +1,6 @@
 import type { Routed } from '../decide/routed.js';
 import type { Usage } from '../forward/sse.js';
+import { TOKEN_KIND } from '../../metrics/router-contract.js';
 import type { RouterMetrics } from './router-metrics.js';
 
 export interface Outcome {
@@ -28,7 +29,7 @@ export function recordOutcome(m: RouterMetrics, o: Outcome): void {
   m.duration.observe({ policy, mode }, (o.endedAt - o.startedAt) / 1000);
   if (o.firstByteAt !== undefined) m.ttft.observe({ policy, mode }, (o.firstByteAt - o.startedAt) / 1000);
   if (o.usage) {
-    m.tokens.inc({ policy, mode, kind: 'prompt' }, o.usage.promptTokens);
-    m.tokens.inc({ policy, mode, kind: 'output' }, o.usage.completionTokens);
+    m.tokens.inc({ policy, mode, kind: TOKEN_KIND.prompt }, o.usage.promptTokens);
+    m.tokens.inc({ policy, mode, kind: TOKEN_KIND.output }, o.usage.completionTokens);
   }
 }

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModeState } from '../../api/v1alpha1/rule-env.js';
+import type { ModeModel } from '../../model/mode-model.js';
+import { LABEL, LATENCY_BUCKETS, MODEL_FIT_METRIC, ROUTER_METRIC } from '../../metrics/router-contract.js';
 import type { ObjectivePrediction } from '../decide/objective.js';
 
 /** Live values the gauges read when Prometheus scrapes (never on the request path). */
@@ -9,10 +11,11 @@ export interface GaugeSources {
   telemetryAge: (source: 'vllm' | 'dcgm') => number | undefined;
   /** Objective routing's live model per warm mode, at its current load for a typical prompt (empty without it). */
   predictions?: () => ReadonlyMap<string, ObjectivePrediction>;
+  /** Each mode's model as the router has fitted it: published for the operator's capacity planner. */
+  fittedModels?: () => ReadonlyMap<string, ModeModel>;
 }
 
-/** Upper bounds of the latency histograms; the fleet replay bins its observed TTFTs the same way for the capacity planner. */
-export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const { policy: POLICY, mode: MODE } = LABEL;
 const DECISION_BUCKETS = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3];
 
 /** The modeswitch_* router metrics (docs/router.md). Joules per output token per mode is energy / output tokens. */
@@ -22,41 +25,41 @@ export function createRouterMetrics(sources: GaugeSources) {
   const m = {
     registry,
     requests: new Counter({
-      name: 'modeswitch_requests_total',
+      name: ROUTER_METRIC.requests,
       help: 'Requests by the mode that served them, the rule that chose it and the result code.',
-      labelNames: ['policy', 'mode', 'rule', 'code'],
+      labelNames: [POLICY, MODE, LABEL.rule, LABEL.code],
       registers,
     }),
     duration: new Histogram({
-      name: 'modeswitch_request_duration_seconds',
+      name: ROUTER_METRIC.requestDuration,
       help: 'Request time from arrival to the last byte.',
-      labelNames: ['policy', 'mode'],
-      buckets: LATENCY_BUCKETS,
+      labelNames: [POLICY, MODE],
+      buckets: [...LATENCY_BUCKETS],
       registers,
     }),
     ttft: new Histogram({
-      name: 'modeswitch_time_to_first_token_seconds',
+      name: ROUTER_METRIC.timeToFirstToken,
       help: 'Time from arrival to the first byte of the answer.',
-      labelNames: ['policy', 'mode'],
-      buckets: LATENCY_BUCKETS,
+      labelNames: [POLICY, MODE],
+      buckets: [...LATENCY_BUCKETS],
       registers,
     }),
     wanted: new Counter({
-      name: 'modeswitch_wanted_requests_total',
+      name: ROUTER_METRIC.wanted,
       help: "Requests meant for a mode but served elsewhere or refused (a rule's or the default mode without a ready pod; the objective's preferred mode cold or past the SLO): demand the capacity planner reads.",
-      labelNames: ['policy', 'mode'],
+      labelNames: [POLICY, MODE],
       registers,
     }),
     tokens: new Counter({
-      name: 'modeswitch_tokens_total',
+      name: ROUTER_METRIC.tokens,
       help: 'Tokens as the engines reported them.',
-      labelNames: ['policy', 'mode', 'kind'],
+      labelNames: [POLICY, MODE, LABEL.kind],
       registers,
     }),
     energy: new Counter({
-      name: 'modeswitch_energy_joules_total',
+      name: ROUTER_METRIC.energy,
       help: 'GPU energy of the pods of each mode (DCGM energy deltas, reset-safe).',
-      labelNames: ['policy', 'mode'],
+      labelNames: [POLICY, MODE],
       registers,
     }),
     fallbacks: new Counter({
@@ -112,7 +115,7 @@ export function createRouterMetrics(sources: GaugeSources) {
     new Gauge({
       name,
       help,
-      labelNames: ['policy', 'mode'],
+      labelNames: [POLICY, MODE],
       registers,
       collect() {
         this.reset();
@@ -131,12 +134,8 @@ export function createRouterMetrics(sources: GaugeSources) {
     'GPU power of each mode (sum over its GPUs); absent when unknown.',
     'powerWatts',
   );
-  perMode('modeswitch_queue_depth', 'Requests waiting in the engines of each mode; absent when unknown.', 'queueDepth');
-  perMode(
-    'modeswitch_running_requests',
-    'Requests running in the engines of each mode; absent when unknown.',
-    'running',
-  );
+  perMode(ROUTER_METRIC.queueDepth, 'Requests waiting in the engines of each mode; absent when unknown.', 'queueDepth');
+  perMode(ROUTER_METRIC.running, 'Requests running in the engines of each mode; absent when unknown.', 'running');
   perMode(
     'modeswitch_kv_cache_usage',
     'Highest KV-cache use among the pods of each mode (0..1); absent when unknown.',
@@ -165,6 +164,15 @@ export function createRouterMetrics(sources: GaugeSources) {
     "Objective routing: the batch those predictions are for (the least-loaded pickable pod's load plus one request).",
     'batch',
   );
+  const fitWhat = { interToken: 'seconds between output tokens', power: 'GPU watts' } as const;
+  const termWhat = { intercept: 'at batch 0', slope: 'added per sequence in the batch' } as const;
+  for (const line of ['interToken', 'power'] as const)
+    for (const term of ['intercept', 'slope'] as const)
+      modeGauge(
+        MODEL_FIT_METRIC[line][term],
+        `The mode's fitted model (what the capacity planner sizes with), one replica: ${fitWhat[line]} ${termWhat[term]}.`,
+        () => [...(sources.fittedModels?.() ?? [])].map(([mode, m]) => [mode, m[line][term]] as const),
+      );
   new Gauge({
     name: 'modeswitch_telemetry_age_seconds',
     help: 'Seconds since the last successful scrape of each telemetry source.',

@@ -6,7 +6,8 @@ import { TokenCounter } from '../classify/token-counter.js';
 import { podsModeOf } from '../decide/compile-policy.js';
 import type { CompiledPolicy } from '../decide/compile-policy.js';
 import { decide } from '../decide/decide.js';
-import { LiveModeModels } from '../learn/live-mode-models.js';
+import { LiveModeModels, type SeededModes } from '../learn/live-mode-models.js';
+import { seedPolicyModels } from '../../model/policy-models.js';
 import { QualityLedger, type ObjectivePrediction } from '../decide/objective.js';
 import { modeQualityDelta, objectivePredictions } from '../decide/objective-routing.js';
 import type { Routed } from '../decide/routed.js';
@@ -32,8 +33,13 @@ export interface RouterCoreOptions {
  */
 export class RouterCore {
   readonly tokens: TokenCounter;
-  /** Objective routing's models, refitted from what the pods do (fed where requests and energy are accounted). */
+  /**
+   * Each mode's model, refitted from what the pods do (fed where requests and energy are accounted): objective routing
+   * decides on it, and the metrics publish it for the operator's capacity planner.
+   */
   readonly models = new LiveModeModels();
+  /** The seeds of a policy without objective routing: its modes are fitted for the capacity planner all the same. */
+  private readonly seeds = new WeakMap<CompiledPolicy, SeededModes>();
   private readonly prefixes: PrefixTracker;
   private current: CompiledPolicy | undefined;
   private view: ModeView | undefined;
@@ -56,6 +62,15 @@ export class RouterCore {
   setPolicy(policy: CompiledPolicy): void {
     this.current = policy;
     this.view = undefined;
+    this.models.modelsOf(this.seededModesOf(policy));
+  }
+
+  /** What the live models of `policy` start from: objective routing's candidates, else every mode's seed. */
+  private seededModesOf(policy: CompiledPolicy): SeededModes {
+    if (policy.objective) return policy.objective;
+    let seeded = this.seeds.get(policy);
+    if (!seeded) this.seeds.set(policy, (seeded = { modes: seedPolicyModels(policy.resolved) }));
+    return seeded;
   }
 
   /** The mode view of `policy` (the current one by default), rebuilt when pods or telemetry changed or it aged. */

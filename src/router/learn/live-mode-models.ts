@@ -1,6 +1,12 @@
 import { evaluate, SEED_CONTEXT_TOKENS, type ModeModel } from '../../model/mode-model.js';
 import { ModeModelFit } from '../../model/mode-model-fit.js';
-import type { LiveModeModel, ObjectiveRouting } from '../decide/objective-routing.js';
+import type { PolicyModeModel } from '../../model/policy-models.js';
+import type { LiveModeModel } from '../decide/objective-routing.js';
+
+/** The modes to fit, each with its seed: objective routing's candidates, or every mode of a policy (router-core.ts). */
+export interface SeededModes {
+  modes: ReadonlyMap<string, PolicyModeModel>;
+}
 
 /** What one finished request tells about its mode (times in seconds). */
 export interface RequestSample {
@@ -28,21 +34,27 @@ interface Entry {
 }
 
 /**
- * Each objective mode's model, refitted from what its pods do (capacity/mode-model-fit.ts): per request, the inter-token
- * time and the first token's wait beyond its prefill against the batch it joined; per DCGM scrape, each pod's power
- * from energy-counter deltas against its batch. Starts from the policy's seeds; a policy edit that keeps a mode's
- * flags keeps what was learned about it. Decisions read `modelsOf` (no allocation unless the policy changed).
+ * Each mode's model, refitted from what its pods do (model/mode-model-fit.ts): per request, the inter-token time and
+ * the first token's wait beyond its prefill against the batch it joined; per DCGM scrape, each pod's power from
+ * energy-counter deltas against its batch. Starts from the policy's seeds; a policy edit that keeps a mode's flags
+ * keeps what was learned about it. Decisions read `modelsOf` (no allocation unless the policy changed); the router
+ * publishes `fitted()` for the operator's capacity planner, the one fit both plan and route on.
  */
 export class LiveModeModels {
   private readonly entries = new Map<string, Entry>();
   private readonly live = new Map<string, LiveModeModel>();
-  private synced: ObjectiveRouting | undefined;
+  private synced: SeededModes | undefined;
   private prompt: number | undefined;
 
   /** The live model of every mode of `o`. */
-  modelsOf(o: ObjectiveRouting): ReadonlyMap<string, LiveModeModel> {
+  modelsOf(o: SeededModes): ReadonlyMap<string, LiveModeModel> {
     if (o !== this.synced) this.sync(o);
     return this.live;
+  }
+
+  /** The model of every mode of the modes last synced, as fitted so far (seeds for those not yet observed). */
+  fitted(): Map<string, ModeModel> {
+    return new Map([...this.live].map(([mode, l]) => [mode, l.model]));
   }
 
   /** The mean prompt of recent requests (tokens): the request the model metrics predict for. */
@@ -51,8 +63,8 @@ export class LiveModeModels {
   }
 
   /**
-   * Learns from a streamed answer that finished: returns the signals it fed (none for a mode that is no objective
-   * candidate, or an answer too short to show an inter-token time).
+   * Learns from a streamed answer that finished: returns the signals it fed (none for a mode it does not fit, or an
+   * answer too short to show an inter-token time).
    */
   observeRequest(s: RequestSample): ModelSignal[] {
     this.prompt =
@@ -87,7 +99,7 @@ export class LiveModeModels {
     this.live.set(mode, e.live);
   }
 
-  private sync(o: ObjectiveRouting): void {
+  private sync(o: SeededModes): void {
     for (const mode of this.entries.keys()) {
       if (!o.modes.has(mode)) {
         this.entries.delete(mode);

@@ -33,7 +33,7 @@ export function recordServed(ctx: ServeContext, s: Served): void {
     endedAt: s.endedAt,
     usage: s.usage,
   });
-  if (s.policy?.objective) learnFrom(ctx, s.policy.name, s);
+  if (s.policy) learnFrom(ctx, s.policy.name, s);
   const d = s.routed?.decision;
   // Checked first: building the log entry costs more than routing when the level filters it out anyway.
   if (ctx.logger.isInfoEnabled())

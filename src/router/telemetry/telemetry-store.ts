@@ -1,5 +1,5 @@
-import { wattsFromEnergyCounter } from '../../model/mode-model-fit.js';
 import { counterDelta } from '../../metrics/counter-delta.js';
+import { energyUsed, type EnergyReading } from '../../metrics/dcgm-energy.js';
 import type { EngineSample } from './engine-sample.js';
 import type { GpuReading } from './gpu-sample.js';
 
@@ -20,8 +20,8 @@ export interface TelemetryStoreOptions {
   /** Called with the energy each mode used since the last scrape (joules); drives modeswitch_energy_joules_total. */
   onEnergy: (mode: string, joules: number) => void;
   /**
-   * Called with each pod's average power since the previous scrape (watts, all its GPUs, from energy-counter deltas;
-   * a pod with a GPU whose counter went back is skipped for that interval). Feeds the live mode models.
+   * Called with each pod's average power since the previous scrape (watts, all its GPUs, from energy-counter deltas,
+   * metrics/dcgm-energy.ts). Feeds the live mode models.
    */
   onPodPower?: (namespace: string | undefined, pod: string, watts: number) => void;
   /** Window over which energy per token is measured. */
@@ -38,7 +38,7 @@ interface WindowEntry {
 export class TelemetryStore {
   private engines = new Map<string, Timed<EngineSample>>();
   private gpus = new Map<string, Timed<PodGpus>>();
-  private energyCounters = new Map<string, { millijoules: number; at: number }>();
+  private energyCounters = new Map<string, EnergyReading>();
   private tokenCounters = new Map<string, number>();
   private windows = new Map<string, WindowEntry[]>();
   private changes = 0;
@@ -77,17 +77,16 @@ export class TelemetryStore {
     const podWatts = new Map<string, { namespace: string | undefined; pod: string; watts: number | undefined }>();
     for (const r of readings) {
       if (r.energyMillijoules !== undefined) {
-        const previous = this.energyCounters.get(r.gpu);
-        const delta = counterDelta(previous?.millijoules, r.energyMillijoules);
-        this.energyCounters.set(r.gpu, { millijoules: r.energyMillijoules, at });
+        const reading: EnergyReading = { millijoules: r.energyMillijoules, atMs: at };
+        const used = energyUsed(this.energyCounters.get(r.gpu), reading);
+        this.energyCounters.set(r.gpu, reading);
         const mode = r.pod ? this.options.modeOfPod(r.namespace, r.pod) : undefined;
-        if (mode && delta > 0) joulesByMode.set(mode, (joulesByMode.get(mode) ?? 0) + delta / 1000);
-        if (mode && r.pod && previous) {
+        if (mode && used.joules > 0) joulesByMode.set(mode, (joulesByMode.get(mode) ?? 0) + used.joules);
+        if (mode && r.pod) {
           const key = podKey(r.namespace, r.pod);
-          const watts = wattsFromEnergyCounter(previous.millijoules, r.energyMillijoules, (at - previous.at) / 1000);
           const acc = podWatts.get(key) ?? { namespace: r.namespace, pod: r.pod, watts: 0 };
-          // One GPU without a usable interval leaves the pod's total unknown for this scrape.
-          acc.watts = acc.watts === undefined || watts === undefined ? undefined : acc.watts + watts;
+          // One GPU without an interval yet (a first reading) leaves the pod's total unknown for this scrape.
+          acc.watts = acc.watts === undefined || used.watts === undefined ? undefined : acc.watts + used.watts;
           podWatts.set(key, acc);
         }
       }

@@ -3,7 +3,8 @@
  * Deployment scale, status patch and Event writes), sizes a policy's autoscaled modes from its router's /metrics;
  * the real Deployment and ReplicaSet controllers, the scheduler and kwok turn each decision into Ready pods on H100
  * nodes. Demand rises, a mode scales up; wanted demand for a mode at zero waits while the GPU budget is full and wakes
- * it when the budget grows; traffic stops, a mode scales down after the delay and an idle one to zero. A watch on the
+ * it when the budget grows; traffic stops, a mode scales down after the delay and an idle one to zero; the router
+ * learns a mode is slower than its seed, and the mode is sized on that published fit. A watch on the
  * Deployments checks the GPU budget at every version the API server sends, for the whole suite.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -233,7 +234,7 @@ describe('the capacity controller on a real control plane', () => {
         });
         expect(readyPods('fp8')).toHaveLength(1);
         // Created at its floor by the policy controller, the replicas are then taken over by the capacity controller,
-        // which writes its status first: the two can land in either order.
+        // whose plan status can show before its first apply: the two can land in either order.
         const managers = (
           (deployment('fp8')?.metadata as { managedFields?: { manager: string }[] }).managedFields ?? []
         ).map((m) => m.manager);
@@ -354,6 +355,27 @@ describe('the capacity controller on a real control plane', () => {
     expect(text).toContain(`modeswitch_capacity_desired_replicas{policy="${ns.name}/${POLICY}",mode="fp8"} 1`);
     expect(text).toContain(`modeswitch_capacity_desired_replicas{policy="${ns.name}/${POLICY}",mode="spec"} 0`);
   });
+
+  it(
+    'sizes a mode with the model its router fitted and publishes: once the router learns fp8 is slower, fp8 scales up',
+    async () => {
+      router.setRate('fp8', { served: 6 });
+      // On the seeded model the stable window's 6 req/s fits the one replica fp8 has.
+      await eventually(() => {
+        const seeded = /^(\d+\.\d+) req\/s fits 1 within the SLO$/.exec(modeStatus('fp8')?.capacityReason ?? '');
+        expect(Number(seeded?.[1])).toBeGreaterThan(5.5);
+      }, CONVERGE_MS);
+      expect(replicasOf('fp8')).toBe(1);
+      // The router's streams show fp8 at twice the seed's time per token: the controller plans on that fit.
+      router.learnSlower('fp8', 2);
+      await eventually(() => {
+        expect(replicasOf('fp8')).toBeGreaterThan(1);
+        expect(modeStatus('fp8')?.capacityReason).toMatch(/^\d+\.\d+ req\/s needs [2-4] to keep the SLO$/);
+        expect(eventsOf('fp8').at(-1)).toMatch(/^mode fp8: 1 → [2-4] replicas: \d+\.\d+ req\/s needs [2-4]/);
+      }, CONVERGE_MS);
+    },
+    2 * CONVERGE_MS + 5000,
+  );
 
   it("read demand from the router pod's own address, as the real API server lists it", () => {
     const ips = pods

@@ -57,6 +57,7 @@ function capacityPlanner(
     },
     status: { podIP: hostname, phase: 'Running' },
   });
+  client.seed(policy);
   const agent = new Agent({ connections: 1 });
   const controller = new CapacityController({
     client,
@@ -66,12 +67,12 @@ function capacityPlanner(
     logger,
     desiredReplicas: metrics.capacityDesiredReplicas,
   });
-  let planning: Promise<void> | undefined;
+  let planning: Promise<unknown> | undefined;
   return {
-    // A plan still running makes this call a no-op, as the operator's timer would skip a step.
+    // A plan still running makes this call a no-op, as the operator's work queue hands a key to one worker at a time.
     plan: () => {
       planning ??= controller
-        .reconcile(policy)
+        .reconcile(`${policy.metadata.namespace}/${name}`)
         .catch((err: unknown) => {
           logger.error('capacity plan failed', { error: String(err) });
         })
@@ -106,6 +107,7 @@ export async function startOperatorTarget(options: OperatorTargetOptions = {}): 
   const workers = runWorkers({
     queue,
     count: 1,
+    controller: 'policy',
     process: (k) => controller.processItem(k),
     metrics,
     logger,

@@ -81,15 +81,19 @@ describe('telemetry store and mode view', () => {
     return { energy, power, registry, store, view };
   };
 
-  it('gives each pod its average power over the interval from energy-counter deltas, and skips an interval a counter went back in', () => {
+  it('gives each pod its average power over the interval from energy-counter deltas, by the one reset rule', () => {
     const { power, store } = setup();
     store.recordGpus(gpuReadingsOf(dcgm(1_000_000, 2_000_000)), 0);
     expect(power).toEqual([]);
     // 500 J and 250 J over 2 s on the pod's two GPUs: 375 W for the pod.
     store.recordGpus(gpuReadingsOf(dcgm(1_500_000, 2_250_000)), 2000);
     expect(power).toEqual([['ns', 'p-0', 375]]);
+    // GPU-a's driver reloaded and its counter restarted: the 100 J it counted since, with GPU-b's 250 J, over 1 s.
     store.recordGpus(gpuReadingsOf(dcgm(100_000, 2_500_000)), 3000);
-    expect(power).toHaveLength(1);
+    expect(power).toEqual([
+      ['ns', 'p-0', 375],
+      ['ns', 'p-0', 350],
+    ]);
   });
 
   it('accounts energy per mode from counter deltas, across a counter reset', () => {
