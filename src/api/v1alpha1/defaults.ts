@@ -18,8 +18,13 @@ import { PINNED_VLLM } from './vllm-cli.js';
 export const DEFAULT_VLLM_VERSION = PINNED_VLLM.vllm;
 /** vLLM image every mode runs unless the policy names another; pinned so a rollout is never a surprise. */
 export const DEFAULT_ENGINE_IMAGE = `vllm/vllm-openai:v${DEFAULT_VLLM_VERSION}`;
-/** The ModeSwitch image (operator and router share it). */
-export const DEFAULT_ROUTER_IMAGE = 'ghcr.io/modeswitch/modeswitch:0.1.0';
+/** This release of ModeSwitch: package.json's version and the chart's appVersion (test/packaging checks all three). */
+export const MODESWITCH_VERSION = '0.1.0';
+/**
+ * The image a ModeSwitch release publishes (operator and router share it). The operator renders its own image
+ * instead when it knows it (the chart's MODESWITCH_IMAGE), so one chart value moves both.
+ */
+export const DEFAULT_ROUTER_IMAGE = `ghcr.io/modeswitch/modeswitch:${MODESWITCH_VERSION}`;
 export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
 export const ENGINE_PORT = 8000;
 /** Keys read from the engine Secrets when a policy names none. */
