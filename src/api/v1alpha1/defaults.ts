@@ -204,8 +204,11 @@ function mergeEnv(base: NonNullable<PodSettings['env']>, override: NonNullable<P
   return [...byName.values()];
 }
 
-/** Fills every default; the input must already be valid (see validation.ts). Pure. */
-export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
+/**
+ * Fills every default; the input must already be valid (see validation.ts). Pure. `routerImage` replaces
+ * DEFAULT_ROUTER_IMAGE for a policy that names none: the operator passes its own image.
+ */
+export function resolvePolicy(policy: InferenceModePolicy, defaults: { routerImage?: string } = {}): ResolvedPolicy {
   const { spec, metadata } = policy;
   const engine = spec.engine ?? {};
   return {
@@ -236,7 +239,7 @@ export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
       dcgmExporter: { ...DEFAULT_DCGM_EXPORTER, ...spec.telemetry?.dcgmExporter },
       intervalMs: parseDurationMs(spec.telemetry?.interval ?? '1s'),
     },
-    router: { ...DEFAULT_ROUTER, ...spec.router },
+    router: { ...DEFAULT_ROUTER, image: defaults.routerImage ?? DEFAULT_ROUTER.image, ...spec.router },
     inferencePool: spec.inferencePool?.enabled ? resolveInferencePool(spec.inferencePool) : undefined,
   };
 }

@@ -45,6 +45,8 @@ export interface OperatorOptions {
   capacityDemand?: DemandSource;
   /** How often the capacity controller plans (default CAPACITY_INTERVAL_MS). */
   capacityIntervalMs?: number;
+  /** The operator's own image: routers of policies without spec.router.image run it (else DEFAULT_ROUTER_IMAGE). */
+  routerImage?: string;
 }
 
 /** The capacity planner's period, as in the fleet replay (src/replay/scaling/replay-scaled.ts). */
@@ -94,7 +96,7 @@ export class Operator {
       client: this.writes,
       reader: this.writes.reader,
       validate: validatePolicy,
-      render: renderPolicy,
+      render: (policy) => renderPolicy(policy, { routerImage: options.routerImage }),
       ownedKinds,
       unservedKinds,
       clock,
