@@ -7,8 +7,8 @@
 # The Dockerfile's base (Docker Hub's node:20-slim) is replaced by one built here from Debian's own packages
 # (trixie: nodejs 20, npm) with mmdebstrap, passed as --build-arg NODE_IMAGE. RUN steps use buildah's chroot
 # isolation (no runc, no daemon). npm inside the build trusts this machine's CA bundle, mounted read-only for the
-# build only, as npm on the machine does. The image is rebuilt only when its inputs change (their git hash is in
-# the tag's label). Needs root.
+# build only, as npm on the machine does. The image is rebuilt only when its inputs change (a second tag,
+# inputs-<hash>, names the inputs it was built from). Needs root.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,7 +33,10 @@ done
 cd "${repo_root}"
 # What the image is built from, as git sees it (tracked and untracked, not ignored): unchanged inputs, no rebuild.
 key="$( (git ls-files -s -- "${inputs[@]}"; git ls-files -o --exclude-standard -- "${inputs[@]}" | xargs -r sha256sum; git diff -- "${inputs[@]}") | sha256sum | cut -c1-16)"
-if [[ "$(buildah inspect --type image --format '{{index .ImageAnnotations "io.modeswitch.inputs"}}' "${image}" 2>/dev/null)" == "${key}" ]]; then
+# The image built from these inputs carries a second tag naming them.
+stamp="${image%:*}:inputs-${key}"
+if [[ "$(buildah inspect --type image --format '{{.FromImageID}}' "${stamp}" 2>/dev/null)" != "" &&
+  "$(buildah inspect --type image --format '{{.FromImageID}}' "${stamp}")" == "$(buildah inspect --type image --format '{{.FromImageID}}' "${image}" 2>/dev/null)" ]]; then
   echo "image: ${image} is current"
   echo "${image}"
   exit 0
@@ -52,5 +55,9 @@ fi
 
 buildah bud --isolation chroot --layers \
   --volume /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro \
-  --build-arg "NODE_IMAGE=${base}" --annotation "io.modeswitch.inputs=${key}" -t "${image}" .
+  --build-arg "NODE_IMAGE=${base}" -t "${image}" .
+# Earlier stamps go (the tag only: layers still in use stay), this one names the new image.
+buildah images --noheading --format '{{.Name}}:{{.Tag}}' | { grep -F "${image%:*}:inputs-" || true; } |
+  xargs -r buildah rmi >/dev/null 2>&1 || true
+buildah tag "${image}" "${stamp}"
 echo "${image}"
