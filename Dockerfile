@@ -1,7 +1,11 @@
 # syntax=docker/dockerfile:1
 # ModeSwitch: one image for the operator (`modeswitch operator`) and the router (`modeswitch router`).
 
-FROM node:20-slim AS build
+# Docker Hub's Node 20 image. Where Docker Hub is out of reach, --build-arg NODE_IMAGE names another Node 20 image
+# with npm (scripts/build-image.sh builds one from Debian's own packages).
+ARG NODE_IMAGE=node:20-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 # Dependencies first so source edits reuse the npm ci layer.
 COPY package.json package-lock.json ./
@@ -16,7 +20,7 @@ RUN printf '{"extends":"./tsconfig.build.json","include":["src"]}\n' > tsconfig.
  && npx tsc -p tsconfig.image.json \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=0:0 /src/package.json ./package.json

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { DEFAULT_ROUTER_IMAGE } from '../api/v1alpha1/defaults.js';
 import { createLogger } from '../observability/logger.js';
 import { startOperatorProcess } from '../operator/runtime/process.js';
 
@@ -16,6 +17,8 @@ Reconciles InferenceModePolicies into vLLM mode Deployments/Services and a route
   --identity ID             this candidate's identity (default: $POD_NAME, else the hostname)
   --resync-period SECONDS   reconcile every policy again this often; 0 disables (default 600)
   --listen HOST:PORT        /healthz, /readyz and /metrics (default 0.0.0.0:8081)
+  --router-image IMAGE      router image of policies without spec.router.image (default: $MODESWITCH_IMAGE, the
+                            operator's own image as the chart sets it, else ${DEFAULT_ROUTER_IMAGE})
   --log-level LEVEL         error, warn, info or debug (default: $LOG_LEVEL, else info)
   -h, --help                this text
 `;
@@ -58,6 +61,7 @@ export async function runOperator(argv: string[]): Promise<number> {
         identity: { type: 'string' },
         'resync-period': { type: 'string', default: '600' },
         listen: { type: 'string', default: '0.0.0.0:8081' },
+        'router-image': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -101,6 +105,7 @@ export async function runOperator(argv: string[]): Promise<number> {
       resyncPeriodMs: settings.resyncPeriodMs,
       listenHost: settings.listen.host,
       listenPort: settings.listen.port,
+      routerImage: flags['router-image'] ?? (env['MODESWITCH_IMAGE'] || undefined),
       logger,
     });
   } catch (err) {

@@ -19,6 +19,14 @@ describe('values', () => {
     expect(op.container.image).toBe(`ghcr.io/modeswitch/modeswitch@${digest}`);
   });
 
+  it('names one image for the operator and the routers of policies that name none (MODESWITCH_IMAGE)', () => {
+    const op = operatorDeployment(
+      renderChart({ set: { 'image.repository': 'registry.example.com/ml/modeswitch', 'image.tag': 'dev' } }),
+    );
+    expect(op.container.image).toBe('registry.example.com/ml/modeswitch:dev');
+    expect(op.container.env?.find((e) => e.name === 'MODESWITCH_IMAGE')?.value).toBe(op.container.image);
+  });
+
   it('runs a single operator without leader election when asked', () => {
     const op = operatorDeployment(renderChart({ set: { 'leaderElection.enabled': 'false' } }));
     expect(op.container.args).toContain('--leader-elect=false');

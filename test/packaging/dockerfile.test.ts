@@ -20,10 +20,12 @@ describe('Dockerfile', () => {
 
   it('compiles in a build stage and ships node:20-slim with production dependencies and the CLI as entrypoint', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/FROM node:20-slim AS build/);
+    // Both stages on one Node 20 base: Docker Hub's node:20-slim unless --build-arg NODE_IMAGE names another.
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-slim$/m);
+    expect(dockerfile).toMatch(/^FROM \$\{NODE_IMAGE\} AS build$/m);
     expect(dockerfile).toMatch(/RUN npm ci\b/);
     expect(dockerfile).toMatch(/npx tsc -p tsconfig\.image\.json[\s\\]+&& npm prune --omit=dev/);
-    expect(arg('FROM')).toEqual(['node:20-slim']);
+    expect(arg('FROM')).toEqual(['${NODE_IMAGE}']);
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(JSON.parse(arg('ENTRYPOINT')[0] ?? '[]')).toEqual(['node', pkg.bin['modeswitch']]);
   });

@@ -19,8 +19,13 @@ import { PINNED_VLLM } from './vllm-cli.js';
 export const DEFAULT_VLLM_VERSION = PINNED_VLLM.vllm;
 /** vLLM image every mode runs unless the policy names another; pinned so a rollout is never a surprise. */
 export const DEFAULT_ENGINE_IMAGE = `vllm/vllm-openai:v${DEFAULT_VLLM_VERSION}`;
-/** The ModeSwitch image (operator and router share it). */
-export const DEFAULT_ROUTER_IMAGE = 'ghcr.io/modeswitch/modeswitch:0.1.0';
+/** This release of ModeSwitch: package.json's version and the chart's appVersion (test/packaging checks all three). */
+export const MODESWITCH_VERSION = '0.1.0';
+/**
+ * The image a ModeSwitch release publishes (operator and router share it). The operator renders its own image
+ * instead when it knows it (the chart's MODESWITCH_IMAGE), so one chart value moves both.
+ */
+export const DEFAULT_ROUTER_IMAGE = `ghcr.io/modeswitch/modeswitch:${MODESWITCH_VERSION}`;
 export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
 export const ENGINE_PORT = 8000;
 /** Keys read from the engine Secrets when a policy names none. */
@@ -202,8 +207,11 @@ function mergeEnv(base: NonNullable<PodSettings['env']>, override: NonNullable<P
   return [...byName.values()];
 }
 
-/** Fills every default; the input must already be valid (see validation.ts). Pure. */
-export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
+/**
+ * Fills every default; the input must already be valid (see validation.ts). Pure. `routerImage` replaces
+ * DEFAULT_ROUTER_IMAGE for a policy that names none: the operator passes its own image.
+ */
+export function resolvePolicy(policy: InferenceModePolicy, defaults: { routerImage?: string } = {}): ResolvedPolicy {
   const { spec, metadata } = policy;
   const engine = spec.engine ?? {};
   return {
@@ -234,7 +242,7 @@ export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
       dcgmExporter: { ...DEFAULT_DCGM_EXPORTER, ...spec.telemetry?.dcgmExporter },
       intervalMs: parseDurationMs(spec.telemetry?.interval ?? '1s'),
     },
-    router: { ...DEFAULT_ROUTER, ...spec.router },
+    router: { ...DEFAULT_ROUTER, image: defaults.routerImage ?? DEFAULT_ROUTER.image, ...spec.router },
     inferencePool: spec.inferencePool?.enabled ? resolveInferencePool(spec.inferencePool) : undefined,
     ...(spec.networkPolicy?.enabled ? { networkPolicy: withoutEnabled(spec.networkPolicy) } : {}),
   };

@@ -345,7 +345,7 @@ const router: JsonSchema = {
   type: 'object',
   properties: {
     replicas: int('Router pods.', 0, 32),
-    image: str('ModeSwitch image.'),
+    image: str("ModeSwitch image; default: the operator's own (the chart's image value)."),
     grpcPort: int('gRPC port.', 1024, 65535),
     httpPort: int('OpenAI HTTP port.', 1024, 65535),
     metricsPort: int('Metrics and health port.', 1024, 65535),

@@ -18,10 +18,10 @@ export type { KubeObject, OwnerReference } from './object.js';
 
 /**
  * Everything a valid policy asks for, in apply order (RBAC and config before the workloads that use them).
- * Pure: the same policy always yields the same objects.
+ * Pure: the same policy always yields the same objects. `routerImage`: the router image of a policy that names none.
  */
-export function renderPolicy(policy: InferenceModePolicy): KubeObject[] {
-  const resolved = resolvePolicy(policy);
+export function renderPolicy(policy: InferenceModePolicy, defaults: { routerImage?: string } = {}): KubeObject[] {
+  const resolved = resolvePolicy(policy, defaults);
   const configMap = renderRouterConfigMap(resolved);
   const gatewayObjects = [renderInferencePool(resolved), renderHttpRoute(resolved)].filter((o) => o !== undefined);
   return [

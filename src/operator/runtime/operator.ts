@@ -44,6 +44,8 @@ export interface OperatorOptions {
   capacityDemand?: DemandSource;
   /** How often the capacity controller plans each policy (default CAPACITY_INTERVAL_MS). */
   capacityIntervalMs?: number;
+  /** The operator's own image: routers of policies without spec.router.image run it (else DEFAULT_ROUTER_IMAGE). */
+  routerImage?: string;
 }
 
 const POLICY_KIND: GroupVersionKind = { apiVersion: API_VERSION, kind: KIND };
@@ -109,7 +111,7 @@ export class Operator {
       client: this.writes,
       reader: this.writes.reader,
       validate: validatePolicy,
-      render: renderPolicy,
+      render: (policy) => renderPolicy(policy, { routerImage: options.routerImage }),
       ownedKinds,
       unservedKinds,
       clock,

@@ -20,6 +20,8 @@ export interface OperatorProcessOptions {
   listenPort: number;
   logger: Logger;
   clock?: Clock;
+  /** The router image of policies that name none (the operator's own image). */
+  routerImage?: string;
 }
 
 export interface OperatorProcess {
@@ -50,6 +52,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     workers: options.workers,
     leaderElection: options.leaderElection,
     resyncPeriodMs: options.resyncPeriodMs,
+    routerImage: options.routerImage,
     clock: options.clock ?? systemClock,
     logger,
     // Demand for the capacity planner comes from each router pod's own /metrics: no Prometheus needed.

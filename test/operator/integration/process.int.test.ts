@@ -50,6 +50,32 @@ describe('operator process', () => {
     await expect(fetch(`${proc.url}/healthz`)).rejects.toThrow();
   });
 
+  it("renders a policy's router in the operator's own image, from MODESWITCH_IMAGE as the chart sets it", async () => {
+    server.store.create(policyFixture(['fp8'], 'own-image') as never);
+    process.env['MODESWITCH_IMAGE'] = 'registry.example.com/ml/modeswitch:dev';
+    const exit = runOperator([
+      '--kubeconfig',
+      server.writeKubeconfig(dir),
+      '--listen',
+      '127.0.0.1:0',
+      '--leader-elect=false',
+      '--log-level',
+      'error',
+    ]);
+    try {
+      await eventually(() =>
+        expect(
+          (server.store.get('apps/v1', 'Deployment', 'own-image-router', 'llm') as any)?.spec.template.spec
+            .containers[0].image,
+        ).toBe('registry.example.com/ml/modeswitch:dev'),
+      );
+    } finally {
+      delete process.env['MODESWITCH_IMAGE'];
+      process.emit('SIGTERM', 'SIGTERM');
+    }
+    expect(await exit).toBe(0);
+  });
+
   it('rejects unknown flags with exit code 2', async () => {
     expect(await runOperator(['--no-such-flag'])).toBe(2);
     expect(await runOperator(['--workers', '0'])).toBe(2);

@@ -219,6 +219,22 @@ describe('renderPolicy', () => {
     ).toBeUndefined();
   });
 
+  it("runs the router in the operator's own image unless the policy names one", () => {
+    const routerImage = (policy: InferenceModePolicy, defaults?: { routerImage?: string }) =>
+      container(find(renderPolicy(policy, defaults), 'Deployment', 'llama-8b-router')).image;
+    const unnamed = clone(stored);
+    delete unnamed.spec.router?.image;
+    expect(routerImage(unnamed, { routerImage: 'registry.example.com/ml/modeswitch:dev' })).toBe(
+      'registry.example.com/ml/modeswitch:dev',
+    );
+    expect(routerImage(unnamed)).toBe('ghcr.io/modeswitch/modeswitch:0.1.0');
+    const named = clone(stored);
+    named.spec.router = { ...named.spec.router, image: 'registry.example.com/ml/router:pinned' };
+    expect(routerImage(named, { routerImage: 'registry.example.com/ml/modeswitch:dev' })).toBe(
+      'registry.example.com/ml/router:pinned',
+    );
+  });
+
   it('is pure: rendering twice gives equal objects, and the input is not changed', () => {
     const input = clone(stored);
     const before = JSON.stringify(input);

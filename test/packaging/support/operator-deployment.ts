@@ -5,6 +5,7 @@ export interface OperatorContainer {
   name: string;
   image: string;
   args: string[];
+  env?: { name: string; value?: string }[];
   ports: { name: string; containerPort: number }[];
   readinessProbe?: { httpGet?: { path: string; port: string | number } };
   livenessProbe?: { httpGet?: { path: string; port: string | number } };

@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
-const INSTALL_HINT = 'run scripts/install-tools.sh (as root) to install helm, prometheus and promtool';
+const INSTALL_HINT = 'run npm run setup (scripts/install-tools.sh) to install helm, prometheus and promtool';
 
 function isExecutable(path: string): boolean {
   try {

@@ -2,20 +2,25 @@ import { toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, service as healthService } from 'grpc-health-check';
+import { HealthImplementation } from 'grpc-health-check';
+import type { GenFile } from '@bufbuild/protobuf/codegenv2';
+import { file_grpc_health_v1_health, Health } from '../../../gen/grpc/health/v1/health_pb.js';
+import { file_grpc_reflection_v1_reflection, ServerReflection } from '../../../gen/grpc/reflection/v1/reflection_pb.js';
 import { file_modeswitch_v1_router, RouterService } from '../../../gen/modeswitch/v1/router_pb.js';
 import type { ServeContext } from '../../serve/serve-context.js';
 import { handleClassify } from './handle-classify.js';
 import { handleGenerate } from './handle-generate.js';
 import { routerServiceDefinition } from './service-definition.js';
 
-const HEALTH_SERVICE = 'grpc.health.v1.Health';
-
-/** grpc-health-check loads its proto with @grpc/proto-loader, whose message types carry the file descriptors. */
-function healthDescriptors(): Buffer[] {
-  const check = healthService['Check'] as unknown as { requestType?: { fileDescriptorProtos?: Buffer[] } };
-  return check.requestType?.fileDescriptorProtos ?? [];
-}
+/**
+ * What reflection describes: every service this server answers, from the descriptors buf generates. (The ones
+ * grpc-health-check's proto-loader builds name Health's map entry wrongly, and grpcurl refuses them: grpcurl#519.)
+ */
+const REFLECTED: [typeName: string, file: GenFile][] = [
+  [RouterService.typeName, file_modeswitch_v1_router],
+  [Health.typeName, file_grpc_health_v1_health],
+  [ServerReflection.typeName, file_grpc_reflection_v1_reflection],
+];
 
 export interface GrpcFront {
   server: Server;
@@ -29,12 +34,15 @@ export function createGrpcFront(ctx: ServeContext, maxRequestBytes: number): Grp
   server.addService(routerServiceDefinition, { generate: handleGenerate(ctx), classify: handleClassify(ctx) });
   const health = new HealthImplementation({ '': 'NOT_SERVING', [RouterService.typeName]: 'NOT_SERVING' });
   health.addToServer(server);
-  // Reflection reads descriptors the way @grpc/proto-loader lays them out; protobuf-es has the same descriptor.
-  const descriptor = Buffer.from(toBinary(FileDescriptorProtoSchema, file_modeswitch_v1_router.proto));
-  const reflection = new ReflectionService({
-    [RouterService.typeName]: { fileDescriptorProtos: [descriptor] },
-    [HEALTH_SERVICE]: { fileDescriptorProtos: healthDescriptors() },
-  } as never);
+  // Reflection reads descriptors the way @grpc/proto-loader lays them out: per service, its file's encoded descriptor.
+  const reflection = new ReflectionService(
+    Object.fromEntries(
+      REFLECTED.map(([name, file]) => [
+        name,
+        { fileDescriptorProtos: [Buffer.from(toBinary(FileDescriptorProtoSchema, file.proto))] },
+      ]),
+    ) as never,
+  );
   reflection.addToServer(server);
   return {
     server,

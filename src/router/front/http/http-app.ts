@@ -14,8 +14,11 @@ import { generationKindOf, pathOnly, type GenerationKind } from '../../openai/ge
 import { normalizeOpenAiRequest } from '../../openai/openai-request.js';
 import { readBody } from './read-body.js';
 import { sendError, sendJson } from './send.js';
+import { MODESWITCH_VERSION } from '../../../api/v1alpha1/defaults.js';
 
-const READS = new Set(['/v1/models', '/healthz', '/readyz']);
+// /health, /ping and /version are vLLM's probes, answered as vLLM answers them: clients written for vLLM call them.
+const READS = new Set(['/v1/models', '/healthz', '/readyz', '/health', '/ping', '/version']);
+const MODEL_PREFIX = '/v1/models/';
 
 export interface HttpFrontOptions {
   maxRequestBytes: number;
@@ -27,6 +30,14 @@ export interface HttpFrontOptions {
   draining: () => boolean;
   /** True while at least one mode has a healthy pod. */
   ready: () => boolean;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The OpenAI-compatible API plus /healthz and /readyz: translates HTTP to and from the request path. */
@@ -52,7 +63,8 @@ export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener
     const path = pathOnly(req.url ?? '/');
     const kind = generationKindOf(path);
     const headers = { [REQUEST_ID_HEADER]: requestId };
-    if (!kind && !READS.has(path)) return sendError(res, 404, `no route ${path}`, { type: 'not_found', headers });
+    if (!kind && !READS.has(path) && !path.startsWith(MODEL_PREFIX))
+      return sendError(res, 404, `no route ${path}`, { type: 'not_found', headers });
     if (kind) {
       if (req.method !== 'POST')
         return sendError(res, 405, `${path} takes POST`, { headers: { ...headers, allow: 'POST' } });
@@ -75,24 +87,40 @@ export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener
       );
       return;
     }
-    if (req.method !== 'GET')
-      return sendError(res, 405, `${path} takes GET`, { headers: { ...headers, allow: 'GET' } });
-    switch (path) {
-      case '/v1/models': {
-        try {
-          authenticate(ctx.clientKeys, req.headers.authorization);
-        } catch (err) {
-          const e = err as RouterError;
-          return sendJson(res, httpStatusOf(e), { error: openAiErrorOf(e) }, { ...headers, ...challengeOf(e) });
-        }
-        const model = ctx.core.policy?.resolved.model;
-        return sendJson(
-          res,
-          200,
-          { object: 'list', data: model ? [{ id: model, object: 'model', created: 0, owned_by: 'modeswitch' }] : [] },
-          headers,
-        );
+    // vLLM answers /ping on POST too (SageMaker's probe).
+    const methods = path === '/ping' ? ['GET', 'POST'] : ['GET'];
+    if (!methods.includes(req.method ?? ''))
+      return sendError(res, 405, `${path} takes ${methods.join(' or ')}`, {
+        headers: { ...headers, allow: methods.join(', ') },
+      });
+    const model = ctx.core.policy?.resolved.model;
+    const modelObject = (id: string) => ({ id, object: 'model', created: 0, owned_by: 'modeswitch' });
+    if (path === '/v1/models' || path.startsWith(MODEL_PREFIX)) {
+      // The model list is the API's, behind the client's key; the probes stay open.
+      try {
+        authenticate(ctx.clientKeys, req.headers.authorization);
+      } catch (err) {
+        const e = err as RouterError;
+        return sendJson(res, httpStatusOf(e), { error: openAiErrorOf(e) }, { ...headers, ...challengeOf(e) });
       }
+    }
+    if (path.startsWith(MODEL_PREFIX)) {
+      // Model ids carry a slash (meta-llama/...): the rest of the path is the id, percent-encoded or not.
+      const id = safeDecode(path.slice(MODEL_PREFIX.length));
+      return id === model
+        ? sendJson(res, 200, modelObject(id), headers)
+        : sendError(res, 404, `The model \`${id}\` does not exist.`, { headers });
+    }
+    switch (path) {
+      case '/v1/models':
+        return sendJson(res, 200, { object: 'list', data: model ? [modelObject(model)] : [] }, headers);
+      case '/version':
+        return sendJson(res, 200, { version: MODESWITCH_VERSION }, headers);
+      case '/health':
+      case '/ping':
+        // vLLM: 200 with an empty body while it can serve, 503 when it cannot.
+        res.writeHead(o.ready() ? 200 : 503, { ...headers, 'content-length': 0 });
+        return res.end();
       case '/healthz':
         return sendJson(res, 200, { status: 'ok' }, headers);
       default:
