@@ -132,7 +132,10 @@ export function handleGeneration(
     if (event.type !== 'done') return;
     finished = true;
     const r = event.result;
-    ctx.metrics.observeFinished(r);
+    ctx.metrics.observeFinished(r, {
+      n: 1,
+      ...(parsed.maxTokens !== undefined ? { maxTokens: parsed.maxTokens } : {}),
+    });
     if (r.finishReason === 'abort') {
       if (!res.writableEnded) res.destroy();
       return;
