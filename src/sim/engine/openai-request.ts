@@ -20,6 +20,8 @@ export interface ParsedRequest {
   includeUsage: boolean;
   /** Alternatives per token when the client asked for logprobs (chat `top_logprobs`, completions `logprobs`). */
   logprobs?: number;
+  /** The client's `seed`: the same seed gives the same answer (text, length, logprobs), as vLLM's seeded sampling. */
+  seed?: number;
   /** With `echo`: the text the answer starts with, and (completions) the prompt's tokens, which get logprobs too. */
   echo?: { text: string; promptTokens?: string[] };
 }
@@ -168,6 +170,11 @@ export function parseOpenAiRequest(
   };
   if (model !== servedModel) parsed.adapter = model;
   if (logprobs !== undefined) parsed.logprobs = logprobs;
+  const seed = body['seed'];
+  if (seed !== undefined && seed !== null) {
+    if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw badRequest('seed must be an integer', 'seed');
+    parsed.seed = seed;
+  }
   if (optionalBoolean(body, 'echo')) {
     // Completions echo the prompt (vLLM decodes token-id prompts); chat echoes a last message in the answer's role.
     const last = messages.at(-1);

@@ -62,7 +62,8 @@ export function handleGeneration(
   const parsed: ParsedRequest = parseOpenAiRequest(kind, body, ctx.servedModel, ctx.maxModelLen, ctx.adapters);
   const typeHeader = req.headers[REQUEST_TYPE_HEADER];
   const requestType = isRequestType(typeHeader) ? typeHeader : 'chat';
-  const random = createRng(ctx.nextRequestSeed());
+  const engineSeed = ctx.nextRequestSeed();
+  const random = createRng(parsed.seed === undefined ? engineSeed : parsed.seed >>> 0);
   const promptTokens = parsed.promptTokenIds.length;
   const natural = parsed.ignoreEos
     ? Number.POSITIVE_INFINITY

@@ -32,7 +32,7 @@ const events = async (res: Response) =>
     .filter((e) => e.startsWith('data: {'))
     .map((e) => JSON.parse(e.slice(6)) as any);
 
-describe('simulated vLLM logprobs and echo', () => {
+describe('simulated vLLM request parameters: logprobs, echo, seed', () => {
   it('answers chat logprobs with top_logprobs alternatives per token, each a probability', async () => {
     const res = await chat({ logprobs: true, top_logprobs: 3 });
     expect(res.status).toBe(200);
@@ -116,5 +116,17 @@ describe('simulated vLLM logprobs and echo', () => {
       max_tokens: 2,
     });
     expect(((await res.json()) as any).choices[0].message.content.startsWith('The sky is')).toBe(true);
+  });
+
+  it('gives the same answer for the same seed, and refuses a seed that is not an integer', async () => {
+    const answer = async (seed: unknown) =>
+      ((await (await chat({ seed, max_tokens: 12, logprobs: true })).json()) as any).choices[0];
+    const [a, b, c] = [await answer(42), await answer(42), await answer(7)];
+    expect(b.message.content).toBe(a.message.content);
+    expect(b.logprobs).toEqual(a.logprobs);
+    expect(c.message.content).not.toBe(a.message.content);
+    const res = await chat({ seed: 'x' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.param).toBe('seed');
   });
 });
