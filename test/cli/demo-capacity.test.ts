@@ -20,10 +20,12 @@ function timelineRows(lines: readonly string[]): string[][] {
   return rows;
 }
 
-describe('demo capacity section, simulated', () => {
-  // Two minutes of the conversation trace at 30 requests/s: more than one GPU of the example's modes carries.
-  const requests = demoWorkload({ trace: 'conv', durationSeconds: 120, rate: 30, seed: 1 });
-  const capacity = simulateDemoCapacity({
+// Two minutes of the conversation trace at 30 requests/s: more than one GPU of the example's modes carries.
+const requests = demoWorkload({ trace: 'conv', durationSeconds: 120, rate: 30, seed: 1 });
+
+/** The section for the default example on its 3 GPUs, ModeSwitch routing in the replay or as `routedModes` say. */
+const capacityOf = (routedModes?: ReadonlyMap<number, string>) =>
+  simulateDemoCapacity({
     policy: loadExample(),
     requests,
     gpu: 'h100-80gb',
@@ -31,7 +33,11 @@ describe('demo capacity section, simulated', () => {
     seed: 1,
     baselineMode: 'fp16',
     staticGpus: 3,
+    ...(routedModes ? { routedModes } : {}),
   });
+
+describe('demo capacity section, simulated', () => {
+  const capacity = capacityOf();
   const lines = formatCapacitySection(capacity);
   const rows = timelineRows(lines);
 
@@ -80,19 +86,8 @@ describe('demo capacity section, simulated', () => {
 });
 
 describe('demo capacity section following live routing', () => {
-  const requests = demoWorkload({ trace: 'conv', durationSeconds: 120, rate: 30, seed: 1 });
   // What a live router did: spec for most, fp8 for every 10th request, fp16 for none.
-  const routedModes = new Map(requests.map((r) => [r.id, r.id % 10 === 0 ? 'fp8' : 'spec']));
-  const capacity = simulateDemoCapacity({
-    policy: loadExample(),
-    requests,
-    gpu: 'h100-80gb',
-    model: 'llama-3.1-8b-instruct',
-    seed: 1,
-    baselineMode: 'fp16',
-    staticGpus: 3,
-    routedModes,
-  });
+  const capacity = capacityOf(new Map(requests.map((r) => [r.id, r.id % 10 === 0 ? 'fp8' : 'spec'])));
   const desired = (mode: string) => capacity.modeswitch.replicas.filter((s) => s.mode === mode).map((s) => s.desired);
 
   it('wakes the modes live routing used and no other', () => {

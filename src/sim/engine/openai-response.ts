@@ -25,13 +25,15 @@ type ApiFinish = Exclude<FinishReason, 'abort'> | null;
 /** A choice's `logprobs` (built by logprobs.ts), or null when the client did not ask for them. */
 type Logprobs = object | null;
 
-export function completionBody(
-  who: ResponseIdentity,
-  text: string,
-  finish: ApiFinish,
-  usage: Usage,
-  logprobs: Logprobs = null,
-): object {
+/** A whole (non-streamed) answer's text, why it ended, its usage and its logprobs. */
+export interface FinalAnswer {
+  text: string;
+  finish: ApiFinish;
+  usage: Usage;
+  logprobs: Logprobs;
+}
+
+export function completionBody(who: ResponseIdentity, { text, finish, usage, logprobs }: FinalAnswer): object {
   return {
     id: who.id,
     object: 'text_completion',
@@ -45,13 +47,7 @@ export function completionBody(
   };
 }
 
-export function chatBody(
-  who: ResponseIdentity,
-  text: string,
-  finish: ApiFinish,
-  usage: Usage,
-  logprobs: Logprobs = null,
-): object {
+export function chatBody(who: ResponseIdentity, { text, finish, usage, logprobs }: FinalAnswer): object {
   return {
     id: who.id,
     object: 'chat.completion',

@@ -143,14 +143,8 @@ export function handleGeneration(
     }
     const usage = usageOf(promptTokens, r.outputTokens);
     if (!parsed.stream) {
-      const logprobs = logprobsOf(steps, 0);
-      writeJson(
-        res,
-        200,
-        kind === 'chat'
-          ? chatBody(who, text, r.finishReason, usage, logprobs)
-          : completionBody(who, text, r.finishReason, usage, logprobs),
-      );
+      const answer = { text, finish: r.finishReason, usage, logprobs: logprobsOf(steps, 0) };
+      writeJson(res, 200, kind === 'chat' ? chatBody(who, answer) : completionBody(who, answer));
       return;
     }
     res.write(sse(chunk(pending ?? { text: '', steps: [], offset: streamedText }, r.finishReason)));
