@@ -16,7 +16,8 @@ function hold(port: number): Promise<Server | undefined> {
 /** A port base whose `offset`th port this test holds. */
 async function baseWithHeld(offset: number): Promise<{ base: number; held: Server }> {
   for (let i = 0; i < 50; i += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below Linux's ephemeral range (32768 and up), so no client socket of another process takes one meanwhile.
+    const base = 10_000 + Math.floor(Math.random() * 20_000);
     const held = await hold(base + offset);
     if (held) return { base, held };
   }
