@@ -113,8 +113,20 @@ describe("the simulated engine's metrics are vLLM 0.33.0's", () => {
       // Idle: histograms have their series, with zero counts, as prometheus_client shows children made at start.
       if (TABLE[name]!.type === 'histogram') expect([name, family.series[0]!.count]).toEqual([name, 0]);
     }
+    // Beside each counter and histogram, its creation time as prometheus_client writes it.
+    for (const name of always.filter((n) => TABLE[n]!.type !== 'gauge')) {
+      const family = families.get(`${name}_created`);
+      expect([name, family?.type, family?.series.length]).toEqual([
+        name,
+        'gauge',
+        families.get(exported(name))?.series.length,
+      ]);
+      expect(family!.series[0]!.value).toBeGreaterThan(1.7e9);
+    }
     // Nothing the release does not define.
-    const known = new Set(Object.keys(TABLE).map(exported));
+    const known = new Set(
+      Object.keys(TABLE).flatMap((n) => (TABLE[n]!.type === 'gauge' ? [n] : [exported(n), `${n}_created`])),
+    );
     expect([...families.keys()].filter((n) => n.startsWith('vllm:') && !known.has(n))).toEqual([]);
   });
 

@@ -174,7 +174,7 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
   const loras = options.loraModules ?? [];
   checkLoraModules(loras, servedModel, options.maxLoraRank ?? DEFAULT_MAX_LORA_RANK);
   const maxModelLen = Math.min(core.model.maxModelLen, core.memory.kvCapacityTokens);
-  const vllmMetrics = createVllmMetrics(core, servedModel, maxModelLen);
+  const vllmMetrics = createVllmMetrics(core, servedModel, maxModelLen, Date.now() / 1000);
   stepObserver.metrics = vllmMetrics;
   let requestSeed = options.seed ?? 0;
   const ctx: GenerationContext = {

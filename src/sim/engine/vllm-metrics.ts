@@ -61,15 +61,34 @@ export interface VllmMetrics {
 /**
  * vLLM's Prometheus metrics (names, types, help, labels `model_name`/`engine`, buckets and pre-created children as the
  * pinned release's PrometheusStatLogger makes them) fed from an engine core. As prometheus_client does for children
- * created at start, an idle engine exports every series: counters at 0 and histograms with zero counts.
- * prom-client names a counter's family with its `_total` suffix (`# TYPE vllm:prompt_tokens_total counter`) where
- * prometheus_client writes the base name; the samples, which is what Prometheus stores, are the same.
+ * created at start, an idle engine exports every series: counters at 0 and histograms with zero counts, and beside
+ * each counter and histogram its `NAME_created` gauge (the children's creation time, Unix seconds), as
+ * prometheus_client's text format writes them. `startedEpochSeconds` is that time.
  */
-export function createVllmMetrics(core: EngineCore, modelName: string, maxModelLen: number): VllmMetrics {
+export function createVllmMetrics(
+  core: EngineCore,
+  modelName: string,
+  maxModelLen: number,
+  startedEpochSeconds: number,
+): VllmMetrics {
   const registry = new Registry();
   const base = { model_name: modelName, engine: '0' };
   const registers = [registry];
   const seen = new Map<string, number>();
+
+  /** prometheus_client's `_created` gauge of a counter or histogram family, one sample per child. */
+  const created = (name: MetricName, children: ReadonlyArray<Record<string, string>>): void => {
+    const s = spec(name);
+    new Gauge({
+      name: `${name}_created`,
+      help: s.help,
+      labelNames: [...s.labels],
+      registers,
+      collect() {
+        for (const labels of children) this.set(labels, startedEpochSeconds);
+      },
+    });
+  };
 
   /** A counter that follows a cumulative total of the core at scrape time, one child per label value. */
   const cumulative = (
@@ -92,6 +111,10 @@ export function createVllmMetrics(core: EngineCore, modelName: string, maxModelL
         }
       },
     });
+    created(
+      name,
+      children.map((c) => c.labels),
+    );
   };
   const single = (name: MetricName, read: (c: CoreCounters) => number) => cumulative(name, [{ labels: base, read }]);
   /** One child per value of the metric's own label, as the release creates them. */
@@ -146,8 +169,12 @@ export function createVllmMetrics(core: EngineCore, modelName: string, maxModelL
     labelNames: [...rejections.labels],
     registers,
   });
-  for (const reason of rejections.labelValues?.['reason'] ?? [])
-    rejectionCounter.inc({ model_name: modelName, reason }, 0);
+  const rejectionChildren = (rejections.labelValues?.['reason'] ?? []).map((reason) => ({
+    model_name: modelName,
+    reason,
+  }));
+  for (const labels of rejectionChildren) rejectionCounter.inc(labels, 0);
+  created('vllm:admission_rejections', rejectionChildren);
 
   if (core.mode.speculative) {
     single('vllm:spec_decode_num_drafts', (c) => c.specDrafts);
@@ -174,6 +201,7 @@ export function createVllmMetrics(core: EngineCore, modelName: string, maxModelL
       registers,
     });
     h.zero(base);
+    created(name, [base]);
     return h;
   };
   const ttft = histogram('vllm:time_to_first_token_seconds');
