@@ -157,11 +157,12 @@ describe('simulated vLLM OpenAI API', () => {
       expect(res.status).toBe(status);
       const body = (await res.json()) as any;
       expect(body).toEqual({
-        object: 'error',
-        message: expect.stringMatching(message),
-        type: status === 400 ? 'BadRequestError' : 'NotFoundError',
-        param: null,
-        code: status,
+        error: {
+          message: expect.stringMatching(message),
+          type: status === 400 ? 'BadRequestError' : 'NotFoundError',
+          param: null,
+          code: status,
+        },
       });
     }
     expect((await fetch(`${engine.url}/nope`)).status).toBe(404);
@@ -220,7 +221,7 @@ describe('simulated vLLM OpenAI API', () => {
     engine.setFault('down');
     const res = await fetch(`${engine.url}/health`);
     expect(res.status).toBe(503);
-    expect(((await res.json()) as any).type).toBe('ServiceUnavailableError');
+    expect(((await res.json()) as any).error.type).toBe('ServiceUnavailableError');
     engine.setFault(null);
     expect((await fetch(`${engine.url}/health`)).status).toBe(200);
   });

@@ -61,11 +61,7 @@ describe('a simulated engine serving LoRA adapters (--enable-lora --lora-modules
     const res = await complete('legal');
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({
-      object: 'error',
-      message: 'The model `legal` does not exist.',
-      type: 'NotFoundError',
-      param: null,
-      code: 404,
+      error: { message: 'The model `legal` does not exist.', type: 'NotFoundError', param: null, code: 404 },
     });
   });
 

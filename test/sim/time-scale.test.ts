@@ -57,3 +57,42 @@ describe('time scale', () => {
     expect(fast.wallMs).toBe(Math.ceil((real.simSeconds * 1000) / 50));
   });
 });
+
+describe('changing the time scale', () => {
+  it('keeps simulated time continuous and runs at the new pace from then on', () => {
+    const wall = new ManualWallClock();
+    const clock = new ScaledClock(wall, 5);
+    wall.advance(2000);
+    expect(clock.now()).toBeCloseTo(10);
+    clock.setTimeScale(1);
+    expect(clock.now()).toBeCloseTo(10);
+    wall.advance(3000);
+    expect(clock.now()).toBeCloseTo(13);
+    expect(clock.wallDelayMs(15)).toBeCloseTo(2000);
+  });
+
+  it("re-arms the driver's timer, so a request in flight finishes at the new pace", () => {
+    const wall = new ManualWallClock();
+    const clock = new ScaledClock(wall, 10);
+    const core = createEngineCore({ gpu: 'h100-80gb', model: 'llama-3.1-8b-instruct', mode: resolveMode('fp16') });
+    const driver = new LiveDriver(core, clock, wall);
+    let done: number | undefined;
+    core.submit({ id: 'a', promptTokens: 500, outputTokens: 400, maxTokens: 400 }, (e) => {
+      if (e.type === 'done') done = wall.nowMs();
+    });
+    driver.schedule();
+    wall.advance(10);
+    clock.setTimeScale(1);
+    driver.reschedule();
+    // The next iteration ends `left` simulated seconds from now: as many wall seconds at the new pace. A timer armed
+    // at the old pace would fire ten times too early and run the core ahead of the clock.
+    const next = core.nextEventTime()!;
+    const left = next - clock.now();
+    wall.advance(left * 1000 - 1);
+    expect(core.now()).toBeLessThan(next);
+    wall.advance(1);
+    expect(core.now()).toBeGreaterThanOrEqual(next);
+    wall.advance(100_000);
+    expect(done).toBeDefined();
+  });
+});

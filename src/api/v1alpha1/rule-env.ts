@@ -32,7 +32,8 @@ export const REQUEST_VARIABLES = {
   inputTokens: {
     type: 'int',
     unit: 'tokens',
-    description: 'Prompt length (Llama 3 tokenizer, or calibrated estimate for very long inputs).',
+    description:
+      'Prompt length as the engine counts it: chat template included for Llama 3.1 (Llama 3 tokenizer, or calibrated estimate for very long inputs).',
   },
   maxOutputTokens: {
     type: 'int',

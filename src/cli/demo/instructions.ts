@@ -18,7 +18,8 @@ export function tryItLines(
     max_tokens: 64,
   });
   return [
-    'The router keeps serving on 127.0.0.1. Try it:',
+    'The router keeps serving on 127.0.0.1, the engines now in real time (one simulated second per second), so',
+    "dcgm-exporter's energy counters rise at the rate its power gauges show. Try it:",
     '',
     `  curl -si http://127.0.0.1:${ports.http}/v1/chat/completions -H 'content-type: application/json' \\`,
     `    -d '${body}'`,

@@ -38,6 +38,34 @@ export interface DemoStack {
 const at = (base: number, offset: number) => (base === 0 ? 0 : base + offset);
 
 /**
+ * Node's EADDRINUSE (and gRPC's bind failure, which wraps it) as an error naming the component whose port clashed:
+ * among `listeners`, the one whose port the error names (the first when it names none).
+ */
+function portClash(err: unknown, listeners: ReadonlyArray<[component: string, port: number]>): unknown {
+  const e = err as { code?: string; message?: string; port?: number };
+  const message = e?.message ?? '';
+  if (e?.code !== 'EADDRINUSE' && !/EADDRINUSE|No address added/.test(message)) return err;
+  const [component, port] =
+    listeners.find(([, p]) => e.port === p || message.includes(`:${p}`)) ?? (listeners[0] as [string, number]);
+  return new Error(
+    `${component} cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE); ` +
+      `stop what holds it, or pick other ports with --port-base (0 = any free ports)`,
+  );
+}
+
+/** Runs a start, turning a port clash into an error that says whose port it was. */
+async function listening<T>(
+  listeners: ReadonlyArray<[component: string, port: number]>,
+  start: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw portClash(err, listeners);
+  }
+}
+
+/**
  * Starts, on 127.0.0.1, a simulated vLLM engine per replica of every mode that runs pods (with the LoRA adapters
  * the policy serves on them; time running `speedup` times faster),
  * one dcgm-exporter for all their GPUs, and the router in standalone mode over them. Stops whatever started if a
@@ -56,29 +84,35 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
         ...o.policy.spec.modes.find((m) => m.name === mode.name),
       });
       for (let r = 0; r < mode.replicas; r += 1) {
-        const engine = await startSimEngine({
-          mode: mode.profile,
-          gpu: o.gpu,
-          model: o.model,
-          host,
-          port: at(o.portBase, 4 + engines.length),
-          timeScale: o.speedup,
-          seed: o.seed + engines.length,
-          servedModelName: o.policy.spec.model,
-          loraModules,
-          podName: `${o.policy.metadata.name}-${mode.name}-${r}`,
-          namespace,
-          logger: o.logger,
-        });
+        const podName = `${o.policy.metadata.name}-${mode.name}-${r}`;
+        const port = at(o.portBase, 4 + engines.length);
+        const engine = await listening([[`the simulated vLLM engine ${podName}`, port]], () =>
+          startSimEngine({
+            mode: mode.profile,
+            gpu: o.gpu,
+            model: o.model,
+            host,
+            port,
+            timeScale: o.speedup,
+            seed: o.seed + engines.length,
+            servedModelName: o.policy.spec.model,
+            loraModules,
+            podName,
+            namespace,
+            logger: o.logger,
+          }),
+        );
         engines.push({ mode: mode.name, engine });
       }
     }
-    exporter = await startDcgmExporter({
-      sources: engines.map((e) => gpuSourceFromEngine(e.engine)),
-      host,
-      port: at(o.portBase, 3),
-      logger: o.logger,
-    });
+    exporter = await listening([['the simulated dcgm-exporter', at(o.portBase, 3)]], () =>
+      startDcgmExporter({
+        sources: engines.map((e) => gpuSourceFromEngine(e.engine)),
+        host,
+        port: at(o.portBase, 3),
+        logger: o.logger,
+      }),
+    );
     const endpoints: Record<string, string[]> = {};
     for (const { mode, engine } of engines)
       (endpoints[mode] ??= []).push(`${engine.url}#${namespace}/${engine.podName}`);
@@ -92,7 +126,15 @@ export async function startDemoStack(o: DemoStackOptions): Promise<DemoStack> {
       drainTimeoutMs: 2000,
       logger: o.logger,
     });
-    const ports = await router.start();
+    const ports = await listening(
+      [
+        ["the router's HTTP API", o.portBase],
+        ["the router's gRPC API", at(o.portBase, 1)],
+        ["the router's metrics", at(o.portBase, 2)],
+      ],
+      // The router closes what it opened when a listener fails.
+      () => router.start(),
+    );
     const started = exporter;
     return {
       engines,

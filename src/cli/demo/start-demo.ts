@@ -5,12 +5,12 @@ import { loadPolicyFile } from '../../router/config/start-from-config.js';
 import { fleetModesOf } from '../../model/policy-modes.js';
 import { modelById } from '../../model/models.js';
 import { qualityDeltaPoints } from '../../model/quality.js';
-import { alwaysBaseline, policyInSimulatedTime } from './baseline.js';
 import { formatCapacitySection, simulateDemoCapacity } from './capacity.js';
 import type { DemoOptions } from './options.js';
 import { replayThroughRouter, type ReplayProgress } from './replay.js';
 import { startDemoStack, type DemoStack } from './stack.js';
-import { formatDemoSummary, summariseDemo, type DemoSummary } from './summary.js';
+import { policyInSimulatedTime } from './simulated-policy.js';
+import { formatDemoSummary, summariseDemo, type DemoSummary, type ModeEnergy } from './summary.js';
 import { demoWorkload } from './workload.js';
 
 export const BASELINE_MODE = 'fp16';
@@ -37,8 +37,10 @@ function progressLine(p: ReplayProgress): string {
 }
 
 /**
- * Starts the stack, replays the workload through the router and summarises it against always-FP16. The stack is
- * left running for the caller to serve from and stop; it is stopped here if the replay fails.
+ * Starts the stack, replays the workload through the router, then switches the engines to real time and summarises:
+ * first the fair comparison (ModeSwitch, serving the live router's choices, and always-FP16, both autoscaled to the
+ * SLO, in simulated time), then what the live stack did. The stack is left running for the caller to serve from and
+ * stop; it is stopped here if the replay fails.
  */
 export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<DemoRun> {
   const logger = deps.logger ?? createLogger('demo', { level: 'warn' });
@@ -82,7 +84,11 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
       `replaying ${requests.length} requests (${o.durationSeconds} s of the Azure ${o.trace === 'conv' ? 'conversation' : 'code'} ` +
         `trace, ${o.speedup}x faster than real time)`,
     );
-    const energyAt = () => stack.engines.map((e) => e.engine.telemetry().energyJoules);
+    const energyAt = () =>
+      stack.engines.map((e) => {
+        const t = e.engine.telemetry();
+        return { busyJoules: t.energyJoules - t.idleEnergyJoules, idleJoules: t.idleEnergyJoules };
+      });
     const before = energyAt();
     const results = await replayThroughRouter({
       url: `http://127.0.0.1:${stack.ports.http}`,
@@ -92,32 +98,39 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
       onProgress: (p) => deps.out(progressLine(p)),
     });
     const after = energyAt();
-    const energyByMode = new Map<string, number>();
-    stack.engines.forEach((e, i) =>
-      energyByMode.set(e.mode, (energyByMode.get(e.mode) ?? 0) + (after[i] as number) - (before[i] as number)),
-    );
+    // Serving on after the replay is at the speed of the clients that try it: real time, so that dcgm-exporter's
+    // energy counters rise at the rate its power gauges show (and the router's energy with them).
+    for (const e of stack.engines) e.engine.setTimeScale(1);
+    const energyByMode = new Map<string, ModeEnergy>();
+    stack.engines.forEach((e, i) => {
+      const sum = energyByMode.get(e.mode) ?? { busyJoules: 0, idleJoules: 0 };
+      sum.busyJoules += after[i]!.busyJoules - before[i]!.busyJoules;
+      sum.idleJoules += after[i]!.idleJoules - before[i]!.idleJoules;
+      energyByMode.set(e.mode, sum);
+    });
     const profiles = new Map(modes.map((m) => [m.name, m.profile]));
+    const podsModeOf = (mode: string) => adapterRoutes(policy.spec.modes)[mode]?.podsOf ?? mode;
     const fleet = { policy, modes, baselineMode: BASELINE_MODE, requests, gpu: o.gpu, model, seed: o.seed };
-    const baseline = alwaysBaseline(fleet);
     const summary = summariseDemo({
       results,
       speedup: o.speedup,
       energyByMode,
-      baseline,
-      podsModeOf: (mode) => adapterRoutes(policy.spec.modes)[mode]?.podsOf ?? mode,
+      podsModeOf,
       quality: (mode, type) => {
         const profile = profiles.get(mode);
         return profile ? qualityDeltaPoints(profile, type) : 0;
       },
     });
-    const capacity = simulateDemoCapacity({ ...fleet, staticGpus: gpuCount });
+    // The requests the live router served, by the mode of the pods that served them (a failed one is left out).
+    const routedModes = new Map(results.filter((r) => r.mode !== '').map((r) => [r.request.id, podsModeOf(r.mode)]));
+    const capacity = simulateDemoCapacity({ ...fleet, staticGpus: gpuCount, routedModes });
     return {
       stack,
       summary,
       lines: [
-        ...formatDemoSummary(summary, baseline, policyInSimulatedTime(fleet)),
-        '',
         ...formatCapacitySection(capacity),
+        '',
+        ...formatDemoSummary(summary, policyInSimulatedTime(fleet), gpuCount),
       ],
     };
   } catch (err) {

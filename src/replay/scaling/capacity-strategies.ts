@@ -27,6 +27,11 @@ export interface CapacityCompareOptions extends ReplayCommon {
   /** Accuracy a request may lose against FP16, points: objective routing's gate and the oracle's mean gate. */
   qualityBudgetPoints: number;
   capacity: CapacityBudget;
+  /**
+   * The mode a live router chose for each request (by request id): ModeSwitch's pool then serves those decisions,
+   * autoscaled, instead of routing in the replay (the demo, whose timeline must match what its router did).
+   */
+  routedModes?: ReadonlyMap<number, string>;
 }
 
 export interface CapacityStrategyResult {
@@ -144,7 +149,14 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
       }),
     );
   o.onStrategy?.('ModeSwitch capacity');
-  const msRun = modeSwitch(true);
+  const routed = o.routedModes;
+  const msRun = routed
+    ? autoscaled(
+        { [defaultMode]: 1 },
+        modes.map((m) => planned(m, m.name === defaultMode ? 1 : 0)),
+        assignedDispatcher((r) => routed.get(r.id) ?? defaultMode, names),
+      )
+    : modeSwitch(true);
   results.push({
     name: 'ModeSwitch (capacity + objective)',
     kind: 'modeswitch',

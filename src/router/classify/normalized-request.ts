@@ -1,4 +1,5 @@
 import type { RequestType } from '../../api/v1alpha1/rule-env.js';
+import type { ChatMessage } from '../../model/chat-template.js';
 
 /** A generation request as every front end hands it to the request path. */
 export interface NormalizedRequest {
@@ -6,6 +7,8 @@ export interface NormalizedRequest {
   model: string;
   /** The text the engine will read: the prompt(s), or the chat messages' contents joined. */
   text: string;
+  /** A chat's messages (role and text), which the prompt-token count renders through the model's chat template. */
+  messages?: readonly ChatMessage[];
   /** The part of the text the heuristics read (last user message, or the prompt). */
   ask: string;
   /** Prompt tokens when the client sent token ids (counted, not estimated). */

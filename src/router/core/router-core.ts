@@ -164,7 +164,7 @@ export class RouterCore {
 
   private features(req: NormalizedRequest, policy: CompiledPolicy, now: number, record: boolean): RequestFeatures {
     return classify(req, {
-      inputTokens: req.promptTokens ?? this.tokens.count(req.text, req.model),
+      inputTokens: req.promptTokens ?? this.tokens.countPrompt(req),
       prefixes: this.prefixes,
       charsPerToken: this.tokens.ratio,
       maxModelLen: policy.maxModelLen,

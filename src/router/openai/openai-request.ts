@@ -84,16 +84,18 @@ export function normalizeOpenAiRequest(
   let text: string;
   let ask: string;
   let promptTokens: number | undefined;
+  let messages: NormalizedRequest['messages'];
   if (kind === 'chat') {
-    const messages = body['messages'];
-    if (!Array.isArray(messages) || messages.length === 0)
+    const list = body['messages'];
+    if (!Array.isArray(list) || list.length === 0)
       throw invalidRequest('messages must be a non-empty array', 'messages');
-    const parts = messages.map((m: unknown, i) => {
+    const parts = list.map((m: unknown, i) => {
       if (!m || typeof m !== 'object') throw invalidRequest(`messages[${i}] must be an object`, `messages[${i}]`);
       const msg = m as { role?: unknown; content?: unknown };
       return { role: checkRole(msg.role, i), text: textOf(msg.content, i) };
     });
     text = parts.map((p) => p.text).join('\n');
+    messages = parts.map((p) => ({ role: p.role, content: p.text }));
     ask = [...parts].reverse().find((p) => p.role === 'user')?.text ?? text;
   } else {
     ({ text, promptTokens } = promptOf(body['prompt']));
@@ -103,6 +105,7 @@ export function normalizeOpenAiRequest(
     kind,
     model,
     text,
+    ...(messages ? { messages } : {}),
     ask,
     promptTokens,
     maxTokens:

@@ -47,12 +47,47 @@ export function httpStatusOf(err: RouterError): number {
   return err.refusal?.status ?? STATUS[err.code];
 }
 
-export function openAiErrorOf(err: RouterError): {
+/** OpenAI's error object, the one shape of every error the router answers over HTTP. */
+export interface OpenAiErrorObject {
   message: string;
   type: string;
   param: string | null;
   code: string | null;
-} {
+}
+
+const asString = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/**
+ * An engine's own error answer in the router's shape: vLLM answers `{"error": {...}}` with its HTTP status as `code`
+ * (0.10 and later) or the same fields flat with `"object": "error"` (earlier); its message and param are kept, the
+ * type follows the status as the router's own errors do, and a number `code` (the status again) is dropped.
+ */
+function engineErrorOf(status: number, body: Buffer): OpenAiErrorObject {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const outer = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  const inner =
+    outer['error'] && typeof outer['error'] === 'object' ? (outer['error'] as Record<string, unknown>) : outer;
+  const text = body.toString('utf8').slice(0, 500);
+  return {
+    message: asString(inner['message']) ?? asString(inner['detail']) ?? (text || `the engine answered ${status}`),
+    type:
+      status === 404
+        ? OPENAI_TYPE.model_not_found
+        : status >= 500
+          ? OPENAI_TYPE.upstream_failed
+          : OPENAI_TYPE.engine_refused,
+    param: asString(inner['param']),
+    code: asString(inner['code']),
+  };
+}
+
+export function openAiErrorOf(err: RouterError): OpenAiErrorObject {
+  if (err.refusal) return engineErrorOf(err.refusal.status, err.refusal.body);
   return {
     message: err.message,
     type: OPENAI_TYPE[err.code],

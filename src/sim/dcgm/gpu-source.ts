@@ -35,6 +35,7 @@ export function gpuSourceFromCore(core: EngineCore): DcgmGpuSource {
     telemetry: () => ({
       timeSeconds: core.now(),
       energyJoules: core.energyJoules(),
+      idleEnergyJoules: core.idleEnergyJoules(),
       busySeconds: core.busySeconds(),
       powerWattsPerGpu: core.powerWatts(),
     }),

@@ -52,6 +52,8 @@ export interface EngineCore {
   /** Advances until no request is left (bounded by `maxTime`). */
   runUntilIdle(maxTime?: number): void;
   energyJoules(): number;
+  /** The part of energyJoules drawn while no iteration ran (the GPUs idle). */
+  idleEnergyJoules(): number;
   powerWatts(): number;
   /** Seconds with a kernel running, cumulative (per GPU; every GPU of a replica is equally busy). */
   busySeconds(): number;
@@ -256,6 +258,7 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
       }
     },
     energyJoules: () => meter.energyJoules(),
+    idleEnergyJoules: () => meter.idleEnergyJoules(),
     powerWatts: () => (inFlight ? inFlight.power : gpu.idleWatts),
     busySeconds: () => meter.busySeconds(),
     queueDepth: () => scheduler.waiting.length,

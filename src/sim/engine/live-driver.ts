@@ -36,6 +36,12 @@ export class LiveDriver {
     this.cancel = this.wall.setTimer(() => this.fire(next), this.clock.wallDelayMs(next));
   }
 
+  /** Re-arms the timer from scratch: the clock's pace changed, so the armed delay is wrong. */
+  reschedule(): void {
+    this.disarm();
+    this.schedule();
+  }
+
   stop(): void {
     this.stopped = true;
     this.disarm();

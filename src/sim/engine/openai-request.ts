@@ -1,5 +1,7 @@
+import { MAX_LOGPROBS } from './logprobs.js';
 import { badRequest, OpenAiError } from './openai-errors.js';
-import { encode, encodeCompletionPrompt, renderLlama31Chat, type ChatMessage } from './tokens.js';
+import { renderLlama31Chat, type ChatMessage } from '../../model/chat-template.js';
+import { decode, decodeEach, encode, encodeCompletionPrompt } from './tokens.js';
 
 export type ApiKind = 'completion' | 'chat';
 
@@ -16,6 +18,12 @@ export interface ParsedRequest {
   ignoreEos: boolean;
   stream: boolean;
   includeUsage: boolean;
+  /** Alternatives per token when the client asked for logprobs (chat `top_logprobs`, completions `logprobs`). */
+  logprobs?: number;
+  /** The client's `seed`: the same seed gives the same answer (text, length, logprobs), as vLLM's seeded sampling. */
+  seed?: number;
+  /** With `echo`: the text the answer starts with, and (completions) the prompt's tokens, which get logprobs too. */
+  echo?: { text: string; promptTokens?: string[] };
 }
 
 type Json = Record<string, unknown>;
@@ -44,6 +52,30 @@ function optionalBoolean(body: Json, key: string): boolean {
   return v;
 }
 
+/** vLLM's checks of a logprobs count (chat_completion/protocol.py check_logprobs, sampling_params.py). */
+function logprobsCount(body: Json, key: string): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw badRequest(`\`${key}\` must be an integer.`, key);
+  if (v < 0 && v !== -1) throw badRequest(`\`${key}\` must be a positive value or -1.`, key);
+  // -1 asks for the whole vocabulary, which is over the limit too.
+  if (v === -1 || v > MAX_LOGPROBS)
+    throw badRequest(
+      `Requested sample logprobs of ${v === -1 ? 128256 : v}, which is greater than max allowed: ${MAX_LOGPROBS}`,
+      'logprobs',
+    );
+  return v;
+}
+
+/** Chat: `logprobs` (a boolean) turns them on, `top_logprobs` adds alternatives and needs `logprobs`. */
+function chatLogprobsOf(body: Json): number | undefined {
+  const on = optionalBoolean(body, 'logprobs');
+  const top = logprobsCount(body, 'top_logprobs');
+  if (top !== undefined && top > 0 && !on)
+    throw badRequest('when using `top_logprobs`, `logprobs` must be set to true.', 'top_logprobs');
+  return on ? (top ?? 0) : undefined;
+}
+
 function messageText(content: unknown, index: number): string {
   if (typeof content === 'string') return content;
   if (content === null || content === undefined) return '';
@@ -59,7 +91,7 @@ function messageText(content: unknown, index: number): string {
   throw badRequest(`messages[${index}].content must be a string or an array of text parts`);
 }
 
-function chatPrompt(body: Json): number[] {
+function chatMessages(body: Json): ChatMessage[] {
   const messages = body['messages'];
   if (!Array.isArray(messages) || messages.length === 0) throw badRequest('messages must be a non-empty array');
   const parsed: ChatMessage[] = messages.map((m: unknown, i) => {
@@ -68,7 +100,7 @@ function chatPrompt(body: Json): number[] {
       throw badRequest(`messages[${i}].role must be a string`);
     return { role: msg['role'], content: messageText(msg['content'], i) };
   });
-  return encode(renderLlama31Chat(parsed));
+  return parsed;
 }
 
 function completionPrompt(body: Json): number[] {
@@ -115,7 +147,11 @@ export function parseOpenAiRequest(
     typeof streamOptions === 'object' &&
     (streamOptions as Json)['include_usage'] === true
   );
-  const promptTokenIds = kind === 'chat' ? chatPrompt(body) : completionPrompt(body);
+  const messages = kind === 'chat' ? chatMessages(body) : [];
+  const promptTokenIds = kind === 'chat' ? encode(renderLlama31Chat(messages)) : completionPrompt(body);
+  const logprobs = kind === 'chat' ? chatLogprobsOf(body) : logprobsCount(body, 'logprobs');
+  if (kind === 'completion' && body['suffix'] !== undefined && body['suffix'] !== null)
+    throw badRequest('suffix is not supported by this model (it has no fill-in-the-middle rendering)', 'suffix');
   const requested = promptTokenIds.length + (maxTokens ?? 0);
   if (requested > maxModelLen || promptTokenIds.length >= maxModelLen) {
     throw badRequest(
@@ -133,6 +169,26 @@ export function parseOpenAiRequest(
     includeUsage,
   };
   if (model !== servedModel) parsed.adapter = model;
+  if (logprobs !== undefined) parsed.logprobs = logprobs;
+  const seed = body['seed'];
+  if (seed !== undefined && seed !== null) {
+    if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw badRequest('seed must be an integer', 'seed');
+    parsed.seed = seed;
+  }
+  if (optionalBoolean(body, 'echo')) {
+    // Completions echo the prompt (vLLM decodes token-id prompts); chat echoes a last message in the answer's role.
+    const last = messages.at(-1);
+    if (kind === 'completion') {
+      const prompt = body['prompt'];
+      const text =
+        typeof prompt === 'string'
+          ? prompt
+          : Array.isArray(prompt) && typeof prompt[0] === 'string'
+            ? prompt[0]
+            : decode(promptTokenIds);
+      parsed.echo = { text, promptTokens: decodeEach(promptTokenIds) };
+    } else if (last?.role === 'assistant') parsed.echo = { text: last.content };
+  }
   if (maxTokens !== undefined) parsed.maxTokens = maxTokens;
   return parsed;
 }

@@ -22,13 +22,24 @@ export interface ResponseIdentity {
 
 type ApiFinish = Exclude<FinishReason, 'abort'> | null;
 
-export function completionBody(who: ResponseIdentity, text: string, finish: ApiFinish, usage: Usage): object {
+/** A choice's `logprobs` (built by logprobs.ts), or null when the client did not ask for them. */
+type Logprobs = object | null;
+
+/** A whole (non-streamed) answer's text, why it ended, its usage and its logprobs. */
+export interface FinalAnswer {
+  text: string;
+  finish: ApiFinish;
+  usage: Usage;
+  logprobs: Logprobs;
+}
+
+export function completionBody(who: ResponseIdentity, { text, finish, usage, logprobs }: FinalAnswer): object {
   return {
     id: who.id,
     object: 'text_completion',
     created: who.created,
     model: who.model,
-    choices: [{ index: 0, text, logprobs: null, finish_reason: finish, stop_reason: null, prompt_logprobs: null }],
+    choices: [{ index: 0, text, logprobs, finish_reason: finish, stop_reason: null, prompt_logprobs: null }],
     usage,
     service_tier: null,
     system_fingerprint: null,
@@ -36,7 +47,7 @@ export function completionBody(who: ResponseIdentity, text: string, finish: ApiF
   };
 }
 
-export function chatBody(who: ResponseIdentity, text: string, finish: ApiFinish, usage: Usage): object {
+export function chatBody(who: ResponseIdentity, { text, finish, usage, logprobs }: FinalAnswer): object {
   return {
     id: who.id,
     object: 'chat.completion',
@@ -55,7 +66,7 @@ export function chatBody(who: ResponseIdentity, text: string, finish: ApiFinish,
           tool_calls: [],
           reasoning_content: null,
         },
-        logprobs: null,
+        logprobs,
         finish_reason: finish,
         stop_reason: null,
       },
@@ -68,23 +79,28 @@ export function chatBody(who: ResponseIdentity, text: string, finish: ApiFinish,
   };
 }
 
-export function completionChunk(who: ResponseIdentity, text: string, finish: ApiFinish): object {
+export function completionChunk(
+  who: ResponseIdentity,
+  text: string,
+  finish: ApiFinish,
+  logprobs: Logprobs = null,
+): object {
   return {
     id: who.id,
     object: 'text_completion',
     created: who.created,
     model: who.model,
-    choices: [{ index: 0, text, logprobs: null, finish_reason: finish, stop_reason: null }],
+    choices: [{ index: 0, text, logprobs, finish_reason: finish, stop_reason: null }],
   };
 }
 
-export function chatChunk(who: ResponseIdentity, delta: object, finish: ApiFinish): object {
+export function chatChunk(who: ResponseIdentity, delta: object, finish: ApiFinish, logprobs: Logprobs = null): object {
   return {
     id: who.id,
     object: 'chat.completion.chunk',
     created: who.created,
     model: who.model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish, stop_reason: null }],
+    choices: [{ index: 0, delta, logprobs, finish_reason: finish, stop_reason: null }],
   };
 }
 

@@ -16,8 +16,9 @@ import {
   usageOf,
   type ResponseIdentity,
 } from './openai-response.js';
+import { chatLogprobs, completionLogprobs, promptLogprobs, sampleLogprobs, type TokenLogprob } from './logprobs.js';
 import { kvBlockHashes } from './tokens.js';
-import { syntheticText } from './synthetic-text.js';
+import { syntheticTokens } from './synthetic-text.js';
 import type { VllmMetrics } from './vllm-metrics.js';
 
 /** Header a client (the router) may set to say what kind of request this is; it moves speculative acceptance and output length. */
@@ -61,7 +62,8 @@ export function handleGeneration(
   const parsed: ParsedRequest = parseOpenAiRequest(kind, body, ctx.servedModel, ctx.maxModelLen, ctx.adapters);
   const typeHeader = req.headers[REQUEST_TYPE_HEADER];
   const requestType = isRequestType(typeHeader) ? typeHeader : 'chat';
-  const random = createRng(ctx.nextRequestSeed());
+  const engineSeed = ctx.nextRequestSeed();
+  const random = createRng(parsed.seed === undefined ? engineSeed : parsed.seed >>> 0);
   const promptTokens = parsed.promptTokenIds.length;
   const natural = parsed.ignoreEos
     ? Number.POSITIVE_INFINITY
@@ -72,22 +74,49 @@ export function handleGeneration(
     model: parsed.model,
   };
   const objectName = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
-  let text = '';
-  let pending: string | undefined;
+  const wantLogprobs = parsed.logprobs !== undefined;
+  const alternatives = parsed.logprobs ?? 0;
+  // The answer's text and logprobs start with what `echo` repeats (a completion's prompt has logprobs too).
+  let text = parsed.echo?.text ?? '';
+  const steps: TokenLogprob[] =
+    wantLogprobs && parsed.echo?.promptTokens ? promptLogprobs(parsed.echo.promptTokens, alternatives, random) : [];
+  /** Text and logprobs of tokens generated but not yet streamed: the last piece waits to carry the finish reason. */
+  let pending: { text: string; steps: TokenLogprob[]; offset: number } | undefined;
+  let streamedText = 0;
   let lastTokenTime = 0;
   let finished = false;
 
-  const chunk = (piece: string, finish: 'stop' | 'length' | null): object =>
+  const logprobsOf = (pieceSteps: readonly TokenLogprob[], offset: number): object | null => {
+    if (!wantLogprobs) return null;
+    return kind === 'chat'
+      ? chatLogprobs(pieceSteps, alternatives)
+      : completionLogprobs(pieceSteps, alternatives, offset);
+  };
+  const chunk = (piece: NonNullable<typeof pending>, finish: 'stop' | 'length' | null): object =>
     kind === 'chat'
-      ? chatChunk(who, finish === null || piece !== '' ? { content: piece } : {}, finish)
-      : completionChunk(who, piece, finish);
+      ? chatChunk(
+          who,
+          finish === null || piece.text !== '' ? { content: piece.text } : {},
+          finish,
+          piece.steps.length > 0 ? logprobsOf(piece.steps, piece.offset) : null,
+        )
+      : completionChunk(who, piece.text, finish, logprobsOf(piece.steps, piece.offset));
 
   const onEvent = (event: CoreEvent): void => {
     if (event.type === 'tokens') {
       if (!event.first) ctx.metrics.observeInterToken(event.time - lastTokenTime);
       lastTokenTime = event.time;
-      const piece = syntheticText(event.count, random);
-      text += piece;
+      const tokens = syntheticTokens(event.count, random);
+      const pieceSteps = wantLogprobs ? sampleLogprobs(tokens, alternatives, random) : [];
+      // The first streamed piece carries what echo repeats, as vLLM's first chunk does.
+      const piece = {
+        text: (event.first ? text : '') + tokens.join(''),
+        steps: event.first ? [...steps, ...pieceSteps] : pieceSteps,
+        offset: streamedText,
+      };
+      streamedText += piece.text.length;
+      text += tokens.join('');
+      steps.push(...pieceSteps);
       if (!parsed.stream) return;
       if (event.first) {
         res.writeHead(200, {
@@ -104,21 +133,21 @@ export function handleGeneration(
     if (event.type !== 'done') return;
     finished = true;
     const r = event.result;
-    ctx.metrics.observeFinished(r);
+    ctx.metrics.observeFinished(r, {
+      n: 1,
+      ...(parsed.maxTokens !== undefined ? { maxTokens: parsed.maxTokens } : {}),
+    });
     if (r.finishReason === 'abort') {
       if (!res.writableEnded) res.destroy();
       return;
     }
     const usage = usageOf(promptTokens, r.outputTokens);
     if (!parsed.stream) {
-      writeJson(
-        res,
-        200,
-        kind === 'chat' ? chatBody(who, text, r.finishReason, usage) : completionBody(who, text, r.finishReason, usage),
-      );
+      const answer = { text, finish: r.finishReason, usage, logprobs: logprobsOf(steps, 0) };
+      writeJson(res, 200, kind === 'chat' ? chatBody(who, answer) : completionBody(who, answer));
       return;
     }
-    res.write(sse(chunk(pending ?? '', r.finishReason)));
+    res.write(sse(chunk(pending ?? { text: '', steps: [], offset: streamedText }, r.finishReason)));
     if (parsed.includeUsage) res.write(sse(usageChunk(who, objectName, usage)));
     res.end(sse('[DONE]'));
   };

@@ -69,6 +69,8 @@ export interface GpuTelemetry {
   timeSeconds: number;
   /** Whole replica (all its GPUs), joules. */
   energyJoules: number;
+  /** The part of energyJoules drawn with no iteration running, joules. */
+  idleEnergyJoules: number;
   busySeconds: number;
   powerWattsPerGpu: number;
 }
@@ -84,6 +86,8 @@ export interface SimEngine {
   /** How far behind simulated time event delivery ran (simulated seconds); near zero when the process keeps up. */
   lateness(): { meanSeconds: number; maxSeconds: number; timers: number };
   setFault(fault: EngineFault): void;
+  /** Changes how fast simulated time runs from now on (simulated time stays continuous). */
+  setTimeScale(timeScale: number): void;
   close(): Promise<void>;
 }
 
@@ -170,7 +174,7 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
   const loras = options.loraModules ?? [];
   checkLoraModules(loras, servedModel, options.maxLoraRank ?? DEFAULT_MAX_LORA_RANK);
   const maxModelLen = Math.min(core.model.maxModelLen, core.memory.kvCapacityTokens);
-  const vllmMetrics = createVllmMetrics(core, servedModel, maxModelLen);
+  const vllmMetrics = createVllmMetrics(core, servedModel, maxModelLen, Date.now() / 1000);
   stepObserver.metrics = vllmMetrics;
   let requestSeed = options.seed ?? 0;
   const ctx: GenerationContext = {
@@ -250,6 +254,7 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
       return {
         timeSeconds: core.now(),
         energyJoules: core.energyJoules(),
+        idleEnergyJoules: core.idleEnergyJoules(),
         busySeconds: core.busySeconds(),
         powerWattsPerGpu: core.powerWatts(),
       };
@@ -257,6 +262,11 @@ export async function startSimEngine(options: SimEngineOptions): Promise<SimEngi
     lateness: () => driver.lateness(),
     setFault(next) {
       fault = next;
+    },
+    setTimeScale(next) {
+      driver.sync();
+      clock.setTimeScale(next);
+      driver.reschedule();
     },
     async close() {
       driver.stop();

@@ -34,9 +34,12 @@ export const ONE_TOKEN_WORDS = [
   ' result',
 ] as const;
 
-/** Synthetic text of exactly `count` tokens, drawn from the request's random stream. */
-export function syntheticText(count: number, random: () => number): string {
-  let out = '';
-  for (let i = 0; i < count; i += 1) out += ONE_TOKEN_WORDS[Math.floor(random() * ONE_TOKEN_WORDS.length)];
+/** `count` synthetic tokens (each one of ONE_TOKEN_WORDS), drawn from the request's random stream. */
+export function syntheticTokens(count: number, random: () => number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i += 1) out.push(ONE_TOKEN_WORDS[Math.floor(random() * ONE_TOKEN_WORDS.length)]!);
   return out;
 }
+
+/** Synthetic text of exactly `count` tokens, drawn from the request's random stream. */
+export const syntheticText = (count: number, random: () => number): string => syntheticTokens(count, random).join('');

@@ -10,22 +10,10 @@ export function encode(text: string): number[] {
   return llama3Tokenizer.encode(text, { bos: false, eos: false });
 }
 
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
+export const decode = (ids: readonly number[]): string => llama3Tokenizer.decode([...ids]);
 
-/** vLLM renders the Llama 3.1 chat template: a system header (with its date preamble) is always present. */
-export function renderLlama31Chat(messages: readonly ChatMessage[]): string {
-  const system = messages.find((m) => m.role === 'system')?.content ?? '';
-  let out = '<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n';
-  out += `Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n${system}<|eot_id|>`;
-  for (const m of messages) {
-    if (m.role === 'system') continue;
-    out += `<|start_header_id|>${m.role}<|end_header_id|>\n\n${m.content}<|eot_id|>`;
-  }
-  return `${out}<|start_header_id|>assistant<|end_header_id|>\n\n`;
-}
+/** Each token's own text, as vLLM names tokens in logprobs. */
+export const decodeEach = (ids: readonly number[]): string[] => ids.map((id) => llama3Tokenizer.decode([id]));
 
 /** Completions prompts get a BOS token, as the Llama 3 tokenizer adds by default. */
 export function encodeCompletionPrompt(prompt: string): number[] {

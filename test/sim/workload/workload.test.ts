@@ -1,4 +1,5 @@
-import { encode, renderLlama31Chat } from '../../../src/sim/engine/tokens.js';
+import { renderLlama31Chat } from '../../../src/model/chat-template.js';
+import { encode } from '../../../src/sim/engine/tokens.js';
 import { loadTrace, parseAzureTrace, sliceTrace } from '../../../src/sim/workload/trace.js';
 import { synthesizeWorkload } from '../../../src/sim/workload/synthesize.js';
 import { chatPromptFor } from '../../../src/sim/workload/prompt.js';

@@ -37,6 +37,7 @@ export function normalizeGrpcRequest(r: GenerateRequest, md: Metadata, servedMod
     kind: hasMessages ? 'chat' : 'completion',
     model,
     text,
+    ...(hasMessages ? { messages: r.messages.map((m) => ({ role: m.role, content: m.content })) } : {}),
     ask: lastUser?.content ?? text,
     maxTokens,
     stream: true,

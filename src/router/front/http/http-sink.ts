@@ -62,15 +62,6 @@ export function httpSink(res: ServerResponse, requestId: string, closing: () => 
       if (d) list[RULE_HEADER] = d.rule;
       if (err.retryAfterSeconds !== undefined) list['retry-after'] = String(err.retryAfterSeconds);
       if (closing() || BODY_UNREAD.has(err.code)) res.shouldKeepAlive = false;
-      if (err.refusal) {
-        // The engine's own error answer (OpenAI-shaped), passed on as it is.
-        res.writeHead(err.refusal.status, {
-          ...list,
-          'content-type': err.refusal.contentType,
-          'content-length': err.refusal.body.length,
-        });
-        return void res.end(err.refusal.body);
-      }
       sendJson(res, httpStatusOf(err), { error: openAiErrorOf(err) }, list);
     },
   };
