@@ -11,8 +11,12 @@ describe('the process guard', () => {
     const lines: string[] = [];
     stream.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
     const metrics = createRouterMetrics({ policy: () => 'p', modeStates: () => new Map(), telemetryAge: () => 0 });
-    const proc = new EventEmitter() as unknown as NodeJS.Process;
-    const unguard = guardProcess(createLogger('test', { level: 'error', stream }), metrics, proc);
+    const proc = new EventEmitter();
+    const unguard = guardProcess(
+      createLogger('test', { level: 'error', stream }),
+      metrics,
+      proc as unknown as NodeJS.Process,
+    );
     proc.emit('unhandledRejection', new Error('a fault nobody awaited'));
     proc.emit('uncaughtException', new Error('a fault nobody caught'));
     unguard();
