@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
-import { ROUTER_DEFAULTS } from '../api/v1alpha1/router-config.js';
+import { ROUTER_DEFAULTS, type RouterLimits } from '../api/v1alpha1/router-config.js';
 import type { InferenceModePolicy } from '../api/v1alpha1/types.js';
 import { createLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
@@ -23,6 +23,7 @@ import { gatewayRouting } from './front/extproc/gateway-routing.js';
 import { createGrpcFront } from './front/grpc/grpc-server.js';
 import { httpApp } from './front/http/http-app.js';
 import { metricsApp } from './front/http/metrics-app.js';
+import { BufferBudget } from './serve/buffer-budget.js';
 import type { ServeContext } from './serve/serve-context.js';
 import { undiciFetchText, type FetchText } from '../metrics/fetch-text.js';
 import { Scraper } from './telemetry/scraper.js';
@@ -55,7 +56,7 @@ export interface RouterOptions {
   fetchText?: FetchText;
   upstream?: Partial<UpstreamTuning>;
   health?: Partial<HealthTuning>;
-  limits?: Partial<InputLimits>;
+  limits?: Partial<RouterLimits>;
   /** Sent to the engines as `Authorization: Bearer …`. */
   upstreamApiKey?: string;
   /** Client-facing messages may name pods and addresses (debugging only). */
@@ -66,7 +67,6 @@ export interface RouterOptions {
 
 type UpstreamTuning = AttemptTimeouts & { maxAttempts: number };
 type HealthTuning = { intervalMs: number; timeoutMs: number; consecutiveFailures: number; ejectMs: number };
-type InputLimits = { bodyTimeoutMs: number; headersTimeoutMs: number; maxUnfinishedBodies: number };
 
 export interface Router {
   /** Listens on every port; resolves with the ports bound (useful with port 0). */
@@ -181,13 +181,15 @@ export function createRouter(options: RouterOptions): Router {
     },
     exposeInternals: options.exposeInternals ?? false,
   };
-  const limits = { ...ROUTER_DEFAULTS.limits, ...options.limits };
+  const limits: RouterLimits = { ...ROUTER_DEFAULTS.limits, ...options.limits };
+  // One budget for request bodies across the fronts that buffer them (HTTP, ext_proc).
+  const budget = new BufferBudget(limits);
   const grpc = createGrpcFront(ctx, options.maxRequestBytes);
   const http = listenerServer(
     httpApp(ctx, {
       maxRequestBytes: options.maxRequestBytes,
       bodyTimeoutMs: limits.bodyTimeoutMs,
-      maxUnfinishedBodies: limits.maxUnfinishedBodies,
+      budget,
       draining: () => draining,
       ready,
     }),
@@ -198,7 +200,10 @@ export function createRouter(options: RouterOptions): Router {
   const extProc =
     options.listen.extProcPort === undefined
       ? undefined
-      : createExtProcFront(gatewayRouting(ctx, options.maxRequestBytes), logger);
+      : createExtProcFront(gatewayRouting(ctx, options.maxRequestBytes, budget), logger, {
+          maxStreams: limits.maxExtProcStreams,
+          requestTimeoutMs: limits.bodyTimeoutMs,
+        });
   const readinessTimer = setInterval(() => {
     grpc.setServing(ready());
     extProc?.setServing(ready());

@@ -3,7 +3,7 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
   ROUTER_DEFAULTS,
 } from '../../api/v1alpha1/router-config.js';
-import type { RouterConfig } from '../../api/v1alpha1/router-config.js';
+import type { RouterConfig, RouterLimits } from '../../api/v1alpha1/router-config.js';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
@@ -90,7 +90,7 @@ export function parseRouterConfig(raw: unknown): RouterConfig {
       }),
     );
   }
-  const limits = section(c['limits'], 'limits', ['bodyTimeoutMs', 'headersTimeoutMs', 'maxUnfinishedBodies']);
+  const limits = section(c['limits'], 'limits', Object.keys(ROUTER_DEFAULTS.limits) as (keyof RouterLimits)[]);
   if (limits) config.limits = limits;
   const health = section(c['health'], 'health', ['intervalMs', 'timeoutMs', 'consecutiveFailures', 'ejectMs']);
   if (health) config.health = health;

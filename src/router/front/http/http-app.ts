@@ -3,7 +3,7 @@ import type { CompiledPolicy } from '../../decide/compile-policy.js';
 import { Cancellation } from '../../forward/cancellation.js';
 import { REQUEST_ID_HEADER } from '../../protocol/headers.js';
 import { requestIdOf } from '../../protocol/request-id.js';
-import { RouterError } from '../../protocol/router-error.js';
+import { clientKeyOf, type BufferBudget } from '../../serve/buffer-budget.js';
 import { serveGeneration } from '../../serve/serve-generation.js';
 import type { ServeContext } from '../../serve/serve-context.js';
 import { httpSink } from './http-sink.js';
@@ -22,8 +22,8 @@ export interface HttpFrontOptions {
   maxRequestBytes: number;
   /** Time allowed for a request body once its headers are in (408 after). */
   bodyTimeoutMs: number;
-  /** Requests still sending their bodies at once; more get 503 (a slow-body flood must not hold every socket). */
-  maxUnfinishedBodies: number;
+  /** Request bodies held at once, per client and in all (429 / 503 past it): a slow-body flood must not hold every socket. */
+  budget: BufferBudget;
   /** True while the router drains: answers carry `Connection: close` so kept-alive clients move elsewhere. */
   draining: () => boolean;
   /** True while at least one mode has a healthy pod. */
@@ -32,19 +32,16 @@ export interface HttpFrontOptions {
 
 /** The OpenAI-compatible API plus /healthz and /readyz: translates HTTP to and from the request path. */
 export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener {
-  let unfinishedBodies = 0;
-  const readRequest = async (kind: 'chat' | 'completion', req: IncomingMessage, policy: CompiledPolicy) => {
-    if (unfinishedBodies >= o.maxUnfinishedBodies)
-      throw new RouterError('overloaded', 'too many requests are still sending their bodies; retry shortly', {
-        retryAfterSeconds: 1,
-      });
-    unfinishedBodies++;
-    let body: Buffer;
-    try {
-      body = await readBody(req, { maxBytes: o.maxRequestBytes, timeoutMs: o.bodyTimeoutMs });
-    } finally {
-      unfinishedBodies--;
-    }
+  const readRequest = async (
+    kind: 'chat' | 'completion',
+    req: IncomingMessage,
+    res: ServerResponse,
+    policy: CompiledPolicy,
+  ) => {
+    // Held until the answer is over: the body (raw and parsed) lives as long as the request does.
+    const hold = o.budget.open(clientKeyOf(req.headers.authorization, req.socket.remoteAddress));
+    res.once('close', hold.release);
+    const body = await readBody(req, { maxBytes: o.maxRequestBytes, timeoutMs: o.bodyTimeoutMs }, hold);
     return normalizeOpenAiRequest(kind, parseJsonBody(body), body, req.headers, policy.resolved.model);
   };
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -67,7 +64,7 @@ export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener
       void serveGeneration(
         ctx,
         ctx.core.policy,
-        { api: kind, requestId, client, read: (policy) => readRequest(kind, req, policy) },
+        { api: kind, requestId, client, read: (policy) => readRequest(kind, req, res, policy) },
         httpSink(res, requestId, o.draining),
       );
       return;

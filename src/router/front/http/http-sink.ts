@@ -7,7 +7,7 @@ import { whenWritable } from '../../serve/when-writable.js';
 import { sendJson } from './send.js';
 
 /** Errors after which the rest of the request body is unread: the connection cannot carry another request. */
-const BODY_UNREAD = new Set(['too_large', 'request_timeout', 'overloaded']);
+const BODY_UNREAD = new Set(['too_large', 'request_timeout', 'overloaded', 'client_over_budget']);
 
 /**
  * The OpenAI HTTP answer of the request path: server-sent events as the engine sent them, or its whole JSON; errors
