@@ -24,6 +24,11 @@ export interface RouterConfig {
   /** Time allowed to drain in-flight requests after SIGTERM. */
   drainTimeoutMs: number;
   /**
+   * During a drain, an idle kept-alive connection is closed once it has carried nothing for this long (default
+   * ROUTER_DEFAULTS.drainQuietMs); busy ones close with their next answer's `Connection: close`.
+   */
+  drainQuietMs?: number;
+  /**
    * After SIGTERM, how long to keep accepting new requests while reporting unready: Kubernetes removes the pod from
    * its Service only after the signal, and connections refused meanwhile would fail clients during every rollout.
    */
@@ -74,6 +79,8 @@ export const ROUTER_DEFAULTS = {
   /** The command line listens on loopback only unless told otherwise: a laptop router is not a network service. */
   standaloneHost: '127.0.0.1',
   telemetryIntervalMs: 1000,
+  /** Long enough that a client still using a kept-alive connection sends on it again first (and hears `close`). */
+  drainQuietMs: 2_000,
   /**
    * The byte budget keeps buffered bodies (and their parsed copies, about as large again) well inside the 1 GiB the
    * router pod is given, over its ~200 MB at rest; one client gets a quarter of it.

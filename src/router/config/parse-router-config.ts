@@ -69,6 +69,9 @@ export function parseRouterConfig(raw: unknown): RouterConfig {
     maxRequestBytes: int(c['maxRequestBytes'], 'maxRequestBytes', DEFAULT_MAX_REQUEST_BYTES),
     drainTimeoutMs: int(c['drainTimeoutMs'], 'drainTimeoutMs', DEFAULT_DRAIN_TIMEOUT_MS),
     shutdownDelayMs: int(c['shutdownDelayMs'], 'shutdownDelayMs', 0),
+    ...(c['drainQuietMs'] === undefined
+      ? {}
+      : { drainQuietMs: int(c['drainQuietMs'], 'drainQuietMs', ROUTER_DEFAULTS.drainQuietMs) }),
   };
   if (!LEVELS.includes(config.logLevel)) fail('logLevel', `must be one of ${LEVELS.join(', ')}`);
   if (config.telemetry.intervalMs < 100) fail('telemetry.intervalMs', 'must be at least 100');

@@ -116,6 +116,8 @@ export async function routerOver(
     scrapeIntervalMs: 50,
     maxRequestBytes: 64 * 1024,
     drainTimeoutMs: 2000,
+    // The tests' own clients keep idle connections open; the drain tests use the router's default.
+    drainQuietMs: 200,
     logger: createLogger('test', { level: 'error' }),
     ...options,
   });
