@@ -127,6 +127,8 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       guards: { maxQueueDepth: 8, maxKvCacheUsage: 0.9, maxGpuPowerWatts: 600, telemetryMaxAgeSeconds: 5 },
       fallback: ['spec'],
       firstByteTimeoutSeconds: 30,
+      generationTimeoutSeconds: 300,
+      streamIdleTimeoutSeconds: 30,
       clientHints: 'Trust',
       strategy: 'Objective',
     },

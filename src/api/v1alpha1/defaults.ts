@@ -126,6 +126,8 @@ export interface ResolvedPolicy {
     guards: GuardsSpec & typeof DEFAULT_GUARDS;
     fallback: string[];
     firstByteTimeoutSeconds?: number;
+    generationTimeoutSeconds?: number;
+    streamIdleTimeoutSeconds?: number;
     clientHints: NonNullable<InferenceModePolicy['spec']['routing']['clientHints']>;
     strategy: NonNullable<InferenceModePolicy['spec']['routing']['strategy']>;
   };
@@ -222,6 +224,8 @@ export function resolvePolicy(policy: InferenceModePolicy): ResolvedPolicy {
       guards: { ...DEFAULT_GUARDS, ...spec.routing.guards },
       fallback: spec.routing.fallback ?? [],
       firstByteTimeoutSeconds: spec.routing.firstByteTimeoutSeconds,
+      generationTimeoutSeconds: spec.routing.generationTimeoutSeconds,
+      streamIdleTimeoutSeconds: spec.routing.streamIdleTimeoutSeconds,
       clientHints: spec.routing.clientHints ?? 'Trust',
       strategy: spec.routing.strategy ?? 'Rules',
     },

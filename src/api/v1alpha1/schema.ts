@@ -306,6 +306,19 @@ const routing: JsonSchema = {
       description: "Per attempt: time to a streamed answer's first byte, past which another pod is tried.",
       minimum: 0.1,
     },
+    generationTimeoutSeconds: {
+      type: 'number',
+      description:
+        'Time for a whole (non-streamed) answer, past which the client gets 504 (a hung engine whose /health ' +
+        'still answers holds a request no longer). Router default 600.',
+      minimum: 0.1,
+    },
+    streamIdleTimeoutSeconds: {
+      type: 'number',
+      description:
+        'Longest pause between the chunks of a streamed answer, past which the stream is cut (502). Router default 60.',
+      minimum: 0.1,
+    },
     clientHints: {
       type: 'string',
       description:

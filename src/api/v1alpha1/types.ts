@@ -237,6 +237,10 @@ export interface RoutingSpec {
   fallback?: string[];
   /** Per attempt: time to a streamed answer's first byte, past which the router tries another pod (router default 60). */
   firstByteTimeoutSeconds?: number;
+  /** Time for a whole (non-streamed) answer, past which the client gets 504 (router default 600). */
+  generationTimeoutSeconds?: number;
+  /** Longest pause between the chunks of a streamed answer, past which the stream is cut (router default 60). */
+  streamIdleTimeoutSeconds?: number;
   /** Trust (default): clients' x-modeswitch-* hint, tenant and priority headers are used. Ignore: they are dropped. */
   clientHints?: 'Trust' | 'Ignore';
   /**
