@@ -46,15 +46,18 @@ export class BufferBudget {
 
   constructor(readonly limits: BufferLimits) {}
 
-  /** Starts a request body of `client`; throws the 429/503 RouterError when it may not start now. */
-  open(client: string): BufferHold {
-    const c = this.perClient.get(client) ?? { bytes: 0, bodies: 0 };
-    if (c.bodies >= this.limits.maxUnfinishedBodiesPerClient)
+  /**
+   * Starts a request body of `client` (undefined: not known, so only the global limits bound it); throws the
+   * 429/503 RouterError when it may not start now.
+   */
+  open(client: string | undefined): BufferHold {
+    const c = client === undefined ? undefined : (this.perClient.get(client) ?? { bytes: 0, bodies: 0 });
+    if (c && c.bodies >= this.limits.maxUnfinishedBodiesPerClient)
       throw clientOver(`this client is already sending ${c.bodies} request bodies; retry shortly`);
     if (this.bodies >= this.limits.maxUnfinishedBodies)
       throw globalOver('too many requests are still sending their bodies; retry shortly');
-    this.perClient.set(client, c);
-    c.bodies++;
+    if (client !== undefined && c) this.perClient.set(client, c);
+    if (c) c.bodies++;
     this.bodies++;
     let held = 0;
     let unfinished = true;
@@ -62,16 +65,16 @@ export class BufferBudget {
     const bodyDone = () => {
       if (!unfinished) return;
       unfinished = false;
-      c.bodies--;
+      if (c) c.bodies--;
       this.bodies--;
     };
     return {
       take: (n) => {
-        if (c.bytes + n > this.limits.maxBufferedBytesPerClient)
+        if (c && c.bytes + n > this.limits.maxBufferedBytesPerClient)
           throw clientOver("this client's request bodies take all of its share of the router's memory; retry shortly");
         if (this.bytes + n > this.limits.maxBufferedBytes)
           throw globalOver("request bodies take all of the router's memory budget; retry shortly");
-        c.bytes += n;
+        if (c) c.bytes += n;
         this.bytes += n;
         held += n;
       },
@@ -80,8 +83,9 @@ export class BufferBudget {
         if (released) return;
         released = true;
         bodyDone();
-        c.bytes -= held;
         this.bytes -= held;
+        if (!c || client === undefined) return;
+        c.bytes -= held;
         if (c.bytes === 0 && c.bodies === 0) this.perClient.delete(client);
       },
     };

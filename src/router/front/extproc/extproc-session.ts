@@ -75,11 +75,13 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Who sent the request, for the budget's per-client share: its API key when it sends one, else the client address
- * the data plane appended last to x-forwarded-for (the one it saw itself), else the data plane itself.
+ * the data plane appended last to x-forwarded-for (the one it saw itself). Neither: not known, and the gateway's
+ * whole traffic must not share one client's share.
  */
-function clientOf(headers: Readonly<Record<string, string>>): string {
+function clientOf(headers: Readonly<Record<string, string>>): string | undefined {
   const forwardedFor = headers['x-forwarded-for']?.split(',').at(-1)?.trim();
-  return clientKeyOf(headers['authorization'], forwardedFor || 'gateway');
+  if (!headers['authorization'] && !forwardedFor) return undefined;
+  return clientKeyOf(headers['authorization'], forwardedFor);
 }
 
 type State = 'awaiting-headers' | 'reading-body' | 'routed' | 'answered' | 'done';
