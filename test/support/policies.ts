@@ -165,6 +165,15 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
       resources: { requests: { cpu: '1' }, limits: { memory: '1Gi' } },
       tls: { secretName: 'router-tls', requireClientCertificate: true },
       logLevel: 'debug',
+      requestLimits: {
+        bodyTimeoutMs: 10_000,
+        headersTimeoutMs: 5_000,
+        maxUnfinishedBodies: 128,
+        maxUnfinishedBodiesPerClient: 16,
+        maxBufferedBytes: 128 * 1024 * 1024,
+        maxBufferedBytesPerClient: 16 * 1024 * 1024,
+        maxExtProcStreams: 512,
+      },
     },
     inferencePool: {
       enabled: true,

@@ -45,7 +45,7 @@ export const DEFAULT_DCGM_EXPORTER: Required<Omit<DcgmExporterRef, 'url'>> = {
   path: '/metrics',
 };
 
-export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources'>> = {
+export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources' | 'requestLimits'>> = {
   replicas: 2,
   image: DEFAULT_ROUTER_IMAGE,
   grpcPort: ROUTER_DEFAULTS.listen.grpcPort,
@@ -135,7 +135,7 @@ export interface ResolvedPolicy {
   /** Undefined unless the policy sets spec.capacity. */
   capacity?: ResolvedCapacity;
   telemetry: { dcgmExporter: DcgmExporterRef & typeof DEFAULT_DCGM_EXPORTER; intervalMs: number };
-  router: typeof DEFAULT_ROUTER & Pick<RouterSpec, 'tls' | 'resources'>;
+  router: typeof DEFAULT_ROUTER & Pick<RouterSpec, 'tls' | 'resources' | 'requestLimits'>;
   /** Undefined unless the policy enables the InferencePool. */
   inferencePool?: typeof DEFAULT_INFERENCE_POOL & Pick<InferencePoolSpec, 'gateway'>;
 }

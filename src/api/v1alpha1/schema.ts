@@ -369,6 +369,21 @@ const router: JsonSchema = {
       },
     },
     logLevel: str('Log level.', { enum: ['error', 'warn', 'info', 'debug'] }),
+    requestLimits: {
+      type: 'object',
+      description:
+        "The router's request-input limits and memory budget for request bodies (docs/router.md); each unset one " +
+        'keeps its default.',
+      properties: {
+        bodyTimeoutMs: int('Time for an HTTP body, or an ext_proc request, to arrive (408 after).', 1),
+        headersTimeoutMs: int('Time for HTTP headers to arrive (408 after).', 1),
+        maxUnfinishedBodies: int('Bodies being sent at once, all clients (503 past it).', 1),
+        maxUnfinishedBodiesPerClient: int('Bodies being sent at once by one client (429 past it).', 1),
+        maxBufferedBytes: int('Request bytes held at once, all clients (503 past it).', 1),
+        maxBufferedBytesPerClient: int('Request bytes held at once by one client (429 past it).', 1),
+        maxExtProcStreams: int('ext_proc streams open at once (more are closed with RESOURCE_EXHAUSTED).', 1),
+      },
+    },
   },
 };
 

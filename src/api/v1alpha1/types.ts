@@ -3,6 +3,7 @@
  * `schema.ts` beside this file holds the matching OpenAPI schema; `test/api` fails if the two disagree,
  * and `crds/` is generated from the schema (`npm run generate`).
  */
+import type { RouterLimits } from './router-config.js';
 import type { KvCacheDtype, QuantizationMethod, SpeculativeMethod } from './vllm-cli.js';
 
 export const GROUP = 'modeswitch.io';
@@ -280,6 +281,8 @@ export interface RouterSpec {
   resources?: ResourceRequirements;
   tls?: RouterTlsSpec;
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** The router's request-input limits and body budget (router config `limits`); unset ones keep their defaults. */
+  requestLimits?: Partial<RouterLimits>;
 }
 
 /**
