@@ -211,6 +211,7 @@ export function createRouter(options: RouterOptions): Router {
       : createExtProcFront(gatewayRouting(ctx, options.maxRequestBytes, budget), logger, {
           maxStreams: limits.maxExtProcStreams,
           requestTimeoutMs: limits.bodyTimeoutMs,
+          onFault: () => metrics.faults.inc({ where: 'ext_proc' }),
         });
   const readinessTimer = setInterval(() => {
     grpc.setServing(ready());

@@ -90,7 +90,7 @@ export function createRouterMetrics(sources: GaugeSources) {
     }),
     faults: new Counter({
       name: 'modeswitch_router_faults_total',
-      help: 'Faults of the router caught before they could fail a request or end the process, by where they were caught (accounting, unhandled_rejection, uncaught_exception).',
+      help: 'Faults of the router caught before they could fail a request or end the process, by where they were caught (accounting, ext_proc, unhandled_rejection, uncaught_exception).',
       labelNames: ['where'],
       registers,
     }),

@@ -40,18 +40,20 @@ export interface ExtProcFront {
   setServing: (serving: boolean) => void;
 }
 
-export interface ExtProcLimits {
+export interface ExtProcOptions {
   /** Streams open at once; more are closed at once with RESOURCE_EXHAUSTED (each holds memory and a timer). */
   maxStreams: number;
   /** Time for a stream's request (headers and body) to arrive; past it the request is answered 408. */
   requestTimeoutMs: number;
+  /** Called when a fault of the router's own ends a stream (counted in modeswitch_router_faults_total). */
+  onFault: () => void;
 }
 
 /**
  * The Endpoint Picker front: Envoy's ext_proc service on its own gRPC server (its own port), one ExtProcSession
  * per stream, plus gRPC health. Answers are written as the session produces them; a slow data plane pauses reading.
  */
-export function createExtProcFront(routing: GatewayRouting, logger: Logger, limits: ExtProcLimits): ExtProcFront {
+export function createExtProcFront(routing: GatewayRouting, logger: Logger, limits: ExtProcOptions): ExtProcFront {
   const server = new Server({ 'grpc.max_receive_message_length': routing.maxRequestBytes + 64 * 1024 });
   let open = 0;
   server.addService(externalProcessorDefinition, {
@@ -65,7 +67,7 @@ export function createExtProcFront(routing: GatewayRouting, logger: Logger, limi
         return;
       }
       open++;
-      serveStream(call, routing, logger, limits.requestTimeoutMs, () => open--);
+      serveStream(call, routing, logger, limits, () => open--);
     },
   });
   const health = new HealthImplementation({
@@ -88,7 +90,7 @@ function serveStream(
   call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>,
   routing: GatewayRouting,
   logger: Logger,
-  requestTimeoutMs: number,
+  { requestTimeoutMs, onFault }: ExtProcOptions,
   closed: () => void,
 ): void {
   const session = new ExtProcSession(routing);
@@ -123,6 +125,7 @@ function serveStream(
       out = session.onRequest(req);
     } catch (err) {
       // A fault of ours: the data plane applies the pool's failureMode (FailOpen or FailClose).
+      onFault();
       logger.error('ext_proc stream failed', { error: err instanceof Error ? err.message : String(err) });
       end();
       call.destroy(err instanceof Error ? err : new Error(String(err)));
