@@ -4,7 +4,8 @@
  * 'loop-delay' with the event-loop delay percentiles (ms) since the last ask.
  * Also serves the Endpoint Picker (ext_proc) port, reported as extProcPort, for bench/extproc.bench.ts.
  * Env: BACKEND_URL, ROUTER_LOG_LEVEL (default info, as shipped; the log goes to stderr), ROUTER_POLICY (`one-mode`
- * for one mode and no rule; the four-mode, five-rule bench policy by default).
+ * for one mode and no rule; the four-mode, five-rule bench policy by default), ROUTER_LIMITS (JSON, RouterConfig
+ * `limits` over the defaults). 'peak-rss' answers the process's peak resident set so far, in bytes.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLogger } from '../../src/observability/logger.js';
@@ -24,6 +25,7 @@ const router = createRouter({
   maxRequestBytes: 4 * 1024 * 1024,
   drainTimeoutMs: 1000,
   logger: createLogger('bench-router', { level: process.env['ROUTER_LOG_LEVEL'] ?? 'info' }),
+  limits: JSON.parse(process.env['ROUTER_LIMITS'] ?? '{}') as Record<string, number>,
 });
 const { httpPort, extProcPort } = await router.start();
 // Event-loop delay: how long a request that arrived would wait before the router could even look at it.
@@ -33,6 +35,8 @@ process.on('message', (m) => {
   if (m === 'memory') {
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.(process.memoryUsage());
+  } else if (m === 'peak-rss') {
+    process.send?.(process.resourceUsage().maxRSS * 1024);
   } else if (m === 'loop-delay') {
     const ms = (p: number) => loop.percentile(p) / 1e6;
     process.send?.({ p50: ms(50), p99: ms(99), max: loop.max / 1e6 });

@@ -6,6 +6,7 @@ import type { RouterConfig } from '../api/v1alpha1/router-config.js';
 import { createLogger } from '../observability/logger.js';
 import { parseRouterConfig } from '../router/config/parse-router-config.js';
 import { routerFromConfig } from '../router/config/start-from-config.js';
+import { guardProcess } from '../router/process-guard.js';
 
 const D = ROUTER_DEFAULTS;
 
@@ -122,6 +123,7 @@ export async function runRouter(argv: string[]): Promise<number> {
       return routerKubeDiscovery({ source: connectKube().source, policyRef: ref, clock: systemClock, logger });
     },
   });
+  guardProcess(logger, router.metrics);
   await router.start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
-import { ROUTER_DEFAULTS } from '../api/v1alpha1/router-config.js';
+import { ROUTER_DEFAULTS, type RouterLimits } from '../api/v1alpha1/router-config.js';
 import type { InferenceModePolicy } from '../api/v1alpha1/types.js';
 import { createLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
@@ -22,8 +22,10 @@ import { PodHealth } from './pods/pod-health.js';
 import { createExtProcFront } from './front/extproc/extproc-server.js';
 import { gatewayRouting } from './front/extproc/gateway-routing.js';
 import { createGrpcFront } from './front/grpc/grpc-server.js';
+import { DrainableConnections } from './front/http/drain-connections.js';
 import { httpApp } from './front/http/http-app.js';
 import { metricsApp } from './front/http/metrics-app.js';
+import { BufferBudget } from './serve/buffer-budget.js';
 import type { ServeContext } from './serve/serve-context.js';
 import { undiciFetchText, type FetchText } from '../metrics/fetch-text.js';
 import { Scraper } from './telemetry/scraper.js';
@@ -48,6 +50,8 @@ export interface RouterOptions {
   drainTimeoutMs: number;
   /** Keep accepting (while unready) this long after stop() before draining; RouterConfig.shutdownDelayMs. */
   shutdownDelayMs?: number;
+  /** RouterConfig.drainQuietMs. */
+  drainQuietMs?: number;
   tls?: RouterTls;
   logger?: Logger;
   now?: () => number;
@@ -56,7 +60,7 @@ export interface RouterOptions {
   fetchText?: FetchText;
   upstream?: Partial<UpstreamTuning>;
   health?: Partial<HealthTuning>;
-  limits?: Partial<InputLimits>;
+  limits?: Partial<RouterLimits>;
   /** Sent to the engines as `Authorization: Bearer …`. */
   upstreamApiKey?: string;
   /** Clients' API keys, one file per client (a mounted Secret); every request must then carry one. */
@@ -71,7 +75,6 @@ export interface RouterOptions {
 
 type UpstreamTuning = AttemptTimeouts & { maxAttempts: number };
 type HealthTuning = { intervalMs: number; timeoutMs: number; consecutiveFailures: number; ejectMs: number };
-type InputLimits = { bodyTimeoutMs: number; headersTimeoutMs: number; maxUnfinishedBodies: number };
 
 export interface Router {
   /** Listens on every port; resolves with the ports bound (useful with port 0). */
@@ -89,7 +92,7 @@ export interface Router {
   ready(): boolean;
 }
 
-/** How often a drain closes the connections that went idle (their last answer carried `Connection: close`). */
+/** How often a drain looks for connections that went quiet (DrainableConnections.closeQuiet). */
 const DRAIN_SWEEP_MS = 100;
 
 /** Wires discovery, telemetry, health, the request path and the three listeners. */
@@ -195,24 +198,35 @@ export function createRouter(options: RouterOptions): Router {
             options.clientKeysReloadMs ?? ROUTER_DEFAULTS.clientKeysReloadMs,
           ),
   };
-  const limits = { ...ROUTER_DEFAULTS.limits, ...options.limits };
+  const limits: RouterLimits = { ...ROUTER_DEFAULTS.limits, ...options.limits };
+  // One budget for request bodies across the fronts that buffer them (HTTP, ext_proc).
+  const budget = new BufferBudget(limits);
   const grpc = createGrpcFront(ctx, options.maxRequestBytes);
   const http = listenerServer(
     httpApp(ctx, {
       maxRequestBytes: options.maxRequestBytes,
       bodyTimeoutMs: limits.bodyTimeoutMs,
-      maxUnfinishedBodies: limits.maxUnfinishedBodies,
+      budget,
       draining: () => draining,
       ready,
     }),
     options.tls,
     limits.headersTimeoutMs,
   );
+  const connections = new DrainableConnections(
+    http,
+    options.tls !== undefined,
+    options.drainQuietMs ?? ROUTER_DEFAULTS.drainQuietMs,
+  );
   const metricsServer = createHttpServer(metricsApp(metrics.registry, ready));
   const extProc =
     options.listen.extProcPort === undefined
       ? undefined
-      : createExtProcFront(gatewayRouting(ctx, options.maxRequestBytes), logger);
+      : createExtProcFront(gatewayRouting(ctx, options.maxRequestBytes, budget), logger, {
+          maxStreams: limits.maxExtProcStreams,
+          requestTimeoutMs: limits.bodyTimeoutMs,
+          onFault: () => metrics.faults.inc({ where: 'ext_proc' }),
+        });
   const readinessTimer = setInterval(() => {
     grpc.setServing(ready());
     extProc?.setServing(ready());
@@ -303,30 +317,37 @@ export function createRouter(options: RouterOptions): Router {
     },
     async stop() {
       // From here every HTTP answer carries `Connection: close`: kept-alive clients reconnect (elsewhere, once the
-      // pod has left its Service) instead of sending more requests here for the whole drain.
+      // pod has left its Service) instead of sending more requests here.
       draining = true;
       grpc.setServing(false);
       extProc?.setServing(false);
-      http.closeIdleConnections();
       if (options.shutdownDelayMs) {
         logger.info('unready; still accepting while the pod leaves its Service', { delayMs: options.shutdownDelayMs });
         await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs).unref());
       }
-      logger.info('draining', { inFlight: inFlightCount });
-      http.close();
-      // Connections whose last answer has ended are idle now or soon; close them as they become so.
-      const sweep = setInterval(() => http.closeIdleConnections(), DRAIN_SWEEP_MS);
-      http.closeIdleConnections();
-      // Refuses new gRPC calls and lets running streams finish; forceShutdown below only after the drain window.
+      logger.info('draining', { inFlight: inFlightCount, connections: connections.size });
+      // Refuses new gRPC calls (GOAWAY) and lets running streams finish; forceShutdown below only after the window.
       const grpcDone = Promise.all(
         [grpc.server, extProc?.server].map(
           (s) => new Promise<void>((resolve) => (s ? s.tryShutdown(() => resolve()) : resolve())),
         ),
       );
       const drainedNow = inFlightCount === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+      // The HTTP listener stays open through the drain: a connection already in its backlog would be reset with the
+      // request its client sent by closing it; whoever still connects is answered with `Connection: close`. Each
+      // connection ends by that answer, by its client, or by going quiet (DrainableConnections); none is cut under
+      // a request.
+      let sweeping = true;
+      const connectionsClosed = (async () => {
+        while (sweeping && connections.size > 0) {
+          await connections.closeQuiet();
+          await new Promise((resolve) => setTimeout(resolve, DRAIN_SWEEP_MS));
+        }
+      })();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs).unref());
-      await Promise.race([Promise.all([drainedNow, grpcDone]), timeout]);
-      clearInterval(sweep);
+      await Promise.race([Promise.all([drainedNow, grpcDone, connectionsClosed]), timeout]);
+      sweeping = false;
+      await connectionsClosed;
       const abandoned = inFlightCount;
       if (abandoned > 0) {
         metrics.cutByDrain.inc(abandoned);

@@ -29,6 +29,16 @@ describe('parseRouterConfig', () => {
     expect(parseRouterConfig(JSON.parse(JSON.stringify(rendered)))).toEqual(rendered);
   });
 
+  it("carries the policy's spec.router.requestLimits into the router config, where the router reads them", () => {
+    const policy = testPolicy({ defaultMode: 'fp8' }, ['fp8']);
+    policy.spec.router = { requestLimits: { maxBufferedBytesPerClient: 8 * 1024 * 1024, maxExtProcStreams: 64 } };
+    const rendered = routerConfig(resolvePolicy(policy));
+    expect(parseRouterConfig(JSON.parse(JSON.stringify(rendered))).limits).toEqual({
+      maxBufferedBytesPerClient: 8 * 1024 * 1024,
+      maxExtProcStreams: 64,
+    });
+  });
+
   it.each([
     [{ listen: {} }, 'policyRef/policyFile: set exactly one'],
     [{ policyFile: 'p.yaml', listen: { httpPort: -1 } }, 'listen.httpPort: must be a non-negative integer'],

@@ -51,7 +51,7 @@ export const DEFAULT_DCGM_EXPORTER: Required<Omit<DcgmExporterRef, 'url'>> = {
   path: '/metrics',
 };
 
-export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources' | 'clientAuth'>> = {
+export const DEFAULT_ROUTER: Required<Omit<RouterSpec, 'tls' | 'resources' | 'clientAuth' | 'requestLimits'>> = {
   replicas: 2,
   image: DEFAULT_ROUTER_IMAGE,
   grpcPort: ROUTER_DEFAULTS.listen.grpcPort,
@@ -132,6 +132,8 @@ export interface ResolvedPolicy {
     guards: GuardsSpec & typeof DEFAULT_GUARDS;
     fallback: string[];
     firstByteTimeoutSeconds?: number;
+    generationTimeoutSeconds?: number;
+    streamIdleTimeoutSeconds?: number;
     clientHints: NonNullable<InferenceModePolicy['spec']['routing']['clientHints']>;
     strategy: NonNullable<InferenceModePolicy['spec']['routing']['strategy']>;
   };
@@ -139,7 +141,7 @@ export interface ResolvedPolicy {
   /** Undefined unless the policy sets spec.capacity. */
   capacity?: ResolvedCapacity;
   telemetry: { dcgmExporter: DcgmExporterRef & typeof DEFAULT_DCGM_EXPORTER; intervalMs: number };
-  router: typeof DEFAULT_ROUTER & Pick<RouterSpec, 'tls' | 'resources' | 'clientAuth'>;
+  router: typeof DEFAULT_ROUTER & Pick<RouterSpec, 'tls' | 'resources' | 'clientAuth' | 'requestLimits'>;
   /** Undefined unless the policy enables the InferencePool. */
   inferencePool?: typeof DEFAULT_INFERENCE_POOL & Pick<InferencePoolSpec, 'gateway'>;
   /** Undefined unless the policy enables its NetworkPolicies. */
@@ -233,6 +235,8 @@ export function resolvePolicy(policy: InferenceModePolicy, defaults: { routerIma
       guards: { ...DEFAULT_GUARDS, ...spec.routing.guards },
       fallback: spec.routing.fallback ?? [],
       firstByteTimeoutSeconds: spec.routing.firstByteTimeoutSeconds,
+      generationTimeoutSeconds: spec.routing.generationTimeoutSeconds,
+      streamIdleTimeoutSeconds: spec.routing.streamIdleTimeoutSeconds,
       clientHints: spec.routing.clientHints ?? 'Trust',
       strategy: spec.routing.strategy ?? 'Rules',
     },

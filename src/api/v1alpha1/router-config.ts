@@ -24,12 +24,17 @@ export interface RouterConfig {
   /** Time allowed to drain in-flight requests after SIGTERM. */
   drainTimeoutMs: number;
   /**
+   * During a drain, an idle kept-alive connection is closed once it has carried nothing for this long (default
+   * ROUTER_DEFAULTS.drainQuietMs); busy ones close with their next answer's `Connection: close`.
+   */
+  drainQuietMs?: number;
+  /**
    * After SIGTERM, how long to keep accepting new requests while reporting unready: Kubernetes removes the pod from
    * its Service only after the signal, and connections refused meanwhile would fail clients during every rollout.
    */
   shutdownDelayMs?: number;
-  /** Request-input limits (408/413/503 past them); defaults in ROUTER_DEFAULTS.limits. */
-  limits?: { bodyTimeoutMs?: number; headersTimeoutMs?: number; maxUnfinishedBodies?: number };
+  /** Request-input limits and the memory budget for request bodies (408/413/429/503 past them); defaults in ROUTER_DEFAULTS.limits. */
+  limits?: Partial<RouterLimits>;
   /** Active health checks of every pod's /health and passive outlier ejection; defaults in ROUTER_DEFAULTS.health. */
   health?: { intervalMs?: number; timeoutMs?: number; consecutiveFailures?: number; ejectMs?: number };
   /**
@@ -51,6 +56,26 @@ export const ROUTER_CONFIG_MOUNT = '/etc/modeswitch';
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
 
+/** The router's request-input limits: time for a request to arrive, and how much of it may be buffered at once. */
+export interface RouterLimits {
+  /** Time for a request body once its headers are in (HTTP), or for a whole request (ext_proc stream); 408 past it. */
+  bodyTimeoutMs: number;
+  /** Time for an HTTP request's headers. */
+  headersTimeoutMs: number;
+  /** Request bodies being sent at once, all clients together (503 past it). */
+  maxUnfinishedBodies: number;
+  /** Request bodies one client (API key, else address) may be sending at once (429 past it). */
+  maxUnfinishedBodiesPerClient: number;
+  /** Request bytes held in the router at once, all clients together (503 past it), from arrival to the answer's end. */
+  maxBufferedBytes: number;
+  /** Request bytes one client may have held at once (429 past it). */
+  maxBufferedBytesPerClient: number;
+  /** ext_proc streams open at once (more are closed with RESOURCE_EXHAUSTED). */
+  maxExtProcStreams: number;
+}
+
+const MiB = 1024 * 1024;
+
 /** Every default of the router's runtime settings, in one place (config file, command line and operator read them). */
 export const ROUTER_DEFAULTS = {
   listen: { host: '0.0.0.0', grpcPort: 9000, httpPort: 8080, metricsPort: 9090 },
@@ -59,7 +84,21 @@ export const ROUTER_DEFAULTS = {
   /** The command line listens on loopback only unless told otherwise: a laptop router is not a network service. */
   standaloneHost: '127.0.0.1',
   telemetryIntervalMs: 1000,
-  limits: { bodyTimeoutMs: 30_000, headersTimeoutMs: 20_000, maxUnfinishedBodies: 256 },
+  /** Long enough that a client still using a kept-alive connection sends on it again first (and hears `close`). */
+  drainQuietMs: 2_000,
+  /**
+   * The byte budget keeps buffered bodies (and their parsed copies, about as large again) well inside the 1 GiB the
+   * router pod is given, over its ~200 MB at rest; one client gets a quarter of it.
+   */
+  limits: {
+    bodyTimeoutMs: 30_000,
+    headersTimeoutMs: 20_000,
+    maxUnfinishedBodies: 256,
+    maxUnfinishedBodiesPerClient: 64,
+    maxBufferedBytes: 256 * MiB,
+    maxBufferedBytesPerClient: 64 * MiB,
+    maxExtProcStreams: 1024,
+  } satisfies RouterLimits,
   health: { intervalMs: 2_000, timeoutMs: 1_000, consecutiveFailures: 3, ejectMs: 5_000 },
   /** The kubelet updates a mounted Secret within about a minute; reading a few small files this often costs nothing. */
   clientKeysReloadMs: 5_000,

@@ -309,6 +309,19 @@ const routing: JsonSchema = {
       description: "Per attempt: time to a streamed answer's first byte, past which another pod is tried.",
       minimum: 0.1,
     },
+    generationTimeoutSeconds: {
+      type: 'number',
+      description:
+        'Time for a whole (non-streamed) answer, past which the client gets 504 (a hung engine whose /health ' +
+        'still answers holds a request no longer). Router default 600.',
+      minimum: 0.1,
+    },
+    streamIdleTimeoutSeconds: {
+      type: 'number',
+      description:
+        'Longest pause between the chunks of a streamed answer, past which the stream is cut (502). Router default 60.',
+      minimum: 0.1,
+    },
     clientHints: {
       type: 'string',
       description:
@@ -378,6 +391,21 @@ const router: JsonSchema = {
           maxItems: 64,
           items: { type: 'string', pattern: SECRET_KEY, maxLength: 253 },
         },
+      },
+    },
+    requestLimits: {
+      type: 'object',
+      description:
+        "The router's request-input limits and memory budget for request bodies (docs/router.md); each unset one " +
+        'keeps its default.',
+      properties: {
+        bodyTimeoutMs: int('Time for an HTTP body, or an ext_proc request, to arrive (408 after).', 1),
+        headersTimeoutMs: int('Time for HTTP headers to arrive (408 after).', 1),
+        maxUnfinishedBodies: int('Bodies being sent at once, all clients (503 past it).', 1),
+        maxUnfinishedBodiesPerClient: int('Bodies being sent at once by one client (429 past it).', 1),
+        maxBufferedBytes: int('Request bytes held at once, all clients (503 past it).', 1),
+        maxBufferedBytesPerClient: int('Request bytes held at once by one client (429 past it).', 1),
+        maxExtProcStreams: int('ext_proc streams open at once (more are closed with RESOURCE_EXHAUSTED).', 1),
       },
     },
   },

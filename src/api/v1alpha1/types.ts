@@ -3,6 +3,7 @@
  * `schema.ts` beside this file holds the matching OpenAPI schema; `test/api` fails if the two disagree,
  * and `crds/` is generated from the schema (`npm run generate`).
  */
+import type { RouterLimits } from './router-config.js';
 import type { KvCacheDtype, QuantizationMethod, SpeculativeMethod } from './vllm-cli.js';
 
 export const GROUP = 'modeswitch.io';
@@ -254,6 +255,10 @@ export interface RoutingSpec {
   fallback?: string[];
   /** Per attempt: time to a streamed answer's first byte, past which the router tries another pod (router default 60). */
   firstByteTimeoutSeconds?: number;
+  /** Time for a whole (non-streamed) answer, past which the client gets 504 (router default 600). */
+  generationTimeoutSeconds?: number;
+  /** Longest pause between the chunks of a streamed answer, past which the stream is cut (router default 60). */
+  streamIdleTimeoutSeconds?: number;
   /** Trust (default): clients' x-modeswitch-* hint, tenant and priority headers are used. Ignore: they are dropped. */
   clientHints?: 'Trust' | 'Ignore';
   /**
@@ -293,6 +298,8 @@ export interface RouterSpec {
   resources?: ResourceRequirements;
   tls?: RouterTlsSpec;
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** The router's request-input limits and body budget (router config `limits`); unset ones keep their defaults. */
+  requestLimits?: Partial<RouterLimits>;
   /** Client API keys: every request must carry one; hints, priority and Classify only for trusted ones. */
   clientAuth?: ClientAuthSpec;
 }

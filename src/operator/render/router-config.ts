@@ -53,6 +53,7 @@ export function routerConfig(policy: ResolvedPolicy): RouterConfig {
     maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     drainTimeoutMs: DEFAULT_DRAIN_TIMEOUT_MS,
     shutdownDelayMs: CLUSTER_SHUTDOWN_DELAY_MS,
+    ...(policy.router.requestLimits ? { limits: policy.router.requestLimits } : {}),
   };
 }
 

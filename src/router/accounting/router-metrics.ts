@@ -97,6 +97,12 @@ export function createRouterMetrics(sources: GaugeSources) {
       help: 'Requests still in flight when the drain window ended and were cut.',
       registers,
     }),
+    faults: new Counter({
+      name: 'modeswitch_router_faults_total',
+      help: 'Faults of the router caught before they could fail a request or end the process, by where they were caught (accounting, ext_proc, unhandled_rejection, uncaught_exception).',
+      labelNames: ['where'],
+      registers,
+    }),
     modelSamples: new Counter({
       name: 'modeswitch_mode_model_samples_total',
       help: "Observations objective routing refitted a mode's model with, by signal (inter_token, first_token: per streamed request; power: per pod and DCGM scrape).",

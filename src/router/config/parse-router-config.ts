@@ -3,7 +3,7 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
   ROUTER_DEFAULTS,
 } from '../../api/v1alpha1/router-config.js';
-import type { RouterConfig } from '../../api/v1alpha1/router-config.js';
+import type { RouterConfig, RouterLimits } from '../../api/v1alpha1/router-config.js';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
@@ -69,6 +69,9 @@ export function parseRouterConfig(raw: unknown): RouterConfig {
     maxRequestBytes: int(c['maxRequestBytes'], 'maxRequestBytes', DEFAULT_MAX_REQUEST_BYTES),
     drainTimeoutMs: int(c['drainTimeoutMs'], 'drainTimeoutMs', DEFAULT_DRAIN_TIMEOUT_MS),
     shutdownDelayMs: int(c['shutdownDelayMs'], 'shutdownDelayMs', 0),
+    ...(c['drainQuietMs'] === undefined
+      ? {}
+      : { drainQuietMs: int(c['drainQuietMs'], 'drainQuietMs', ROUTER_DEFAULTS.drainQuietMs) }),
   };
   if (!LEVELS.includes(config.logLevel)) fail('logLevel', `must be one of ${LEVELS.join(', ')}`);
   if (config.telemetry.intervalMs < 100) fail('telemetry.intervalMs', 'must be at least 100');
@@ -90,7 +93,7 @@ export function parseRouterConfig(raw: unknown): RouterConfig {
       }),
     );
   }
-  const limits = section(c['limits'], 'limits', ['bodyTimeoutMs', 'headersTimeoutMs', 'maxUnfinishedBodies']);
+  const limits = section(c['limits'], 'limits', Object.keys(ROUTER_DEFAULTS.limits) as (keyof RouterLimits)[]);
   if (limits) config.limits = limits;
   const health = section(c['health'], 'health', ['intervalMs', 'timeoutMs', 'consecutiveFailures', 'ejectMs']);
   if (health) config.health = health;

@@ -51,6 +51,7 @@ export async function routerFromConfig(config: RouterConfig, deps: StartDeps): P
     maxRequestBytes: config.maxRequestBytes,
     drainTimeoutMs: config.drainTimeoutMs,
     shutdownDelayMs: config.shutdownDelayMs,
+    drainQuietMs: config.drainQuietMs,
     limits: config.limits,
     health: config.health,
     // A key file ends with a newline more often than not; the key itself never does.

@@ -45,10 +45,28 @@ export function eventData(event: string): Record<string, unknown> | 'done' | und
   }
 }
 
+/**
+ * More tokens than any context window holds: a count above it is an engine fault, not usage. Also keeps every sum of
+ * counts an exact integer for the metrics.
+ */
+export const MAX_USAGE_TOKENS = 1e9;
+
+/** A token count as an engine reports it, if it is one: an integer in [0, MAX_USAGE_TOKENS]. */
+function tokenCount(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_USAGE_TOKENS ? v : undefined;
+}
+
+/**
+ * The `usage` of an engine's chunk or answer. Engine answers are untrusted input: a negative, fractional, NaN or
+ * infinite count (JSON's `1e400` parses to Infinity) or an absurdly large one is no usage at all (undefined).
+ */
 export function usageOf(obj: Record<string, unknown>): Usage | undefined {
   const u = obj['usage'] as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
-  if (!u || typeof u.prompt_tokens !== 'number' || typeof u.completion_tokens !== 'number') return undefined;
-  return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens };
+  if (!u || typeof u !== 'object') return undefined;
+  const promptTokens = tokenCount(u.prompt_tokens);
+  const completionTokens = tokenCount(u.completion_tokens);
+  if (promptTokens === undefined || completionTokens === undefined) return undefined;
+  return { promptTokens, completionTokens };
 }
 
 /** The usage-only chunk the router asked for itself (choices empty): hidden from clients that did not ask. */

@@ -10,6 +10,7 @@ export const GRPC_STATUS: Record<ErrorCode, status> = {
   too_large: status.RESOURCE_EXHAUSTED,
   request_timeout: status.DEADLINE_EXCEEDED,
   overloaded: status.RESOURCE_EXHAUSTED,
+  client_over_budget: status.RESOURCE_EXHAUSTED,
   unavailable: status.UNAVAILABLE,
   engine_refused: status.INVALID_ARGUMENT,
   upstream_failed: status.UNAVAILABLE,

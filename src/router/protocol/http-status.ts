@@ -9,6 +9,7 @@ const STATUS: Record<ErrorCode, number> = {
   too_large: 413,
   request_timeout: 408,
   overloaded: 503,
+  client_over_budget: 429,
   unavailable: 503,
   engine_refused: 400,
   upstream_failed: 502,
@@ -27,6 +28,7 @@ const OPENAI_TYPE: Record<ErrorCode, string> = {
   too_large: 'invalid_request_error',
   request_timeout: 'invalid_request_error',
   overloaded: 'service_unavailable',
+  client_over_budget: 'rate_limit_error',
   unavailable: 'service_unavailable',
   engine_refused: 'invalid_request_error',
   upstream_failed: 'upstream_error',
@@ -41,6 +43,7 @@ const OPENAI_CODE: Partial<Record<ErrorCode, string>> = {
   model_not_found: 'model_not_found',
   too_large: 'request_too_large',
   request_timeout: 'request_timeout',
+  client_over_budget: 'rate_limit_exceeded',
 };
 
 export function httpStatusOf(err: RouterError): number {

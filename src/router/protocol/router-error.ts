@@ -17,8 +17,10 @@ export type ErrorCode =
   | 'too_large'
   /** The client did not finish sending its request in time (408, DEADLINE_EXCEEDED). */
   | 'request_timeout'
-  /** Too many requests are still sending their bodies (503, RESOURCE_EXHAUSTED). */
+  /** The router's budget for request bodies is spent: too many bytes or bodies in flight (503, RESOURCE_EXHAUSTED). */
   | 'overloaded'
+  /** This client's share of that budget is spent (429, RESOURCE_EXHAUSTED); other clients are still served. */
+  | 'client_over_budget'
   /** No policy is loaded yet, or no mode can take the request now (503, UNAVAILABLE). */
   | 'unavailable'
   /** The engine refused the request (its own 4xx, passed on; INVALID_ARGUMENT). */

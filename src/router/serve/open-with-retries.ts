@@ -20,13 +20,18 @@ export interface OpenAnswer {
 
 const timeoutsByPolicy = new WeakMap<CompiledPolicy, AttemptTimeouts>();
 
-/** The router's attempt timeouts with the policy's own first-byte timeout, when it sets one. */
+/** The router's attempt timeouts, each replaced by the policy's own where it sets one. */
 function timeoutsOf(ctx: ServeContext, policy: CompiledPolicy): AttemptTimeouts {
   let t = timeoutsByPolicy.get(policy);
   if (!t) {
-    const seconds = policy.resolved.routing.firstByteTimeoutSeconds;
-    t =
-      seconds === undefined ? ctx.upstream.timeouts : { ...ctx.upstream.timeouts, firstByteTimeoutMs: seconds * 1000 };
+    const r = policy.resolved.routing;
+    const ms = (seconds: number | undefined, fallback: number) => (seconds === undefined ? fallback : seconds * 1000);
+    const d = ctx.upstream.timeouts;
+    t = {
+      firstByteTimeoutMs: ms(r.firstByteTimeoutSeconds, d.firstByteTimeoutMs),
+      generationTimeoutMs: ms(r.generationTimeoutSeconds, d.generationTimeoutMs),
+      bodyTimeoutMs: ms(r.streamIdleTimeoutSeconds, d.bodyTimeoutMs),
+    };
     timeoutsByPolicy.set(policy, t);
   }
   return t;
@@ -129,7 +134,12 @@ export async function openWithRetries(
       // A whole answer that ran out of time may still be generating elsewhere-sized work: re-running it on another
       // GPU would double the load, so the client hears of it instead.
       if (failure === 'generation_timeout')
-        throw new RouterError('upstream_timeout', 'the engine did not finish the answer in time', { routed });
+        throw new RouterError(
+          'upstream_timeout',
+          `the engine did not finish the answer within ${timeouts.generationTimeoutMs / 1000} s (the policy's ` +
+            'spec.routing.generationTimeoutSeconds)',
+          { routed },
+        );
       (failed ??= new Set()).add(pod.url);
       if (attempt + 1 >= ctx.upstream.maxAttempts)
         throw new RouterError('upstream_failed', clientMessage(ctx, routed, failed.size, lastError), { routed });

@@ -22,8 +22,23 @@ export interface Served {
   usage?: Usage;
 }
 
-/** Accounts one finished request: modeswitch_* metrics and one log line (no prompt text, no secrets). */
+/**
+ * Accounts one finished request: modeswitch_* metrics and one log line (no prompt text, no secrets). Never throws:
+ * accounting runs after the answer, and a fault in it must neither fail the request nor reach the process.
+ */
 export function recordServed(ctx: ServeContext, s: Served): void {
+  try {
+    account(ctx, s);
+  } catch (err) {
+    ctx.metrics.faults.inc({ where: 'accounting' });
+    ctx.logger.error('accounting a request failed', {
+      requestId: s.requestId,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
+
+function account(ctx: ServeContext, s: Served): void {
   recordOutcome(ctx.metrics, {
     routed: s.routed,
     policy: s.policy?.name ?? 'none',

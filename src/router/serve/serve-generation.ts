@@ -71,10 +71,19 @@ export async function serveGeneration(
       ? new RouterError('cancelled', 'the client went away')
       : asRouterError(ctx, err, request.requestId);
     served.code = httpStatusOf(error);
-    if (error.code !== 'cancelled') sink.fail(error);
+    if (error.code !== 'cancelled') failSafely(ctx, sink, error, request.requestId);
   } finally {
     served.endedAt = ctx.now();
     recordServed(ctx, served);
     ctx.inFlight.done();
+  }
+}
+
+/** Tells the client; a sink that cannot (its connection broke meanwhile) must not turn into an unhandled rejection. */
+function failSafely(ctx: ServeContext, sink: GenerationSink, error: RouterError, requestId: string): void {
+  try {
+    sink.fail(error);
+  } catch (err) {
+    ctx.logger.warn('could not send the error to the client', { requestId, error: (err as Error).message });
   }
 }

@@ -23,6 +23,8 @@ const NAMES: Record<string, keyof EngineSample> = {
 export function engineSampleOf(text: string): EngineSample {
   const sample: EngineSample = {};
   for (const s of parsePromText(text, (n) => n in NAMES)) {
+    // Counts and ratios: an infinite or negative one is an engine fault, read as not reported.
+    if (!Number.isFinite(s.value) || s.value < 0) continue;
     const key = NAMES[s.name] as keyof EngineSample;
     sample[key] = key === 'kvCacheUsage' ? Math.max(sample[key] ?? 0, s.value) : (sample[key] ?? 0) + s.value;
   }

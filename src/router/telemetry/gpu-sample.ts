@@ -23,6 +23,8 @@ const FIELDS: Record<string, 'powerWatts' | 'utilization' | 'energyMillijoules'>
 export function gpuReadingsOf(text: string): GpuReading[] {
   const byGpu = new Map<string, GpuReading>();
   for (const s of parsePromText(text, (n) => n in FIELDS)) {
+    // Watts, percent and an energy counter: an infinite or negative one is an exporter fault, read as not reported.
+    if (!Number.isFinite(s.value) || s.value < 0) continue;
     const l = s.labels;
     const id = l['UUID'] ?? `${l['Hostname'] ?? ''}/${l['gpu'] ?? ''}`;
     let r = byGpu.get(id);

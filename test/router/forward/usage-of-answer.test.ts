@@ -20,6 +20,16 @@ describe('usageOfAnswer', () => {
     expect(usageOfAnswer(a)).toEqual({ promptTokens: 7, completionTokens: 2 });
   });
 
+  it.each([
+    ['negative', '{"prompt_tokens":-3,"completion_tokens":1}'],
+    ['infinite (1e400)', '{"prompt_tokens":3,"completion_tokens":1e400}'],
+    ['fractional', '{"prompt_tokens":3.5,"completion_tokens":1}'],
+    ['absurdly large', '{"prompt_tokens":3,"completion_tokens":1e12}'],
+    ['a string', '{"prompt_tokens":"3","completion_tokens":1}'],
+  ])('has no usage when a count is %s: engine answers are untrusted', (_what, usage) => {
+    expect(usageOfAnswer(Buffer.from(`{"choices":[],"usage":${usage}}`))).toBeUndefined();
+  });
+
   it('has no usage for answers without one or that are not JSON', () => {
     expect(usageOfAnswer(answer({ error: { message: 'bad' } }))).toBeUndefined();
     expect(usageOfAnswer(Buffer.from('{"usage": {"prompt_tokens": 1, '))).toBeUndefined();

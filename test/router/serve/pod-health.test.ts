@@ -80,4 +80,31 @@ describe('pod health', () => {
     expect([hung.calls.length, good.calls.length]).toEqual([1, 1]);
     expect(await r.metrics()).toMatch(/modeswitch_attempt_failures_total\{[^}]*reason="pod_unhealthy"\} 1/);
   });
+
+  it("answers 504 naming the setting when a generation hangs while /health is fine, after the policy's generation timeout", async () => {
+    const hung = await engine(hang);
+    const policy = testPolicy({ defaultMode: 'fp8', generationTimeoutSeconds: 0.5 }, ['fp8']);
+    const r = await started.router(policy, { fp8: [hung] });
+    const sentAt = Date.now();
+    const res = await complete(r.http);
+    expect(res.status).toBe(504);
+    expect(Date.now() - sentAt).toBeLessThan(3000);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /within 0.5 s .*generationTimeoutSeconds/,
+    );
+  });
+
+  it("cuts a streamed answer whose engine pauses longer than the policy's stream idle timeout", async () => {
+    const stalls = await engine((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"choices":[{"text":"a"}]}\n\n');
+    });
+    const policy = testPolicy({ defaultMode: 'fp8', streamIdleTimeoutSeconds: 0.5 }, ['fp8']);
+    const r = await started.router(policy, { fp8: [stalls] });
+    const sentAt = Date.now();
+    const res = await complete(r.http, { stream: true });
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+    expect(Date.now() - sentAt).toBeLessThan(3000);
+  });
 });

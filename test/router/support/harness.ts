@@ -87,6 +87,8 @@ export async function startHarness(
     scrapeIntervalMs: options.scrapeIntervalMs ?? 50,
     maxRequestBytes: options.maxRequestBytes ?? 64 * 1024,
     drainTimeoutMs: 2000,
+    // The tests' own clients keep idle connections open; the drain tests use the router's default.
+    drainQuietMs: 200,
     logger: quiet,
     upstream: options.upstream,
   });

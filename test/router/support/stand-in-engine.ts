@@ -79,6 +79,8 @@ export interface RouterOver {
   router: Router;
   http: string;
   grpcTarget: string;
+  /** host:port of the Endpoint Picker (ext_proc) when `listen.extProcPort` was given (0 picks a free port). */
+  extProcTarget?: string;
   metricsUrl: string;
   /** Hands the router another policy, as a watched policy edit would. */
   setPolicy(policy: InferenceModePolicy): void;
@@ -114,6 +116,8 @@ export async function routerOver(
     scrapeIntervalMs: 50,
     maxRequestBytes: 64 * 1024,
     drainTimeoutMs: 2000,
+    // The tests' own clients keep idle connections open; the drain tests use the router's default.
+    drainQuietMs: 200,
     logger: createLogger('test', { level: 'error' }),
     ...options,
   });
@@ -123,6 +127,7 @@ export async function routerOver(
     router,
     http: `http://127.0.0.1:${ports.httpPort}`,
     grpcTarget: `127.0.0.1:${ports.grpcPort}`,
+    extProcTarget: ports.extProcPort === undefined ? undefined : `127.0.0.1:${ports.extProcPort}`,
     metricsUrl,
     setPolicy: (p) => listener?.policy(p),
     metrics: async () => (await fetch(metricsUrl)).text(),

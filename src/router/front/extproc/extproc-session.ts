@@ -3,10 +3,13 @@ import type {
   ProcessingResponse,
 } from '../../../gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 import type { Usage } from '../../forward/sse.js';
+import { RouterError } from '../../protocol/router-error.js';
+import { clientKeyOf, type BufferBudget, type BufferHold } from '../../serve/buffer-budget.js';
 import { servedEndpointOf, subsetHintOf } from './endpoint-metadata.js';
 import {
   headersOf,
   headersResponse,
+  errorAnswer,
   immediateResponse,
   routedHeadersResponse,
   streamedBodyResponses,
@@ -62,10 +65,24 @@ export interface GatewayRouting {
   route(request: GatewayRequest): RouteOutcome;
   /** Request bodies above this are answered 413 without routing. */
   maxRequestBytes: number;
+  /** The router's memory budget for request bodies, shared with its other fronts. */
+  budget: BufferBudget;
   now(): number;
 }
 
 const CANCELLED = 499;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Who sent the request, for the budget's per-client share: its API key when it sends one, else the client address
+ * the data plane appended last to x-forwarded-for (the one it saw itself). Neither: not known, and the gateway's
+ * whole traffic must not share one client's share.
+ */
+function clientOf(headers: Readonly<Record<string, string>>): string | undefined {
+  const forwardedFor = headers['x-forwarded-for']?.split(',').at(-1)?.trim();
+  if (!headers['authorization'] && !forwardedFor) return undefined;
+  return clientKeyOf(headers['authorization'], forwardedFor);
+}
 
 type State = 'awaiting-headers' | 'reading-body' | 'routed' | 'answered' | 'done';
 
@@ -86,6 +103,8 @@ export class ExtProcSession {
   private status = 0;
   private served: string | undefined;
   private firstByteAt: number | undefined;
+  /** The request body's share of the router's memory budget, while the body is buffered here. */
+  private hold: BufferHold | undefined;
 
   constructor(private readonly routing: GatewayRouting) {}
 
@@ -99,13 +118,27 @@ export class ExtProcSession {
         this.headers = headersOf(r.value.headers);
         this.subset = subsetHintOf(req.metadataContext);
         if (r.value.endOfStream) return this.decide(false, true);
+        try {
+          this.hold = this.routing.budget.open(clientOf(this.headers));
+        } catch (err) {
+          return this.answer(errorAnswer(err as RouterError));
+        }
         this.state = 'reading-body';
         return [];
       case 'requestBody':
+        if (this.state === 'awaiting-headers')
+          return this.answer(
+            errorAnswer(new RouterError('invalid_argument', 'the request body came before the request headers')),
+          );
         if (this.state !== 'reading-body') return [];
         this.subset ??= subsetHintOf(req.metadataContext);
         this.size += r.value.body.length;
         if (this.size > this.routing.maxRequestBytes) return this.answer(tooLarge(this.routing.maxRequestBytes));
+        try {
+          this.hold?.take(r.value.body.length);
+        } catch (err) {
+          return this.answer(errorAnswer(err as RouterError));
+        }
         this.chunks.push(r.value.body);
         return r.value.endOfStream ? this.decide(true, true) : [];
       case 'requestTrailers':
@@ -124,18 +157,37 @@ export class ExtProcSession {
   }
 
   /**
-   * The stream ended before the answer did: cancelled (client gone, gateway reset) or cut after the answer started,
-   * both counted as 499. A data plane configured not to send the response closes the stream with nothing of it
-   * seen: counted with code 0 (unknown).
+   * The stream ended before the answer did: counted as 499, whether it was reset (client gone, gateway reset) or
+   * closed by the data plane before the response came (Envoy closes its side when the client leaves first).
    */
-  onStreamEnd(cancelled: boolean): void {
-    if (this.state === 'routed') this.finish(cancelled || this.status > 0 ? CANCELLED : 0);
+  onStreamEnd(): void {
+    this.releaseBody();
+    if (this.state === 'routed') this.finish(CANCELLED);
     this.state = 'done';
+  }
+
+  /** True until the request (headers and body) is in and answered: the part a request timeout bounds. */
+  get readingRequest(): boolean {
+    return this.state === 'awaiting-headers' || this.state === 'reading-body';
+  }
+
+  /** The request did not arrive in time: a 408 while it is still being read; nothing once it is in. */
+  timeOut(timeoutMs: number): ProcessingResponse[] {
+    if (!this.readingRequest) return [];
+    return this.answer(
+      errorAnswer(new RouterError('request_timeout', `the request did not arrive within ${timeoutMs} ms`)),
+    );
+  }
+
+  private releaseBody(): void {
+    this.chunks.length = 0;
+    this.hold?.release();
+    this.hold = undefined;
   }
 
   private decide(hadBody: boolean, bodyEnded: boolean): ProcessingResponse[] {
     const body = concat(this.chunks, this.size);
-    this.chunks.length = 0;
+    this.releaseBody();
     const outcome = this.routing.route({
       method: this.headers[':method'] ?? 'GET',
       path: this.headers[':path'] ?? '/',
@@ -145,7 +197,8 @@ export class ExtProcSession {
     });
     if ('refused' in outcome) return this.answer(outcome.refused);
     const x = outcome.routed;
-    this.exchange = x;
+    // The body goes back to the data plane below; the stream, which may last minutes, keeps none of it.
+    this.exchange = { ...x, body: EMPTY };
     this.state = 'routed';
     const set: Record<string, string> = { ...x.requestHeaders };
     const remove: string[] = [...(x.removeRequestHeaders ?? [])];
@@ -161,7 +214,7 @@ export class ExtProcSession {
 
   private answer(local: LocalAnswer): ProcessingResponse[] {
     this.state = 'answered';
-    this.chunks.length = 0;
+    this.releaseBody();
     return [immediateResponse(local)];
   }
 

@@ -7,15 +7,16 @@ import { parseJsonBody } from '../../openai/json-body.js';
 import { generationKindOf, pathOnly } from '../../openai/generation-paths.js';
 import { normalizeOpenAiRequest } from '../../openai/openai-request.js';
 import { MODE_HEADER, REQUEST_ID_HEADER, RULE_HEADER } from '../../protocol/headers.js';
-import { httpStatusOf, openAiErrorOf } from '../../protocol/http-status.js';
+import { httpStatusOf } from '../../protocol/http-status.js';
 import { requestIdOf } from '../../protocol/request-id.js';
 import { RouterError } from '../../protocol/router-error.js';
 import { upstreamBody } from '../../serve/open-with-retries.js';
 import { recordServed, reportAttempt } from '../../serve/record-served.js';
 import { planRoute } from '../../serve/route-request.js';
+import type { BufferBudget } from '../../serve/buffer-budget.js';
 import type { ServeContext } from '../../serve/serve-context.js';
 import type { ExchangeResult, GatewayRequest, GatewayRouting, RouteOutcome } from './extproc-session.js';
-import type { LocalAnswer } from './processing-responses.js';
+import { errorAnswer, type LocalAnswer } from './processing-responses.js';
 
 /** Guards that say the pods are busy, not gone: a sheddable request refused for these is shed (429), not 503. */
 const LOAD_REASONS: ReadonlySet<RejectReason> = new Set(['queue_depth', 'kv_cache', 'gpu_power']);
@@ -38,8 +39,8 @@ export function endpointOf(pod: PodRecord): string {
  * the HTTP front, then decide+pick (planRoute) without forwarding, and the same accounting (recordServed) once the
  * gateway reports how the answer went.
  */
-export function gatewayRouting(ctx: ServeContext, maxRequestBytes: number): GatewayRouting {
-  return { maxRequestBytes, now: ctx.now, route: (req) => route(ctx, req) };
+export function gatewayRouting(ctx: ServeContext, maxRequestBytes: number, budget: BufferBudget): GatewayRouting {
+  return { maxRequestBytes, budget, now: ctx.now, route: (req) => route(ctx, req) };
 }
 
 function route(ctx: ServeContext, g: GatewayRequest): RouteOutcome {
@@ -204,14 +205,7 @@ function refuse(
 
 function answerOf(e: RouterError, status = httpStatusOf(e)): LocalAnswer {
   const d = e.routed?.decision;
-  return {
-    status,
-    error: openAiErrorOf(e),
-    headers: {
-      ...(e.retryAfterSeconds !== undefined ? { 'retry-after': String(e.retryAfterSeconds) } : {}),
-      ...(d ? { [RULE_HEADER]: d.rule } : {}),
-    },
-  };
+  return errorAnswer(e, status, d ? { [RULE_HEADER]: d.rule } : {});
 }
 
 function internal(ctx: ServeContext, err: unknown): RouterError {

@@ -7,6 +7,8 @@ import {
   type ProcessingResponse,
 } from '../../../gen/envoy/service/ext_proc/v3/external_processor_pb.js';
 import { destinationMetadata, DESTINATION_ENDPOINT_HEADER } from './endpoint-metadata.js';
+import { httpStatusOf, openAiErrorOf } from '../../protocol/http-status.js';
+import type { RouterError } from '../../protocol/router-error.js';
 
 /** Envoy recommends streamed body chunks of at most 64 KiB (processing_mode.proto, FULL_DUPLEX_STREAMED). */
 export const MAX_BODY_CHUNK = 64 * 1024;
@@ -132,4 +134,20 @@ export function immediateResponse(answer: LocalAnswer): ProcessingResponse {
       },
     },
   });
+}
+
+/** A refusal of the router's own (its RouterError) as the data plane's local answer, in OpenAI's error shape. */
+export function errorAnswer(
+  e: RouterError,
+  status = httpStatusOf(e),
+  headers: Record<string, string> = {},
+): LocalAnswer {
+  return {
+    status,
+    error: openAiErrorOf(e),
+    headers: {
+      ...(e.retryAfterSeconds !== undefined ? { 'retry-after': String(e.retryAfterSeconds) } : {}),
+      ...headers,
+    },
+  };
 }

@@ -1,8 +1,11 @@
 import { eventData, isUsageOnlyChunk, SseSplitter, usageOf, type Usage } from '../../forward/sse.js';
 import { usageOfAnswer } from '../../forward/usage-of-answer.js';
 
-/** A non-streamed answer is kept up to this size to read its usage; larger ones pass uncounted. */
-const MAX_KEPT_ANSWER = 4 * 1024 * 1024;
+/**
+ * Of a non-streamed answer only its last bytes are kept to read its usage, which the engines put last: a stream that
+ * lasts minutes must not hold a whole answer in router memory.
+ */
+const KEPT_ANSWER_TAIL = 64 * 1024;
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -62,12 +65,11 @@ export class ResponseUsage {
   }
 
   private keep(chunk: Uint8Array): void {
-    if (this.keptBytes + chunk.length > MAX_KEPT_ANSWER) {
-      this.kept = [];
-      this.keptBytes = Infinity;
-      return;
-    }
+    // A copy of a long chunk's tail: a view would keep the whole chunk alive.
+    if (chunk.length > KEPT_ANSWER_TAIL) chunk = chunk.slice(chunk.length - KEPT_ANSWER_TAIL);
     this.kept.push(chunk);
     this.keptBytes += chunk.length;
+    while (this.kept.length > 1 && this.keptBytes - (this.kept[0] as Uint8Array).length >= KEPT_ANSWER_TAIL)
+      this.keptBytes -= (this.kept.shift() as Uint8Array).length;
   }
 }

@@ -5,6 +5,7 @@ import { REQUEST_ID_HEADER } from '../../protocol/headers.js';
 import { requestIdOf } from '../../protocol/request-id.js';
 import { RouterError } from '../../protocol/router-error.js';
 import { authenticate } from '../../auth/caller.js';
+import { clientKeyOf, type BufferBudget } from '../../serve/buffer-budget.js';
 import { serveGeneration } from '../../serve/serve-generation.js';
 import type { ServeContext } from '../../serve/serve-context.js';
 import { challengeOf, httpSink } from './http-sink.js';
@@ -24,8 +25,8 @@ export interface HttpFrontOptions {
   maxRequestBytes: number;
   /** Time allowed for a request body once its headers are in (408 after). */
   bodyTimeoutMs: number;
-  /** Requests still sending their bodies at once; more get 503 (a slow-body flood must not hold every socket). */
-  maxUnfinishedBodies: number;
+  /** Request bodies held at once, per client and in all (429 / 503 past it): a slow-body flood must not hold every socket. */
+  budget: BufferBudget;
   /** True while the router drains: answers carry `Connection: close` so kept-alive clients move elsewhere. */
   draining: () => boolean;
   /** True while at least one mode has a healthy pod. */
@@ -42,19 +43,16 @@ function safeDecode(text: string): string {
 
 /** The OpenAI-compatible API plus /healthz and /readyz: translates HTTP to and from the request path. */
 export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener {
-  let unfinishedBodies = 0;
-  const readRequest = async (kind: GenerationKind, req: IncomingMessage, policy: CompiledPolicy) => {
-    if (unfinishedBodies >= o.maxUnfinishedBodies)
-      throw new RouterError('overloaded', 'too many requests are still sending their bodies; retry shortly', {
-        retryAfterSeconds: 1,
-      });
-    unfinishedBodies++;
-    let body: Buffer;
-    try {
-      body = await readBody(req, { maxBytes: o.maxRequestBytes, timeoutMs: o.bodyTimeoutMs });
-    } finally {
-      unfinishedBodies--;
-    }
+  const readRequest = async (
+    kind: GenerationKind,
+    req: IncomingMessage,
+    res: ServerResponse,
+    policy: CompiledPolicy,
+  ) => {
+    // Held until the answer is over: the body (raw and parsed) lives as long as the request does.
+    const hold = o.budget.open(clientKeyOf(req.headers.authorization, req.socket.remoteAddress));
+    res.once('close', hold.release);
+    const body = await readBody(req, { maxBytes: o.maxRequestBytes, timeoutMs: o.bodyTimeoutMs }, hold);
     return normalizeOpenAiRequest(kind, parseJsonBody(body), body, req.headers, policy.resolved.model);
   };
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -81,7 +79,7 @@ export function httpApp(ctx: ServeContext, o: HttpFrontOptions): RequestListener
           requestId,
           authorization: req.headers.authorization,
           client,
-          read: (policy) => readRequest(kind, req, policy),
+          read: (policy) => readRequest(kind, req, res, policy),
         },
         httpSink(res, requestId, o.draining),
       );

@@ -7,7 +7,7 @@ import { whenWritable } from '../../serve/when-writable.js';
 import { sendJson } from './send.js';
 
 /** Errors after which the rest of the request body is unread: the connection cannot carry another request. */
-const BODY_UNREAD = new Set(['too_large', 'request_timeout', 'overloaded', 'unauthenticated']);
+const BODY_UNREAD = new Set(['too_large', 'request_timeout', 'overloaded', 'unauthenticated', 'client_over_budget']);
 
 /** A 401 names the scheme the router takes (RFC 9110 §11.6.1). */
 export function challengeOf(err: RouterError): Record<string, string> {

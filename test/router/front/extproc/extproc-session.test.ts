@@ -6,6 +6,8 @@ import {
   type RouteOutcome,
 } from '../../../../src/router/front/extproc/extproc-session.js';
 import { MAX_BODY_CHUNK } from '../../../../src/router/front/extproc/processing-responses.js';
+import { ROUTER_DEFAULTS } from '../../../../src/api/v1alpha1/router-config.js';
+import { BufferBudget } from '../../../../src/router/serve/buffer-budget.js';
 import {
   commonOf,
   immediateOf,
@@ -29,11 +31,15 @@ const POST = {
 const CHAT = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
 
 /** Routing that records what it was asked and answers as told: the session must not care how the router decides. */
-function routing(answer: (req: GatewayRequest) => RouteOutcome = () => routed()) {
+function routing(
+  answer: (req: GatewayRequest) => RouteOutcome = () => routed(),
+  budget = new BufferBudget(ROUTER_DEFAULTS.limits),
+) {
   const seen: GatewayRequest[] = [];
   const finished: ExchangeResult[] = [];
   const r: GatewayRouting = {
     maxRequestBytes: 1024 * 1024,
+    budget,
     now: () => 1000,
     route: (req) => {
       seen.push(req);
@@ -232,8 +238,8 @@ describe('ExtProcSession (FULL_DUPLEX_STREAMED)', () => {
     s.onRequest(requestHeaders(POST));
     s.onRequest(requestBody(CHAT, true));
     s.onRequest(responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }));
-    s.onStreamEnd(true);
-    s.onStreamEnd(true);
+    s.onStreamEnd();
+    s.onStreamEnd();
     expect(finished.map((f) => f.status)).toEqual([499]);
   });
 
@@ -243,7 +249,56 @@ describe('ExtProcSession (FULL_DUPLEX_STREAMED)', () => {
     s.onRequest(requestHeaders(POST));
     s.onRequest(requestBody(CHAT, true));
     s.onRequest(responseHeaders({ ':status': '204' }, { endOfStream: true }));
-    s.onStreamEnd(false);
+    s.onStreamEnd();
     expect(finished.map((f) => f.status)).toEqual([204]);
+  });
+
+  it('counts a stream the data plane closes after routing and before any response as 499', () => {
+    const { r, finished } = routing();
+    const s = new ExtProcSession(r);
+    s.onRequest(requestHeaders(POST));
+    s.onRequest(requestBody(CHAT, true));
+    s.onStreamEnd();
+    expect(finished.map((f) => f.status)).toEqual([499]);
+  });
+
+  it('answers a request body sent before any request headers with 400', () => {
+    const { r, seen } = routing();
+    const [answer] = new ExtProcSession(r).onRequest(requestBody(CHAT, true));
+    expect(immediateOf(answer!).status).toBe(400);
+    expect(immediateOf(answer!).body.error.message).toMatch(/body came before the request headers/);
+    expect(seen).toHaveLength(0);
+  });
+
+  it("takes the body from the router's budget while it is buffered, and refuses one client past its share with 429", () => {
+    const budget = new BufferBudget({ ...ROUTER_DEFAULTS.limits, maxBufferedBytesPerClient: 100 });
+    const { r } = routing(undefined, budget);
+    const alice = { ...POST, authorization: 'Bearer alice' };
+    const first = new ExtProcSession(r);
+    first.onRequest(requestHeaders(alice));
+    first.onRequest(requestBody('x'.repeat(80), false));
+    expect(budget.bufferedBytes).toBe(80);
+    const second = new ExtProcSession(r);
+    second.onRequest(requestHeaders(alice));
+    const [refused] = second.onRequest(requestBody('x'.repeat(30), false));
+    expect(immediateOf(refused!)).toMatchObject({ status: 429, headers: { 'retry-after': '1' } });
+    // Another client still has its share.
+    const bob = new ExtProcSession(r);
+    bob.onRequest(requestHeaders({ ...POST, authorization: 'Bearer bob' }));
+    expect(bob.onRequest(requestBody('x'.repeat(30), false))).toEqual([]);
+    first.onStreamEnd();
+    bob.onStreamEnd();
+    expect(budget.bufferedBytes).toBe(0);
+  });
+
+  it('answers a request still arriving when its time is up with 408, and nothing once it is in', () => {
+    const reading = new ExtProcSession(routing().r);
+    reading.onRequest(requestHeaders(POST));
+    reading.onRequest(requestBody('{"model"', false));
+    expect(immediateOf(reading.timeOut(300)[0]!).status).toBe(408);
+    const done = new ExtProcSession(routing().r);
+    done.onRequest(requestHeaders(POST));
+    done.onRequest(requestBody(CHAT, true));
+    expect(done.timeOut(300)).toEqual([]);
   });
 });
