@@ -23,3 +23,17 @@ export const ENGINE_CALIBRATION: Readonly<EngineCalibration> = {
   memoryPowerWeight: 0.55,
   overheadPowerWeight: 1,
 };
+
+/**
+ * Speculative decoding's fitted constant: host, launch and per-sequence cost of one drafter pass as a share of a
+ * target iteration's (stepOverheadSeconds + perSequenceOverheadSeconds x sequences). Fitted by
+ * `scripts/calibrate/fit-speculative.ts` to vLLM #20780 (EAGLE-3, Llama-3.1-8B, 3 drafts, H100, batch 1: a speculative
+ * step costs 1.62x a plain one); docs/calibration.md ("Speculative decoding").
+ */
+export interface SpeculativeCalibration {
+  draftPassOverheadFraction: number;
+}
+
+export const SPECULATIVE_CALIBRATION: Readonly<SpeculativeCalibration> = {
+  draftPassOverheadFraction: 0.85,
+};

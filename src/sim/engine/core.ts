@@ -4,7 +4,7 @@ import { planMemory, KV_BLOCK_TOKENS, type MemoryPlan } from '../../model/memory
 import { modelById } from '../../model/models.js';
 import { createRng } from '../../model/rng.js';
 import type { HardwareContext } from '../../model/roofline.js';
-import { ACCEPTANCE, sampleTokensPerStep } from '../../model/speculative.js';
+import { acceptanceByPosition, draftTokensAtBatch, sampleTokensPerStep } from '../../model/speculative.js';
 import type { GpuSpec, ModeProfile, ModelSpec } from '../../model/types.js';
 import type { CoreCounters, CoreEvent, CoreListener, CoreRequest, FinishReason, StepRecord } from './core-types.js';
 import { EnergyMeter } from './energy-meter.js';
@@ -120,7 +120,9 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
 
   function startStep(events: CoreEvent[]): void {
     const planned = scheduler.plan(now, events, (seq) => finish(seq, 'length', events));
-    if (planned.length > 0) inFlight = startIteration(hw, planned, tokensPerDecode, now);
+    // vLLM looks its per-batch-size schedule up with the number of requests scheduled in the step.
+    const draftTokens = spec ? draftTokensAtBatch(spec, planned.length) : 0;
+    if (planned.length > 0) inFlight = startIteration(hw, planned, draftTokens, now);
   }
 
   function finish(seq: Sequence, reason: FinishReason, events: CoreEvent[]): void {
@@ -139,12 +141,12 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
     events.push({ type: 'tokens', id: seq.req.id, time: now, count, first, totalOutput: seq.generated });
   }
 
-  function decodeTokens(seq: Sequence): number {
-    if (!spec) return 1;
-    const alpha = ACCEPTANCE[spec.method][seq.type];
-    const { tokens, accepted } = sampleTokensPerStep(alpha, spec.numSpeculativeTokens, random);
+  function decodeTokens(seq: Sequence, draftTokens: number): number {
+    if (!spec || draftTokens === 0) return 1;
+    const alphas = acceptanceByPosition(spec.method, draftTokens, { type: seq.type, temperature: seq.req.temperature });
+    const { tokens, accepted } = sampleTokensPerStep(alphas, random);
     counters.specDrafts += 1;
-    counters.specDraftTokens += spec.numSpeculativeTokens;
+    counters.specDraftTokens += draftTokens;
     counters.specAcceptedTokens += accepted;
     for (let p = 0; p < accepted; p += 1)
       counters.specAcceptedPerPosition[p] = (counters.specAcceptedPerPosition[p] ?? 0) + 1;
@@ -168,9 +170,9 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
     for (const p of step.work) {
       const seq = p.seq;
       if (seq.aborted) continue;
-      seq.energy += (stepEnergy * (p.decode ? tokensPerDecode : p.prefillChunk)) / step.queryTokens;
+      seq.energy += (stepEnergy * (p.decode ? step.draftTokens + 1 : p.prefillChunk)) / step.queryTokens;
       if (p.decode) {
-        const n = Math.min(decodeTokens(seq), seq.limit - seq.generated);
+        const n = Math.min(decodeTokens(seq, step.draftTokens), seq.limit - seq.generated);
         decoded += n;
         emitTokens(seq, n, events);
       } else {
