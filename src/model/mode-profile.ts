@@ -6,7 +6,7 @@ import type {
   SpeculativeProfile,
   ComputeDtype,
 } from './types.js';
-import { perBatchSizeProblems } from './speculative.js';
+import { perBatchSizeProblems } from '../api/v1alpha1/speculative-schedule.js';
 
 /** The vLLM flags of a mode, shaped like the policy API's spec.modes[] fields (all optional). */
 export interface ModeFlags {

@@ -24,6 +24,8 @@ export function modeFlagsOf(mode: ResolvedMode): ModeFlags {
       numSpeculativeTokens: mode.speculative.numSpeculativeTokens,
     };
     if (mode.speculative.model !== undefined) flags.speculative.model = mode.speculative.model;
+    const schedule = mode.speculative.numSpeculativeTokensPerBatchSize;
+    if (schedule !== undefined) flags.speculative.perBatchSize = schedule;
   }
   return flags;
 }

@@ -98,31 +98,6 @@ export function draftTokensAtBatch(spec: SpeculativeProfile, batch: number): num
   return Math.min(spec.numSpeculativeTokens, k);
 }
 
-/**
- * The checks vLLM 0.33 makes on a batch-size schedule (validate_and_normalize_dynamic_sd_schedule): positive,
- * ordered, non-overlapping ranges, the first starting at 1, k >= 0. Returns the problems, empty when valid.
- */
-export function perBatchSizeProblems(schedule: readonly (readonly number[])[]): string[] {
-  if (schedule.length === 0) return ['must not be empty'];
-  const problems: string[] = [];
-  for (const [i, entry] of schedule.entries()) {
-    if (entry.length !== 3 || !entry.every((n) => Number.isInteger(n)))
-      problems.push(`[${i}] must be three integers [first batch, last batch, speculative tokens]`);
-    else if (entry[0]! <= 0 || entry[1]! <= 0) problems.push(`[${i}] batch sizes must be positive`);
-    else if (entry[0]! > entry[1]!) problems.push(`[${i}] first batch ${entry[0]} is above last batch ${entry[1]}`);
-    else if (entry[2]! < 0) problems.push(`[${i}] speculative tokens must be >= 0`);
-  }
-  if (problems.length > 0) return problems;
-  const sorted = [...schedule].sort((a, b) => a[0]! - b[0]!);
-  let previousEnd = 0;
-  for (const [first, last] of sorted) {
-    if (first! <= previousEnd) return ['batch-size ranges must not overlap'];
-    previousEnd = last!;
-  }
-  if (sorted[0]![0] !== 1) return ['the first batch-size range must start at 1'];
-  return [];
-}
-
 /** A drafter as far as its cost and memory go. */
 export interface Drafter {
   /** Parameters one draft pass reads (16-bit: drafters keep their own precision on a quantized target). */

@@ -3,7 +3,7 @@ import { planMemory } from '../../src/model/memory.js';
 import { resolveMode } from '../../src/model/mode-presets.js';
 import { modelById } from '../../src/model/models.js';
 import { stepCost } from '../../src/model/roofline.js';
-import { acceptanceByPosition, expectedTokensPerStep } from '../../src/model/speculative.js';
+import { acceptanceByPosition, draftTokensAtBatch, expectedTokensPerStep } from '../../src/model/speculative.js';
 import type { RequestType } from '../../src/model/types.js';
 import { createEngineCore } from '../../src/sim/engine/core.js';
 import { runClosedLoop } from '../../src/sim/workload/closed-loop.js';
@@ -142,5 +142,49 @@ describe('the drafter', () => {
       }).meanTtftSeconds;
     };
     expect(ttft('spec-eagle3')).toBeGreaterThan(ttft('fp16'));
+  });
+});
+
+describe("vLLM 0.33's per-batch-size speculation (num_speculative_tokens_per_batch_size)", () => {
+  const profile = (perBatchSize: [number, number, number][]) =>
+    resolveMode(undefined, { speculative: { method: 'eagle3', numSpeculativeTokens: 3, perBatchSize } }).speculative!;
+
+  it.each([
+    // vLLM's own regression test (tests/v1/spec_decode, dynamic schedule): gaps keep the range before
+    [1, 3],
+    [16, 3],
+    [17, 3],
+    [31, 3],
+    [32, 2],
+    [128, 2],
+    [129, 2],
+    [255, 2],
+    [256, 0],
+  ])('batch %i drafts %i tokens under [(1,16,3), (32,128,2), (256,256,0)]', (batch, k) => {
+    expect(
+      draftTokensAtBatch(
+        profile([
+          [1, 16, 3],
+          [32, 128, 2],
+          [256, 256, 0],
+        ]),
+        batch,
+      ),
+    ).toBe(k);
+  });
+
+  it('never drafts more than num_speculative_tokens', () => {
+    expect(draftTokensAtBatch(profile([[1, 64, 5]]), 8)).toBe(3);
+  });
+
+  it('refuses a schedule vLLM would refuse', () => {
+    expect(() => profile([[2, 64, 3]])).toThrow(/must start at 1/);
+  });
+
+  it('the adaptive preset keeps the low-load speed-up and no longer loses to FP16 at high load', () => {
+    const adaptive = (c: number) => throughput('spec-eagle3-adaptive', c, 128, 512);
+    expect(within(adaptive(1), throughput('spec-eagle3', 1, 128, 512))).toBeLessThanOrEqual(0.02);
+    expect(adaptive(256)).toBeGreaterThan(throughput('spec-eagle3', 256, 128, 512));
+    expect(adaptive(256)).toBeGreaterThanOrEqual(throughput('fp16', 256, 128, 512));
   });
 });

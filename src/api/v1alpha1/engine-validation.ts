@@ -4,6 +4,7 @@
  * vLLM it runs cannot be checked: that is a warning, not a refusal.
  */
 import { engineImageOf } from './defaults.js';
+import { perBatchSizeProblems } from './speculative-schedule.js';
 import type { Problem } from './problem.js';
 import type { EngineSpec, InferenceModePolicy, ModeSpec, SpeculativeSpec } from './types.js';
 import {
@@ -34,6 +35,8 @@ export const SPECULATIVE_KEYS: Record<keyof SpeculativeSpec, string> = {
   promptLookupMax: 'prompt_lookup_max',
   promptLookupMin: 'prompt_lookup_min',
   draftTensorParallelSize: 'draft_tensor_parallel_size',
+  numSpeculativeTokensPerBatchSize: 'num_speculative_tokens_per_batch_size',
+  enableAdaptiveVerification: 'enable_adaptive_verification',
 };
 
 const ALLOW_DEPRECATED_QUANTIZATION = '--allow-deprecated-quantization';
@@ -62,6 +65,11 @@ export function engineFindings(policy: InferenceModePolicy): EngineFindings {
   spec.modes.forEach((mode, i) => {
     const path = `spec.modes[${i}]`;
     findings.problems.push(...adapterShapeProblems(policy, mode, path));
+    const schedule = mode.speculative?.numSpeculativeTokensPerBatchSize;
+    if (schedule) {
+      const at = `${path}.speculative.numSpeculativeTokensPerBatchSize`;
+      findings.problems.push(...perBatchSizeProblems(schedule).map((message) => ({ path: at, message })));
+    }
     if (mode.adapter?.base !== undefined) return; // checked with its base mode below
     const table = tableAt(mode, path);
     if (!table) return;

@@ -9,6 +9,10 @@ export function speculativeConfigJson(spec: SpeculativeSpec): string {
   if (spec.promptLookupMax !== undefined) config['prompt_lookup_max'] = spec.promptLookupMax;
   if (spec.promptLookupMin !== undefined) config['prompt_lookup_min'] = spec.promptLookupMin;
   if (spec.draftTensorParallelSize !== undefined) config['draft_tensor_parallel_size'] = spec.draftTensorParallelSize;
+  if (spec.numSpeculativeTokensPerBatchSize !== undefined)
+    config['num_speculative_tokens_per_batch_size'] = spec.numSpeculativeTokensPerBatchSize;
+  if (spec.enableAdaptiveVerification !== undefined)
+    config['enable_adaptive_verification'] = spec.enableAdaptiveVerification;
   return JSON.stringify(config);
 }
 
