@@ -115,6 +115,12 @@ export function predictInterToken(m: ModeModel, batch: number): number {
   return Math.max(0, evaluate(m.interToken, Math.max(1, batch)));
 }
 
+/** The same model with every inter-token prediction (and so energy per token) scaled by a factor. */
+export function scaleInterToken(m: ModeModel, factor: number): ModeModel {
+  if (factor === 1) return m;
+  return { ...m, interToken: { intercept: m.interToken.intercept * factor, slope: m.interToken.slope * factor } };
+}
+
 /** Predicted board power at a batch, between idle and the board limit. */
 export function predictWatts(m: ModeModel, batch: number): number {
   if (batch <= 0) return m.idleWatts;

@@ -82,6 +82,17 @@ export function sampleTokensPerStep(
 }
 
 /**
+ * How much longer a speculative mode takes per output token for a request than for the greedy chat its seeded model
+ * was taken at (mode-model.ts): the step costs the same, the accepted drafts differ. 1 without speculation.
+ */
+export function interTokenFactor(spec: SpeculativeProfile | undefined, ctx: AcceptanceContext): number {
+  if (!spec) return 1;
+  const k = spec.numSpeculativeTokens;
+  const seed = expectedTokensPerStep(acceptanceByPosition(spec.method, k, { type: 'chat', temperature: 0 }));
+  return seed / expectedTokensPerStep(acceptanceByPosition(spec.method, k, ctx));
+}
+
+/**
  * vLLM's `num_speculative_tokens_per_batch_size` (vllm/v1/spec_decode/dynamic/utils.py, v0.33.0): inclusive
  * [first, last, k] batch-size ranges; the scheduler looks its batch (requests scheduled in the step) up in them, a gap
  * or the tail past the last range keeps the previous range's k, and no range exceeds num_speculative_tokens. k may be

@@ -43,6 +43,7 @@ export function requestFeaturesOf(r: WorkloadRequest, nowMs: number, deps: Featu
     text,
     ask: text,
     maxTokens: r.outputTokens,
+    temperature: r.temperature,
     stream: true,
     includeUsage: false,
     // The stand-in text says nothing of a domain: code and math requests name theirs, as a client that knows would.
