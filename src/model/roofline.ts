@@ -1,8 +1,10 @@
 import {
   ENGINE_CALIBRATION,
   SPECULATIVE_CALIBRATION,
+  TENSOR_PARALLEL_CALIBRATION,
   type EngineCalibration,
   type SpeculativeCalibration,
+  type TensorParallelCalibration,
 } from './calibration.js';
 import { KERNEL_EFFICIENCY, type KernelEfficiency } from './kernels.js';
 import { LORA_FORWARD_OVERHEAD } from './lora.js';
@@ -25,6 +27,8 @@ export interface HardwareContext {
   calibration?: EngineCalibration;
   /** The drafter's fitted constant; SPECULATIVE_CALIBRATION unless a calibration run tries others. */
   speculativeCalibration?: SpeculativeCalibration;
+  /** Tensor parallelism's fitted constants; TENSOR_PARALLEL_CALIBRATION unless a calibration run tries others. */
+  tensorParallelCalibration?: TensorParallelCalibration;
 }
 
 /** What one engine iteration computes. Token counts are totals over the batch. */
@@ -57,6 +61,8 @@ export interface StepCost {
   /** The LoRA kernels' share of a step with adapter sequences (lora.ts). */
   loraSeconds: number;
   overheadSeconds: number;
+  /** Tensor-parallel all-reduces (0 on one GPU). */
+  communicationSeconds: number;
 }
 
 interface Peaks {
@@ -107,6 +113,18 @@ function forwardPhases(hw: HardwareContext, queryTokens: number, attention: numb
 const phaseTime = (p: PhaseTimes): number => Math.max(p.memory, p.compute);
 
 /**
+ * Two all-reduces per layer under tensor parallelism, each of every query token's activations (hidden x 2 bytes):
+ * launch latency plus a ring all-reduce's 2(n-1)/n of the bytes at the fitted effective bandwidth.
+ */
+function allReduceSeconds(hw: HardwareContext, queryTokens: number): number {
+  const n = hw.tensorParallel;
+  if (n <= 1) return 0;
+  const { allReduceBytesPerSecond } = hw.tensorParallelCalibration ?? TENSOR_PARALLEL_CALIBRATION;
+  const bytes = queryTokens * hw.model.hidden * 2;
+  return 2 * hw.model.layers * (TP_ALLREDUCE_SECONDS + ((2 * (n - 1)) / n) * (bytes / allReduceBytesPerSecond));
+}
+
+/**
  * The drafter's share of an iteration (vLLM V1 runs it after the target's forward, for every sequence of the step):
  * its first pass reads the tokens the target just computed (prompt chunks, verified positions), later passes one token
  * per sequence; each pass streams the drafter's own 16-bit weights and KV through the same roofline and pays a fitted
@@ -147,24 +165,32 @@ export function stepCost(hw: HardwareContext, work: StepWork): StepCost {
   const tokensPerDecode = draftTokens + 1;
   const queryTokens = work.prefillTokens + work.decodeSeqs * tokensPerDecode;
   if (queryTokens === 0)
-    return { seconds: 0, memorySeconds: 0, computeSeconds: 0, draftSeconds: 0, loraSeconds: 0, overheadSeconds: 0 };
+    return {
+      seconds: 0,
+      memorySeconds: 0,
+      computeSeconds: 0,
+      draftSeconds: 0,
+      loraSeconds: 0,
+      overheadSeconds: 0,
+      communicationSeconds: 0,
+    };
   const decodeAttention =
     work.decodeContext * tokensPerDecode + (work.decodeSeqs * (tokensPerDecode * (tokensPerDecode - 1))) / 2;
   const phases = forwardPhases(hw, queryTokens, work.prefillAttention + decodeAttention, work.decodeContext);
   const forward = phases.reduce((s, p) => s + phaseTime(p), 0);
   const loraSeconds = (work.loraSeqs ?? 0) > 0 ? forward * LORA_FORWARD_OVERHEAD : 0;
   const seqs = work.decodeSeqs + work.prefillSeqs;
-  const tp = hw.tensorParallel > 1 ? 2 * hw.model.layers * TP_ALLREDUCE_SECONDS : 0;
+  const communicationSeconds = allReduceSeconds(hw, queryTokens);
   const { stepOverheadSeconds, perSequenceOverheadSeconds } = hw.calibration ?? ENGINE_CALIBRATION;
-  const hostSeconds = stepOverheadSeconds + perSequenceOverheadSeconds * seqs;
-  const drafting = draftSeconds(hw, work, draftTokens, hostSeconds);
-  const overheadSeconds = hostSeconds + tp;
+  const overheadSeconds = stepOverheadSeconds + perSequenceOverheadSeconds * seqs;
+  const drafting = draftSeconds(hw, work, draftTokens, overheadSeconds);
   return {
-    seconds: forward + drafting + loraSeconds + overheadSeconds,
+    seconds: forward + drafting + loraSeconds + overheadSeconds + communicationSeconds,
     memorySeconds: phases.reduce((s, p) => s + p.memory, 0),
     computeSeconds: phases.reduce((s, p) => s + p.compute, 0),
     draftSeconds: drafting,
     loraSeconds,
     overheadSeconds,
+    communicationSeconds,
   };
 }

@@ -1,4 +1,4 @@
-import { ENGINE_CALIBRATION, type EngineCalibration } from '../../model/calibration.js';
+import { ENGINE_CALIBRATION, type EngineCalibration, type TensorParallelCalibration } from '../../model/calibration.js';
 import { gpuById } from '../../model/gpus.js';
 import { planMemory, KV_BLOCK_TOKENS, type MemoryPlan } from '../../model/memory.js';
 import { modelById } from '../../model/models.js';
@@ -29,6 +29,8 @@ export interface EngineCoreOptions {
   startTime?: number;
   /** Engine-model constants to use instead of the fitted ones (calibration runs only). */
   calibration?: EngineCalibration;
+  /** Tensor-parallel constants to use instead of the fitted ones (calibration runs only). */
+  tensorParallelCalibration?: TensorParallelCalibration;
   onStep?: (step: StepRecord) => void;
 }
 
@@ -77,6 +79,7 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
     profile: mode,
     tensorParallel,
     calibration: options.calibration ?? ENGINE_CALIBRATION,
+    ...(options.tensorParallelCalibration ? { tensorParallelCalibration: options.tensorParallelCalibration } : {}),
   };
   const memory = planMemory(gpu, model, mode, tensorParallel, options.gpuMemoryUtilization);
   const random = createRng(options.seed ?? 0);

@@ -54,7 +54,7 @@ export function startIteration(
   return {
     start: now,
     end: now + cost.seconds,
-    power: stepPowerWatts(hw.gpu, cost, hw.calibration),
+    power: stepPowerWatts(hw.gpu, cost, hw.calibration, hw.tensorParallelCalibration),
     busyFraction: stepKernelBusyFraction(cost),
     work: planned,
     queryTokens,
