@@ -247,16 +247,17 @@ describe('renderPolicy', () => {
       prompt_lookup_max: 4,
       prompt_lookup_min: 2,
     });
+    const schedule: [number, number, number][] = [
+      [1, 32, 7],
+      [33, 256, 2],
+    ];
     expect(
       JSON.parse(
         speculativeConfigJson({
           method: 'dspark',
           model: 'm',
           numSpeculativeTokens: 7,
-          numSpeculativeTokensPerBatchSize: [
-            [1, 32, 7],
-            [33, 256, 2],
-          ],
+          numSpeculativeTokensPerBatchSize: schedule,
           enableAdaptiveVerification: true,
         }),
       ),
@@ -264,10 +265,7 @@ describe('renderPolicy', () => {
       method: 'dspark',
       model: 'm',
       num_speculative_tokens: 7,
-      num_speculative_tokens_per_batch_size: [
-        [1, 32, 7],
-        [33, 256, 2],
-      ],
+      num_speculative_tokens_per_batch_size: schedule,
       enable_adaptive_verification: true,
     });
   });
