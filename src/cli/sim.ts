@@ -5,7 +5,7 @@ import { startSimEngine, type SimEngine, type SimLoraModule } from '../sim/engin
 import { resolveMode } from '../model/mode-presets.js';
 import type { ModeFlags } from '../model/mode-profile.js';
 import { isRequestType, type ModeProfile } from '../model/types.js';
-import { runWhatIf, formatWhatIf } from '../sim/workload/what-if.js';
+import { runWhatIf, formatWhatIf, whatIfHeading } from '../sim/workload/what-if.js';
 import { processIO, type CommandIO } from './io.js';
 
 const USAGE = `Usage: modeswitch sim <command> [options]
@@ -27,7 +27,12 @@ Engine options:
 
 What-if options:
   --modes fp16,fp8,int4-awq  --concurrency 1,16,64  --prompt 512  --output 256  --requests 200  --type chat
+  --temperature (0)  --gpu (h100-80gb)  --model  --tensor-parallel-size (1)
 `;
+
+/** The GPU and model every sim command runs when none is named (the help text says so). */
+const DEFAULT_GPU = 'h100-80gb';
+const DEFAULT_MODEL = 'llama-3.1-8b-instruct';
 
 const OPTIONS = {
   mode: { type: 'string' },
@@ -61,6 +66,7 @@ const OPTIONS = {
   output: { type: 'string' },
   requests: { type: 'string' },
   type: { type: 'string' },
+  temperature: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -109,8 +115,8 @@ function engineOptions(values: Values, mode: ModeProfile, port: number, podName?
     mode,
     port,
     host: values.host ?? '127.0.0.1',
-    gpu: values.gpu ?? 'h100-80gb',
-    model: values.model ?? 'llama-3.1-8b-instruct',
+    gpu: values.gpu ?? DEFAULT_GPU,
+    model: values.model ?? DEFAULT_MODEL,
     timeScale: num(values, 'time-scale', 1)!,
     seed: num(values, 'seed', 0)!,
     tensorParallel: num(values, 'tensor-parallel-size', 1)!,
@@ -178,17 +184,26 @@ function whatIfCommand(io: CommandIO, values: Values): number {
   const type = values.type ?? 'chat';
   if (!isRequestType(type))
     throw new Error(`--type must be one of chat, code, math, summarise, extract, reasoning; got '${type}'`);
-  const rows = runWhatIf({
-    gpu: values.gpu ?? 'a100-80gb',
-    model: values.model ?? 'llama-3.1-8b-instruct',
+  const temperature = num(values, 'temperature', 0)!;
+  if (temperature < 0 || temperature > 2) throw new Error(`--temperature must be between 0 and 2, got ${temperature}`);
+  const tensorParallel = num(values, 'tensor-parallel-size', 1)!;
+  if (!Number.isInteger(tensorParallel) || tensorParallel < 1)
+    throw new Error(`--tensor-parallel-size must be a positive integer, got ${tensorParallel}`);
+  const options = {
+    gpu: values.gpu ?? DEFAULT_GPU,
+    model: values.model ?? DEFAULT_MODEL,
     modes: (values.modes ?? 'fp16,fp8,int4-awq,spec-eagle').split(','),
     concurrency: (values.concurrency ?? '1,16,64').split(',').map(Number),
     promptTokens: num(values, 'prompt', 512)!,
     outputTokens: num(values, 'output', 256)!,
     requests: num(values, 'requests', 200)!,
     requestType: type,
+    temperature,
+    tensorParallel,
     seed: num(values, 'seed', 0)!,
-  });
+  };
+  const rows = runWhatIf(options);
+  io.out(whatIfHeading(options));
   io.out(formatWhatIf(rows).trimEnd());
   return 0;
 }

@@ -23,3 +23,34 @@ export const ENGINE_CALIBRATION: Readonly<EngineCalibration> = {
   memoryPowerWeight: 0.55,
   overheadPowerWeight: 1,
 };
+
+/**
+ * Tensor parallelism's fitted constants: the effective bandwidth of the two all-reduces per layer (activations of
+ * every query token, hidden x 2 bytes, ring all-reduce over the replica's GPUs; it also absorbs whatever else TP costs
+ * per token), and the share of the idle-to-limit power range drawn while GPUs wait on them (0: at its bound, idle). Fitted by
+ * `scripts/calibrate/fit-tensor-parallel.ts` to ML.ENERGY v3's Llama-3.1-70B BF16 runs on 4 x H100;
+ * docs/calibration.md ("Tensor parallelism").
+ */
+export interface TensorParallelCalibration {
+  allReduceBytesPerSecond: number;
+  communicationPowerWeight: number;
+}
+
+export const TENSOR_PARALLEL_CALIBRATION: Readonly<TensorParallelCalibration> = {
+  allReduceBytesPerSecond: 196e9,
+  communicationPowerWeight: 0,
+};
+
+/**
+ * Speculative decoding's fitted constant: host, launch and per-sequence cost of one drafter pass as a share of a
+ * target iteration's (stepOverheadSeconds + perSequenceOverheadSeconds x sequences). Fitted by
+ * `scripts/calibrate/fit-speculative.ts` to vLLM #20780 (EAGLE-3, Llama-3.1-8B, 3 drafts, H100, batch 1: a speculative
+ * step costs 1.62x a plain one); docs/calibration.md ("Speculative decoding").
+ */
+export interface SpeculativeCalibration {
+  draftPassOverheadFraction: number;
+}
+
+export const SPECULATIVE_CALIBRATION: Readonly<SpeculativeCalibration> = {
+  draftPassOverheadFraction: 0.85,
+};

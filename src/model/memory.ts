@@ -1,6 +1,7 @@
 import { gpuMemoryBytes } from './gpus.js';
 import { kvBytesPerToken, lmHeadParams } from './models.js';
 import { weightBytesPerPass } from './roofline.js';
+import { drafterOf } from './speculative.js';
 import type { GpuSpec, ModeProfile, ModelSpec } from './types.js';
 
 /** vLLM's default --gpu-memory-utilization. */
@@ -31,8 +32,13 @@ export function planMemory(
   gpuMemoryUtilization = DEFAULT_GPU_MEMORY_UTILIZATION,
 ): MemoryPlan {
   const perGpuBudget = gpuMemoryBytes(gpu) * gpuMemoryUtilization;
-  const weights = (weightBytesPerPass(model, profile) + lmHeadParams(model) * 2) / tensorParallel;
-  const kvPerToken = kvBytesPerToken(model, profile.kvBytesPerElement);
+  // A speculative mode's drafter keeps 16-bit weights and its own layers' KV in the same pool (vLLM shards it with
+  // the target's tensor parallelism).
+  const drafter = profile.speculative ? drafterOf(profile.speculative, model) : undefined;
+  const weights =
+    (weightBytesPerPass(model, profile) + lmHeadParams(model) * 2 + (drafter?.residentParams ?? 0) * 2) /
+    tensorParallel;
+  const kvPerToken = kvBytesPerToken(model, profile.kvBytesPerElement) + (drafter?.kvBytesPerToken ?? 0);
   const free = (perGpuBudget - weights - ACTIVATION_RESERVE_BYTES) * tensorParallel;
   const blocks = Math.floor(free / (kvPerToken * KV_BLOCK_TOKENS));
   if (blocks < 1) {

@@ -2,7 +2,7 @@ import { ENGINE_CALIBRATION } from './calibration.js';
 import { planMemory } from './memory.js';
 import { stepPowerWatts } from './power.js';
 import { stepCost, type HardwareContext } from './roofline.js';
-import { ACCEPTANCE, expectedTokensPerStep } from './speculative.js';
+import { acceptanceByPosition, draftTokensAtBatch, expectedTokensPerStep } from './speculative.js';
 import type { GpuSpec, ModeProfile, ModelSpec } from './types.js';
 
 /** y = intercept + slope · x. */
@@ -68,16 +68,21 @@ export function leastSquares(xs: readonly number[], ys: readonly number[]): Line
 export function seedModeModel(gpu: GpuSpec, model: ModelSpec, profile: ModeProfile, tensorParallel = 1): ModeModel {
   const hw: HardwareContext = { gpu, model, profile, tensorParallel, calibration: ENGINE_CALIBRATION };
   const spec = profile.speculative;
-  const tokensPerStep = spec ? expectedTokensPerStep(ACCEPTANCE[spec.method].chat, spec.numSpeculativeTokens) : 1;
   const itl: number[] = [];
   const watts: number[] = [];
   for (const b of SEED_BATCHES) {
+    const draftTokens = spec ? draftTokensAtBatch(spec, b) : 0;
+    const tokensPerStep =
+      spec && draftTokens > 0
+        ? expectedTokensPerStep(acceptanceByPosition(spec.method, draftTokens, { type: 'chat' }))
+        : 1;
     const cost = stepCost(hw, {
       prefillTokens: 0,
       prefillAttention: 0,
       prefillSeqs: 0,
       decodeSeqs: b,
       decodeContext: b * SEED_CONTEXT_TOKENS,
+      draftTokens,
     });
     itl.push(cost.seconds / tokensPerStep);
     watts.push(stepPowerWatts(gpu, cost) * tensorParallel);
@@ -108,6 +113,12 @@ export function seedModeModel(gpu: GpuSpec, model: ModelSpec, profile: ModeProfi
 /** Predicted seconds between output tokens at a batch. */
 export function predictInterToken(m: ModeModel, batch: number): number {
   return Math.max(0, evaluate(m.interToken, Math.max(1, batch)));
+}
+
+/** The same model with every inter-token prediction (and so energy per token) scaled by a factor. */
+export function scaleInterToken(m: ModeModel, factor: number): ModeModel {
+  if (factor === 1) return m;
+  return { ...m, interToken: { intercept: m.interToken.intercept * factor, slope: m.interToken.slope * factor } };
 }
 
 /** Predicted board power at a batch, between idle and the board limit. */

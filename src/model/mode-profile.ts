@@ -6,6 +6,7 @@ import type {
   SpeculativeProfile,
   ComputeDtype,
 } from './types.js';
+import { perBatchSizeProblems } from '../api/v1alpha1/speculative-schedule.js';
 
 /** The vLLM flags of a mode, shaped like the policy API's spec.modes[] fields (all optional). */
 export interface ModeFlags {
@@ -16,7 +17,13 @@ export interface ModeFlags {
   weights?: string;
   kvCacheDtype?: string;
   prefixCaching?: boolean;
-  speculative?: { method: string; numSpeculativeTokens?: number; model?: string } | null;
+  speculative?: {
+    method: string;
+    numSpeculativeTokens?: number;
+    model?: string;
+    /** vLLM's num_speculative_tokens_per_batch_size. */
+    numSpeculativeTokensPerBatchSize?: readonly (readonly [number, number, number])[];
+  } | null;
 }
 
 interface WeightScheme {
@@ -82,15 +89,7 @@ function kvBytes(kvCacheDtype: string | undefined): number {
   throw new Error(`kvCacheDtype '${kvCacheDtype}' is not modelled; use auto or fp8`);
 }
 
-/** Draft cost per proposed token relative to one target decode step; see docs/calibration.md. */
-const DRAFT_COST: Readonly<Record<SpeculativeMethod, number>> = {
-  ngram: 0,
-  eagle: 0.06,
-  eagle3: 0.06,
-  medusa: 0.03,
-  draft_model: 0.155,
-  mtp: 0.05,
-};
+const SPECULATIVE_METHODS: readonly SpeculativeMethod[] = ['ngram', 'eagle', 'eagle3', 'medusa', 'draft_model', 'mtp'];
 
 const METHOD_ALIASES: Readonly<Record<string, SpeculativeMethod>> = {
   deepseek_mtp: 'mtp',
@@ -100,14 +99,18 @@ const METHOD_ALIASES: Readonly<Record<string, SpeculativeMethod>> = {
 function speculativeProfile(spec: ModeFlags['speculative']): SpeculativeProfile | undefined {
   if (!spec) return undefined;
   const method = (METHOD_ALIASES[spec.method] ?? spec.method) as SpeculativeMethod;
-  if (!(method in DRAFT_COST))
-    throw new Error(
-      `speculative method '${spec.method}' is not modelled; known: ${Object.keys(DRAFT_COST).join(', ')}`,
-    );
+  if (!SPECULATIVE_METHODS.includes(method))
+    throw new Error(`speculative method '${spec.method}' is not modelled; known: ${SPECULATIVE_METHODS.join(', ')}`);
   const k = spec.numSpeculativeTokens ?? 4;
   if (!Number.isInteger(k) || k < 1 || k > 16)
     throw new Error(`numSpeculativeTokens must be an integer 1..16, got ${k}`);
-  return { method, numSpeculativeTokens: k, draftCostFraction: DRAFT_COST[method] };
+  const profile: SpeculativeProfile = { method, numSpeculativeTokens: k };
+  if (spec.numSpeculativeTokensPerBatchSize) {
+    const problems = perBatchSizeProblems(spec.numSpeculativeTokensPerBatchSize);
+    if (problems.length > 0) throw new Error(`numSpeculativeTokensPerBatchSize: ${problems.join('; ')}`);
+    profile.perBatchSize = spec.numSpeculativeTokensPerBatchSize;
+  }
+  return profile;
 }
 
 /** Derives the performance/quality profile of a mode from the vLLM flags it runs with. */

@@ -1,4 +1,9 @@
-import { ENGINE_CALIBRATION, type EngineCalibration } from './calibration.js';
+import {
+  ENGINE_CALIBRATION,
+  TENSOR_PARALLEL_CALIBRATION,
+  type EngineCalibration,
+  type TensorParallelCalibration,
+} from './calibration.js';
 import type { GpuSpec } from './types.js';
 import type { StepCost } from './roofline.js';
 
@@ -11,13 +16,16 @@ export function stepPowerWatts(
   gpu: GpuSpec,
   cost: StepCost,
   calibration: EngineCalibration = ENGINE_CALIBRATION,
+  tensorParallel: TensorParallelCalibration = TENSOR_PARALLEL_CALIBRATION,
 ): number {
   if (cost.seconds <= 0) return gpu.idleWatts;
   const busy =
     cost.computeSeconds * calibration.computePowerWeight +
     // The drafter and the LoRA shrink/expand kernels are small, bandwidth-bound launches.
     (cost.memorySeconds + cost.draftSeconds + cost.loraSeconds) * calibration.memoryPowerWeight +
-    cost.overheadSeconds * calibration.overheadPowerWeight;
+    cost.overheadSeconds * calibration.overheadPowerWeight +
+    // GPUs waiting on each other's all-reduce draw little above idle.
+    cost.communicationSeconds * tensorParallel.communicationPowerWeight;
   const activity = Math.min(1, busy / cost.seconds);
   return gpu.idleWatts + (gpu.maxWatts - gpu.idleWatts) * activity;
 }

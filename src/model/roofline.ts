@@ -1,7 +1,15 @@
-import { ENGINE_CALIBRATION, type EngineCalibration } from './calibration.js';
+import {
+  ENGINE_CALIBRATION,
+  SPECULATIVE_CALIBRATION,
+  TENSOR_PARALLEL_CALIBRATION,
+  type EngineCalibration,
+  type SpeculativeCalibration,
+  type TensorParallelCalibration,
+} from './calibration.js';
 import { KERNEL_EFFICIENCY, type KernelEfficiency } from './kernels.js';
 import { LORA_FORWARD_OVERHEAD } from './lora.js';
 import { blockParams, kvBytesPerToken, lmHeadParams } from './models.js';
+import { drafterOf } from './speculative.js';
 import type { GpuSpec, ModeProfile, ModelSpec } from './types.js';
 
 /** FlashAttention / paged-attention achieved fractions (attention is never quantized here). */
@@ -17,6 +25,10 @@ export interface HardwareContext {
   tensorParallel: number;
   /** Fitted engine constants; ENGINE_CALIBRATION unless a calibration run tries others. */
   calibration?: EngineCalibration;
+  /** The drafter's fitted constant; SPECULATIVE_CALIBRATION unless a calibration run tries others. */
+  speculativeCalibration?: SpeculativeCalibration;
+  /** Tensor parallelism's fitted constants; TENSOR_PARALLEL_CALIBRATION unless a calibration run tries others. */
+  tensorParallelCalibration?: TensorParallelCalibration;
 }
 
 /** What one engine iteration computes. Token counts are totals over the batch. */
@@ -33,6 +45,11 @@ export interface StepWork {
   decodeContext: number;
   /** Sequences of this step that run through a LoRA adapter (any one makes the step pay the LoRA kernels). */
   loraSeqs?: number;
+  /**
+   * Speculative modes: draft tokens each decoding sequence verifies this step, and the drafter proposes for the next
+   * (the mode's num_speculative_tokens unless a per-batch-size schedule lowers it; 0: a plain step).
+   */
+  draftTokens?: number;
 }
 
 export interface StepCost {
@@ -44,6 +61,8 @@ export interface StepCost {
   /** The LoRA kernels' share of a step with adapter sequences (lora.ts). */
   loraSeconds: number;
   overheadSeconds: number;
+  /** Tensor-parallel all-reduces (0 on one GPU). */
+  communicationSeconds: number;
 }
 
 interface Peaks {
@@ -94,40 +113,84 @@ function forwardPhases(hw: HardwareContext, queryTokens: number, attention: numb
 const phaseTime = (p: PhaseTimes): number => Math.max(p.memory, p.compute);
 
 /**
+ * Two all-reduces per layer under tensor parallelism, each of every query token's activations (hidden x 2 bytes):
+ * launch latency plus a ring all-reduce's 2(n-1)/n of the bytes at the fitted effective bandwidth.
+ */
+function allReduceSeconds(hw: HardwareContext, queryTokens: number): number {
+  const n = hw.tensorParallel;
+  if (n <= 1) return 0;
+  const { allReduceBytesPerSecond } = hw.tensorParallelCalibration ?? TENSOR_PARALLEL_CALIBRATION;
+  const bytes = queryTokens * hw.model.hidden * 2;
+  return 2 * hw.model.layers * (TP_ALLREDUCE_SECONDS + ((2 * (n - 1)) / n) * (bytes / allReduceBytesPerSecond));
+}
+
+/**
+ * The drafter's share of an iteration (vLLM V1 runs it after the target's forward, for every sequence of the step):
+ * its first pass reads the tokens the target just computed (prompt chunks, verified positions), later passes one token
+ * per sequence; each pass streams the drafter's own 16-bit weights and KV through the same roofline and pays a fitted
+ * share of the target's host and per-sequence overhead (calibration.ts).
+ */
+function draftSeconds(hw: HardwareContext, work: StepWork, draftTokens: number, overhead: number): number {
+  const spec = hw.profile.speculative;
+  if (!spec || draftTokens === 0) return 0;
+  const drafter = drafterOf(spec, hw.model);
+  const passes = drafter.passes(draftTokens);
+  if (passes === 0) return 0;
+  const { gpu } = hw;
+  const scale = hw.tensorParallel * (hw.tensorParallel > 1 ? TP_SCALING_EFFICIENCY : 1);
+  const bw = gpu.memoryBandwidth * scale;
+  const dense = KERNEL_EFFICIENCY.dense;
+  const seqs = work.decodeSeqs + work.prefillSeqs;
+  const pass = (tokens: number): number =>
+    Math.max(
+      (drafter.paramsPerPass * 2) / (bw * dense.memory),
+      (2 * drafter.paramsPerPass * tokens) / (gpu.fp16Flops * scale * dense.compute),
+    ) +
+    ((work.decodeContext + tokens) * drafter.kvBytesPerToken) / (bw * ATTENTION_EFFICIENCY.memory) +
+    (hw.speculativeCalibration ?? SPECULATIVE_CALIBRATION).draftPassOverheadFraction * overhead;
+  const first = work.prefillTokens + work.decodeSeqs * (draftTokens + 1);
+  return pass(first) + (passes - 1) * pass(seqs);
+}
+
+/**
  * Roofline time of one continuous-batching iteration: linear layers and attention each take the larger of their
- * memory and compute time; speculative modes verify k+1 tokens per decoding sequence and pay the drafter's cost;
- * a batch with LoRA adapter sequences pays the adapter kernels (lora.ts);
- * host overhead is added on top (vLLM overlaps little of it at small batch).
+ * memory and compute time; speculative modes verify k+1 query tokens per decoding sequence (compute-bound once the
+ * batch's query tokens pass the GPU's ridge point) and pay the drafter (draftSeconds); a batch with LoRA adapter
+ * sequences pays the adapter kernels (lora.ts); host overhead is added on top (vLLM overlaps little of it at small
+ * batch).
  */
 export function stepCost(hw: HardwareContext, work: StepWork): StepCost {
   const spec = hw.profile.speculative;
-  const tokensPerDecode = spec ? spec.numSpeculativeTokens + 1 : 1;
+  const draftTokens = spec ? (work.draftTokens ?? spec.numSpeculativeTokens) : 0;
+  const tokensPerDecode = draftTokens + 1;
   const queryTokens = work.prefillTokens + work.decodeSeqs * tokensPerDecode;
   if (queryTokens === 0)
-    return { seconds: 0, memorySeconds: 0, computeSeconds: 0, draftSeconds: 0, loraSeconds: 0, overheadSeconds: 0 };
+    return {
+      seconds: 0,
+      memorySeconds: 0,
+      computeSeconds: 0,
+      draftSeconds: 0,
+      loraSeconds: 0,
+      overheadSeconds: 0,
+      communicationSeconds: 0,
+    };
   const decodeAttention =
     work.decodeContext * tokensPerDecode + (work.decodeSeqs * (tokensPerDecode * (tokensPerDecode - 1))) / 2;
   const phases = forwardPhases(hw, queryTokens, work.prefillAttention + decodeAttention, work.decodeContext);
   const forward = phases.reduce((s, p) => s + phaseTime(p), 0);
-  let draftSeconds = 0;
-  if (spec && work.decodeSeqs > 0 && spec.draftCostFraction > 0) {
-    const plainDecode = forwardPhases(hw, work.decodeSeqs, work.decodeContext, work.decodeContext).reduce(
-      (s, p) => s + phaseTime(p),
-      0,
-    );
-    draftSeconds = spec.numSpeculativeTokens * spec.draftCostFraction * plainDecode;
-  }
   const loraSeconds = (work.loraSeqs ?? 0) > 0 ? forward * LORA_FORWARD_OVERHEAD : 0;
   const seqs = work.decodeSeqs + work.prefillSeqs;
-  const tp = hw.tensorParallel > 1 ? 2 * hw.model.layers * TP_ALLREDUCE_SECONDS : 0;
+  const communicationSeconds = allReduceSeconds(hw, queryTokens);
   const { stepOverheadSeconds, perSequenceOverheadSeconds } = hw.calibration ?? ENGINE_CALIBRATION;
-  const overheadSeconds = stepOverheadSeconds + perSequenceOverheadSeconds * seqs + tp;
+  const overheadSeconds = stepOverheadSeconds + perSequenceOverheadSeconds * seqs;
+  const drafting = draftSeconds(hw, work, draftTokens, overheadSeconds);
   return {
-    seconds: forward + draftSeconds + loraSeconds + overheadSeconds,
+    seconds: forward + drafting + loraSeconds + overheadSeconds + communicationSeconds,
     memorySeconds: phases.reduce((s, p) => s + p.memory, 0),
     computeSeconds: phases.reduce((s, p) => s + p.compute, 0),
-    draftSeconds,
+    draftSeconds: drafting,
     loraSeconds,
     overheadSeconds,
+    communicationSeconds,
   };
 }

@@ -47,8 +47,8 @@ export type SpeculativeMethod = 'ngram' | 'eagle' | 'eagle3' | 'medusa' | 'draft
 export interface SpeculativeProfile {
   method: SpeculativeMethod;
   numSpeculativeTokens: number;
-  /** Cost of proposing one draft token, as a fraction of one target-model decode step (memory traffic). */
-  draftCostFraction: number;
+  /** vLLM's num_speculative_tokens_per_batch_size: [first batch, last batch, k] ranges (speculative.ts). */
+  perBatchSize?: readonly (readonly [number, number, number])[];
 }
 
 /** Everything the step-time, memory and quality models need to know about a mode. */

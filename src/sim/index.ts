@@ -4,7 +4,7 @@ export { MODELS, modelById, blockParams, totalParams, kvBytesPerToken } from '..
 export { profileFromModeFlags, type ModeFlags } from '../model/mode-profile.js';
 export { MODE_PRESETS, resolveMode } from '../model/mode-presets.js';
 export { QUALITY_DELTA_POINTS, qualityDeltaPoints } from '../model/quality.js';
-export { ACCEPTANCE, expectedTokensPerStep } from '../model/speculative.js';
+export { acceptanceByPosition, expectedTokensPerStep } from '../model/speculative.js';
 export { stepCost, weightBytesPerPass, type StepWork, type StepCost, type HardwareContext } from '../model/roofline.js';
 export { stepPowerWatts } from '../model/power.js';
 export { planMemory, type MemoryPlan } from '../model/memory.js';

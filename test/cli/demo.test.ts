@@ -161,6 +161,7 @@ describe('demo summary', () => {
       difficulty: 0.1,
       prefixGroup: -1,
       prefixTokens: 0,
+      temperature: 0,
     },
     stream: true,
     status: 200,

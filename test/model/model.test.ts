@@ -99,9 +99,10 @@ describe('quality and speculative tables', () => {
     expect(qualityDeltaPoints(resolveMode('spec-eagle'), 'code')).toBe(0);
   });
 
-  it('computes expected tokens per verification step (Leviathan et al. eq. 1)', () => {
-    expect(expectedTokensPerStep(0, 4)).toBe(1);
-    expect(expectedTokensPerStep(1, 4)).toBe(5);
-    expect(expectedTokensPerStep(0.5, 2)).toBeCloseTo(1.75, 6);
+  it('computes expected tokens per verification step (Leviathan et al. eq. 1, by position)', () => {
+    expect(expectedTokensPerStep([0, 0, 0, 0])).toBe(1);
+    expect(expectedTokensPerStep([1, 1, 1, 1])).toBe(5);
+    expect(expectedTokensPerStep([0.5, 0.5])).toBeCloseTo(1.75, 6);
+    expect(expectedTokensPerStep([0.8, 0.5])).toBeCloseTo(1 + 0.8 + 0.4, 6);
   });
 });

@@ -19,6 +19,7 @@ function request(over: Partial<WorkloadRequest>): WorkloadRequest {
     difficulty: 0.5,
     prefixGroup: -1,
     prefixTokens: 0,
+    temperature: 0,
     ...over,
   };
 }

@@ -25,6 +25,7 @@ function request(over: Partial<WorkloadRequest>): WorkloadRequest {
     difficulty: 0.5,
     prefixGroup: -1,
     prefixTokens: 0,
+    temperature: 0,
     ...over,
   };
 }

@@ -32,6 +32,7 @@ function request(id: number, arrivalSeconds: number, outputTokens = 100): Worklo
     difficulty: 0.3,
     prefixGroup: -1,
     prefixTokens: 0,
+    temperature: 0,
   };
 }
 

@@ -179,6 +179,14 @@ describe('malformed and oversized requests', () => {
       {},
     ],
     ['a negative max_tokens', '/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x', max_tokens: -1 }), {}],
+    ['a temperature above 2', '/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x', temperature: 3 }), {}],
+    ['a top_p of 0', '/v1/completions', JSON.stringify({ model: MODEL, prompt: 'x', top_p: 0 }), {}],
+    [
+      'a temperature that is text',
+      '/v1/completions',
+      JSON.stringify({ model: MODEL, prompt: 'x', temperature: 'hot' }),
+      {},
+    ],
     [
       'an unknown type hint',
       '/v1/completions',

@@ -29,11 +29,27 @@ describe('modeswitch sim', () => {
     ]);
     expect(code).toBe(0);
     const lines = out.trim().split('\n');
-    expect(lines[0]).toMatch(
+    expect(lines[0]).toMatch(/^gpu a100-80gb {2}model llama-3.1-8b-instruct {2}tensor-parallel 1 /);
+    expect(lines[1]).toMatch(
       /^mode\s+concurrency\s+latency_s\s+ttft_s\s+tokens_per_s\s+joules_per_token\s+quality_delta_pts$/,
     );
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines.find((l) => l.startsWith('int4-awq') && /\s1\s/.test(l))).toMatch(/-2\.5$/);
+  });
+
+  it('whatif runs the H100 its help names unless told otherwise, at the tensor parallelism and temperature given', async () => {
+    const args = ['whatif', '--modes', 'spec-eagle3', '--concurrency', '1', '--requests', '2', '--output', '64'];
+    const greedy = await capture(args);
+    expect(greedy.out).toMatch(/^gpu h100-80gb {2}model llama-3.1-8b-instruct {2}tensor-parallel 1 .*temperature 0$/m);
+    const sampled = await capture([...args, '--temperature', '1', '--tensor-parallel-size', '2']);
+    expect(sampled.out).toMatch(/tensor-parallel 2 .*temperature 1$/m);
+    const tokensPerSecond = (out: string): number => Number(out.trim().split('\n')[2]!.split(/\s+/)[4]);
+    // Two GPUs stream the weights faster; sampling at temperature 1 accepts fewer drafts. Net: different figures.
+    expect(tokensPerSecond(sampled.out)).not.toBe(tokensPerSecond(greedy.out));
+    const oneGpuSampled = await capture([...args, '--temperature', '1']);
+    expect(tokensPerSecond(oneGpuSampled.out)).toBeLessThan(tokensPerSecond(greedy.out));
+    expect(tokensPerSecond(sampled.out)).toBeGreaterThan(tokensPerSecond(oneGpuSampled.out));
+    expect((await capture([...args, '--temperature', '3'])).err).toMatch(/--temperature must be between 0 and 2/);
   });
 
   it('explains bad input with a non-zero exit code', async () => {

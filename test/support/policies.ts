@@ -91,6 +91,11 @@ export const FULL_POLICY: DeepRequired<Omit<InferenceModePolicy, 'status' | 'met
           promptLookupMax: 4,
           promptLookupMin: 2,
           draftTensorParallelSize: 1,
+          numSpeculativeTokensPerBatchSize: [
+            [1, 16, 4],
+            [17, 256, 2],
+          ],
+          enableAdaptiveVerification: false,
         },
         // On its own pods; a test drops `base` (an adapter served on a base mode's pods sets no pod settings).
         adapter: { base: 'fp16', source: 'org/llama-3.1-8b-sql-lora', rank: 16 },

@@ -4,6 +4,7 @@
  * vLLM it runs cannot be checked: that is a warning, not a refusal.
  */
 import { engineImageOf } from './defaults.js';
+import { perBatchSizeProblems } from './speculative-schedule.js';
 import type { Problem } from './problem.js';
 import type { EngineSpec, InferenceModePolicy, ModeSpec, SpeculativeSpec } from './types.js';
 import {
@@ -53,6 +54,11 @@ export function engineFindings(policy: InferenceModePolicy): EngineFindings {
   spec.modes.forEach((mode, i) => {
     const path = `spec.modes[${i}]`;
     findings.problems.push(...adapterShapeProblems(policy, mode, path));
+    const schedule = mode.speculative?.numSpeculativeTokensPerBatchSize;
+    if (schedule) {
+      const at = `${path}.speculative.numSpeculativeTokensPerBatchSize`;
+      findings.problems.push(...perBatchSizeProblems(schedule).map((message) => ({ path: at, message })));
+    }
     if (mode.adapter?.base !== undefined) return; // checked with its base mode below
     const table = tableAt(mode, path);
     if (!table) return;

@@ -69,6 +69,13 @@ export const REQUEST_VARIABLES = {
     description: 'Priority from metadata (`x-modeswitch-priority`); 0 when none, higher is more important.',
   },
   stream: { type: 'bool', description: 'The client asked for a streamed answer.' },
+  temperature: {
+    type: 'double',
+    unit: '0..2',
+    description:
+      'Sampling temperature the client asked for; 1 (the OpenAI API default) when unset. Speculative decoding accepts fewer drafts as it rises.',
+  },
+  topP: { type: 'double', unit: '0..1', description: 'Nucleus sampling top_p the client asked for; 1 when unset.' },
 } as const satisfies Record<string, RuleVariable>;
 
 /**

@@ -147,6 +147,20 @@ const speculative: JsonSchema = {
     promptLookupMax: int('ngram: longest n-gram to match.', 1, 16),
     promptLookupMin: int('ngram: shortest n-gram to match.', 1, 16),
     draftTensorParallelSize: int('Tensor parallel size of the draft model.', 1, 16),
+    numSpeculativeTokensPerBatchSize: {
+      type: 'array',
+      description:
+        'vLLM num_speculative_tokens_per_batch_size: [first batch, last batch, speculative tokens] ranges, the first ' +
+        'starting at 1; a step drafts the tokens of the range holding its batch (0: none), at most numSpeculativeTokens.',
+      minItems: 1,
+      maxItems: 32,
+      items: { type: 'array', minItems: 3, maxItems: 3, items: { type: 'integer', minimum: 0, maximum: 65536 } },
+    },
+    enableAdaptiveVerification: {
+      type: 'boolean',
+      description:
+        'vLLM enable_adaptive_verification: size verification from per-request draft confidence (dspark only).',
+    },
   },
   'x-kubernetes-validations': [
     {
@@ -157,6 +171,11 @@ const speculative: JsonSchema = {
     {
       rule: '!has(self.promptLookupMin) || !has(self.promptLookupMax) || self.promptLookupMin <= self.promptLookupMax',
       message: 'promptLookupMin must not exceed promptLookupMax',
+    },
+    {
+      // vLLM 0.33 (SpeculativeConfig.enable_adaptive_verification): "Currently only supported for method=dspark".
+      rule: "!has(self.enableAdaptiveVerification) || !self.enableAdaptiveVerification || self.method == 'dspark'",
+      message: 'enableAdaptiveVerification is supported by vLLM only with method dspark',
     },
   ],
 };

@@ -148,6 +148,14 @@ export interface SpeculativeSpec {
   promptLookupMax?: number;
   promptLookupMin?: number;
   draftTensorParallelSize?: number;
+  /**
+   * vLLM 0.33's `num_speculative_tokens_per_batch_size`: [first batch, last batch, speculative tokens] ranges; each
+   * step drafts the tokens of the range holding its batch (a gap or the tail keeps the range before; 0 = no drafts),
+   * never more than numSpeculativeTokens.
+   */
+  numSpeculativeTokensPerBatchSize?: [number, number, number][];
+  /** vLLM 0.33's `enable_adaptive_verification`: size the verification from per-request draft confidence (dspark only). */
+  enableAdaptiveVerification?: boolean;
 }
 
 /** Settings that a mode may override; `engine` gives the policy-wide defaults. */

@@ -12,6 +12,8 @@ export const SPECULATIVE_KEYS: Readonly<Record<keyof SpeculativeSpec, string>> =
   promptLookupMax: 'prompt_lookup_max',
   promptLookupMin: 'prompt_lookup_min',
   draftTensorParallelSize: 'draft_tensor_parallel_size',
+  numSpeculativeTokensPerBatchSize: 'num_speculative_tokens_per_batch_size',
+  enableAdaptiveVerification: 'enable_adaptive_verification',
 };
 
 /** vLLM's --speculative-config JSON: the policy's camelCase fields in vLLM's snake_case. */

@@ -29,13 +29,15 @@ const USAGE_RE = /"completion_tokens":\s*(\d+)/g;
 
 /**
  * Sends one workload request to the router's OpenAI chat API: the trace's prompt length and output length
- * (max_tokens with ignore_eos), the synthesized difficulty as a client hint; the router reads the type from the text.
+ * (max_tokens with ignore_eos), its sampling temperature, the synthesized difficulty as a client hint; the router
+ * reads the type from the text.
  */
 export async function sendChat(r: WorkloadRequest, stream: boolean, o: SendOptions): Promise<SentRequest> {
   const body = {
     model: o.model,
     messages: chatPromptFor(r).messages,
     max_tokens: r.outputTokens,
+    temperature: r.temperature,
     ignore_eos: true,
     stream,
     ...(stream ? { stream_options: { include_usage: true } } : {}),

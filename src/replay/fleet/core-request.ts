@@ -14,6 +14,7 @@ export function coreRequestOf(r: WorkloadRequest, withBlockHashes: boolean): Cor
     outputTokens: r.outputTokens,
     maxTokens: r.outputTokens,
     requestType: r.type,
+    temperature: r.temperature,
   };
   if (!withBlockHashes) return request;
   const blocks = Math.floor(r.inputTokens / KV_BLOCK_TOKENS);

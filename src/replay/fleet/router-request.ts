@@ -36,6 +36,7 @@ export function routerRequestOf(r: WorkloadRequest, model: string): NormalizedRe
     ask: text,
     promptTokens: r.inputTokens,
     maxTokens: r.outputTokens,
+    temperature: r.temperature,
     stream: true,
     includeUsage: false,
     // The stand-in text says nothing of a domain: code and math requests name theirs, as a client that knows would.

@@ -45,5 +45,7 @@ export function classify(req: NormalizedRequest, deps: ClassifyDeps): RequestFea
     tenant: req.tenant,
     priority: BigInt(req.priority),
     stream: req.stream,
+    temperature: req.temperature ?? 1,
+    topP: req.topP ?? 1,
   };
 }

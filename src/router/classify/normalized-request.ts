@@ -14,6 +14,9 @@ export interface NormalizedRequest {
   /** Prompt tokens when the client sent token ids (counted, not estimated). */
   promptTokens?: number;
   maxTokens?: number;
+  /** Sampling temperature and top_p the client sent (checked: 0..2 and (0, 1]). */
+  temperature?: number;
+  topP?: number;
   stream: boolean;
   /** The client asked for the usage chunk of a stream (`stream_options.include_usage`); hidden otherwise. */
   includeUsage: boolean;

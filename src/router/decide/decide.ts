@@ -95,7 +95,7 @@ export function decide(input: DecideInput): Decision {
     rule === DEFAULT_RULE && policy.objective
       ? objectiveChoice(
           policy.objective,
-          bindings.request.type,
+          bindings.request,
           Number(bindings.request.inputTokens),
           pods,
           guards,

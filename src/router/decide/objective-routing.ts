@@ -1,8 +1,9 @@
 import type { ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
-import type { LinearFit, ModeModel } from '../../model/mode-model.js';
+import { scaleInterToken, type LinearFit, type ModeModel } from '../../model/mode-model.js';
 import { seedPolicyModels, type PolicyModeModel } from '../../model/policy-models.js';
 import type { LatencyTarget } from '../../capacity/sizing.js';
 import { qualityDeltaPoints } from '../../model/quality.js';
+import { interTokenFactor } from '../../model/speculative.js';
 import { isRequestType } from '../../model/types.js';
 import {
   chooseByObjective,
@@ -44,13 +45,21 @@ export function modeQualityDelta(o: ObjectiveRouting, mode: string, type: string
 
 type Guards = ResolvedPolicy['routing']['guards'];
 
+/** What objective routing reads of a request besides its prompt length. */
+export interface ObjectiveRequest {
+  type: string;
+  /** Sampling temperature: a speculative mode's seed is taken at greedy chat and scaled for the request's acceptance. */
+  temperature: number;
+}
+
 /**
- * Each candidate mode with the model it is predicted by (the live one where the router has it, else the seed) and
- * its batch: the load of the pod the guards and load balancer would pick (undefined, cold, when none passes).
+ * Each candidate mode with the model it is predicted by (the live one where the router has it, which measured its
+ * traffic's acceptance; else the seed, scaled to this request's type and temperature) and ranked by (the same, unscaled)
+ * and its batch: the load of the pod the guards and load balancer would pick (undefined, cold, when none passes).
  */
 function candidatesOf(
   o: ObjectiveRouting,
-  type: string,
+  request: ObjectiveRequest,
   pods: ReadonlyMap<string, readonly PodView[]>,
   guards: Guards,
   live: ReadonlyMap<string, LiveModeModel> | undefined,
@@ -59,10 +68,14 @@ function candidatesOf(
   return [...o.modes].map(([mode, m]) => {
     const picked = pickPod(pods.get(mode) ?? [], guards, exclude);
     const learned = live?.get(mode);
+    const type = isRequestType(request.type) ? request.type : 'chat';
     const c: ObjectiveCandidate = {
       mode,
-      model: learned?.model ?? m.model,
-      qualityDeltaPoints: modeQualityDelta(o, mode, type),
+      model:
+        learned?.model ??
+        scaleInterToken(m.model, interTokenFactor(m.profile.speculative, { type, temperature: request.temperature })),
+      rankingModel: learned?.model ?? m.model,
+      qualityDeltaPoints: modeQualityDelta(o, mode, request.type),
       batch: 'record' in picked ? podLoad(picked) : undefined,
     };
     if (learned) c.firstTokenWait = learned.firstTokenWait;
@@ -76,7 +89,7 @@ function candidatesOf(
  */
 export function objectiveChoice(
   o: ObjectiveRouting,
-  type: string,
+  request: ObjectiveRequest,
   promptTokens: number,
   pods: ReadonlyMap<string, readonly PodView[]>,
   guards: Guards,
@@ -84,7 +97,12 @@ export function objectiveChoice(
   exclude?: ReadonlySet<string>,
   live?: ReadonlyMap<string, LiveModeModel>,
 ): ObjectiveChoice | undefined {
-  return chooseByObjective(candidatesOf(o, type, pods, guards, live, exclude), promptTokens, o.target, allowancePoints);
+  return chooseByObjective(
+    candidatesOf(o, request, pods, guards, live, exclude),
+    promptTokens,
+    o.target,
+    allowancePoints,
+  );
 }
 
 /** What the model predicts for a request of `promptTokens` on each warm mode at its current load (cold modes absent). */
@@ -96,7 +114,7 @@ export function objectivePredictions(
   live?: ReadonlyMap<string, LiveModeModel>,
 ): Map<string, ObjectivePrediction> {
   const out = new Map<string, ObjectivePrediction>();
-  for (const c of candidatesOf(o, 'chat', pods, guards, live))
+  for (const c of candidatesOf(o, { type: 'chat', temperature: 0 }, pods, guards, live))
     if (c.batch !== undefined) out.set(c.mode, predictOn(c, promptTokens));
   return out;
 }

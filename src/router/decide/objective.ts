@@ -13,6 +13,13 @@ import { FILL_UP, meanInterTokenTarget, type LatencyTarget } from '../../capacit
 export interface ObjectiveCandidate {
   mode: string;
   model: ModeModel;
+  /**
+   * The model modes are ranked by (lowest J/token at the efficient batch); `model` when absent. Objective routing ranks
+   * by each mode's model at the traffic it was seeded or learned on, not scaled to one request's type and temperature:
+   * a per-request re-ranking splits traffic between modes whose efficiencies differ by a few percent, and each then
+   * runs at a less efficient batch (in the capacity replay it raised the fleet's energy per token by ~40%).
+   */
+  rankingModel?: ModeModel;
   /** Accuracy change of this mode for the request's type, points (≤ 0). */
   qualityDeltaPoints: number;
   /** Requests in flight on the mode's least-loaded ready pod; undefined when the mode has no ready pod (cold). */
@@ -121,9 +128,8 @@ export function chooseByObjective(
   allowancePoints: number,
 ): ObjectiveChoice | undefined {
   const allowed = candidates.filter((c) => -c.qualityDeltaPoints <= allowancePoints + 1e-9);
-  const ranked = [...allowed].sort(
-    (a, b) => efficiencyJoulesPerToken(a.model, target) - efficiencyJoulesPerToken(b.model, target),
-  );
+  const efficiency = (c: ObjectiveCandidate) => efficiencyJoulesPerToken(c.rankingModel ?? c.model, target);
+  const ranked = [...allowed].sort((a, b) => efficiency(a) - efficiency(b));
   const preferred = ranked[0];
   if (!preferred) return undefined;
   const fit = ranked.find((c) => meets(c, promptTokens, target));

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HINT_HEADERS, parseHints, parsePriority } from '../classify/hints.js';
 import type { NormalizedRequest } from '../classify/normalized-request.js';
-import { checkModel, checkPositiveInteger, checkRole } from '../protocol/request-fields.js';
+import { checkModel, checkPositiveInteger, checkRole, samplingOf } from '../protocol/request-fields.js';
 import { invalidRequest } from '../protocol/router-error.js';
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -111,6 +111,7 @@ export function normalizeOpenAiRequest(
     maxTokens:
       checkPositiveInteger(body['max_completion_tokens'], 'max_completion_tokens') ??
       checkPositiveInteger(body['max_tokens'], 'max_tokens'),
+    ...samplingOf(body['temperature'], body['top_p']),
     stream: body['stream'] === true,
     includeUsage: includeUsageOf(body),
     hints: parseHints({

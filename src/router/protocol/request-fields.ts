@@ -22,6 +22,33 @@ export function checkModel(model: unknown, servedModel: string, optional: boolea
   return model;
 }
 
+/** A number in [min, max] (above `min` when `exclusiveMin`), or undefined when absent; 400 otherwise. */
+export function checkNumberIn(
+  v: unknown,
+  param: string,
+  min: number,
+  max: number,
+  exclusiveMin = false,
+): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v > max || (exclusiveMin ? v <= min : v < min))
+    throw invalidRequest(
+      `${param} must be a number ${exclusiveMin ? 'above' : 'from'} ${min} ${exclusiveMin ? 'up ' : ''}to ${max}`,
+      param,
+    );
+  return v;
+}
+
+/** OpenAI's ranges: temperature 0..2, top_p above 0 up to 1. */
+export function samplingOf(temperature: unknown, topP: unknown): { temperature?: number; topP?: number } {
+  const out: { temperature?: number; topP?: number } = {};
+  const t = checkNumberIn(temperature, 'temperature', 0, 2);
+  const p = checkNumberIn(topP, 'top_p', 0, 1, true);
+  if (t !== undefined) out.temperature = t;
+  if (p !== undefined) out.topP = p;
+  return out;
+}
+
 export function checkPositiveInteger(v: unknown, param: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)

@@ -10,6 +10,8 @@ export interface CoreRequest {
   /** The client's max_tokens cap. */
   maxTokens: number;
   requestType?: RequestType;
+  /** Sampling temperature (0 greedy; absent: greedy): lowers speculative acceptance (model/speculative.ts). */
+  temperature?: number;
   /** The LoRA adapter (a `--lora-modules` name) the request runs through; its steps pay the adapter kernels. */
   adapter?: string;
   /** Hashes of the prompt's full 16-token KV blocks, each covering all tokens before it (prefix caching). */

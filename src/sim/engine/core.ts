@@ -1,10 +1,10 @@
-import { ENGINE_CALIBRATION, type EngineCalibration } from '../../model/calibration.js';
+import { ENGINE_CALIBRATION, type EngineCalibration, type TensorParallelCalibration } from '../../model/calibration.js';
 import { gpuById } from '../../model/gpus.js';
 import { planMemory, KV_BLOCK_TOKENS, type MemoryPlan } from '../../model/memory.js';
 import { modelById } from '../../model/models.js';
 import { createRng } from '../../model/rng.js';
 import type { HardwareContext } from '../../model/roofline.js';
-import { ACCEPTANCE, sampleTokensPerStep } from '../../model/speculative.js';
+import { acceptanceByPosition, draftTokensAtBatch, sampleTokensPerStep } from '../../model/speculative.js';
 import type { GpuSpec, ModeProfile, ModelSpec } from '../../model/types.js';
 import type { CoreCounters, CoreEvent, CoreListener, CoreRequest, FinishReason, StepRecord } from './core-types.js';
 import { EnergyMeter } from './energy-meter.js';
@@ -29,6 +29,8 @@ export interface EngineCoreOptions {
   startTime?: number;
   /** Engine-model constants to use instead of the fitted ones (calibration runs only). */
   calibration?: EngineCalibration;
+  /** Tensor-parallel constants to use instead of the fitted ones (calibration runs only). */
+  tensorParallelCalibration?: TensorParallelCalibration;
   onStep?: (step: StepRecord) => void;
 }
 
@@ -79,6 +81,7 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
     profile: mode,
     tensorParallel,
     calibration: options.calibration ?? ENGINE_CALIBRATION,
+    ...(options.tensorParallelCalibration ? { tensorParallelCalibration: options.tensorParallelCalibration } : {}),
   };
   const memory = planMemory(gpu, model, mode, tensorParallel, options.gpuMemoryUtilization);
   const random = createRng(options.seed ?? 0);
@@ -122,7 +125,9 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
 
   function startStep(events: CoreEvent[]): void {
     const planned = scheduler.plan(now, events, (seq) => finish(seq, 'length', events));
-    if (planned.length > 0) inFlight = startIteration(hw, planned, tokensPerDecode, now);
+    // vLLM looks its per-batch-size schedule up with the number of requests scheduled in the step.
+    const draftTokens = spec ? draftTokensAtBatch(spec, planned.length) : 0;
+    if (planned.length > 0) inFlight = startIteration(hw, planned, draftTokens, now);
   }
 
   function finish(seq: Sequence, reason: FinishReason, events: CoreEvent[]): void {
@@ -141,12 +146,12 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
     events.push({ type: 'tokens', id: seq.req.id, time: now, count, first, totalOutput: seq.generated });
   }
 
-  function decodeTokens(seq: Sequence): number {
-    if (!spec) return 1;
-    const alpha = ACCEPTANCE[spec.method][seq.type];
-    const { tokens, accepted } = sampleTokensPerStep(alpha, spec.numSpeculativeTokens, random);
+  function decodeTokens(seq: Sequence, draftTokens: number): number {
+    if (!spec || draftTokens === 0) return 1;
+    const alphas = acceptanceByPosition(spec.method, draftTokens, { type: seq.type, temperature: seq.req.temperature });
+    const { tokens, accepted } = sampleTokensPerStep(alphas, random);
     counters.specDrafts += 1;
-    counters.specDraftTokens += spec.numSpeculativeTokens;
+    counters.specDraftTokens += draftTokens;
     counters.specAcceptedTokens += accepted;
     for (let p = 0; p < accepted; p += 1)
       counters.specAcceptedPerPosition[p] = (counters.specAcceptedPerPosition[p] ?? 0) + 1;
@@ -170,9 +175,9 @@ export function createEngineCore(options: EngineCoreOptions): EngineCore {
     for (const p of step.work) {
       const seq = p.seq;
       if (seq.aborted) continue;
-      seq.energy += (stepEnergy * (p.decode ? tokensPerDecode : p.prefillChunk)) / step.queryTokens;
+      seq.energy += (stepEnergy * (p.decode ? step.draftTokens + 1 : p.prefillChunk)) / step.queryTokens;
       if (p.decode) {
-        const n = Math.min(decodeTokens(seq), seq.limit - seq.generated);
+        const n = Math.min(decodeTokens(seq, step.draftTokens), seq.limit - seq.generated);
         decoded += n;
         emitTokens(seq, n, events);
       } else {

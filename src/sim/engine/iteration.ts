@@ -12,11 +12,14 @@ export interface Iteration {
   work: PlannedWork[];
   /** Tokens the forward pass computes (each decoding sequence counts its verified tokens). */
   queryTokens: number;
+  /** Draft tokens each decoding sequence verifies in this step (0 without speculation). */
+  draftTokens: number;
   cost: StepCost;
 }
 
-function stepWorkOf(planned: readonly PlannedWork[]): StepWork {
+function stepWorkOf(planned: readonly PlannedWork[], draftTokens: number): StepWork {
   const work: StepWork = {
+    draftTokens,
     prefillTokens: 0,
     prefillAttention: 0,
     prefillSeqs: 0,
@@ -43,18 +46,19 @@ function stepWorkOf(planned: readonly PlannedWork[]): StepWork {
 export function startIteration(
   hw: HardwareContext,
   planned: PlannedWork[],
-  tokensPerDecode: number,
+  draftTokens: number,
   now: number,
 ): Iteration {
-  const cost = stepCost(hw, stepWorkOf(planned));
-  const queryTokens = planned.reduce((s, p) => s + (p.decode ? tokensPerDecode : p.prefillChunk), 0);
+  const cost = stepCost(hw, stepWorkOf(planned, draftTokens));
+  const queryTokens = planned.reduce((s, p) => s + (p.decode ? draftTokens + 1 : p.prefillChunk), 0);
   return {
     start: now,
     end: now + cost.seconds,
-    power: stepPowerWatts(hw.gpu, cost, hw.calibration),
+    power: stepPowerWatts(hw.gpu, cost, hw.calibration, hw.tensorParallelCalibration),
     busyFraction: stepKernelBusyFraction(cost),
     work: planned,
     queryTokens,
+    draftTokens,
     cost,
   };
 }

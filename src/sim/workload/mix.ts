@@ -37,11 +37,58 @@ export const SHARED_PREFIX: Readonly<Record<'conv' | 'code', { share: number; gr
   code: { share: 0.5, groups: 64, tokens: 1024 },
 };
 
-export function pickType(mix: ReadonlyArray<[RequestType, number]>, u: number): RequestType {
+/**
+ * Sampling temperature per request type, as [temperature, share] pairs — an assumption resting on documented
+ * defaults, not on a measured trace (the Azure traces carry no sampling parameters): 0.6, Llama-3.1-Instruct's
+ * generation_config.json, which vLLM applies when a client sets none; 1.0, the OpenAI API's default, for clients that
+ * send it; 0.7, a common chat front-end setting; 0 (greedy) for the evaluation-style and tool clients, more often for
+ * code and math, whose answers have one right form. Code completion runs near-greedy (0 or 0.2).
+ */
+export const TEMPERATURE_MIX: Readonly<Record<RequestType, ReadonlyArray<[number, number]>>> = {
+  chat: [
+    [0, 0.2],
+    [0.6, 0.4],
+    [0.7, 0.2],
+    [1, 0.2],
+  ],
+  summarise: [
+    [0, 0.3],
+    [0.6, 0.4],
+    [0.7, 0.1],
+    [1, 0.2],
+  ],
+  extract: [
+    [0, 0.5],
+    [0.6, 0.3],
+    [1, 0.2],
+  ],
+  code: [
+    [0, 0.5],
+    [0.2, 0.3],
+    [0.6, 0.2],
+  ],
+  math: [
+    [0, 0.5],
+    [0.6, 0.4],
+    [1, 0.1],
+  ],
+  reasoning: [
+    [0, 0.2],
+    [0.6, 0.6],
+    [1, 0.2],
+  ],
+};
+
+/** The value of a [value, share] mix at a uniform draw u. */
+export function pickFromMix<T>(mix: ReadonlyArray<[T, number]>, u: number): T {
   let acc = 0;
-  for (const [type, share] of mix) {
+  for (const [value, share] of mix) {
     acc += share;
-    if (u < acc) return type;
+    if (u < acc) return value;
   }
   return mix[mix.length - 1]![0];
+}
+
+export function pickType(mix: ReadonlyArray<[RequestType, number]>, u: number): RequestType {
+  return pickFromMix(mix, u);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../api/repo-root.js';
 import type { StepRecord } from '../engine/core-types.js';
 import { createEngineCore } from '../engine/core.js';
-import type { EngineCalibration } from '../../model/calibration.js';
+import type { EngineCalibration, TensorParallelCalibration } from '../../model/calibration.js';
 import { createRng, normal } from '../../model/rng.js';
 import type { GpuSpec, ModeProfile, ModelSpec } from '../../model/types.js';
 
@@ -57,6 +57,21 @@ function samplePromptTokens(lengths: PromptLengths, random: () => number): numbe
   return Math.min(max, Math.max(min, Math.round(median * Math.exp(sigma * normal(random)))));
 }
 
+/**
+ * A row without its own output-length histogram, given the histogram of another model's run at the nearest
+ * max_num_seqs at or below it (the same benchmark's lm-arena-chat requests, so the same length distribution up to the
+ * model's own style; used for the 70B rows, extracted without histograms).
+ */
+export function withBorrowedHistogram(row: MlEnergyRow, donors: readonly MlEnergyRow[]): MlEnergyRow {
+  if (row.outputLengthHistogram) return row;
+  const donor = [...donors]
+    .filter((d) => d.outputLengthHistogram && d.maxNumSeqs <= row.maxNumSeqs)
+    .sort((a, b) => b.maxNumSeqs - a.maxNumSeqs)[0];
+  if (!donor)
+    throw new Error(`no run at or below max_num_seqs ${row.maxNumSeqs} to borrow an output-length histogram from`);
+  return { ...row, outputLengthHistogram: donor.outputLengthHistogram! };
+}
+
 /** Draws from a histogram: a bin in proportion to its count, then uniformly inside it. */
 function sampleHistogram(histogram: { binEdges: number[]; counts: number[] }, random: () => number): number {
   const total = histogram.counts.reduce((a, b) => a + b, 0);
@@ -82,6 +97,7 @@ export interface ReplayOptions {
   promptLengths?: PromptLengths;
   /** Constants to try instead of the fitted ones (the fitting script). */
   calibration?: EngineCalibration;
+  tensorParallelCalibration?: TensorParallelCalibration;
   onStep?: (step: StepRecord) => void;
 }
 
@@ -114,6 +130,7 @@ export function replayMlEnergyRow(row: MlEnergyRow, options: ReplayOptions): Rep
     seed: options.seed ?? 1,
     maxNumSeqs: batch,
     ...(options.calibration ? { calibration: options.calibration } : {}),
+    ...(options.tensorParallelCalibration ? { tensorParallelCalibration: options.tensorParallelCalibration } : {}),
     ...(options.onStep ? { onStep: options.onStep } : {}),
   });
   const random = createRng((options.seed ?? 1) + 1);

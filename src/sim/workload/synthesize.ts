@@ -1,6 +1,6 @@
 import { createRng } from '../../model/rng.js';
 import type { RequestType } from '../../model/types.js';
-import { DIFFICULTY_RANGE, pickType, SHARED_PREFIX, TYPE_MIX } from './mix.js';
+import { DIFFICULTY_RANGE, pickFromMix, pickType, SHARED_PREFIX, TEMPERATURE_MIX, TYPE_MIX } from './mix.js';
 import type { TraceName, TraceRecord } from './trace.js';
 
 /** A trace request with the features the traces lack, drawn deterministically from a seed. */
@@ -12,6 +12,8 @@ export interface WorkloadRequest extends TraceRecord {
   prefixGroup: number;
   /** Tokens of that shared prefix (part of inputTokens); 0 when none. */
   prefixTokens: number;
+  /** Sampling temperature the client sends (TEMPERATURE_MIX). */
+  temperature: number;
 }
 
 export interface SynthesizeOptions {
@@ -19,8 +21,12 @@ export interface SynthesizeOptions {
   seed: number;
 }
 
+const TEMPERATURE_STREAM = 0x7e3;
+
 export function synthesizeWorkload(records: readonly TraceRecord[], options: SynthesizeOptions): WorkloadRequest[] {
   const random = createRng(options.seed);
+  // A stream of its own, so adding temperatures left every other draw (types, difficulty, prefixes) as it was.
+  const temperatureRandom = createRng(options.seed + TEMPERATURE_STREAM);
   const mix = TYPE_MIX[options.trace];
   const prefix = SHARED_PREFIX[options.trace];
   return records.map((r, id) => {
@@ -35,6 +41,7 @@ export function synthesizeWorkload(records: readonly TraceRecord[], options: Syn
       difficulty,
       prefixGroup: shared ? Math.floor(random() * prefix.groups) : -1,
       prefixTokens: shared ? prefix.tokens : 0,
+      temperature: pickFromMix(TEMPERATURE_MIX[type], temperatureRandom()),
     };
   });
 }

@@ -13,6 +13,10 @@ export interface WhatIfOptions {
   outputTokens: number;
   requests: number;
   requestType: RequestType;
+  /** Sampling temperature of every request (0: greedy); lowers speculative acceptance. */
+  temperature: number;
+  /** GPUs per replica (vLLM --tensor-parallel-size). */
+  tensorParallel: number;
   seed: number;
 }
 
@@ -36,6 +40,7 @@ export function runWhatIf(o: WhatIfOptions): WhatIfRow[] {
         gpu: o.gpu,
         model: o.model,
         mode,
+        tensorParallel: o.tensorParallel,
         seed: o.seed,
         maxNumSeqs: Math.max(256, concurrency),
       });
@@ -48,6 +53,7 @@ export function runWhatIf(o: WhatIfOptions): WhatIfRow[] {
           outputTokens: o.outputTokens,
           maxTokens: o.outputTokens,
           requestType: o.requestType,
+          temperature: o.temperature,
         }),
       });
       rows.push({
@@ -62,6 +68,14 @@ export function runWhatIf(o: WhatIfOptions): WhatIfRow[] {
     }
   }
   return rows;
+}
+
+/** The line above the table: what ran (GPU, model, tensor parallelism, request shape). */
+export function whatIfHeading(o: WhatIfOptions): string {
+  return (
+    `gpu ${o.gpu}  model ${o.model}  tensor-parallel ${o.tensorParallel}  ` +
+    `prompt ${o.promptTokens}  output ${o.outputTokens}  type ${o.requestType}  temperature ${o.temperature}`
+  );
 }
 
 export function formatWhatIf(rows: readonly WhatIfRow[]): string {

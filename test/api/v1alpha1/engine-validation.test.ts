@@ -145,3 +145,68 @@ describe('validatePolicy of adapter modes', () => {
     ]);
   });
 });
+
+describe("vLLM 0.33's load-adaptive speculation keys", () => {
+  const spec = (extra: Record<string, unknown>) => (p: InferenceModePolicy) => {
+    p.spec.modes[3]!.speculative = {
+      method: 'eagle3',
+      model: 'yuhuili/EAGLE3-LLaMA3.1-Instruct-8B',
+      numSpeculativeTokens: 3,
+      ...extra,
+    } as never;
+  };
+
+  it('accepts a batch-size schedule that starts at batch 1, whatever its order, with 0 drafts allowed', () => {
+    const { problems } = validate(
+      example,
+      spec({
+        numSpeculativeTokensPerBatchSize: [
+          [65, 256, 0],
+          [1, 32, 3],
+          [33, 64, 1],
+        ],
+      }),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it.each([
+    [
+      'overlapping ranges',
+      [
+        [1, 32, 3],
+        [16, 64, 1],
+      ],
+      /overlap at batch 16/,
+    ],
+    ['a schedule not starting at batch 1', [[2, 32, 3]], /must start at 1/],
+    [
+      'a range ending before it starts',
+      [
+        [1, 32, 3],
+        [64, 33, 1],
+      ],
+      /first batch 64 is above last batch 33/,
+    ],
+  ])('refuses %s at its field path, as vLLM would at start-up', (_, schedule, message) => {
+    const { problems } = validate(example, spec({ numSpeculativeTokensPerBatchSize: schedule }));
+    expect(problems).toEqual([
+      { path: 'spec.modes[3].speculative.numSpeculativeTokensPerBatchSize', message: expect.stringMatching(message) },
+    ]);
+  });
+
+  it('refuses a range that is not three numbers, through the schema', () => {
+    const { problems } = validate(example, spec({ numSpeculativeTokensPerBatchSize: [[1, 32]] }));
+    expect(problems.map((p) => p.path)).toEqual(['spec.modes[3].speculative.numSpeculativeTokensPerBatchSize[0]']);
+  });
+
+  it('refuses adaptive verification for a method vLLM does not support it with (dspark only)', () => {
+    const { problems } = validate(example, spec({ enableAdaptiveVerification: true }));
+    expect(problems).toEqual([
+      {
+        path: 'spec.modes[3].speculative',
+        message: 'enableAdaptiveVerification is supported by vLLM only with method dspark',
+      },
+    ]);
+  });
+});

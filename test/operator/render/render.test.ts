@@ -256,5 +256,26 @@ describe('renderPolicy', () => {
       prompt_lookup_max: 4,
       prompt_lookup_min: 2,
     });
+    const schedule: [number, number, number][] = [
+      [1, 32, 7],
+      [33, 256, 2],
+    ];
+    expect(
+      JSON.parse(
+        speculativeConfigJson({
+          method: 'dspark',
+          model: 'm',
+          numSpeculativeTokens: 7,
+          numSpeculativeTokensPerBatchSize: schedule,
+          enableAdaptiveVerification: true,
+        }),
+      ),
+    ).toEqual({
+      method: 'dspark',
+      model: 'm',
+      num_speculative_tokens: 7,
+      num_speculative_tokens_per_batch_size: schedule,
+      enable_adaptive_verification: true,
+    });
   });
 });

@@ -56,6 +56,11 @@ describe('classify', () => {
     });
   });
 
+  it("reads the client's temperature and top_p, and takes the OpenAI default of 1 for what it left out", () => {
+    expect(classify(req({ temperature: 0.2, topP: 0.9 }), deps())).toMatchObject({ temperature: 0.2, topP: 0.9 });
+    expect(classify(req(), deps())).toMatchObject({ temperature: 1, topP: 1 });
+  });
+
   it('caps the expected output by max_tokens', () => {
     expect(classify(req({ ask: 'think step by step', maxTokens: 50 }), deps()).expectedOutputTokens).toBe(50n);
   });

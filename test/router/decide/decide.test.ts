@@ -39,6 +39,8 @@ const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
   tenant: '',
   priority: 0n,
   stream: false,
+  temperature: 1,
+  topP: 1,
   ...over,
 });
 

@@ -18,6 +18,8 @@ const EXPRESSIONS = [
   'request.inputTokens != 100.0',
   "request.stream ? request.maxOutputTokens > 64 : modes['spec'].running < 2",
   "request.model.contains('Llama') && !request.model.endsWith('-fp8')",
+  "request.temperature <= 0.2 && request.type == 'code'",
+  'request.temperature > 0.7 || request.topP < 1.0',
   "modes['spec'].telemetryAgeSeconds < 1.0 || modes['spec'].readyPods > 1",
 ];
 
@@ -40,6 +42,8 @@ function randomBindings(seed: number): RuleBindings {
     tenant: pick(['', 'gold', 'vip-1', 'free']),
     priority: BigInt(pick([0, 4, 5, 9])),
     stream: rnd() < 0.5,
+    temperature: pick([0, 0.6, 1, 1.5]),
+    topP: pick([0.9, 1]),
   };
   // Each telemetry value is present or absent (unknown) at random, as staleness makes them.
   const mode = (): ModeState => {

@@ -35,6 +35,8 @@ const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
   tenant: '',
   priority: 0n,
   stream: false,
+  temperature: 0,
+  topP: 1,
   ...over,
 });
 
@@ -74,8 +76,20 @@ describe('decide with routing.strategy Objective', () => {
     );
     expect([d.rule, d.mode]).toEqual([OBJECTIVE_RULE, 'spec']);
     expect(explain(d)).toMatch(
-      /^no rule matched, objective → spec \(lowest J\/token within the SLO: predicted TTFT 0\.0\d\d s, 1\.\d ms\/token, 0\.\d{3} J\/token at batch 1\); served by spec$/,
+      /^no rule matched, objective → spec \(lowest J\/token within the SLO: predicted TTFT 0\.0\d\d s, \d\.\d ms\/token, \d\.\d{3} J\/token at batch 1\); served by spec$/,
     );
+  });
+
+  it('predicts a speculative mode slower per token for a request sampled at a high temperature', () => {
+    const pods = new Map([
+      ['fp16', [pod('a')]],
+      ['spec', [pod('b')]],
+    ]);
+    const msPerToken = (temperature: number, type = 'chat') =>
+      Number(/(\d\.\d) ms\/token/.exec(explain(run(request({ temperature, type }), pods)))![1]);
+    expect(msPerToken(1)).toBeGreaterThan(msPerToken(0));
+    // Code keeps more of its acceptance when sampled (EAGLE-3 paper Table 1): a smaller step up than chat's.
+    expect(msPerToken(1, 'code') - msPerToken(0, 'code')).toBeLessThan(msPerToken(1) - msPerToken(0));
   });
 
   it('never offers a domain expert (LoRA adapter) to requests outside its domains, nor sizes one that has no pods', () => {

@@ -1,6 +1,7 @@
 import { renderLlama31Chat } from '../../../src/model/chat-template.js';
 import { encode } from '../../../src/sim/engine/tokens.js';
 import { loadTrace, parseAzureTrace, sliceTrace } from '../../../src/sim/workload/trace.js';
+import { TEMPERATURE_MIX } from '../../../src/sim/workload/mix.js';
 import { synthesizeWorkload } from '../../../src/sim/workload/synthesize.js';
 import { chatPromptFor } from '../../../src/sim/workload/prompt.js';
 import { guessRequestType } from '../../../src/router/classify/request-type.js';
@@ -55,6 +56,16 @@ describe('synthesized workload', () => {
     expect(share('math')).toBeGreaterThan(0.05);
     const code = synthesizeWorkload(sliceTrace(loadTrace('code'), 0, 300), { trace: 'code', seed: 1 });
     expect(new Set(code.map((r) => r.type))).toEqual(new Set(['code']));
+  });
+
+  it('draws temperatures from the documented mix per type, code more often greedy than chat', () => {
+    const w = synthesizeWorkload(conv, { trace: 'conv', seed: 1 });
+    const of = (type: string) => w.filter((r) => r.type === type).map((r) => r.temperature);
+    const greedyShare = (ts: number[]) => ts.filter((t) => t === 0).length / ts.length;
+    expect(greedyShare(of('chat'))).toBeGreaterThan(0.15);
+    expect(greedyShare(of('chat'))).toBeLessThan(0.25);
+    expect(greedyShare(of('code'))).toBeGreaterThan(greedyShare(of('chat')));
+    for (const r of w) expect(TEMPERATURE_MIX[r.type].map(([t]) => t)).toContain(r.temperature);
   });
 
   it('keeps the shared prefix inside the prompt', () => {

@@ -2,7 +2,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { GenerateRequest } from '../../../gen/modeswitch/v1/router_pb.js';
 import { HINT_HEADERS, parseHints, parsePriority } from '../../classify/hints.js';
 import type { NormalizedRequest } from '../../classify/normalized-request.js';
-import { checkModel, checkPositiveInteger, checkRole } from '../../protocol/request-fields.js';
+import { checkModel, checkPositiveInteger, checkRole, samplingOf } from '../../protocol/request-fields.js';
 import { invalidRequest } from '../../protocol/router-error.js';
 
 function meta(md: Metadata, key: string): string | undefined {
@@ -23,6 +23,7 @@ export function normalizeGrpcRequest(r: GenerateRequest, md: Metadata, servedMod
     throw invalidRequest('set exactly one of prompt and messages', hasPrompt ? 'messages' : 'prompt');
   const model = checkModel(r.model, servedModel, true);
   const maxTokens = checkPositiveInteger(r.maxTokens, 'max_tokens');
+  const sampling = samplingOf(r.temperature, r.topP);
   r.messages.forEach((m, i) => checkRole(m.role, i));
   const body: Record<string, unknown> = { model, stream: true };
   if (hasMessages) body['messages'] = r.messages.map((m) => ({ role: m.role, content: m.content }));
@@ -40,6 +41,7 @@ export function normalizeGrpcRequest(r: GenerateRequest, md: Metadata, servedMod
     ...(hasMessages ? { messages: r.messages.map((m) => ({ role: m.role, content: m.content })) } : {}),
     ask: lastUser?.content ?? text,
     maxTokens,
+    ...sampling,
     stream: true,
     // The router asked for usage itself (Finish carries it); the chunk never reaches a gRPC client as a delta.
     includeUsage: false,
