@@ -40,6 +40,11 @@ export interface ModelSpec {
   headDim: number;
   vocab: number;
   maxModelLen: number;
+  /**
+   * `temperature` in the checkpoint's generation_config.json: vLLM samples at it when a request leaves temperature
+   * unset (its OpenAI server's default `--generation-config auto`); 1 (OpenAI's default) for a checkpoint without one.
+   */
+  generationTemperature: number;
 }
 
 export type ComputeDtype = 'fp16' | 'fp8' | 'int8';
