@@ -76,4 +76,5 @@ export interface ModeProfile {
   qualityClass: QualityClass;
 }
 
-export type QualityClass = 'fp16' | 'fp8' | 'int8' | 'int4' | 'nf4';
+/** Weight precision and, at 4 bits, the quantization method: AWQ and GPTQ checkpoints score differently. */
+export type QualityClass = 'fp16' | 'fp8' | 'int8' | 'int4-gptq' | 'int4-awq' | 'nf4';

@@ -3,6 +3,8 @@ import { fixedModeDispatcher } from '../../replay/dispatch/fixed-mode.js';
 import { policyDispatcher } from '../../replay/dispatch/policy.js';
 import { fleetMetrics, type FleetMetrics } from '../../replay/fleet-metrics.js';
 import { singleModeFleet, type FleetMode } from '../../model/policy-modes.js';
+import { modelById } from '../../model/models.js';
+import { qualityOfModes } from '../../model/quality.js';
 import { createFleetPool } from '../../replay/fleet/pool.js';
 import { replayFleet } from '../../replay/replay-fleet.js';
 import type { WorkloadRequest } from '../../sim/workload/synthesize.js';
@@ -22,7 +24,7 @@ export function alwaysBaseline(o: BaselineOptions): FleetMetrics {
   const modes = singleModeFleet(o.modes, o.baselineMode);
   const gpus = createFleetPool({ gpu: o.gpu, model: o.model, modes, seed: o.seed });
   const run = replayFleet({ gpus, dispatcher: fixedModeDispatcher(gpus), requests: o.requests, tickSeconds: 1 });
-  return fleetMetrics(run, new Map(modes.map((m) => [m.name, m.profile])));
+  return fleetMetrics(run, qualityOfModes(new Map(modes.map((m) => [m.name, m.profile])), modelById(o.model)));
 }
 
 /** The same policy replayed in simulated time only (no HTTP, no timers): what the demo's figures should approach. */
@@ -34,5 +36,5 @@ export function policyInSimulatedTime(o: BaselineOptions): FleetMetrics {
     requests: o.requests,
     tickSeconds: 1,
   });
-  return fleetMetrics(run, new Map(o.modes.map((m) => [m.name, m.profile])));
+  return fleetMetrics(run, qualityOfModes(new Map(o.modes.map((m) => [m.name, m.profile])), modelById(o.model)));
 }
