@@ -23,8 +23,8 @@ afterAll(async () => {
   await engine.close();
 });
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${engine.url}${path}`, {
+const post = (path: string, body: unknown, headers: Record<string, string> = {}, base = engine.url) =>
+  fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -252,17 +252,14 @@ describe('simulated vLLM with speculative decoding: the request temperature reac
     };
     const before = await read();
     for (let i = 0; i < requests; i += 1) {
-      const res = await fetch(`${spec.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: MODEL,
-          messages: [{ role: 'user', content: 'Tell me about the history of the bicycle.' }],
-          max_tokens: 400,
-          ignore_eos: true,
-          ...(temperature === undefined ? {} : { temperature }),
-        }),
-      });
+      const chat = {
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Tell me about the history of the bicycle.' }],
+        max_tokens: 400,
+        ignore_eos: true,
+        ...(temperature === undefined ? {} : { temperature }),
+      };
+      const res = await post('/v1/chat/completions', chat, {}, spec.url);
       expect(res.status).toBe(200);
       await res.json();
     }
