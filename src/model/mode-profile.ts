@@ -39,14 +39,15 @@ const INT4_BYTES = 0.5 + 2 / 128 + 0.5 / 128;
 const FP16: WeightScheme = { bytes: 2, compute: 'fp16', kernel: 'dense', quality: 'fp16' };
 const FP8: WeightScheme = { bytes: 1, compute: 'fp8', kernel: 'fp8-w8a8', quality: 'fp8' };
 const INT8: WeightScheme = { bytes: 1, compute: 'int8', kernel: 'int8-w8a8', quality: 'int8' };
-const INT4_MARLIN: WeightScheme = { bytes: INT4_BYTES, compute: 'fp16', kernel: 'marlin', quality: 'int4' };
+const INT4_MARLIN: WeightScheme = { bytes: INT4_BYTES, compute: 'fp16', kernel: 'marlin', quality: 'int4-gptq' };
+const AWQ_MARLIN: WeightScheme = { ...INT4_MARLIN, quality: 'int4-awq' };
 
 const SCHEMES: Readonly<Record<string, WeightScheme>> = {
   fp8: FP8,
   fbgemm_fp8: FP8,
   modelopt: FP8,
-  awq: { ...INT4_MARLIN, kernel: 'awq-gemm' },
-  awq_marlin: INT4_MARLIN,
+  awq: { ...AWQ_MARLIN, kernel: 'awq-gemm' },
+  awq_marlin: AWQ_MARLIN,
   gptq: { ...INT4_MARLIN, kernel: 'gptq-exllama' },
   gptq_marlin: INT4_MARLIN,
   marlin: INT4_MARLIN,
@@ -55,7 +56,7 @@ const SCHEMES: Readonly<Record<string, WeightScheme>> = {
 
 function compressedTensorsScheme(weights: string | undefined): WeightScheme {
   const w = (weights ?? '').toLowerCase();
-  if (/w4a16|int4|4bit|w4a4/.test(w)) return INT4_MARLIN;
+  if (/w4a16|int4|4bit|w4a4/.test(w)) return /awq/.test(w) ? AWQ_MARLIN : INT4_MARLIN;
   if (/fp8/.test(w)) return FP8;
   if (/w8a8|int8/.test(w)) return INT8;
   if (/w8a16/.test(w)) return { ...INT8, compute: 'fp16', kernel: 'marlin' };

@@ -13,6 +13,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     headDim: 128,
     vocab: 128256,
     maxModelLen: 131072,
+    generationTemperature: 0.6,
   },
   'llama-3.1-70b-instruct': {
     id: 'llama-3.1-70b-instruct',
@@ -25,6 +26,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     headDim: 128,
     vocab: 128256,
     maxModelLen: 131072,
+    generationTemperature: 0.6,
   },
 };
 

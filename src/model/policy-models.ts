@@ -3,7 +3,7 @@ import type { ResolvedPolicy } from '../api/v1alpha1/defaults.js';
 import { GPUS } from './gpus.js';
 import { profileFromModeFlags } from './mode-profile.js';
 import { modelById } from './models.js';
-import type { GpuSpec, ModeProfile } from './types.js';
+import type { GpuSpec, ModelSpec, ModeProfile } from './types.js';
 import { modeFlagsOf } from './policy-modes.js';
 import { seedModeModel, type ModeModel } from './mode-model.js';
 
@@ -17,6 +17,8 @@ export interface PolicyModeModel {
   model: ModeModel;
   /** The simulator's profile of the mode's vLLM flags: its quality class per request type. */
   profile: ModeProfile;
+  /** The policy's model as the catalogue knows it (its size sets the quality of quantized modes). */
+  servedModel: ModelSpec;
 }
 
 /** GFD writes the product with dashes for spaces (NVIDIA-H100-80GB-HBM3); the catalogue has NVML's name. */
@@ -52,7 +54,7 @@ export function seedPolicyModels(policy: ResolvedPolicy): Map<string, PolicyMode
       continue;
     }
     const seeded = seedModeModel(gpuOf(m.nodeSelector), model, profile, m.tensorParallelSize ?? 1);
-    out.set(m.name, { model: { ...seeded, gpus: m.gpus }, profile });
+    out.set(m.name, { model: { ...seeded, gpus: m.gpus }, profile, servedModel: model });
   }
   return out;
 }

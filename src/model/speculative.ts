@@ -135,7 +135,7 @@ const LLAMA_3_2_1B = {
 };
 
 function decoderLayerParams(
-  m: Omit<ModelSpec, 'id' | 'hfName' | 'maxModelLen' | 'layers' | 'vocab'>,
+  m: Omit<ModelSpec, 'id' | 'hfName' | 'maxModelLen' | 'generationTemperature' | 'layers' | 'vocab'>,
   qkvIn: number,
 ): number {
   const attention = qkvIn * (m.heads + 2 * m.kvHeads) * m.headDim + m.heads * m.headDim * m.hidden;

@@ -35,6 +35,11 @@ export interface ModelSpec {
   headDim: number;
   vocab: number;
   maxModelLen: number;
+  /**
+   * `temperature` in the checkpoint's generation_config.json: vLLM samples at it when a request leaves temperature
+   * unset (its OpenAI server's default `--generation-config auto`); 1 (OpenAI's default) for a checkpoint without one.
+   */
+  generationTemperature: number;
 }
 
 export type ComputeDtype = 'fp16' | 'fp8' | 'int8';
@@ -66,4 +71,5 @@ export interface ModeProfile {
   qualityClass: QualityClass;
 }
 
-export type QualityClass = 'fp16' | 'fp8' | 'int8' | 'int4' | 'nf4';
+/** Weight precision and, at 4 bits, the quantization method: AWQ and GPTQ checkpoints score differently. */
+export type QualityClass = 'fp16' | 'fp8' | 'int8' | 'int4-gptq' | 'int4-awq' | 'nf4';

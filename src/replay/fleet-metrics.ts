@@ -1,5 +1,4 @@
-import { qualityDeltaPoints } from '../model/quality.js';
-import type { ModeProfile } from '../model/types.js';
+import type { RequestType } from '../model/types.js';
 import type { FleetRun } from './replay-fleet.js';
 
 export interface ModeShare {
@@ -42,19 +41,18 @@ export function savingAgainst(baseline: number, value: number): number {
 
 const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 
-export function fleetMetrics(run: FleetRun, profiles: ReadonlyMap<string, ModeProfile>): FleetMetrics {
+/** `quality`: a mode's accuracy change for a request type (model/quality.ts, qualityOfModes). */
+export function fleetMetrics(run: FleetRun, quality: (mode: string, type: RequestType) => number): FleetMetrics {
   const latencies = run.outcomes.map((o) => o.result.finishTime - o.result.arrivalTime).sort((a, b) => a - b);
   const ttfts = run.outcomes
     .map((o) => (o.result.firstTokenTime ?? o.result.finishTime) - o.result.arrivalTime)
     .sort((a, b) => a - b);
   const outputTokens = run.outcomes.reduce((s, o) => s + o.result.outputTokens, 0);
   const counts = new Map<string, number>();
-  let quality = 0;
+  let qualitySum = 0;
   for (const o of run.outcomes) {
     counts.set(o.mode, (counts.get(o.mode) ?? 0) + 1);
-    const profile = profiles.get(o.mode);
-    if (!profile) throw new Error(`no profile for mode "${o.mode}"`);
-    quality += qualityDeltaPoints(profile, o.request.type);
+    qualitySum += quality(o.mode, o.request.type);
   }
   const n = run.outcomes.length;
   return {
@@ -67,7 +65,7 @@ export function fleetMetrics(run: FleetRun, profiles: ReadonlyMap<string, ModePr
     joulesPerOutputToken: outputTokens > 0 ? run.energyJoules / outputTokens : 0,
     requestJoulesPerOutputToken: outputTokens > 0 ? run.requestEnergyJoules / outputTokens : 0,
     energyJoules: run.energyJoules,
-    qualityDeltaPoints: n > 0 ? quality / n : 0,
+    qualityDeltaPoints: n > 0 ? qualitySum / n : 0,
     modeShares: [...counts]
       .map(([mode, requests]) => ({ mode, requests, share: requests / n }))
       .sort((a, b) => b.requests - a.requests),

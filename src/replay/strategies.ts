@@ -1,6 +1,6 @@
 import type { InferenceModePolicy } from '../api/v1alpha1/types.js';
-import { qualityDeltaPoints } from '../model/quality.js';
-import type { ModeProfile } from '../model/types.js';
+import { modelById } from '../model/models.js';
+import { qualityOfModes } from '../model/quality.js';
 import type { WorkloadRequest } from '../sim/workload/synthesize.js';
 import { assignedModeDispatcher } from './dispatch/assigned-mode.js';
 import { fixedModeDispatcher } from './dispatch/fixed-mode.js';
@@ -60,7 +60,7 @@ function runOne(
  */
 export function compareStrategies(o: CompareOptions): Comparison {
   const modes = fleetModesOf(o.policy);
-  const profiles = new Map<string, ModeProfile>(modes.map((m) => [m.name, m.profile]));
+  const quality = qualityOfModes(new Map(modes.map((m) => [m.name, m.profile])), modelById(o.model));
   const gpuCount = modes.reduce((s, m) => s + m.replicas, 0);
   const strategies: StrategyResult[] = [];
   const energyByMode = new Map<string, Map<number, number>>();
@@ -73,7 +73,7 @@ export function compareStrategies(o: CompareOptions): Comparison {
       name,
       kind: m.name === o.baselineMode ? 'baseline' : 'fixed',
       gpus: gpuCount,
-      metrics: fleetMetrics(run, profiles),
+      metrics: fleetMetrics(run, quality),
       run,
     });
   }
@@ -83,7 +83,7 @@ export function compareStrategies(o: CompareOptions): Comparison {
     name: 'ModeSwitch policy',
     kind: 'policy',
     gpus: gpuCount,
-    metrics: fleetMetrics(policyRun, profiles),
+    metrics: fleetMetrics(policyRun, quality),
     run: policyRun,
   });
   o.onStrategy?.('oracle');
@@ -93,14 +93,14 @@ export function compareStrategies(o: CompareOptions): Comparison {
     requests: o.requests,
     energy: new Map([...energyByMode].filter(([mode]) => servable.has(mode))),
     maxMeanLossPoints: o.maxMeanLossPoints,
-    quality: (mode, type) => qualityDeltaPoints(profiles.get(mode) as ModeProfile, type),
+    quality,
   });
   const oracleRun = runOne(modes, o, (gpus) => assignedModeDispatcher(gpus, (id) => oracle.get(id) as string));
   strategies.push({
     name: 'oracle (hindsight)',
     kind: 'oracle',
     gpus: gpuCount,
-    metrics: fleetMetrics(oracleRun, profiles),
+    metrics: fleetMetrics(oracleRun, quality),
     run: oracleRun,
   });
   const baseline = strategies.find((s) => s.kind === 'baseline');

@@ -50,14 +50,14 @@ describe('profileFromModeFlags', () => {
     });
     expect(profileFromModeFlags({ quantization: 'awq_marlin' })).toMatchObject({
       kernel: 'marlin',
-      qualityClass: 'int4',
+      qualityClass: 'int4-awq',
     });
     expect(profileFromModeFlags({ quantization: 'awq' }).kernel).toBe('awq-gemm');
     expect(profileFromModeFlags({ quantization: 'gptq_marlin' }).weightBytesPerParam).toBeLessThan(0.55);
     expect(
       profileFromModeFlags({ quantization: 'compressed-tensors', weights: 'x/Llama-3.1-8B-Instruct-quantized.w4a16' })
         .qualityClass,
-    ).toBe('int4');
+    ).toBe('int4-gptq');
     expect(profileFromModeFlags({ quantization: 'compressed-tensors', weights: 'x/quantized.w8a8' }).computeDtype).toBe(
       'int8',
     );
@@ -91,12 +91,13 @@ describe('profileFromModeFlags', () => {
 
 describe('quality and speculative tables', () => {
   it('keeps FP16 as the reference and makes 4-bit lose most on math and code', () => {
+    const small = modelById('llama-3.1-8b-instruct');
     for (const t of REQUEST_TYPES) expect(QUALITY_DELTA_POINTS.fp16[t]).toBe(0);
-    expect(qualityDeltaPoints(resolveMode('int4-awq'), 'math')).toBeLessThan(
-      qualityDeltaPoints(resolveMode('int4-awq'), 'chat'),
+    expect(qualityDeltaPoints(resolveMode('int4-gptq'), 'math', small)).toBeLessThan(
+      qualityDeltaPoints(resolveMode('int4-gptq'), 'chat', small),
     );
-    expect(Math.abs(qualityDeltaPoints(resolveMode('fp8'), 'chat'))).toBeLessThanOrEqual(0.2);
-    expect(qualityDeltaPoints(resolveMode('spec-eagle'), 'code')).toBe(0);
+    expect(Math.abs(qualityDeltaPoints(resolveMode('fp8'), 'chat', small))).toBeLessThanOrEqual(0.2);
+    expect(qualityDeltaPoints(resolveMode('spec-eagle'), 'code', small)).toBe(0);
   });
 
   it('computes expected tokens per verification step (Leviathan et al. eq. 1, by position)', () => {

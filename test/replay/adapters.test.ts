@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { loadPolicyFile } from '../../src/router/config/load-policy-file.js';
 import { policyDispatcher } from '../../src/replay/dispatch/policy.js';
+import { modelById } from '../../src/model/models.js';
+import { qualityOfModes } from '../../src/model/quality.js';
 import { fleetMetrics } from '../../src/replay/fleet-metrics.js';
 import { fleetModesOf } from '../../src/model/policy-modes.js';
 import { createFleetPool } from '../../src/replay/fleet/pool.js';
@@ -58,7 +60,7 @@ describe('a fleet running the domain-adapters example', () => {
       const requests = Array.from({ length: 40 }, (_, i) => request({ id: i, arrivalSeconds: i * 0.05, type: 'code' }));
       return fleetMetrics(
         replayFleet({ gpus, dispatcher: policyDispatcher({ policy, gpus }), requests, tickSeconds: 1 }),
-        new Map(modes.map((m) => [m.name, m.profile])),
+        qualityOfModes(new Map(modes.map((m) => [m.name, m.profile])), modelById('llama-3.1-8b-instruct')),
       );
     };
     const toBase = {

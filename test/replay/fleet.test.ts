@@ -4,6 +4,8 @@ import { createFleetPool } from '../../src/replay/fleet/pool.js';
 import { replayFleet } from '../../src/replay/replay-fleet.js';
 import { fixedModeDispatcher } from '../../src/replay/dispatch/fixed-mode.js';
 import { policyDispatcher } from '../../src/replay/dispatch/policy.js';
+import { modelById } from '../../src/model/models.js';
+import { qualityOfModes } from '../../src/model/quality.js';
 import { fleetMetrics, quantile } from '../../src/replay/fleet-metrics.js';
 import { oracleAssignment } from '../../src/replay/oracle.js';
 import { compareStrategies } from '../../src/replay/strategies.js';
@@ -39,7 +41,7 @@ describe('fleet modes from a policy', () => {
       ['int4', 0],
       ['spec', 1],
     ]);
-    expect(modes.find((m) => m.name === 'int4')?.profile.qualityClass).toBe('int4');
+    expect(modes.find((m) => m.name === 'int4')?.profile.qualityClass).toBe('int4-awq');
     expect(modes.find((m) => m.name === 'spec')?.profile.speculative?.method).toBe('eagle3');
   });
 
@@ -84,7 +86,7 @@ describe('replayFleet', () => {
           requests: conv,
           tickSeconds: 1,
         }),
-        new Map(modes.map((m) => [m.name, m.profile])),
+        qualityOfModes(new Map(modes.map((m) => [m.name, m.profile])), modelById(MODEL)),
       );
     };
     expect(once()).toEqual(once());

@@ -23,8 +23,8 @@ afterAll(async () => {
   await engine.close();
 });
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${engine.url}${path}`, {
+const post = (path: string, body: unknown, headers: Record<string, string> = {}, base = engine.url) =>
+  fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -224,5 +224,56 @@ describe('simulated vLLM OpenAI API', () => {
     expect(((await res.json()) as any).error.type).toBe('ServiceUnavailableError');
     engine.setFault(null);
     expect((await fetch(`${engine.url}/health`)).status).toBe(200);
+  });
+});
+
+describe('simulated vLLM with speculative decoding: the request temperature reaches the drafter', () => {
+  let spec: SimEngine;
+  beforeAll(async () => {
+    spec = await startSimEngine({
+      mode: 'spec-eagle3',
+      gpu: 'h100-80gb',
+      port: 0,
+      timeScale: 1000,
+      seed: 7,
+      logger: quiet,
+    });
+  });
+  afterAll(async () => {
+    await spec.close();
+  });
+
+  /** Simulated decode seconds per output token over `requests` sequential 400-token chats at one temperature. */
+  async function decodeSecondsPerToken(temperature: number | undefined, requests = 5): Promise<number> {
+    // Read from the exposition text: the parser drops a labelled histogram's _sum.
+    const read = async () => {
+      const text = await (await fetch(`${spec.url}/metrics`)).text();
+      const value = (series: string) => Number(new RegExp(`^${series}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      return { seconds: value('vllm:request_decode_time_seconds_sum'), tokens: value('vllm:generation_tokens_total') };
+    };
+    const before = await read();
+    for (let i = 0; i < requests; i += 1) {
+      const chat = {
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Tell me about the history of the bicycle.' }],
+        max_tokens: 400,
+        ignore_eos: true,
+        ...(temperature === undefined ? {} : { temperature }),
+      };
+      const res = await post('/v1/chat/completions', chat, {}, spec.url);
+      expect(res.status).toBe(200);
+      await res.json();
+    }
+    const after = await read();
+    return (after.seconds - before.seconds) / (after.tokens - before.tokens);
+  }
+
+  it('decodes faster at temperature 0 than at 1, and at the model default (0.6, as vLLM) in between', async () => {
+    const greedy = await decodeSecondsPerToken(0);
+    const unset = await decodeSecondsPerToken(undefined);
+    const hot = await decodeSecondsPerToken(1);
+    expect(hot / greedy).toBeGreaterThan(1.08);
+    expect(unset).toBeGreaterThan(greedy);
+    expect(unset).toBeLessThan(hot);
   });
 });

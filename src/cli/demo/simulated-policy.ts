@@ -2,6 +2,8 @@ import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 import { policyDispatcher } from '../../replay/dispatch/policy.js';
 import { fleetMetrics, type FleetMetrics } from '../../replay/fleet-metrics.js';
 import type { FleetMode } from '../../model/policy-modes.js';
+import { modelById } from '../../model/models.js';
+import { qualityOfModes } from '../../model/quality.js';
 import { createFleetPool } from '../../replay/fleet/pool.js';
 import { replayFleet } from '../../replay/replay-fleet.js';
 import type { WorkloadRequest } from '../../sim/workload/synthesize.js';
@@ -24,5 +26,5 @@ export function policyInSimulatedTime(o: SimulatedPolicyOptions): FleetMetrics {
     requests: o.requests,
     tickSeconds: 1,
   });
-  return fleetMetrics(run, new Map(o.modes.map((m) => [m.name, m.profile])));
+  return fleetMetrics(run, qualityOfModes(new Map(o.modes.map((m) => [m.name, m.profile])), modelById(o.model)));
 }

@@ -47,7 +47,8 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
   const policy = loadPolicyFile(o.policyFile, (p) => readFileSync(p, 'utf8'));
   const modes = fleetModesOf(policy);
   // The policy's model, simulated: `demo --policy` with another model simulates that model, or says it is unknown.
-  const model = modelById(policy.spec.model).id;
+  const modelSpec = modelById(policy.spec.model);
+  const model = modelSpec.id;
   if (!modes.some((m) => m.name === BASELINE_MODE))
     throw new Error(`the policy has no "${BASELINE_MODE}" mode to compare against`);
   const requests = demoWorkload({
@@ -118,7 +119,7 @@ export async function startDemo(o: DemoOptions, deps: StartDemoDeps): Promise<De
       podsModeOf,
       quality: (mode, type) => {
         const profile = profiles.get(mode);
-        return profile ? qualityDeltaPoints(profile, type) : 0;
+        return profile ? qualityDeltaPoints(profile, type, modelSpec) : 0;
       },
     });
     // The requests the live router served, by the mode of the pods that served them (a failed one is left out).

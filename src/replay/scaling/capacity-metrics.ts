@@ -1,7 +1,6 @@
 import type { LatencyTarget } from '../../capacity/sizing.js';
 import { meanInterTokenTarget } from '../../capacity/sizing.js';
-import { qualityDeltaPoints } from '../../model/quality.js';
-import type { ModeProfile } from '../../model/types.js';
+import type { RequestType } from '../../model/types.js';
 import { quantile, type ModeShare } from '../fleet-metrics.js';
 import type { ScaledOutcome } from './replay-scaled.js';
 
@@ -41,7 +40,7 @@ function interTokenSeconds(o: ScaledOutcome): number | undefined {
 export function capacityMetrics(
   outcomes: readonly ScaledOutcome[],
   totals: PoolTotals,
-  profiles: ReadonlyMap<string, ModeProfile>,
+  quality: (mode: string, type: RequestType) => number,
   target: LatencyTarget,
 ): CapacityMetrics {
   const n = outcomes.length;
@@ -50,15 +49,13 @@ export function capacityMetrics(
   const itls = outcomes.map(interTokenSeconds).filter((x): x is number => x !== undefined);
   const itlTarget = meanInterTokenTarget(target);
   let met = 0;
-  let quality = 0;
+  let qualitySum = 0;
   let latency = 0;
   const counts = new Map<string, number>();
   for (const o of outcomes) {
     const itl = interTokenSeconds(o);
     if (ttft(o) <= target.ttftP95Seconds && (itl === undefined || itl <= itlTarget)) met += 1;
-    const profile = profiles.get(o.mode);
-    if (!profile) throw new Error(`no profile for mode "${o.mode}"`);
-    quality += qualityDeltaPoints(profile, o.request.type);
+    qualitySum += quality(o.mode, o.request.type);
     latency += o.result.finishTime - o.result.arrivalTime;
     counts.set(o.mode, (counts.get(o.mode) ?? 0) + 1);
   }
@@ -73,7 +70,7 @@ export function capacityMetrics(
     ttftP95Seconds: quantile(ttfts, 0.95),
     interTokenMeanSeconds: itls.length > 0 ? itls.reduce((a, b) => a + b, 0) / itls.length : 0,
     sloAttainment: n > 0 ? met / n : 0,
-    qualityDeltaPoints: n > 0 ? quality / n : 0,
+    qualityDeltaPoints: n > 0 ? qualitySum / n : 0,
     modeShares: [...counts]
       .map(([mode, requests]) => ({ mode, requests, share: requests / n }))
       .sort((a, b) => b.requests - a.requests),

@@ -3,7 +3,7 @@ import type { LatencyTarget } from '../../capacity/sizing.js';
 import { coldStart } from '../../model/cold-start.js';
 import { gpuById } from '../../model/gpus.js';
 import { modelById } from '../../model/models.js';
-import { qualityDeltaPoints } from '../../model/quality.js';
+import { qualityOfModes } from '../../model/quality.js';
 import type { ModeProfile } from '../../model/types.js';
 import { policyDispatcher } from '../dispatch/policy.js';
 import { oracleAssignment } from '../oracle.js';
@@ -66,13 +66,13 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
     model: seedModeModel(gpu, model, m.profile),
     startSeconds: coldStart(gpu, model, m.profile, 1, 'node-cache').seconds,
   }));
-  const profiles = new Map(modes.map((m) => [m.name, m.profile]));
+  const quality = qualityOfModes(new Map(modes.map((m) => [m.name, m.profile])), model);
   const scalingModes: ScalingMode[] = modes.map((m) => ({
     name: m.name,
     profile: m.profile,
     startSeconds: m.startSeconds,
   }));
-  const metricsOf = (run: ScaledRun) => capacityMetrics(run.outcomes, run, profiles, o.target);
+  const metricsOf = (run: ScaledRun) => capacityMetrics(run.outcomes, run, quality, o.target);
   const autoscaled = (
     warm: Record<string, number>,
     replayModes: ReplayMode[],
@@ -131,7 +131,7 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
     metrics: capacityMetrics(
       staticOutcomes,
       { ...staticRun, gpuSeconds: staticRun.gpus * staticRun.seconds },
-      profiles,
+      quality,
       o.target,
     ),
   });
@@ -179,7 +179,7 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
     requests: o.requests,
     energy: new Map([...energyByMode].filter(([mode]) => servable.has(mode))),
     maxMeanLossPoints: o.qualityBudgetPoints,
-    quality: (mode, type) => qualityDeltaPoints(profiles.get(mode) as ModeProfile, type),
+    quality,
   });
   const counts = new Map<string, number>();
   for (const mode of oracle.values()) counts.set(mode, (counts.get(mode) ?? 0) + 1);

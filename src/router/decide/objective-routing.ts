@@ -40,7 +40,7 @@ export function objectiveRoutingOf(policy: ResolvedPolicy): ObjectiveRouting | u
 /** Accuracy change of a mode for a request type (a type the simulator does not know counts as chat). */
 export function modeQualityDelta(o: ObjectiveRouting, mode: string, type: string): number {
   const m = o.modes.get(mode);
-  return m ? qualityDeltaPoints(m.profile, isRequestType(type) ? type : 'chat') : 0;
+  return m ? qualityDeltaPoints(m.profile, isRequestType(type) ? type : 'chat', m.servedModel) : 0;
 }
 
 type Guards = ResolvedPolicy['routing']['guards'];

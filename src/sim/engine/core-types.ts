@@ -10,7 +10,10 @@ export interface CoreRequest {
   /** The client's max_tokens cap. */
   maxTokens: number;
   requestType?: RequestType;
-  /** Sampling temperature (0 greedy; absent: greedy): lowers speculative acceptance (model/speculative.ts). */
+  /**
+   * Sampling temperature (0 greedy; absent: greedy): lowers speculative acceptance (model/speculative.ts). The HTTP
+   * handler always sets it, to the model's generation-config default when the client leaves it unset.
+   */
   temperature?: number;
   /** The LoRA adapter (a `--lora-modules` name) the request runs through; its steps pay the adapter kernels. */
   adapter?: string;

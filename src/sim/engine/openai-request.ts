@@ -24,6 +24,8 @@ export interface ParsedRequest {
   seed?: number;
   /** With `echo`: the text the answer starts with, and (completions) the prompt's tokens, which get logprobs too. */
   echo?: { text: string; promptTokens?: string[] };
+  /** The request's sampling temperature; undefined when unset (the served model's generation config then decides). */
+  temperature?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -38,11 +40,12 @@ function optionalInteger(body: Json, key: string, min: number): number | undefin
   return v;
 }
 
-function optionalNumberIn(body: Json, key: string, min: number, max: number): void {
+function optionalNumberIn(body: Json, key: string, min: number, max: number): number | undefined {
   const v = body[key];
-  if (v === undefined || v === null) return;
+  if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || v < min || v > max)
     throw badRequest(`${key} must be a number between ${min} and ${max}, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function optionalBoolean(body: Json, key: string): boolean {
@@ -132,7 +135,7 @@ export function parseOpenAiRequest(
     throw new OpenAiError(404, `The model \`${model}\` does not exist.`);
   const n = optionalInteger(body, 'n', 1);
   if (n !== undefined && n !== 1) throw badRequest('n > 1 is not supported by the simulator');
-  optionalNumberIn(body, 'temperature', 0, 2);
+  const temperature = optionalNumberIn(body, 'temperature', 0, 2);
   optionalNumberIn(body, 'top_p', 0, 1);
   const maxTokens = optionalInteger(body, 'max_completion_tokens', 1) ?? optionalInteger(body, 'max_tokens', 1);
   const minTokens = optionalInteger(body, 'min_tokens', 0) ?? 0;
@@ -190,5 +193,6 @@ export function parseOpenAiRequest(
     } else if (last?.role === 'assistant') parsed.echo = { text: last.content };
   }
   if (maxTokens !== undefined) parsed.maxTokens = maxTokens;
+  if (temperature !== undefined) parsed.temperature = temperature;
   return parsed;
 }

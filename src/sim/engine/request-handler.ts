@@ -159,6 +159,8 @@ export function handleGeneration(
     outputTokens: natural,
     maxTokens: parsed.maxTokens ?? ctx.maxModelLen - promptTokens,
     requestType,
+    // Unset, vLLM samples at the checkpoint's generation_config temperature (0.6 for Llama 3.1 Instruct), not OpenAI's 1.
+    temperature: parsed.temperature ?? ctx.core.model.generationTemperature,
     ...(parsed.adapter !== undefined ? { adapter: parsed.adapter } : {}),
     ...(ctx.core.mode.prefixCaching ? { blockHashes: kvBlockHashes(parsed.promptTokenIds, parsed.adapter) } : {}),
   };

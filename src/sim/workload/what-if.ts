@@ -1,5 +1,6 @@
 import { createEngineCore } from '../engine/core.js';
 import { resolveMode } from '../../model/mode-presets.js';
+import { modelById } from '../../model/models.js';
 import { qualityDeltaPoints } from '../../model/quality.js';
 import type { RequestType } from '../../model/types.js';
 import { runClosedLoop } from './closed-loop.js';
@@ -63,7 +64,7 @@ export function runWhatIf(o: WhatIfOptions): WhatIfRow[] {
         meanTtftSeconds: s.meanTtftSeconds,
         outputTokensPerSecond: s.outputTokensPerSecond,
         joulesPerOutputToken: s.joulesPerOutputToken,
-        qualityDeltaPoints: qualityDeltaPoints(mode, o.requestType),
+        qualityDeltaPoints: qualityDeltaPoints(mode, o.requestType, modelById(o.model)),
       });
     }
   }

@@ -176,6 +176,15 @@ describe('the operator on a real control plane with GPU nodes', () => {
       const mig = pods.filter((p) => p.policy === 'llama-8b-mig' && p.mode);
       expect(new Set(mig.map((p) => p.node))).toEqual(new Set(['gpu-mig-0']));
       expect(mig.every((p) => p.limits['nvidia.com/mig-3g.40gb'] === '1')).toBe(true);
+      // The 70B example's modes hold 4, 2 and 1 GPUs per pod (BF16, FP8, 4-bit), each pod on one H100 node. The H100
+      // examples hold 18 of the three H100 nodes' 24 GPUs at rest, leaving the capacity suite its 4.
+      const seventy = pods.filter((p) => p.policy === 'llama-70b' && p.mode);
+      expect(Object.fromEntries(seventy.map((p) => [p.mode, p.limits['nvidia.com/gpu']]))).toEqual({
+        bf16: '4',
+        fp8: '2',
+        int4: '1',
+      });
+      expect(seventy.every((p) => (p.node as string).startsWith('gpu-h100-'))).toBe(true);
       // Routers need no GPU and do not tolerate the GPU taint: they land on the CPU node.
       expect(new Set(pods.filter((p) => p.mode === undefined).map((p) => p.node))).toEqual(new Set(['cpu-0']));
     },
@@ -402,10 +411,10 @@ describe('the operator on a real control plane with GPU nodes', () => {
         const ready = await policyCondition(cluster, NS, 'llama-big', 'Ready');
         expect(ready).toMatchObject({ status: 'False', reason: 'Unschedulable' });
         expect(ready.message).toMatch(
-          /fp16 0\/1 ready, a pod cannot be scheduled: 0\/5 nodes are available: .*Insufficient nvidia.com\/gpu/,
+          /fp16 0\/1 ready, a pod cannot be scheduled: 0\/6 nodes are available: .*Insufficient nvidia.com\/gpu/,
         );
         expect(ready.message).toMatch(
-          /b200 0\/1 ready, a pod cannot be scheduled: 0\/5 nodes are available: .*didn't match Pod's node affinity\/selector/,
+          /b200 0\/1 ready, a pod cannot be scheduled: 0\/6 nodes are available: .*didn't match Pod's node affinity\/selector/,
         );
       }, CONVERGE_MS);
       await eventually(async () => {
