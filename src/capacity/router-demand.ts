@@ -1,4 +1,4 @@
-import type { LinearFit } from '../model/mode-model.js';
+import type { LinearFit, ModeModel } from '../model/mode-model.js';
 import { DemandWindows, noCounts, QUIET, type ModeCounts } from './demand.js';
 import type { ModeDemand } from './planner.js';
 import { parsePromText, type PromSample } from '../metrics/prom-text.js';
@@ -9,6 +9,15 @@ import { histogramSeries, LABEL, MODEL_FIT_METRIC, ROUTER_METRIC, TOKEN_KIND } f
 export interface PublishedFit {
   interToken: LinearFit;
   power: LinearFit;
+}
+
+/**
+ * The model the planner sizes a mode with: the seed's lines replaced by those the routers fitted and publish
+ * (router/learn/live-mode-models.ts), so routing and planning act on one fit; the seed where none was published. The
+ * operator's capacity controller and the fleet replay both plan on it.
+ */
+export function plannedModel(seed: ModeModel, fit: PublishedFit | undefined): ModeModel {
+  return fit ? { ...seed, interToken: fit.interToken, power: fit.power } : seed;
 }
 
 /** What the routers saw of one mode: its demand, and the model they fitted of it. */

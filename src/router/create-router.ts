@@ -138,8 +138,8 @@ export function createRouter(options: RouterOptions): Router {
     const record = registry.byPodName(namespace, pod);
     if (!record || !core.policy) return;
     const engine = store.engine(record.url)?.value;
-    const batch = Math.max(record.inFlight, (engine?.queueDepth ?? 0) + (engine?.running ?? 0));
-    if (core.models.observePower(record.mode, batch, watts))
+    const load = { inFlight: record.inFlight, queueDepth: engine?.queueDepth, running: engine?.running };
+    if (core.models.observePodPower(record.mode, load, watts))
       metrics.modelSamples.inc({ policy: core.policy.name, mode: record.mode, signal: 'power' });
   };
   const healthTuning = { ...ROUTER_DEFAULTS.health, ...options.health };

@@ -3,6 +3,7 @@ import { fleetModesOf } from '../../src/model/policy-modes.js';
 import { DemandWindow } from '../../src/replay/scaling/demand-window.js';
 import { replayScaled, type ReplayMode } from '../../src/replay/scaling/replay-scaled.js';
 import { assignedDispatcher, objectiveDispatcher } from '../../src/replay/scaling/scaled-dispatch.js';
+import { LiveModeModels } from '../../src/router/learn/live-mode-models.js';
 import { ScalingPool, type ScalingPod } from '../../src/replay/scaling/scaling-pool.js';
 import { coreRequestOf } from '../../src/replay/fleet/core-request.js';
 import { gpuById } from '../../src/model/gpus.js';
@@ -77,16 +78,28 @@ describe('replayScaled', () => {
     { name: 'b', model, minReplicas: 0, maxReplicas: 4 },
   ];
   const target = { ttftP95Seconds: 0.5, interToken: { statistic: 'mean' as const, seconds: 0.006 } };
-  const pool = new ScalingPool({ gpu: GPU, model: MODEL, modes, seed: 1 });
-  pool.addReady('a', 0, 1);
-  const run = replayScaled({
-    pool,
-    modes: replayModes,
-    dispatch: assignedDispatcher((r) => (burst(r) ? 'b' : 'a'), ['a', 'b']),
-    requests,
-    target,
-    capacity: { maxGpus: 4, scaleDownDelaySeconds: 60, idleToZeroSeconds: 120 },
-  });
+  /** Live models of the modes in `seeded`, each from `seed`, as a router seeds them. */
+  const liveModels = (seeded: readonly string[], seed = model) => {
+    const models = new LiveModeModels();
+    models.modelsOf({
+      modes: new Map(seeded.map((name) => [name, { model: seed, profile, servedModel: modelById(MODEL) }])),
+    });
+    return models;
+  };
+  const replay = (replayModes: ReplayMode[], models: LiveModeModels) => {
+    const pool = new ScalingPool({ gpu: GPU, model: MODEL, modes, seed: 1 });
+    pool.addReady('a', 0, 1);
+    return replayScaled({
+      pool,
+      modes: replayModes,
+      dispatch: assignedDispatcher((r) => (burst(r) ? 'b' : 'a'), ['a', 'b']),
+      models,
+      requests,
+      target,
+      capacity: { maxGpus: 4, scaleDownDelaySeconds: 60, idleToZeroSeconds: 120 },
+    });
+  };
+  const run = replay(replayModes, liveModels(['a', 'b']));
   const b = run.replicas.filter((s) => s.mode === 'b');
 
   it('serves every request, the first of a cold mode on a warm one, and wakes the cold mode on that wanted demand', () => {
@@ -111,6 +124,22 @@ describe('replayScaled', () => {
     expect(run.reasons['b']).toMatch(/0\.00 req\/s|idle/);
     expect(run.gpuSeconds).toBeLessThan(4 * run.seconds);
     expect(run.gpuSeconds).toBeGreaterThan(run.seconds);
+  });
+
+  it("plans on the router's fit of what the engines answered: a seed ten times too fast is corrected, and the burst is sized on the truth", () => {
+    const tooFast = {
+      ...model,
+      interToken: { intercept: model.interToken.intercept / 10, slope: model.interToken.slope / 10 },
+    };
+    const optimistic = replayModes.map((m) => ({ ...m, model: tooFast }));
+    const peakOfB = (r: typeof run) => Math.max(...r.replicas.filter((s) => s.mode === 'b').map((s) => s.desired));
+    // Mode b never fitted: the planner sizes the burst on the seed alone, which says one replica keeps the SLO.
+    const seedOnly = replay(optimistic, liveModels(['a'], tooFast));
+    const fitting = liveModels(['a', 'b'], tooFast);
+    const fitted = replay(optimistic, fitting);
+    const fit = fitting.fitted().get('b')!;
+    expect(fit.interToken.intercept).toBeGreaterThan(2 * tooFast.interToken.intercept);
+    expect(peakOfB(fitted)).toBeGreaterThan(peakOfB(seedOnly));
   });
 });
 
@@ -180,26 +209,26 @@ describe('objectiveDispatcher', () => {
     target: { ttftP95Seconds: 0.5, interToken: { statistic: 'mean' as const, seconds: 0.03 } },
     qualityBudgetPoints: 0.2,
   };
-  const dispatch = objectiveDispatcher({ ...options, applyRules: true });
+  const { dispatch } = objectiveDispatcher({ ...options, applyRules: true });
   // The example's rule long-prompt-short-answer (≥ 4096 prompt tokens, ≤ 64 output) sends a request to fp8.
   const long: WorkloadRequest = { ...request(1, 1, 32), inputTokens: 6000, type: 'summarise' };
 
   it('lets the objective choose where no rule matches', () => {
-    expect(dispatch(request(0, 1), 1, pool)).toEqual({ pod: pool.ready('spec', 1)[0] });
+    expect(dispatch(request(0, 1), 1, pool)).toEqual({ pod: pool.ready('spec', 1)[0], batch: 1 });
   });
 
   it('applies a matching rule: its mode, cold, is wanted and a warm mode serves; once ready, it serves', () => {
-    expect(dispatch(long, 1, pool)).toEqual({ pod: pool.ready('spec', 1)[0], wanted: 'fp8' });
+    expect(dispatch(long, 1, pool)).toEqual({ pod: pool.ready('spec', 1)[0], wanted: 'fp8', batch: 1 });
     pool.setReplicas('fp8', 1, 2);
     pool.advanceTo(2 + START_SECONDS);
     expect(dispatch({ ...long, id: 2 }, 2 + START_SECONDS, pool).pod.mode).toBe('fp8');
   });
 
   it("with the rules ignored, lets the objective choose the rule's request too, even with the rule's mode ready", () => {
-    const objectiveOnly = objectiveDispatcher({ ...options, applyRules: false });
+    const objectiveOnly = objectiveDispatcher({ ...options, applyRules: false }).dispatch;
     const at = 2 + START_SECONDS;
     expect(pool.ready('fp8', at)).toHaveLength(1);
-    expect(objectiveOnly({ ...long, id: 3 }, at, pool)).toEqual({ pod: pool.ready('spec', at)[0] });
+    expect(objectiveOnly({ ...long, id: 3 }, at, pool)).toEqual({ pod: pool.ready('spec', at)[0], batch: 1 });
   });
 
   it('spends no quality budget on requests the router refuses, though a lossy warm pod serves them', () => {
@@ -218,7 +247,7 @@ describe('objectiveDispatcher', () => {
     // charged to int4 would leave 0.1 (2 × 0.8 − 1.5), too little for spec.
     const budget = { ...options, policy: guarded, qualityBudgetPoints: 0.8, applyRules: true };
     const code = (id: number): WorkloadRequest => ({ ...request(id, 1), type: 'code' });
-    const dispatch = objectiveDispatcher(budget);
+    const { dispatch } = objectiveDispatcher(budget);
     for (const pod of [fp16, spec, int4])
       pod.core.submit(coreRequestOf(request(100 + pod.index, 0, 4000), false), () => {});
     fleet.advanceTo(1);
@@ -229,6 +258,6 @@ describe('objectiveDispatcher', () => {
     fleet.advanceTo(100);
     // The budget is whole: the next request goes where a fresh router sends it, to spec within the budget.
     expect(dispatch(code(10), 100, fleet).pod).toBe(spec);
-    expect(objectiveDispatcher(budget)(code(10), 100, fleet).pod).toBe(spec);
+    expect(objectiveDispatcher(budget).dispatch(code(10), 100, fleet).pod).toBe(spec);
   });
 });

@@ -3,7 +3,6 @@ import type { Gauge } from 'prom-client';
 import { resolvePolicy, type ResolvedPolicy } from '../../api/v1alpha1/defaults.js';
 import { API_VERSION, KIND, type InferenceModePolicy, type ModeStatus } from '../../api/v1alpha1/types.js';
 import { validatePolicy } from '../../api/v1alpha1/validation.js';
-import type { ModeModel } from '../../model/mode-model.js';
 import { seedPolicyModels } from '../../model/policy-models.js';
 import { PLAN_INTERVAL_SECONDS } from '../../capacity/burst.js';
 import { QUIET } from '../../capacity/demand.js';
@@ -11,7 +10,7 @@ import { planCapacity, type PlannerMode, type PlannerState } from '../../capacit
 import type { Clock } from '../../kube/clock.js';
 import { objectKey, parseObjectKey, type KubeClient, type KubeObject, type ObjectReader } from '../../kube/types.js';
 import type { Logger } from '../../observability/logger.js';
-import type { DemandSource, ModeObservation, RouterTarget } from '../../capacity/router-demand.js';
+import { plannedModel, type DemandSource, type RouterTarget } from '../../capacity/router-demand.js';
 import { COMPONENT_ROUTER, selectorLabels } from '../../api/v1alpha1/labels.js';
 import { modeObjectName } from '../render/object-meta.js';
 
@@ -127,7 +126,7 @@ export class CapacityController {
       const observed = demand.get(m.name);
       const mode: PlannerMode = {
         name: m.name,
-        model: publishedModel(seeded.model, observed),
+        model: plannedModel(seeded.model, observed?.fit),
         minReplicas: m.autoscale?.minReplicas ?? m.replicas,
         maxReplicas: m.autoscale?.maxReplicas ?? m.replicas,
         replicas:
@@ -246,12 +245,4 @@ export class CapacityController {
       });
     }
   }
-}
-
-/**
- * The mode's model as its routers fitted it and publish it (router/learn/live-mode-models.ts): the seed's lines
- * replaced by the fitted ones, so routing and planning act on one fit. The seed where no router published one.
- */
-function publishedModel(seed: ModeModel, observed: ModeObservation | undefined): ModeModel {
-  return observed?.fit ? { ...seed, interToken: observed.fit.interToken, power: observed.fit.power } : seed;
 }

@@ -19,7 +19,8 @@ import {
   type ScaledOutcome,
   type ScaledRun,
 } from './replay-scaled.js';
-import { assignedDispatcher, objectiveDispatcher, type ScaledDispatcher } from './scaled-dispatch.js';
+import type { LiveModeModels } from '../../router/learn/live-mode-models.js';
+import { assignedDispatcher, objectiveDispatcher, policyModels, type ScaledDispatcher } from './scaled-dispatch.js';
 import { ScalingPool, type ScalingMode } from './scaling-pool.js';
 
 export interface CapacityCompareOptions extends ReplayCommon {
@@ -73,10 +74,11 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
     startSeconds: m.startSeconds,
   }));
   const metricsOf = (run: ScaledRun) => capacityMetrics(run.outcomes, run, quality, o.target);
+  // Every autoscaled strategy plans on the fit of what its own engines answered, as the operator plans on its routers'.
   const autoscaled = (
     warm: Record<string, number>,
     replayModes: ReplayMode[],
-    dispatch: ScaledDispatcher,
+    { dispatch, models }: { dispatch: ScaledDispatcher; models: LiveModeModels },
   ): ScaledRun => {
     const pool = new ScalingPool({ gpu: o.gpu, model: o.model, modes: scalingModes, seed: o.seed });
     for (const [mode, n] of Object.entries(warm)) pool.addReady(mode, 0, n);
@@ -84,6 +86,7 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
       pool,
       modes: replayModes,
       dispatch,
+      models,
       requests: o.requests,
       target: o.target,
       capacity: o.capacity,
@@ -103,11 +106,10 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
     const name = m.name === o.baselineMode ? `always-${m.name} (autoscaled)` : `fixed ${m.name} (autoscaled)`;
     o.onStrategy?.(name);
     // A service must answer: a single-mode fleet keeps one replica.
-    const run = autoscaled(
-      { [m.name]: 1 },
-      [planned(m, 1)],
-      assignedDispatcher(() => m.name, [m.name]),
-    );
+    const run = autoscaled({ [m.name]: 1 }, [planned(m, 1)], {
+      dispatch: assignedDispatcher(() => m.name, [m.name]),
+      models: policyModels(o.policy),
+    });
     energyByMode.set(m.name, new Map(run.outcomes.map((x) => [x.request.id, x.result.energyJoules])));
     results.push({ name, kind: m.name === o.baselineMode ? 'baseline' : 'fixed', metrics: metricsOf(run), run });
   }
@@ -154,7 +156,7 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
     ? autoscaled(
         { [defaultMode]: 1 },
         modes.map((m) => planned(m, m.name === defaultMode ? 1 : 0)),
-        assignedDispatcher((r) => routed.get(r.id) ?? defaultMode, names),
+        { dispatch: assignedDispatcher((r) => routed.get(r.id) ?? defaultMode, names), models: policyModels(o.policy) },
       )
     : modeSwitch(true);
   results.push({
@@ -187,7 +189,7 @@ export function compareCapacity(o: CapacityCompareOptions): CapacityStrategyResu
   const oracleRun = autoscaled(
     { [busiest]: 1 },
     modes.map((m) => planned(m, m.name === busiest ? 1 : 0)),
-    assignedDispatcher((r) => oracle.get(r.id) as string, names),
+    { dispatch: assignedDispatcher((r) => oracle.get(r.id) as string, names), models: policyModels(o.policy) },
   );
   results.push({
     name: 'oracle (hindsight, autoscaled)',

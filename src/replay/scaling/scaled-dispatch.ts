@@ -1,6 +1,9 @@
 import type { InferenceModePolicy } from '../../api/v1alpha1/types.js';
 import type { LatencyTarget } from '../../capacity/sizing.js';
 import type { WorkloadRequest } from '../../sim/workload/synthesize.js';
+import { seedPolicyModels } from '../../model/policy-models.js';
+import { compilePolicy } from '../../router/decide/compile-policy.js';
+import { LiveModeModels } from '../../router/learn/live-mode-models.js';
 import { leastLoaded } from '../dispatch/least-loaded.js';
 import { ReplayRouter } from '../dispatch/replay-router.js';
 import { recordEngines } from '../dispatch/telemetry-feed.js';
@@ -10,6 +13,11 @@ import type { ScalingPod, ScalingPool } from './scaling-pool.js';
 export interface ScaledDispatch {
   pod: ScalingPod;
   wanted?: string;
+  /**
+   * Sequences on the pod once this request joined it, as the router's decision counts them (Decision.batch): what
+   * the answer's timings are fitted against. Undefined where no router would have served it.
+   */
+  batch?: number;
 }
 
 export type ScaledDispatcher = (request: WorkloadRequest, now: number, pool: ScalingPool) => ScaledDispatch;
@@ -27,7 +35,10 @@ export function assignedDispatcher(modeOf: (r: WorkloadRequest) => string, modes
   return (request, now, pool) => {
     const mode = modeOf(request);
     const ready = pool.ready(mode, now);
-    return ready.length > 0 ? { pod: leastLoaded(ready) } : { pod: anyReady(pool, modes, now), wanted: mode };
+    const pod = ready.length > 0 ? leastLoaded(ready) : anyReady(pool, modes, now);
+    // The router's count of a pod's load (decide/pick-pod.ts podLoad): its engine's waiting and running.
+    const batch = Math.max(pod.inFlight, pod.core.queueDepth() + pod.core.runningCount()) + 1;
+    return ready.length > 0 ? { pod, batch } : { pod, wanted: mode, batch };
   };
 }
 
@@ -66,10 +77,13 @@ function withObjective(o: ObjectiveDispatcherOptions): InferenceModePolicy {
  * within the quality budget as a mean; guards and the fallback chain apply). The router's registry lists the ready
  * pods, each with its engine's current queue, running and KV-cache figures (fresh telemetry, no GPU readings).
  */
-export function objectiveDispatcher(o: ObjectiveDispatcherOptions): ScaledDispatcher {
+export function objectiveDispatcher(o: ObjectiveDispatcherOptions): {
+  dispatch: ScaledDispatcher;
+  models: LiveModeModels;
+} {
   const router = new ReplayRouter<ScalingPod>(withObjective(o));
   const modes = router.policy.modeNames;
-  return (request, now, pool) => {
+  const dispatch: ScaledDispatcher = (request, now, pool) => {
     const ready = pool.allReady(now);
     router.setPods(ready);
     for (const pod of ready) router.recordOf(pod).inFlight = pod.inFlight;
@@ -78,7 +92,17 @@ export function objectiveDispatcher(o: ObjectiveDispatcherOptions): ScaledDispat
     // Every mode guarded off: the router would refuse it (and charge no quality); here the least-loaded ready pod
     // serves (counted as routed).
     const served = pod ?? anyReady(pool, modes, now);
+    const batch = pod ? decision.batch : undefined;
     // The router's own wanted demand: the objective's preferred mode, or a rule's mode without a ready pod.
-    return decision.wanted !== undefined ? { pod: served, wanted: decision.wanted } : { pod: served };
+    return decision.wanted !== undefined ? { pod: served, wanted: decision.wanted, batch } : { pod: served, batch };
   };
+  // The router's own fit: its decisions predict with it, and the replay's planner sizes with it.
+  return { dispatch, models: router.core.models };
+}
+
+/** Live models seeded from `policy` as a router running it seeds them (router/core/router-core.ts). */
+export function policyModels(policy: InferenceModePolicy): LiveModeModels {
+  const models = new LiveModeModels();
+  models.modelsOf({ modes: seedPolicyModels(compilePolicy(policy).resolved) });
+  return models;
 }

@@ -21,6 +21,26 @@ export interface RequestSample {
   outputTokens: number;
 }
 
+/** A streamed answer that finished, timed on one clock in milliseconds: the router's, or a replay's simulated one. */
+export interface StreamedAnswer {
+  mode: string;
+  /** Sequences on the pod once this request joined it (Decision.batch). */
+  batch: number;
+  promptTokens: number;
+  /** Tokens generated (usage.completion_tokens). */
+  outputTokens: number;
+  startedAtMs: number;
+  firstByteAtMs: number;
+  endedAtMs: number;
+}
+
+/** A pod's load as the router knows it: its own count, and the engine's gauges where scraped. */
+export interface PodLoad {
+  inFlight: number;
+  queueDepth?: number;
+  running?: number;
+}
+
 export type ModelSignal = 'inter_token' | 'first_token' | 'power';
 
 /** Weight of the newest prompt in the typical prompt length the metrics predict for. */
@@ -85,6 +105,18 @@ export class LiveModeModels {
     return fed;
   }
 
+  /** Learns from a streamed answer as the router times it: what the router and the fleet replay both feed. */
+  observeAnswer(a: StreamedAnswer): ModelSignal[] {
+    return this.observeRequest({
+      mode: a.mode,
+      batch: a.batch,
+      promptTokens: a.promptTokens,
+      ttftSeconds: (a.firstByteAtMs - a.startedAtMs) / 1000,
+      streamSeconds: (a.endedAtMs - a.firstByteAtMs) / 1000,
+      outputTokens: a.outputTokens,
+    });
+  }
+
   /** Learns a pod's average power over a scrape interval (watts, from energy deltas) at its batch. */
   observePower(mode: string, batch: number, watts: number): boolean {
     const e = this.entries.get(mode);
@@ -92,6 +124,14 @@ export class LiveModeModels {
     e.fit.observePower(batch, watts);
     this.refresh(mode, e);
     return true;
+  }
+
+  /**
+   * Learns a pod's average power over a scrape interval at its load now: the router's in-flight count or the
+   * engine's waiting and running, the larger (the router's scrapes and the fleet replay's both feed it).
+   */
+  observePodPower(mode: string, load: PodLoad, watts: number): boolean {
+    return this.observePower(mode, Math.max(load.inFlight, (load.queueDepth ?? 0) + (load.running ?? 0)), watts);
   }
 
   private refresh(mode: string, e: Entry): void {

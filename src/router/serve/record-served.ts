@@ -78,13 +78,14 @@ function learnFrom(ctx: ServeContext, policy: string, s: Served): void {
     !s.usage
   )
     return;
-  const fed = ctx.core.models.observeRequest({
+  const fed = ctx.core.models.observeAnswer({
     mode: d.mode,
     batch: d.batch,
     promptTokens: s.usage.promptTokens,
-    ttftSeconds: (s.firstByteAt - s.startedAt) / 1000,
-    streamSeconds: (s.endedAt - s.firstByteAt) / 1000,
     outputTokens: s.usage.completionTokens,
+    startedAtMs: s.startedAt,
+    firstByteAtMs: s.firstByteAt,
+    endedAtMs: s.endedAt,
   });
   for (const signal of fed) ctx.metrics.modelSamples.inc({ policy, mode: d.mode, signal });
 }
