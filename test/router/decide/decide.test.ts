@@ -2,7 +2,7 @@ import type { ModeState, RequestFeatures } from '../../../src/api/v1alpha1/rule-
 import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { compilePolicy, PolicyCompileError } from '../../../src/router/decide/compile-policy.js';
 import { decide, explain } from '../../../src/router/decide/decide.js';
-import type { PodView } from '../../../src/router/decide/pod-view.js';
+import { podView } from '../../support/pod-view.js';
 
 function policy(routing: InferenceModePolicy['spec']['routing']): InferenceModePolicy {
   return {
@@ -44,23 +44,7 @@ const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
   ...over,
 });
 
-function pod(url: string, over: Partial<PodView> = {}, inFlight = 0): PodView {
-  return {
-    record: {
-      url,
-      mode: '',
-      ready: true,
-      inFlight,
-      ejectedUntil: 0,
-      consecutiveFailures: 0,
-      ejections: 0,
-      checkFailing: false,
-      waiting: new Set(),
-    },
-    healthy: true,
-    ...over,
-  };
-}
+const pod = podView;
 
 const states = new Map<string, ModeState>([
   ['fp16', { readyPods: 1n }],

@@ -8,6 +8,7 @@ import { compilePolicy } from '../../../src/router/decide/compile-policy.js';
 import { decide, explain, OBJECTIVE_RULE } from '../../../src/router/decide/decide.js';
 import type { PodView } from '../../../src/router/decide/pod-view.js';
 import { objectivePolicy } from '../../support/policies.js';
+import { podView } from '../../support/pod-view.js';
 
 const policy = objectivePolicy(
   [
@@ -40,23 +41,7 @@ const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
   ...over,
 });
 
-function pod(url: string, over: Partial<PodView> = {}, inFlight = 0): PodView {
-  return {
-    record: {
-      url,
-      mode: '',
-      ready: true,
-      inFlight,
-      ejectedUntil: 0,
-      consecutiveFailures: 0,
-      ejections: 0,
-      checkFailing: false,
-      waiting: new Set(),
-    },
-    healthy: true,
-    ...over,
-  };
-}
+const pod = podView;
 
 const states = new Map<string, ModeState>([
   ['fp16', { readyPods: 1n }],
