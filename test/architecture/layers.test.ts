@@ -6,8 +6,8 @@ import { repoRoot } from '../../src/api/repo-root.js';
 // floor or those below, so the house reads top-down and no two folders import each other.
 const FLOORS = [
   'gen',
-  'observability',
   'api',
+  'observability',
   'model',
   'metrics',
   'capacity',
