@@ -10,6 +10,11 @@ export interface Caller {
 const ANONYMOUS: Caller = {};
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header or none. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+}
+
 /**
  * The caller of a request from its `Authorization` header (HTTP, gRPC metadata, or as the gateway forwards it on
  * ext_proc). Without client keys everyone is anonymous; with them a request without a known key is refused
@@ -17,7 +22,7 @@ const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
  */
 export function authenticate(keys: ClientKeys | undefined, authorization: string | undefined): Caller {
   if (!keys) return ANONYMOUS;
-  const key = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+  const key = bearerToken(authorization);
   if (key === undefined)
     throw new RouterError('unauthenticated', 'this router needs an API key: send Authorization: Bearer <key>');
   const client = keys.clientOf(key);

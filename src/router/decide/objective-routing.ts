@@ -65,10 +65,10 @@ function candidatesOf(
   live: ReadonlyMap<string, LiveModeModel> | undefined,
   exclude?: ReadonlySet<string>,
 ): ObjectiveCandidate[] {
+  const type = isRequestType(request.type) ? request.type : 'chat';
   return [...o.modes].map(([mode, m]) => {
     const picked = pickPod(pods.get(mode) ?? [], guards, exclude);
     const learned = live?.get(mode);
-    const type = isRequestType(request.type) ? request.type : 'chat';
     const c: ObjectiveCandidate = {
       mode,
       model:

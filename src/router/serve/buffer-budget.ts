@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { bearerToken } from '../auth/caller.js';
 import { RouterError } from '../protocol/router-error.js';
 
 export interface BufferLimits {
@@ -20,7 +21,7 @@ const RETRY_AFTER_SECONDS = 1;
  * the token itself) when it sends one, else its address.
  */
 export function clientKeyOf(authorization: string | undefined, address: string | undefined): string {
-  const bearer = authorization?.match(/^\s*Bearer\s+(\S+)/i)?.[1];
+  const bearer = bearerToken(authorization);
   if (bearer) return `key:${createHash('sha256').update(bearer).digest('base64url').slice(0, 22)}`;
   return `addr:${address ?? 'unknown'}`;
 }

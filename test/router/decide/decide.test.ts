@@ -3,6 +3,7 @@ import type { InferenceModePolicy } from '../../../src/api/v1alpha1/types.js';
 import { compilePolicy, PolicyCompileError } from '../../../src/router/decide/compile-policy.js';
 import { decide, explain } from '../../../src/router/decide/decide.js';
 import { podView } from '../../support/pod-view.js';
+import { requestFeatures } from '../../support/request-features.js';
 
 function policy(routing: InferenceModePolicy['spec']['routing']): InferenceModePolicy {
   return {
@@ -26,23 +27,7 @@ const compiled = compilePolicy(
   }),
 );
 
-const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
-  model: 'm',
-  inputTokens: 1000n,
-  maxOutputTokens: 100n,
-  expectedOutputTokens: 100n,
-  type: 'chat',
-  domain: 'general',
-  difficulty: 0.2,
-  sharedPrefix: false,
-  prefixTokens: 0n,
-  tenant: '',
-  priority: 0n,
-  stream: false,
-  temperature: 1,
-  topP: 1,
-  ...over,
-});
+const request = requestFeatures;
 
 const pod = podView;
 

@@ -9,6 +9,7 @@ import { decide, explain, OBJECTIVE_RULE } from '../../../src/router/decide/deci
 import type { PodView } from '../../../src/router/decide/pod-view.js';
 import { objectivePolicy } from '../../support/policies.js';
 import { podView } from '../../support/pod-view.js';
+import { requestFeatures } from '../../support/request-features.js';
 
 const policy = objectivePolicy(
   [
@@ -23,23 +24,8 @@ const policy = objectivePolicy(
 );
 const compiled = compilePolicy(policy);
 
-const request = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({
-  model: 'm',
-  inputTokens: 1000n,
-  maxOutputTokens: 100n,
-  expectedOutputTokens: 100n,
-  type: 'chat',
-  domain: 'general',
-  difficulty: 0.2,
-  sharedPrefix: false,
-  prefixTokens: 0n,
-  tenant: '',
-  priority: 0n,
-  stream: false,
-  temperature: 0,
-  topP: 1,
-  ...over,
-});
+// Greedy decoding unless a test says otherwise: the speculative seed is taken at temperature 0.
+const request = (over: Partial<RequestFeatures> = {}) => requestFeatures({ temperature: 0, ...over });
 
 const pod = podView;
 
